@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Arbor.Cli;
+
+/// <summary>The <c>arbor</c> command-line tool: runs roots and leaves, builds bundles, benchmarks.</summary>
+public static class Program
+{
+    public static Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("Arbor: root-leaf online ML serving with the Feature Trimmer.");
+        return root.Parse(args).InvokeAsync();
+    }
+}
