@@ -1,0 +1,70 @@
+namespace Arbor.Signatures.Registry;
+
+/// <summary>
+/// The features the feature store serves (<c>arbor.feature_registry/v1</c>): name, type, the entity
+/// that owns the value, and the preprocessing the root applies once per request before fan-out.
+/// </summary>
+public sealed record FeatureRegistry(string Schema, IReadOnlyList<FeatureDefinition> Features)
+{
+    public const string SchemaV1 = "arbor.feature_registry/v1";
+}
+
+/// <summary>One feature of the universe.</summary>
+/// <param name="Name">Unique feature name (what signatures list).</param>
+/// <param name="Type">The type of its values after preprocessing.</param>
+/// <param name="Entity">Who owns the value: the user, the candidate, or the request context.</param>
+/// <param name="Dim">For <see cref="FeatureType.FloatVector"/>: the vector length.</param>
+/// <param name="Transforms">Preprocessing applied in order, once per request, before fan-out.</param>
+public sealed record FeatureDefinition(
+    string Name,
+    FeatureType Type,
+    FeatureEntity Entity,
+    int? Dim = null,
+    IReadOnlyList<FeatureTransform>? Transforms = null,
+    string? Description = null);
+
+public enum FeatureType
+{
+    Float,
+    Int64,
+    FloatVector,
+    Int64List,
+    String,
+    Bytes,
+}
+
+public enum FeatureEntity
+{
+    /// <summary>Keyed by the request's user id; sent once per request to each leaf.</summary>
+    User,
+
+    /// <summary>Keyed by candidate id; one value per candidate.</summary>
+    Candidate,
+
+    /// <summary>Supplied by the caller with the request (device, time of day...).</summary>
+    Context,
+}
+
+/// <summary>One declarative preprocessing step.</summary>
+/// <param name="Kind">What the step does.</param>
+/// <param name="Fill">For <see cref="TransformKind.DefaultFill"/>: the value given to an absent feature.</param>
+/// <param name="Min">For <see cref="TransformKind.Clip"/>: lower bound.</param>
+/// <param name="Max">For <see cref="TransformKind.Clip"/>: upper bound.</param>
+/// <param name="Boundaries">For <see cref="TransformKind.Bucketize"/>: ascending bucket boundaries; float → int64 bucket index.</param>
+/// <param name="Buckets">For <see cref="TransformKind.HashToId"/>: string → int64 in [0, Buckets).</param>
+public sealed record FeatureTransform(
+    TransformKind Kind,
+    double? Fill = null,
+    double? Min = null,
+    double? Max = null,
+    IReadOnlyList<double>? Boundaries = null,
+    long? Buckets = null);
+
+public enum TransformKind
+{
+    DefaultFill,
+    Clip,
+    Log1p,
+    Bucketize,
+    HashToId,
+}
