@@ -12,7 +12,7 @@ public sealed unsafe class TorchModel : IDisposable
 {
     private readonly TorchModelHandle _handle;
 
-    private TorchModel(TorchModelHandle handle, string path, string device, string signatureJson)
+    private TorchModel(TorchModelHandle handle, string path, string device, byte[] signatureJson)
     {
         _handle = handle;
         Path = path;
@@ -24,8 +24,8 @@ public sealed unsafe class TorchModel : IDisposable
 
     public string Device { get; }
 
-    /// <summary>The archive's <c>module_info.json</c> extra file, or empty when it has none.</summary>
-    public string SignatureJson { get; }
+    /// <summary>The bytes of the archive's <c>module_info.json</c> extra file; empty when it has none.</summary>
+    public ReadOnlyMemory<byte> SignatureJson { get; }
 
     /// <summary>Loads an archive onto a device (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>).</summary>
     /// <exception cref="TorchException">The archive cannot be read or the device is unavailable.</exception>
@@ -53,7 +53,7 @@ public sealed unsafe class TorchModel : IDisposable
             throw TorchErrors.LibraryProblem(e);
         }
 
-        var signature = TorchNative.TakeString(info) ?? string.Empty;
+        var signature = TorchNative.TakeBytes(info, infoLength);
         if (status != (int)TorchStatus.Ok)
         {
             handle.Dispose();

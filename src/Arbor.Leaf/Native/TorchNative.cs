@@ -23,6 +23,24 @@ internal static unsafe partial class TorchNative
     [LibraryImport(Library, EntryPoint = "arbor_string_free")]
     internal static partial void FreeString(byte* text);
 
+    /// <summary>Takes ownership of a native buffer: copies its bytes into a managed array and frees it.</summary>
+    internal static byte[] TakeBytes(byte* data, long length)
+    {
+        if (data is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return new ReadOnlySpan<byte>(data, checked((int)length)).ToArray();
+        }
+        finally
+        {
+            FreeString(data);
+        }
+    }
+
     /// <summary>Takes ownership of a native string: copies it into a managed one and frees it.</summary>
     internal static string? TakeString(byte* text)
     {
