@@ -65,7 +65,7 @@ public static class ModelArchiveReader
         }
         catch (InvalidDataException ex)
         {
-            throw Fail(subject, ArchivePath, $"not a zip archive (a TorchScript .pt file is a zip): {ex.Message}", ex);
+            throw Fail(subject, ArchivePath, $"not a zip archive, or a truncated one (a TorchScript .pt file is a zip): {ex.Message}", ex);
         }
 
         using (zip)

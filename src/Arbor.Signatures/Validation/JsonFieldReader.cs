@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Arbor.Signatures.Validation;
 
@@ -30,6 +31,13 @@ internal sealed class JsonFieldReader
         if (utf8Json.IsEmpty)
         {
             problem = new ArtefactProblem("$", "the document is empty");
+            return null;
+        }
+
+        // The reader checks UTF-8 lazily (property names only when read), so check it all up front.
+        if (!Utf8.IsValid(utf8Json.Span))
+        {
+            problem = new ArtefactProblem("$", "not valid UTF-8 JSON: the document holds an invalid UTF-8 byte sequence");
             return null;
         }
 
