@@ -1,0 +1,147 @@
+namespace Arbor.Rpc.Accounting;
+
+/// <summary>
+/// Wraps a connection's transport stream (below TLS and HTTP/2) and counts every byte read and
+/// written. Disposing it closes the inner stream and marks the connection closed.
+/// </summary>
+public sealed class CountingStream(Stream inner, ConnectionByteCounter counter) : Stream
+{
+    /// <summary>The connection's counter.</summary>
+    public ConnectionByteCounter Counter => counter;
+
+    /// <inheritdoc />
+    public override bool CanRead => inner.CanRead;
+
+    /// <inheritdoc />
+    public override bool CanSeek => false;
+
+    /// <inheritdoc />
+    public override bool CanWrite => inner.CanWrite;
+
+    /// <inheritdoc />
+    public override bool CanTimeout => inner.CanTimeout;
+
+    /// <inheritdoc />
+    public override int ReadTimeout
+    {
+        get => inner.ReadTimeout;
+        set => inner.ReadTimeout = value;
+    }
+
+    /// <inheritdoc />
+    public override int WriteTimeout
+    {
+        get => inner.WriteTimeout;
+        set => inner.WriteTimeout = value;
+    }
+
+    /// <inheritdoc />
+    public override long Length => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <inheritdoc />
+    public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+
+    /// <inheritdoc />
+    public override int Read(Span<byte> buffer) => Counted(inner.Read(buffer));
+
+    /// <inheritdoc />
+    public override int ReadByte()
+    {
+        var b = inner.ReadByte();
+        if (b >= 0)
+        {
+            counter.RecordReceived(1);
+        }
+
+        return b;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        inner.Write(buffer, offset, count);
+        counter.RecordSent(count);
+    }
+
+    /// <inheritdoc />
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        inner.Write(buffer);
+        counter.RecordSent(buffer.Length);
+    }
+
+    /// <inheritdoc />
+    public override void WriteByte(byte value)
+    {
+        inner.WriteByte(value);
+        counter.RecordSent(1);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        counter.RecordSent(buffer.Length);
+    }
+
+    /// <inheritdoc />
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override void Flush() => inner.Flush();
+
+    /// <inheritdoc />
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+            counter.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync().ConfigureAwait(false);
+        counter.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private int Counted(int read)
+    {
+        if (read > 0)
+        {
+            counter.RecordReceived(read);
+        }
+
+        return read;
+    }
+}

@@ -1,0 +1,13 @@
+using Arbor.Rpc.Status;
+
+namespace Arbor.Rpc.Compression;
+
+/// <summary>The exceptions codecs throw, with the statuses the gRPC spec asks for.</summary>
+internal static class CompressionErrors
+{
+    public static RpcException Corrupt(string encoding, string detail) =>
+        new(StatusCode.Internal, $"Corrupt {encoding} message: {detail}.");
+
+    public static RpcException TooLarge(string encoding, long length, int limit) =>
+        new(StatusCode.ResourceExhausted, $"Decompressed {encoding} message of {length} bytes exceeds the limit of {limit} bytes.");
+}

@@ -1,0 +1,75 @@
+using System.Collections.Frozen;
+using Arbor.Rpc.Wire;
+
+namespace Arbor.Rpc.Compression;
+
+/// <summary>
+/// The set of encodings an endpoint can decompress and compress, by <c>grpc-encoding</c> name.
+/// Immutable; <see cref="AcceptEncoding"/> is the <c>grpc-accept-encoding</c> value it advertises.
+/// </summary>
+public sealed class CompressionRegistry
+{
+    private readonly FrozenDictionary<string, ICompressionCodec> _codecs;
+
+    /// <summary>Creates a registry of <paramref name="codecs"/> (identity is always implied).</summary>
+    public CompressionRegistry(IEnumerable<ICompressionCodec> codecs)
+    {
+        ArgumentNullException.ThrowIfNull(codecs);
+        var byName = new Dictionary<string, ICompressionCodec>(StringComparer.Ordinal);
+        foreach (var codec in codecs)
+        {
+            if (codec.EncodingName == GrpcProtocol.IdentityEncoding || !byName.TryAdd(codec.EncodingName, codec))
+            {
+                throw new ArgumentException($"Encoding '{codec.EncodingName}' is reserved or listed twice.", nameof(codecs));
+            }
+        }
+
+        _codecs = byName.ToFrozenDictionary(StringComparer.Ordinal);
+        AcceptEncoding = string.Join(',', [GrpcProtocol.IdentityEncoding, .. byName.Keys]);
+    }
+
+    /// <summary>
+    /// identity, gzip, and lz4 and zstd where their native libraries load (they are always present
+    /// on Arbor's Debian machines; a machine without them simply does not advertise them).
+    /// </summary>
+    public static CompressionRegistry Default { get; } = new(DefaultCodecs());
+
+    /// <summary>A registry that only knows identity.</summary>
+    public static CompressionRegistry IdentityOnly { get; } = new([]);
+
+    /// <summary>The <c>grpc-accept-encoding</c> value: identity and every codec, comma-separated.</summary>
+    public string AcceptEncoding { get; }
+
+    /// <summary>The codecs, by name.</summary>
+    public IReadOnlyDictionary<string, ICompressionCodec> Codecs => _codecs;
+
+    /// <summary>Finds the codec for an encoding name; identity and unknown names give false.</summary>
+    public bool TryGet(string? encoding, out ICompressionCodec codec)
+    {
+        if (encoding is null)
+        {
+            codec = null!;
+            return false;
+        }
+
+        return _codecs.TryGetValue(encoding, out codec!);
+    }
+
+    /// <summary>Whether the encoding can be used here (identity always can).</summary>
+    public bool Supports(string? encoding) =>
+        string.IsNullOrEmpty(encoding) || encoding == GrpcProtocol.IdentityEncoding || _codecs.ContainsKey(encoding);
+
+    private static IEnumerable<ICompressionCodec> DefaultCodecs()
+    {
+        yield return new GzipCodec();
+        if (Lz4Codec.IsAvailable)
+        {
+            yield return new Lz4Codec();
+        }
+
+        if (ZstdCodec.IsAvailable)
+        {
+            yield return new ZstdCodec();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Arbor.Rpc.Accounting;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Arbor.Rpc.Server;
+
+/// <summary>Configures Kestrel endpoints for gRPC: HTTP/2 only (cleartext h2c or TLS) with byte accounting.</summary>
+public static class RpcKestrelExtensions
+{
+    /// <summary>
+    /// Listens on <paramref name="endpoint"/> for gRPC: HTTP/2 only (over TLS when a certificate
+    /// is given, h2c otherwise), counting socket bytes into <paramref name="counters"/> (default:
+    /// the published counters named after the endpoint). The counters see the bytes below TLS,
+    /// as the network does.
+    /// </summary>
+    public static void ListenRpc(this KestrelServerOptions kestrel, IPEndPoint endpoint, X509Certificate2? certificate = null, ByteCounters? counters = null)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        kestrel.Listen(endpoint, listen =>
+        {
+            listen.UseRpc(counters ?? ByteCounters.Server(endpoint.ToString()));
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Makes a listen endpoint speak HTTP/2 only and count its socket bytes. Call it before
+    /// <c>UseHttps</c> so that the counting sits below TLS.
+    /// </summary>
+    public static ListenOptions UseRpc(this ListenOptions listen, ByteCounters counters)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(counters);
+        // Http1AndHttp2 on cleartext falls back to HTTP/1.1 and gRPC clients fail: HTTP/2 only.
+        listen.Protocols = HttpProtocols.Http2;
+        listen.Use(next => async connection =>
+        {
+            using var counter = counters.OpenConnection(connection.RemoteEndPoint?.ToString());
+            var transport = connection.Transport;
+            connection.Transport = new CountingDuplexPipe(transport, counter);
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                connection.Transport = transport;
+            }
+        });
+        return listen;
+    }
+}
