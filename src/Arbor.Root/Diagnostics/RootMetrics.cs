@@ -15,7 +15,10 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _leafRequestBytes;
     private readonly Counter<long> _versionMismatches;
     private long _requestCount;
+    private long _errorCount;
     private long _candidateCount;
+    private long _trimmedCalls;
+    private long _untrimmedCalls;
 
     public RootMetrics(IMeterFactory? meterFactory = null)
     {
@@ -32,12 +35,24 @@ public sealed class RootMetrics : IDisposable
     /// <summary>Requests finished since start (any status).</summary>
     public long RequestCount => Interlocked.Read(ref _requestCount);
 
+    /// <summary>Requests that failed as a whole since start.</summary>
+    public long ErrorCount => Interlocked.Read(ref _errorCount);
+
+    /// <summary>Leaf calls sent trimmed / untrimmed since start.</summary>
+    public long TrimmedCalls => Interlocked.Read(ref _trimmedCalls);
+
+    public long UntrimmedCalls => Interlocked.Read(ref _untrimmedCalls);
+
+    /// <summary>Latencies of recent requests.</summary>
+    public LatencyWindow Latencies { get; } = new();
+
     /// <summary>Candidates of successful requests since start.</summary>
     public long CandidateCount => Interlocked.Read(ref _candidateCount);
 
     public void RecordRequest(string status, int candidates, double milliseconds)
     {
         Interlocked.Increment(ref _requestCount);
+        Latencies.Record(milliseconds);
         _requests.Add(1, new KeyValuePair<string, object?>("status", status));
         _duration.Record(milliseconds, new KeyValuePair<string, object?>("status", status));
         if (status == "OK")
@@ -45,10 +60,15 @@ public sealed class RootMetrics : IDisposable
             Interlocked.Add(ref _candidateCount, candidates);
             _candidates.Add(candidates);
         }
+        else
+        {
+            Interlocked.Increment(ref _errorCount);
+        }
     }
 
-    public void RecordLeafCall(string model, string status, int requestBytes)
+    public void RecordLeafCall(string model, string status, int requestBytes, bool trimmed)
     {
+        Interlocked.Increment(ref trimmed ? ref _trimmedCalls : ref _untrimmedCalls);
         _leafCalls.Add(1, new("model", model), new("status", status));
         _leafRequestBytes.Add(requestBytes, new KeyValuePair<string, object?>("model", model));
     }

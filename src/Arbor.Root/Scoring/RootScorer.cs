@@ -204,7 +204,7 @@ public sealed class RootScorer(
             Trimmed = result.Trimmed,
             Status = new Status { Code = (int)result.Code, Message = result.Message },
         };
-        metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes);
+        metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed);
         if (result.Response is not { } response)
         {
             model.Version = call.Route.Version ?? "";
