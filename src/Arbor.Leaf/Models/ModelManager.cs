@@ -52,7 +52,7 @@ public sealed class ModelManager : IAsyncDisposable
         }
 
         _snapshot = new ServingSnapshot(config.Models.ToFrozenDictionary(
-            m => m.Name, m => new ServedModel(m.Name, null, FrozenDictionary<string, ServableVersion>.Empty), StringComparer.Ordinal));
+            m => m.Name, m => new PublishedModel(m.Name, null, FrozenDictionary<string, ServableVersion>.Empty), StringComparer.Ordinal));
     }
 
     public string Partition => _config.Partition;
@@ -229,7 +229,7 @@ public sealed class ModelManager : IAsyncDisposable
         }
 
         var defaultVersion = nextVersions.Count == 0 ? null : ModelVersionComparer.Latest(nextVersions.Keys);
-        Publish(new ServedModel(name, defaultVersion, nextVersions));
+        Publish(new PublishedModel(name, defaultVersion, nextVersions));
         foreach (var servable in retiring)
         {
             lock (_recordsGate)
@@ -279,10 +279,10 @@ public sealed class ModelManager : IAsyncDisposable
         }
     }
 
-    private void Publish(ServedModel model)
+    private void Publish(PublishedModel model)
     {
         var current = Snapshot;
-        var models = new Dictionary<string, ServedModel>(current.Models, StringComparer.Ordinal) { [model.Name] = model };
+        var models = new Dictionary<string, PublishedModel>(current.Models, StringComparer.Ordinal) { [model.Name] = model };
         Volatile.Write(ref _snapshot, new ServingSnapshot(models.ToFrozenDictionary(StringComparer.Ordinal)));
         LeafLog.Published(_logger, _config.Partition, models.Count, string.Join(", ", models.Values.Select(m => $"{m.Name}={m.DefaultVersion ?? "none"}")));
     }
