@@ -59,6 +59,12 @@ public sealed record LimitsConfig
 
     /// <summary>The deadline of a request that carries none (grpc-timeout).</summary>
     public int DefaultDeadlineMs { get; init; } = 1000;
+
+    /// <summary>
+    /// Optional cap on each leaf call: a leaf slower than this gives its model DEADLINE_EXCEEDED
+    /// while the request still answers with the other models' scores.
+    /// </summary>
+    public int? LeafTimeoutMs { get; init; }
 }
 
 /// <summary>The feature store adapter and where it is.</summary>

@@ -88,6 +88,11 @@ public static class RootConfigLoader
             problems.Add("$.limits.default_deadline_ms: must be at least 1");
         }
 
+        if (config.Limits.LeafTimeoutMs is < 1)
+        {
+            problems.Add("$.limits.leaf_timeout_ms: must be at least 1");
+        }
+
         switch (config.FeatureStore.Kind)
         {
             case "sqlite" when string.IsNullOrEmpty(config.FeatureStore.Path):

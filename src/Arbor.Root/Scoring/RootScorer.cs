@@ -84,7 +84,7 @@ public sealed class RootScorer(
             throw new RpcException(RpcStatusCode.InvalidArgument, e.Message);
         }
 
-        var callDeadline = deadline ?? time.GetUtcNow().AddMilliseconds(config.Limits.DefaultDeadlineMs);
+        var callDeadline = LeafDeadline(deadline ?? time.GetUtcNow().AddMilliseconds(config.Limits.DefaultDeadlineMs), config.Limits.LeafTimeoutMs);
         using var encoded = FeatureBatchEncoder.Encode(batch);
         var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
 
@@ -95,6 +95,19 @@ public sealed class RootScorer(
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// Leaf calls end a little before the request does, so that a slow leaf becomes that model's
+    /// DEADLINE_EXCEEDED inside a response rather than failing the whole request.
+    /// </summary>
+    private DateTimeOffset LeafDeadline(DateTimeOffset requestDeadline, int? leafTimeoutMs)
+    {
+        var now = time.GetUtcNow();
+        var remaining = requestDeadline - now;
+        var margin = TimeSpan.FromTicks(Math.Min(remaining.Ticks / 10, TimeSpan.FromMilliseconds(50).Ticks));
+        var deadline = requestDeadline - (margin > TimeSpan.Zero ? margin : TimeSpan.Zero);
+        return leafTimeoutMs is { } cap && now.AddMilliseconds(cap) < deadline ? now.AddMilliseconds(cap) : deadline;
     }
 
     private static void Validate(ScoreRequest request, int maxCandidates)
