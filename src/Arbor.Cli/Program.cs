@@ -8,6 +8,10 @@ public static class Program
     public static Task<int> Main(string[] args)
     {
         var root = new RootCommand("Arbor: root-leaf online ML serving with the Feature Trimmer.");
+        root.Subcommands.Add(Commands.BundleCommand.Create());
+        root.Subcommands.Add(Commands.SignatureCommand.Create());
+        root.Subcommands.Add(Commands.RegistryCommand.Create());
+        root.Subcommands.Add(Commands.LeafCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -1,0 +1,1 @@
+"""Seeded, reproducible generator of Arbor's sample feature universe, data and models."""

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Arbor.Cli.Cluster;
+
+/// <summary>
+/// A child process of the cluster (a root or a leaf): started with its output captured (the last
+/// lines are kept for error reports), asked to stop with SIGTERM and killed if it does not stop in
+/// time. Its CPU time is read from the kernel's accounting.
+/// </summary>
+public sealed class ManagedProcess : IAsyncDisposable
+{
+    private const int KeptLines = 200;
+    private readonly Process _process;
+    private readonly Queue<string> _lastLines = new();
+
+    private ManagedProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>User plus system CPU time the process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>The last lines the process printed (stdout and stderr), for error reports.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_lastLines)
+            {
+                return string.Join('\n', _lastLines);
+            }
+        }
+    }
+
+    /// <summary>Starts <paramref name="fileName"/>, prefixed by <paramref name="wrapper"/> when given (e.g. <c>ip netns exec NS</c>).</summary>
+    public static ManagedProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyList<string>? wrapper = null, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo
+        {
+            FileName = wrapper is { Count: > 0 } ? wrapper[0] : fileName,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (wrapper is { Count: > 0 })
+        {
+            foreach (var part in wrapper.Skip(1))
+            {
+                info.ArgumentList.Add(part);
+            }
+
+            info.ArgumentList.Add(fileName);
+        }
+
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var managed = new ManagedProcess(name, process);
+        process.OutputDataReceived += (_, e) => managed.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => managed.Keep(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return managed;
+    }
+
+    /// <summary>Waits until GET <paramref name="url"/> answers 200, failing early if the process exits.</summary>
+    public async Task WaitUntilReadyAsync(HttpClient http, Uri url, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before it was ready:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(url, deadline.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:0} s:\n{Output}");
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:0} s:\n{Output}");
+            }
+        }
+    }
+
+    /// <summary>Asks the process to stop (SIGTERM), then kills it after <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        _ = Kill(_process.Id, SigTerm);
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5));
+        _process.Dispose();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lastLines)
+        {
+            if (_lastLines.Count == KeptLines)
+            {
+                _lastLines.Dequeue();
+            }
+
+            _lastLines.Enqueue(line);
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    // Blittable signature: plain DllImport needs no unsafe code and no marshalling stub.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}

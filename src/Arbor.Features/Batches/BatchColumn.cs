@@ -1,0 +1,69 @@
+using Arbor.Features.Values;
+using Arbor.Features.Wire;
+
+namespace Arbor.Features.Batches;
+
+/// <summary>
+/// The values of one feature for every row of a <see cref="FeatureBatch"/> (column-oriented), with a
+/// bitmap of the rows that have no value (those rows hold a placeholder: 0, a zero vector, an empty list).
+/// </summary>
+/// <remarks>
+/// A column does not copy the arrays it is given: the batch's builder owns them and must not change
+/// them once the batch is encoded.
+/// </remarks>
+public abstract class BatchColumn
+{
+    private readonly byte[]? _missing;
+
+    private protected BatchColumn(string name, FeatureKind kind, int rowCount, byte[]? missing)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        if (missing is not null && missing.Length != MissingBitmap.ByteCount(rowCount))
+        {
+            throw new ArgumentException(
+                $"Column '{name}': the missing bitmap has {missing.Length} bytes, {MissingBitmap.ByteCount(rowCount)} expected for {rowCount} rows.",
+                nameof(missing));
+        }
+
+        Name = name;
+        Kind = kind;
+        RowCount = rowCount;
+        _missing = missing is not null && missing.AsSpan().ContainsAnyExcept((byte)0) ? missing : null;
+    }
+
+    /// <summary>The feature's name (what allowlists and signatures list).</summary>
+    public string Name { get; }
+
+    /// <summary>The type of the values.</summary>
+    public FeatureKind Kind { get; }
+
+    /// <summary>The number of rows.</summary>
+    public int RowCount { get; }
+
+    /// <summary>Whether any row is marked missing.</summary>
+    public bool HasMissing => _missing is not null;
+
+    /// <summary>The missing bitmap (empty when every row has a value).</summary>
+    public ReadOnlySpan<byte> Missing => _missing;
+
+    /// <summary>Whether <paramref name="row"/> has no value.</summary>
+    public bool IsMissing(int row) => MissingBitmap.IsSet(_missing, row);
+
+    /// <summary>Computes the size of the values sub-message (<c>FeatureColumn.values</c>) for the rows.</summary>
+    internal abstract void MeasureValues(in RowSet rows, ref ColumnLayout layout);
+
+    /// <summary>Writes the values sub-message body (without its tag and length) for the rows.</summary>
+    internal abstract void WriteValues(in RowSet rows, in ColumnLayout layout, Span<byte> destination);
+
+    /// <summary>The field number of this kind's case in <c>FeatureColumn.values</c>.</summary>
+    internal int ValuesFieldNumber => Kind switch
+    {
+        FeatureKind.Float => 3,
+        FeatureKind.Int64 => 4,
+        FeatureKind.FloatVector => 5,
+        FeatureKind.Int64List => 6,
+        FeatureKind.String => 7,
+        _ => 8,
+    };
+}

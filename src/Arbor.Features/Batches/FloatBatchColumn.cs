@@ -1,0 +1,50 @@
+using System.Buffers.Binary;
+using Arbor.Features.Values;
+using Arbor.Features.Wire;
+
+namespace Arbor.Features.Batches;
+
+/// <summary>A column of one float per row (<c>FloatColumn</c> on the wire).</summary>
+public sealed class FloatBatchColumn : BatchColumn
+{
+    private readonly float[] _values;
+
+    /// <param name="name">The feature name.</param>
+    /// <param name="values">One value per row; not copied.</param>
+    /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
+    public FloatBatchColumn(string name, float[] values, byte[]? missing = null)
+        : base(name, FeatureKind.Float, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
+    {
+        _values = values;
+    }
+
+    /// <summary>The values, one per row.</summary>
+    public ReadOnlySpan<float> Values => _values;
+
+    internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
+    {
+        layout.PartA = rows.Count * sizeof(float);
+        layout.ValuesBody = rows.Count == 0 ? 0 : ProtoWire.LengthDelimitedSize(layout.PartA);
+    }
+
+    internal override void WriteValues(in RowSet rows, in ColumnLayout layout, Span<byte> destination)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var offset = ProtoWire.WriteLengthPrefix(destination, 1, layout.PartA);
+        if (rows.All)
+        {
+            ProtoWire.WriteFloats(destination[offset..], _values);
+            return;
+        }
+
+        foreach (var row in rows.Indices)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(destination[offset..], _values[row]);
+            offset += sizeof(float);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Arbor.Features.Values;
+using Arbor.Features.Wire;
+
+namespace Arbor.Features.Batches;
+
+/// <summary>A column of one 64-bit integer per row (<c>Int64Column</c> on the wire).</summary>
+public sealed class Int64BatchColumn : BatchColumn
+{
+    private readonly long[] _values;
+
+    /// <param name="name">The feature name.</param>
+    /// <param name="values">One value per row; not copied.</param>
+    /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
+    public Int64BatchColumn(string name, long[] values, byte[]? missing = null)
+        : base(name, FeatureKind.Int64, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
+    {
+        _values = values;
+    }
+
+    /// <summary>The values, one per row.</summary>
+    public ReadOnlySpan<long> Values => _values;
+
+    internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
+    {
+        if (rows.All)
+        {
+            layout.PartA = ProtoWire.VarintsSize(_values);
+        }
+        else
+        {
+            var size = 0;
+            foreach (var row in rows.Indices)
+            {
+                size += ProtoWire.VarintSize((ulong)_values[row]);
+            }
+
+            layout.PartA = size;
+        }
+
+        layout.ValuesBody = rows.Count == 0 ? 0 : ProtoWire.LengthDelimitedSize(layout.PartA);
+    }
+
+    internal override void WriteValues(in RowSet rows, in ColumnLayout layout, Span<byte> destination)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var offset = ProtoWire.WriteLengthPrefix(destination, 1, layout.PartA);
+        if (rows.All)
+        {
+            ProtoWire.WriteVarints(destination[offset..], _values);
+            return;
+        }
+
+        foreach (var row in rows.Indices)
+        {
+            offset += ProtoWire.WriteVarint(destination[offset..], (ulong)_values[row]);
+        }
+    }
+}

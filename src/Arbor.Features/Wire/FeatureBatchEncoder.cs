@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using Arbor.Features.Batches;
+using Arbor.Features.Selection;
+
+namespace Arbor.Features.Wire;
+
+/// <summary>
+/// Serializes the columns of a <see cref="FeatureBatch"/> into protobuf <c>FeatureColumn</c> fields of a
+/// <c>LeafScoreRequest</c>, once per request: trimming is then choosing which encoded columns to copy.
+/// </summary>
+public static class FeatureBatchEncoder
+{
+    /// <summary>Field number of <c>LeafScoreRequest.columns</c>.</summary>
+    internal const int ColumnsField = 4;
+
+    /// <summary>Field number of <c>LeafScoreRequest.shared_columns</c>.</summary>
+    internal const int SharedColumnsField = 5;
+
+    /// <summary>Encodes every column of the batch over all its rows (the per-request fast path).</summary>
+    public static EncodedBatch Encode(FeatureBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return EncodeCore(batch, RowSet.AllOf(batch.RowCount), allowlist: null);
+    }
+
+    /// <summary>
+    /// Encodes a subset of the rows (for a model that scores only some candidates), and only the
+    /// columns of <paramref name="allowlist"/> when one is given. Slower than <see cref="Encode(FeatureBatch)"/>:
+    /// the columns are re-encoded for this model alone. Shared columns are unaffected by the subset.
+    /// </summary>
+    /// <param name="batch">The request's batch.</param>
+    /// <param name="rows">Row indices, in the order the leaf request lists them.</param>
+    /// <param name="allowlist">The columns to encode; null for all.</param>
+    public static EncodedBatch EncodeRows(FeatureBatch batch, ReadOnlySpan<int> rows, ColumnAllowlist? allowlist = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var row in rows)
+        {
+            if ((uint)row >= (uint)batch.RowCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), row, $"Row index out of range for a batch of {batch.RowCount} rows.");
+            }
+        }
+
+        return EncodeCore(batch, RowSet.Subset(rows), allowlist);
+    }
+
+    private static EncodedBatch EncodeCore(FeatureBatch batch, in RowSet rows, ColumnAllowlist? allowlist)
+    {
+        var perRow = batch.Columns;
+        var shared = batch.SharedColumns;
+        var capacity = perRow.Count + shared.Count;
+        var layouts = ArrayPool<ColumnLayout>.Shared.Rent(capacity);
+        var entries = ArrayPool<EncodedColumn>.Shared.Rent(capacity);
+        try
+        {
+            var sharedRows = RowSet.AllOf(1);
+            var count = 0;
+            var total = 0;
+            for (var i = 0; i < perRow.Count; i++)
+            {
+                if (allowlist is null || allowlist.Contains(perRow[i].Name))
+                {
+                    total = checked(total + Measure(perRow[i], rows, ref layouts[count++]));
+                }
+            }
+
+            var firstShared = count;
+            for (var i = 0; i < shared.Count; i++)
+            {
+                if (allowlist is null || allowlist.Contains(shared[i].Name))
+                {
+                    total = checked(total + Measure(shared[i], sharedRows, ref layouts[count++]));
+                }
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+            var offset = 0;
+            var k = 0;
+            for (var i = 0; i < perRow.Count; i++)
+            {
+                if (allowlist is null || allowlist.Contains(perRow[i].Name))
+                {
+                    Write(perRow[i], rows, layouts[k], ColumnsField, buffer.AsSpan(offset, layouts[k].Total));
+                    entries[k] = new EncodedColumn(perRow[i].Name, IsShared: false, offset, layouts[k].Total);
+                    offset += layouts[k++].Total;
+                }
+            }
+
+            for (var i = 0; i < shared.Count; i++)
+            {
+                if (allowlist is null || allowlist.Contains(shared[i].Name))
+                {
+                    Write(shared[i], sharedRows, layouts[k], SharedColumnsField, buffer.AsSpan(offset, layouts[k].Total));
+                    entries[k] = new EncodedColumn(shared[i].Name, IsShared: true, offset, layouts[k].Total);
+                    offset += layouts[k++].Total;
+                }
+            }
+
+            Debug.Assert(k == count && k >= firstShared && offset == total, "The write pass must follow the measure pass.");
+            return new EncodedBatch(rows.Count, buffer, total, entries, count);
+        }
+        catch
+        {
+            ArrayPool<EncodedColumn>.Shared.Return(entries);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<ColumnLayout>.Shared.Return(layouts);
+        }
+    }
+
+    private static int Measure(BatchColumn column, in RowSet rows, ref ColumnLayout layout)
+    {
+        layout = default;
+        layout.NameBytes = Encoding.UTF8.GetByteCount(column.Name);
+        layout.MissingBytes = AnyMissing(column, rows) ? MissingBitmap.ByteCount(rows.Count) : 0;
+        column.MeasureValues(rows, ref layout);
+        layout.Body = ProtoWire.LengthDelimitedSize(layout.NameBytes)
+            + (layout.MissingBytes == 0 ? 0 : ProtoWire.LengthDelimitedSize(layout.MissingBytes))
+            + ProtoWire.LengthDelimitedSize(layout.ValuesBody);
+        layout.Total = ProtoWire.LengthDelimitedSize(layout.Body);
+        return layout.Total;
+    }
+
+    private static void Write(BatchColumn column, in RowSet rows, in ColumnLayout layout, int fieldNumber, Span<byte> destination)
+    {
+        var offset = ProtoWire.WriteLengthPrefix(destination, fieldNumber, layout.Body);
+        offset += ProtoWire.WriteLengthPrefix(destination[offset..], 1, layout.NameBytes);
+        offset += Encoding.UTF8.GetBytes(column.Name, destination[offset..]);
+        if (layout.MissingBytes != 0)
+        {
+            offset += ProtoWire.WriteLengthPrefix(destination[offset..], 2, layout.MissingBytes);
+            var bitmap = destination.Slice(offset, layout.MissingBytes);
+            if (rows.All)
+            {
+                column.Missing.CopyTo(bitmap);
+            }
+            else
+            {
+                bitmap.Clear();
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    if (column.IsMissing(rows.Indices[i]))
+                    {
+                        MissingBitmap.Set(bitmap, i);
+                    }
+                }
+            }
+
+            offset += layout.MissingBytes;
+        }
+
+        offset += ProtoWire.WriteLengthPrefix(destination[offset..], column.ValuesFieldNumber, layout.ValuesBody);
+        column.WriteValues(rows, layout, destination.Slice(offset, layout.ValuesBody));
+        Debug.Assert(offset + layout.ValuesBody == layout.Total, "The column must fill its measured size.");
+    }
+
+    private static bool AnyMissing(BatchColumn column, in RowSet rows)
+    {
+        if (!column.HasMissing)
+        {
+            return false;
+        }
+
+        if (rows.All)
+        {
+            return true;
+        }
+
+        foreach (var row in rows.Indices)
+        {
+            if (column.IsMissing(row))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,40 @@
+using Arbor.Leaf.Inference;
+using Arbor.Leaf.Native;
+
+namespace Arbor.Leaf.Configuration;
+
+/// <summary>
+/// A leaf partition: which models it serves from which repository, on which device, and how it runs
+/// them. Read from a JSON or YAML file by <see cref="PartitionConfigLoader"/> (docs/leaf.md).
+/// </summary>
+public sealed record PartitionConfig
+{
+    public required string Partition { get; init; }
+
+    /// <summary>The repository root: <c>&lt;repository&gt;/&lt;model&gt;/&lt;version&gt;/model.pt</c>.</summary>
+    public required string Repository { get; init; }
+
+    public required IReadOnlyList<ModelConfig> Models { get; init; }
+
+    /// <summary>libtorch device: cpu, cuda or cuda:N.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Forwards that may run at once in the partition.</summary>
+    public int Concurrency { get; init; } = Environment.ProcessorCount;
+
+    public BatchingOptions Batching { get; init; } = BatchingOptions.Disabled;
+
+    /// <summary>How often the repository is rescanned for new and removed versions.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Also rescan soon after a file system change in the repository (a poll still runs as a fallback).</summary>
+    public bool Watch { get; init; } = true;
+
+    public TorchThreading Threads { get; init; } = new();
+
+    public LeafServerOptions Server { get; init; } = new();
+
+    /// <summary>The batching of one model: its override or the partition's.</summary>
+    public BatchingOptions BatchingFor(string model) =>
+        Models.FirstOrDefault(m => m.Name == model)?.Batching ?? Batching;
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Arbor.Leaf.Diagnostics;
+
+/// <summary>The leaf partition's metrics (meter <c>Arbor.Leaf</c>).</summary>
+public sealed class LeafMetrics : IDisposable
+{
+    public const string MeterName = "Arbor.Leaf";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _conversionDuration;
+    private readonly Histogram<double> _inferenceDuration;
+    private readonly Histogram<long> _batchRows;
+    private readonly Histogram<long> _batchRequests;
+    private readonly Counter<long> _unusedFeatures;
+    private readonly Counter<long> _missingFeatures;
+    private readonly Counter<long> _deadlineSkipped;
+    private readonly Counter<long> _loads;
+    private readonly Histogram<double> _loadDuration;
+    private readonly Counter<long> _unloads;
+
+    public LeafMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _requests = _meter.CreateCounter<long>("arbor.leaf.requests", "{request}", "Score requests by model, version and gRPC status.");
+        _requestDuration = _meter.CreateHistogram<double>("arbor.leaf.request.duration", "s", "Time to serve a Score request.");
+        _conversionDuration = _meter.CreateHistogram<double>("arbor.leaf.conversion.duration", "s", "Time to decode-convert a request's features to tensors.");
+        _inferenceDuration = _meter.CreateHistogram<double>("arbor.leaf.inference.duration", "s", "Time of one forward (one merged batch).");
+        _batchRows = _meter.CreateHistogram<long>("arbor.leaf.batch.rows", "{row}", "Rows per forward.");
+        _batchRequests = _meter.CreateHistogram<long>("arbor.leaf.batch.requests", "{request}", "Requests merged into one forward.");
+        _unusedFeatures = _meter.CreateCounter<long>("arbor.leaf.features.unused", "{feature}", "Features received that the model does not use (wasted bytes).");
+        _missingFeatures = _meter.CreateCounter<long>("arbor.leaf.features.missing", "{feature}", "Features the model uses that requests lacked (defaults used).");
+        _deadlineSkipped = _meter.CreateCounter<long>("arbor.leaf.deadline.skipped", "{request}", "Requests whose deadline passed before inference, skipped.");
+        _loads = _meter.CreateCounter<long>("arbor.leaf.model.loads", "{load}", "Model version loads by outcome (available, failed).");
+        _loadDuration = _meter.CreateHistogram<double>("arbor.leaf.model.load.duration", "s", "Time to load and warm up a model version.");
+        _unloads = _meter.CreateCounter<long>("arbor.leaf.model.unloads", "{unload}", "Model versions unloaded.");
+    }
+
+    public void Request(string model, string version, string status, double seconds)
+    {
+        var tags = new TagList { { "model", model }, { "version", version }, { "status", status } };
+        _requests.Add(1, tags);
+        _requestDuration.Record(seconds, tags);
+    }
+
+    public void Converted(string model, string version, double seconds, int unused, int missing)
+    {
+        var tags = new TagList { { "model", model }, { "version", version } };
+        _conversionDuration.Record(seconds, tags);
+        if (unused > 0)
+        {
+            _unusedFeatures.Add(unused, tags);
+        }
+
+        if (missing > 0)
+        {
+            _missingFeatures.Add(missing, tags);
+        }
+    }
+
+    public void Forward(string model, string version, double seconds, int rows, int requests)
+    {
+        var tags = new TagList { { "model", model }, { "version", version } };
+        _inferenceDuration.Record(seconds, tags);
+        _batchRows.Record(rows, tags);
+        _batchRequests.Record(requests, tags);
+    }
+
+    public void DeadlineSkipped(string model, string version) =>
+        _deadlineSkipped.Add(1, new TagList { { "model", model }, { "version", version } });
+
+    public void Loaded(string model, string version, string outcome, double seconds)
+    {
+        var tags = new TagList { { "model", model }, { "version", version }, { "outcome", outcome } };
+        _loads.Add(1, tags);
+        _loadDuration.Record(seconds, tags);
+    }
+
+    public void Unloaded(string model, string version) =>
+        _unloads.Add(1, new TagList { { "model", model }, { "version", version } });
+
+    public void Dispose() => _meter.Dispose();
+}

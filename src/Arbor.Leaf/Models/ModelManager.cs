@@ -1,0 +1,368 @@
+using System.Collections.Frozen;
+using System.Threading.Channels;
+using Arbor.Leaf.Configuration;
+using Arbor.Leaf.Diagnostics;
+using Arbor.Signatures.Bundles;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor.Leaf.Models;
+
+/// <summary>
+/// Keeps a partition's served versions in line with its configuration and its repository. Each
+/// reconciliation scans the repository, loads and warms the versions the policies want, then
+/// publishes a new <see cref="ServingSnapshot"/> and only then retires the versions no longer
+/// wanted (they unload once their in-flight requests finish). A failed load changes nothing that
+/// serves; when no wanted version of a model is available, its serving versions stay.
+/// Reconciliation runs at start, every poll interval, and shortly after a file system change.
+/// </summary>
+public sealed class ModelManager : IAsyncDisposable
+{
+    private static readonly TimeSpan WatchDebounce = TimeSpan.FromMilliseconds(250);
+
+    private readonly PartitionConfig _config;
+    private readonly ModelRepository _repository;
+    private readonly IModelVersionLoader _loader;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LeafMetrics _metrics;
+    private readonly SemaphoreSlim _reconcileGate = new(1, 1);
+    private readonly Lock _recordsGate = new();
+    private readonly Dictionary<string, ModelRecord> _records = new(StringComparer.Ordinal);
+    private readonly Channel<bool> _triggers = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stopping = new();
+    private ServingSnapshot _snapshot;
+    private ITimer? _pollTimer;
+    private ITimer? _debounceTimer;
+    private FileSystemWatcher? _watcher;
+    private Task? _loop;
+    private long _reconciliations;
+
+    public ModelManager(
+        PartitionConfig config, ModelRepository repository, IModelVersionLoader loader, TimeProvider time, ILogger logger, LeafMetrics metrics)
+    {
+        _config = config;
+        _repository = repository;
+        _loader = loader;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        foreach (var model in config.Models)
+        {
+            _records[model.Name] = new ModelRecord(model);
+        }
+
+        _snapshot = new ServingSnapshot(config.Models.ToFrozenDictionary(
+            m => m.Name, m => new PublishedModel(m.Name, null, FrozenDictionary<string, ServableVersion>.Empty), StringComparer.Ordinal));
+    }
+
+    public string Partition => _config.Partition;
+
+    /// <summary>What is served now.</summary>
+    public ServingSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>Ready when every configured model has a serving version.</summary>
+    public bool IsReady
+    {
+        get
+        {
+            foreach (var model in Snapshot.Models.Values)
+            {
+                if (model.DefaultVersion is null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Completed reconciliations (tests wait on this rather than on time).</summary>
+    public long Reconciliations => Interlocked.Read(ref _reconciliations);
+
+    /// <summary>Loads what the configuration wants, then starts polling (and watching) the repository.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ReconcileAsync(cancellationToken).ConfigureAwait(false);
+        _loop = Task.Run(RunTriggersAsync, CancellationToken.None);
+        _pollTimer = _time.CreateTimer(_ => Trigger(), null, _config.PollInterval, _config.PollInterval);
+        if (_config.Watch)
+        {
+            StartWatching();
+        }
+    }
+
+    /// <summary>Asks for a reconciliation soon (coalesced with one already pending).</summary>
+    public void Trigger() => _triggers.Writer.TryWrite(true);
+
+    /// <summary>Takes a lease on a model version; an empty <paramref name="version"/> means the default one.</summary>
+    public LeaseOutcome TryAcquire(string model, string? version, out VersionLease lease)
+    {
+        // A version retired between reading the snapshot and taking the lease is already replaced in
+        // the next snapshot, so one retry with a fresh snapshot finds the new one.
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            var snapshot = Snapshot;
+            if (!snapshot.Models.TryGetValue(model, out var served))
+            {
+                lease = default;
+                return LeaseOutcome.UnknownModel;
+            }
+
+            var wanted = string.IsNullOrEmpty(version) ? served.DefaultVersion : version;
+            if (wanted is null)
+            {
+                lease = default;
+                return LeaseOutcome.NotReady;
+            }
+
+            if (!served.Versions.TryGetValue(wanted, out var servable))
+            {
+                lease = default;
+                return LeaseOutcome.UnknownVersion;
+            }
+
+            if (servable.TryAcquire(out lease))
+            {
+                return LeaseOutcome.Acquired;
+            }
+        }
+
+        lease = default;
+        return LeaseOutcome.NotReady;
+    }
+
+    /// <summary>Every configured model with every version tracked (loading, available, unloading, failed).</summary>
+    public IReadOnlyList<ModelStatus> Describe()
+    {
+        var snapshot = Snapshot;
+        var result = new List<ModelStatus>(_config.Models.Count);
+        lock (_recordsGate)
+        {
+            foreach (var model in _config.Models)
+            {
+                var record = _records[model.Name];
+                var versions = record.Versions.Values.Concat(record.Retiring)
+                    .OrderByDescending(v => v.Version, ModelVersionComparer.Instance)
+                    .Select(v => new VersionStatus(
+                        v.Version,
+                        v.State,
+                        v.Loaded?.SignatureSha256,
+                        v.Error,
+                        v.Loaded?.Signature.Outputs.Select(o => o.Name).ToArray() ?? [],
+                        v.InFlight))
+                    .ToArray();
+                result.Add(new ModelStatus(model.Name, model.Policy.ToString(), snapshot.Models[model.Name].DefaultVersion, versions));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Brings the served versions in line with the repository now.</summary>
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        await _reconcileGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var model in _config.Models)
+            {
+                await ReconcileModelAsync(_records[model.Name], cancellationToken).ConfigureAwait(false);
+            }
+
+            Interlocked.Increment(ref _reconciliations);
+        }
+        finally
+        {
+            _reconcileGate.Release();
+        }
+    }
+
+    private async Task ReconcileModelAsync(ModelRecord record, CancellationToken cancellationToken)
+    {
+        var name = record.Config.Name;
+        var present = _repository.ListVersions(name).ToDictionary(v => v.Version, StringComparer.Ordinal);
+        var wanted = record.Config.Policy.Select(present.Keys);
+
+        foreach (var version in wanted.Reverse())
+        {
+            var source = present[version];
+            if (record.Versions.TryGetValue(version, out var existing) &&
+                (existing.State == ModelVersionState.Available ||
+                 (existing.State == ModelVersionState.Failed && existing.Source.Fingerprint == source.Fingerprint)))
+            {
+                continue;
+            }
+
+            await LoadAsync(record, source, cancellationToken).ConfigureAwait(false);
+        }
+
+        var served = Snapshot.Models[name];
+        var next = wanted.Where(v => record.Versions.TryGetValue(v, out var s) && s.State == ModelVersionState.Available).ToList();
+        if (next.Count == 0 && served.Versions.Count > 0)
+        {
+            // Availability first: nothing wanted is loadable, so keep serving what serves now.
+            next = [.. served.Versions.Keys];
+            if (!served.Versions.Keys.Order().SequenceEqual(wanted.Order()))
+            {
+                LeafLog.KeepingServing(_logger, name, string.Join(", ", next));
+            }
+        }
+
+        lock (_recordsGate)
+        {
+            // A failed version that is no longer wanted (removed, or out of the policy) is forgotten.
+            foreach (var (version, servable) in record.Versions.ToArray())
+            {
+                if (servable.State == ModelVersionState.Failed && !wanted.Contains(version))
+                {
+                    record.Versions.Remove(version);
+                }
+            }
+        }
+
+        var nextVersions = next.ToFrozenDictionary(v => v, v => record.Versions[v], StringComparer.Ordinal);
+        var retiring = served.Versions.Values.Where(v => !nextVersions.ContainsKey(v.Version)).ToList();
+        if (retiring.Count == 0 && nextVersions.Count == served.Versions.Count)
+        {
+            return;
+        }
+
+        var defaultVersion = nextVersions.Count == 0 ? null : ModelVersionComparer.Latest(nextVersions.Keys);
+        Publish(new PublishedModel(name, defaultVersion, nextVersions));
+        foreach (var servable in retiring)
+        {
+            lock (_recordsGate)
+            {
+                record.Versions.Remove(servable.Version);
+                record.Retiring.Add(servable);
+            }
+
+            servable.OnUnloaded = version =>
+            {
+                lock (_recordsGate)
+                {
+                    record.Retiring.Remove(version);
+                }
+
+                _metrics.Unloaded(version.Model, version.Version);
+                LeafLog.Unloaded(_logger, version.Model, version.Version);
+            };
+            LeafLog.Unloading(_logger, name, servable.Version);
+            servable.Retire();
+        }
+    }
+
+    private async Task LoadAsync(ModelRecord record, RepositoryVersion source, CancellationToken cancellationToken)
+    {
+        var servable = new ServableVersion(source);
+        lock (_recordsGate)
+        {
+            record.Versions[source.Version] = servable;
+        }
+
+        LeafLog.Loading(_logger, source.Model, source.Version, source.Path, _config.Device);
+        var started = _time.GetTimestamp();
+        try
+        {
+            var loaded = await _loader.LoadAsync(source, cancellationToken).ConfigureAwait(false);
+            servable.MarkAvailable(loaded);
+            var elapsed = _time.GetElapsedTime(started);
+            _metrics.Loaded(source.Model, source.Version, "available", elapsed.TotalSeconds);
+            LeafLog.Available(_logger, source.Model, source.Version, elapsed.TotalMilliseconds, loaded.SignatureSha256);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            servable.MarkFailed(e.Message);
+            _metrics.Loaded(source.Model, source.Version, "failed", _time.GetElapsedTime(started).TotalSeconds);
+            LeafLog.LoadFailed(_logger, source.Model, source.Version, e.Message);
+        }
+    }
+
+    private void Publish(PublishedModel model)
+    {
+        var current = Snapshot;
+        var models = new Dictionary<string, PublishedModel>(current.Models, StringComparer.Ordinal) { [model.Name] = model };
+        Volatile.Write(ref _snapshot, new ServingSnapshot(models.ToFrozenDictionary(StringComparer.Ordinal)));
+        LeafLog.Published(_logger, _config.Partition, models.Count, string.Join(", ", models.Values.Select(m => $"{m.Name}={m.DefaultVersion ?? "none"}")));
+    }
+
+    private async Task RunTriggersAsync()
+    {
+        try
+        {
+            while (await _triggers.Reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                _triggers.Reader.TryRead(out _);
+                try
+                {
+                    await ReconcileAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LeafLog.ReconcileFailed(_logger, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private void StartWatching()
+    {
+        if (!Directory.Exists(_repository.Root))
+        {
+            return;
+        }
+
+        _debounceTimer = _time.CreateTimer(_ => Trigger(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var watcher = new FileSystemWatcher(_repository.Root) { IncludeSubdirectories = true };
+        FileSystemEventHandler changed = (_, _) => _debounceTimer.Change(WatchDebounce, Timeout.InfiniteTimeSpan);
+        watcher.Created += changed;
+        watcher.Changed += changed;
+        watcher.Deleted += changed;
+        watcher.Renamed += (_, _) => _debounceTimer.Change(WatchDebounce, Timeout.InfiniteTimeSpan);
+
+        // A watcher that fails (too many events, a removed folder) is dropped: polling still runs.
+        watcher.Error += (_, _) => watcher.EnableRaisingEvents = false;
+        watcher.EnableRaisingEvents = true;
+        _watcher = watcher;
+    }
+
+    /// <summary>Stops polling and unloads every version once its in-flight requests finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _watcher?.Dispose();
+        _pollTimer?.Dispose();
+        _debounceTimer?.Dispose();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        await _reconcileGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        var serving = Snapshot.Models.Values.SelectMany(m => m.Versions.Values).ToList();
+        Volatile.Write(ref _snapshot, ServingSnapshot.Empty);
+        foreach (var servable in serving)
+        {
+            servable.Retire();
+        }
+
+        await Task.WhenAll(serving.Select(s => s.Unloaded)).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private sealed class ModelRecord(ModelConfig config)
+    {
+        public ModelConfig Config { get; } = config;
+
+        /// <summary>Versions loading, available or failed, by version.</summary>
+        public Dictionary<string, ServableVersion> Versions { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Versions unloading (waiting for their in-flight requests).</summary>
+        public List<ServableVersion> Retiring { get; } = [];
+    }
+}

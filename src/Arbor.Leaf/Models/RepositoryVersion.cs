@@ -1,0 +1,8 @@
+namespace Arbor.Leaf.Models;
+
+/// <summary>One version folder found in the repository.</summary>
+/// <param name="Model">The model folder's name.</param>
+/// <param name="Version">The version folder's name.</param>
+/// <param name="Path">Its <c>model.pt</c>.</param>
+/// <param name="Fingerprint">Size and modification time of <c>model.pt</c>: a changed file may be retried after a failed load.</param>
+public sealed record RepositoryVersion(string Model, string Version, string Path, string Fingerprint);

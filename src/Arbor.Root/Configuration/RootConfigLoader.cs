@@ -1,0 +1,145 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Arbor.Root.Configuration;
+
+/// <summary>Reads and validates root configuration files.</summary>
+public static class RootConfigLoader
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static RootConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RootConfigException(path, [$"cannot read the file: {e.Message}"]);
+        }
+
+        return Parse(text, path);
+    }
+
+    public static RootConfig Parse(string json, string source = "<inline>")
+    {
+        RootConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<RootConfig>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new RootConfigException(source, [$"{e.Path ?? "$"}: {e.Message}"]);
+        }
+
+        if (config is null)
+        {
+            throw new RootConfigException(source, ["$: the document is null"]);
+        }
+
+        var problems = Validate(config);
+        if (problems.Count > 0)
+        {
+            throw new RootConfigException(source, problems);
+        }
+
+        return config;
+    }
+
+    public static string Serialize(RootConfig config) => JsonSerializer.Serialize(config, Json);
+
+    /// <summary>Every problem of a configuration, each with its JSON path.</summary>
+    public static List<string> Validate(RootConfig config)
+    {
+        var problems = new List<string>();
+        if (config.Schema != RootConfig.SchemaV1)
+        {
+            problems.Add($"$.schema: expected '{RootConfig.SchemaV1}', found '{config.Schema}'");
+        }
+
+        foreach (var (name, partition) in config.Partitions)
+        {
+            if (partition.Endpoints.Count == 0)
+            {
+                problems.Add($"$.partitions.{name}.endpoints: a partition needs at least one endpoint");
+            }
+
+            for (var i = 0; i < partition.Endpoints.Count; i++)
+            {
+                if (!Uri.TryCreate(partition.Endpoints[i], UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                {
+                    problems.Add($"$.partitions.{name}.endpoints[{i}]: '{partition.Endpoints[i]}' is not an http(s) address");
+                }
+            }
+        }
+
+        foreach (var (name, model) in config.Models)
+        {
+            if (!config.Partitions.ContainsKey(model.Partition))
+            {
+                problems.Add($"$.models.{name}.partition: unknown partition '{model.Partition}'");
+            }
+
+            if (model.Compression is { } codec && !IsKnownCompression(codec))
+            {
+                problems.Add($"$.models.{name}.compression: unknown compression '{codec}' (identity, gzip, lz4, zstd)");
+            }
+        }
+
+        foreach (var (name, surface) in config.Surfaces)
+        {
+            if (surface.Models.Count == 0)
+            {
+                problems.Add($"$.surfaces.{name}.models: a surface needs at least one model");
+            }
+
+            for (var i = 0; i < surface.Models.Count; i++)
+            {
+                if (!config.Models.ContainsKey(surface.Models[i]))
+                {
+                    problems.Add($"$.surfaces.{name}.models[{i}]: unknown model '{surface.Models[i]}'");
+                }
+            }
+
+            for (var i = 0; i < surface.Experiments.Count; i++)
+            {
+                var experiment = surface.Experiments[i];
+                var path = $"$.surfaces.{name}.experiments[{i}]";
+                if (string.IsNullOrEmpty(experiment.Name))
+                {
+                    problems.Add($"{path}.name: required");
+                }
+
+                if (!config.Models.ContainsKey(experiment.Model))
+                {
+                    problems.Add($"{path}.model: unknown model '{experiment.Model}'");
+                }
+
+                if (experiment.Replaces is { } replaced && !surface.Models.Contains(replaced))
+                {
+                    problems.Add($"{path}.replaces: '{replaced}' is not a model of surface '{name}'");
+                }
+
+                if (experiment.Fraction is < 0 or > 1 || double.IsNaN(experiment.Fraction))
+                {
+                    problems.Add($"{path}.fraction: {experiment.Fraction} is outside [0, 1]");
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    internal static bool IsKnownCompression(string name) => name is "identity" or "gzip" or "lz4" or "zstd";
+}

@@ -1,0 +1,10 @@
+using Arbor.Trimming.Bundles;
+
+namespace Arbor.Trimming;
+
+/// <summary>What the admin endpoint shows: the published snapshot and every configured bundle.</summary>
+/// <param name="Generation">The published snapshot's generation.</param>
+/// <param name="SnapshotBuiltAt">When it was built.</param>
+/// <param name="Models">How many models it has allowlists for.</param>
+/// <param name="Bundles">Every configured bundle, in configuration order.</param>
+public sealed record TrimmerStatus(long Generation, DateTimeOffset SnapshotBuiltAt, int Models, IReadOnlyList<BundleStatus> Bundles);

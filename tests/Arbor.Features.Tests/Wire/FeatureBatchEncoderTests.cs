@@ -1,0 +1,137 @@
+using System.Buffers;
+using Arbor.Contracts.V1;
+using Arbor.Features.Batches;
+using Arbor.Features.Requests;
+using Arbor.Features.Selection;
+using Arbor.Features.Tests.Support;
+using Arbor.Features.Wire;
+using Google.Protobuf;
+
+namespace Arbor.Features.Tests.Wire;
+
+public sealed class FeatureBatchEncoderTests
+{
+    [Fact]
+    public void Encode_EveryKind_MatchesGeneratedSerializerByteForByte()
+    {
+        var batch = SampleBatches.EveryKind();
+        using var encoded = FeatureBatchEncoder.Encode(batch);
+
+        var bytes = WriteRequest(encoded, allowlist: null);
+
+        var expected = ReferenceColumns.Request("m", "7", "req-1", batch, ReferenceColumns.AllRows(batch), _ => true);
+        Assert.Equal(expected.ToByteArray(), bytes);
+        Assert.Equal(expected, LeafScoreRequest.Parser.ParseFrom(bytes));
+    }
+
+    [Fact]
+    public void Encode_EachColumn_IsACompleteLeafRequestField()
+    {
+        var batch = SampleBatches.EveryKind();
+        using var encoded = FeatureBatchEncoder.Encode(batch);
+
+        foreach (var column in encoded.Columns)
+        {
+            var parsed = LeafScoreRequest.Parser.ParseFrom(encoded.GetBytes(column).ToArray());
+
+            var source = batch.Columns.Concat(batch.SharedColumns).Single(c => c.Name == column.Name);
+            var rows = column.IsShared ? new[] { 0 } : [.. ReferenceColumns.AllRows(batch)];
+            var expected = ReferenceColumns.Column(source, rows);
+            Assert.Equal(expected, Assert.Single(column.IsShared ? parsed.SharedColumns : parsed.Columns));
+        }
+    }
+
+    [Fact]
+    public void Encode_SharedColumns_ComeAfterPerRowColumnsAndAreMarkedShared()
+    {
+        using var encoded = FeatureBatchEncoder.Encode(SampleBatches.EveryKind());
+
+        var names = encoded.Columns.ToArray().Select(c => (c.Name, c.IsShared)).ToArray();
+
+        Assert.Equal(8, names.Length);
+        Assert.All(names[..6], n => Assert.False(n.IsShared));
+        Assert.Equal([("user_age_days", true), ("user_interest_ids", true)], names[6..]);
+        Assert.Equal(encoded.PayloadBytes, encoded.Columns.ToArray().Sum(c => c.Length));
+    }
+
+    [Fact]
+    public void Encode_AllZeroMissingBitmap_OmitsTheMissingField()
+    {
+        var batch = new FeatureBatch(2).Add(new FloatBatchColumn("x", [1f, 2f], MissingBitmap.Create(2)));
+        using var encoded = FeatureBatchEncoder.Encode(batch);
+
+        var parsed = LeafScoreRequest.Parser.ParseFrom(WriteRequest(encoded, null));
+
+        Assert.True(parsed.Columns[0].Missing.IsEmpty);
+    }
+
+    [Fact]
+    public void EncodeRows_Subset_EqualsTheGeneratedMessageForThoseRows()
+    {
+        var batch = SampleBatches.EveryKind();
+        int[] rows = [2, 1];
+        using var encoded = FeatureBatchEncoder.EncodeRows(batch, rows);
+
+        var bytes = WriteRequest(encoded, null);
+
+        var expected = ReferenceColumns.Request("m", "7", "req-1", batch, rows, _ => true);
+        Assert.Equal(expected.ToByteArray(), bytes);
+        Assert.Equal(2, encoded.RowCount);
+    }
+
+    [Fact]
+    public void EncodeRows_RowsWithoutMissingValues_OmitsTheMissingField()
+    {
+        using var encoded = FeatureBatchEncoder.EncodeRows(SampleBatches.EveryKind(), [0, 2]);
+
+        var parsed = LeafScoreRequest.Parser.ParseFrom(WriteRequest(encoded, null));
+
+        Assert.All(parsed.Columns, c => Assert.True(c.Missing.IsEmpty));
+    }
+
+    [Fact]
+    public void EncodeRows_WithAllowlist_EncodesOnlyAllowlistedColumns()
+    {
+        var allowlist = new ColumnAllowlist(["pin_embedding", "user_age_days", "not_in_batch"]);
+
+        using var encoded = FeatureBatchEncoder.EncodeRows(SampleBatches.EveryKind(), [0], allowlist);
+
+        Assert.Equal(["pin_embedding", "user_age_days"], encoded.Columns.ToArray().Select(c => c.Name));
+    }
+
+    [Fact]
+    public void EncodeRows_RowOutOfRange_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => FeatureBatchEncoder.EncodeRows(SampleBatches.EveryKind(), [0, 3]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FeatureBatchEncoder.EncodeRows(SampleBatches.EveryKind(), [-1]));
+    }
+
+    [Fact]
+    public void Encode_EmptyBatch_WritesAHeaderOnlyRequest()
+    {
+        using var encoded = FeatureBatchEncoder.Encode(new FeatureBatch(0));
+
+        var parsed = LeafScoreRequest.Parser.ParseFrom(WriteRequest(encoded, null));
+
+        Assert.Equal("m", parsed.Model);
+        Assert.Equal(0u, parsed.RowCount);
+        Assert.Empty(parsed.Columns);
+    }
+
+    [Fact]
+    public void Dispose_ThenRead_ThrowsObjectDisposed()
+    {
+        var encoded = FeatureBatchEncoder.Encode(SampleBatches.EveryKind());
+        encoded.Dispose();
+        encoded.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => encoded.Columns.Length);
+    }
+
+    private static byte[] WriteRequest(EncodedBatch encoded, ColumnAllowlist? allowlist)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        LeafRequestWriter.Write(buffer, new LeafRequestHeader("m", "7", "req-1"), encoded, allowlist);
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,85 @@
+using Arbor.Root.Configuration;
+
+namespace Arbor.Root.Tests.Configuration;
+
+public sealed class RootConfigLoaderTests
+{
+    internal const string ValidConfig = """
+        {
+          "schema": "arbor.root/v1",
+          "partitions": { "homefeed": { "endpoints": ["http://127.0.0.1:7201", "http://127.0.0.1:7202"] } },
+          "models": {
+            "ctr": { "partition": "homefeed" },
+            "ctr_exp": { "partition": "homefeed", "version": "3" },
+            "save": { "partition": "homefeed", "trimming": false, "compression": "zstd" }
+          },
+          "surfaces": {
+            "homefeed": {
+              "models": ["ctr", "save"],
+              "experiments": [ { "name": "exp_a", "model": "ctr_exp", "replaces": "ctr", "fraction": 0.25 } ]
+            }
+          }
+        }
+        """;
+
+    [Fact]
+    public void Parse_ValidConfig_ReadsEverySection()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig);
+
+        Assert.Equal(2, config.Partitions["homefeed"].Endpoints.Count);
+        Assert.Equal("3", config.Models["ctr_exp"].Version);
+        Assert.False(config.Models["save"].Trimming);
+        Assert.Equal("zstd", config.Models["save"].Compression);
+        Assert.Equal(0.25, config.Surfaces["homefeed"].Experiments[0].Fraction);
+    }
+
+    [Fact]
+    public void Parse_UnknownReferences_ReportsEachWithItsPath()
+    {
+        const string json = """
+            {
+              "schema": "arbor.root/v1",
+              "partitions": { "p": { "endpoints": ["not a url"] } },
+              "models": { "m": { "partition": "nowhere", "compression": "snappy" } },
+              "surfaces": { "s": { "models": ["m", "ghost"], "experiments": [ { "name": "e", "model": "m", "replaces": "x", "fraction": 1.5 } ] } }
+            }
+            """;
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json));
+
+        Assert.Contains(error.Problems, p => p.StartsWith("$.partitions.p.endpoints[0]", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.models.m.partition", StringComparison.Ordinal) && p.Contains("nowhere", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.models.m.compression", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.surfaces.s.models[1]", StringComparison.Ordinal) && p.Contains("ghost", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.surfaces.s.experiments[0].replaces", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.surfaces.s.experiments[0].fraction", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_MalformedJson_NamesTheLocation()
+    {
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse("""{ "schema": "arbor.root/v1", "models": [ }"""));
+
+        Assert.Single(error.Problems);
+        Assert.Contains("$.models", error.Problems[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnknownProperty_IsRejected()
+    {
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse("""{ "schema": "arbor.root/v1", "surfacez": {} }"""));
+
+        Assert.Contains("surfacez", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_ThenParse_RoundTrips()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig);
+
+        var again = RootConfigLoader.Parse(RootConfigLoader.Serialize(config));
+
+        Assert.Equal(RootConfigLoader.Serialize(config), RootConfigLoader.Serialize(again));
+    }
+}

@@ -1,0 +1,69 @@
+using Arbor.Signatures.Registry;
+
+namespace Arbor.Signatures.Tests.Registry;
+
+public sealed class FeatureRegistryJsonTests
+{
+    private const string Valid = """
+        {"schema": "arbor.feature_registry/v1", "features": [
+          {"name": "pin_ctr_7d", "type": "float", "entity": "candidate", "transforms": [{"kind": "clip", "min": 0.0, "max": 1.0}]},
+          {"name": "pin_clicks_7d", "type": "float", "entity": "candidate", "transforms": [{"kind": "default_fill", "fill": 0.0}, {"kind": "log1p"}]},
+          {"name": "user_emb", "type": "float_vector", "entity": "user", "dim": 64},
+          {"name": "user_interest_ids", "type": "int64_list", "entity": "user"},
+          {"name": "ctx_device_id", "type": "int64", "entity": "context", "transforms": [{"kind": "hash_to_id", "buckets": 64}]},
+          {"name": "pin_age_bucket", "type": "int64", "entity": "candidate", "transforms": [{"kind": "bucketize", "boundaries": [1.0, 7.0]}]},
+          {"name": "pin_title", "type": "string", "entity": "candidate", "description": "free text"}
+        ]}
+        """;
+
+    [Fact]
+    public void Parse_ValidRegistry_ReadsTypesEntitiesAndTransforms()
+    {
+        var registry = FeatureRegistryJson.Parse(Valid);
+
+        Assert.Equal(7, registry.Features.Count);
+        Assert.Equal(FeatureEntity.Candidate, registry.Features[0].Entity);
+        Assert.Equal(new FeatureTransform(TransformKind.Clip, Min: 0.0, Max: 1.0), registry.Features[0].Transforms![0]);
+        Assert.Equal([TransformKind.DefaultFill, TransformKind.Log1p], registry.Features[1].Transforms!.Select(t => t.Kind));
+        Assert.Equal(64, registry.Features[2].Dim);
+        Assert.Equal(FeatureType.Int64List, registry.Features[3].Type);
+        Assert.Equal(64, registry.Features[4].Transforms![0].Buckets);
+        Assert.Equal([1.0, 7.0], registry.Features[5].Transforms![0].Boundaries!);
+        Assert.Equal("free text", registry.Features[6].Description);
+    }
+
+    [Fact]
+    public void Write_ThenParse_RoundTrips()
+    {
+        var registry = FeatureRegistryJson.Parse(Valid);
+
+        var again = FeatureRegistryJson.Parse(FeatureRegistryJson.ToJsonString(registry));
+
+        Assert.Equal(FeatureRegistryJson.ToJsonString(registry), FeatureRegistryJson.ToJsonString(again));
+        Assert.Equal(registry.Features.Select(f => (f.Name, f.Type, f.Entity, f.Dim)), again.Features.Select(f => (f.Name, f.Type, f.Entity, f.Dim)));
+    }
+
+    [Theory]
+    [InlineData("\"type\": \"float\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"clip\"", "\"type\": \"double\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"clip\"", "$.features[0].type", "unknown type 'double'")]
+    [InlineData("\"entity\": \"user\", \"dim\": 64", "\"entity\": \"session\", \"dim\": 64", "$.features[2].entity", "unknown entity 'session'")]
+    [InlineData(", \"dim\": 64", "", "$.features[2].dim", "float_vector feature declares its dim")]
+    [InlineData("\"type\": \"int64_list\", \"entity\": \"user\"", "\"type\": \"int64_list\", \"entity\": \"user\", \"dim\": 3", "$.features[3].dim", "dim only applies to float_vector")]
+    [InlineData("\"name\": \"pin_clicks_7d\"", "\"name\": \"pin_ctr_7d\"", "$.features[1].name", "feature 'pin_ctr_7d' is defined twice")]
+    [InlineData("{\"kind\": \"log1p\"}", "{\"kind\": \"sqrt\"}", "$.features[1].transforms[1].kind", "unknown transform 'sqrt'")]
+    [InlineData("\"min\": 0.0, \"max\": 1.0", "\"min\": 2.0, \"max\": 1.0", "$.features[0].transforms[0]", "clip min 2 is greater than max 1")]
+    [InlineData("\"min\": 0.0, \"max\": 1.0", "\"lower\": 0.0", "$.features[0].transforms[0]", "clip needs min, max or both")]
+    [InlineData("{\"kind\": \"default_fill\", \"fill\": 0.0}", "{\"kind\": \"default_fill\"}", "$.features[1].transforms[0].fill", "default_fill needs a fill value")]
+    [InlineData("[1.0, 7.0]", "[7.0, 1.0]", "$.features[5].transforms[0].boundaries[1]", "strictly ascending")]
+    [InlineData("\"buckets\": 64", "\"buckets\": 0", "$.features[4].transforms[0].buckets", "out of range")]
+    [InlineData("\"type\": \"int64\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"bucketize\"", "\"type\": \"float\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"bucketize\"", "$.features[5].transforms[0]", "bucketize yields an int64 bucket index")]
+    [InlineData("\"type\": \"float\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"default_fill\"", "\"type\": \"string\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"default_fill\"", "$.features[1].transforms[1]", "log1p yields floats")]
+    [InlineData("\"arbor.feature_registry/v1\"", "\"arbor.feature_registry/v0\"", "$.schema", "unknown schema")]
+    public void Parse_BadRegistry_ReportsProblemAtItsPath(string find, string replace, string path, string message)
+    {
+        Assert.Contains(find, Valid, StringComparison.Ordinal);
+
+        var ex = Assert.Throws<FeatureRegistryException>(() => FeatureRegistryJson.Parse(Valid.Replace(find, replace, StringComparison.Ordinal)));
+
+        Assert.Contains(ex.Problems, p => p.Path == path && p.Message.Contains(message, StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Arbor.Testing;
+
+/// <summary>
+/// A private PostgreSQL server for tests: a fresh cluster in a temporary folder on a free loopback
+/// port, started in the constructor and stopped (and deleted) on dispose. Uses the server binaries
+/// installed on the machine (<c>/usr/lib/postgresql/&lt;version&gt;/bin</c>, or <c>ARBOR_PG_BIN</c>).
+/// When the tests run as root the server runs as the <c>postgres</c> user, since initdb refuses root.
+/// </summary>
+public sealed class PostgresTestServer : IDisposable
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly string _root;
+    private readonly string _dataDirectory;
+    private readonly string _binDirectory;
+    private readonly bool _asPostgresUser;
+    private bool _running;
+
+    public PostgresTestServer()
+    {
+        _binDirectory = FindBinDirectory();
+        _asPostgresUser = Environment.IsPrivilegedProcess;
+        _root = Directory.CreateTempSubdirectory("arbor-pg-").FullName;
+        _dataDirectory = Path.Combine(_root, "data");
+        try
+        {
+            if (_asPostgresUser)
+            {
+                Run("chown", ["postgres:postgres", _root], asPostgres: false);
+            }
+
+            RunTool("initdb", ["-D", _dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+            Port = LoopbackPort.Next();
+
+            // Durability is pointless for a throw-away cluster; turning it off keeps tests fast.
+            var options = string.Create(
+                CultureInfo.InvariantCulture,
+                $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            RunTool("pg_ctl", ["-D", _dataDirectory, "-l", Path.Combine(_root, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
+            _running = true;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public int Port { get; }
+
+    /// <summary>An Npgsql connection string for the <c>postgres</c> database as the <c>postgres</c> superuser.</summary>
+    public string ConnectionString => string.Create(
+        CultureInfo.InvariantCulture,
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=true;Timeout=30");
+
+    /// <summary>The same server, with <c>search_path</c> set to <paramref name="schema"/> (isolates one test's tables).</summary>
+    public string ConnectionStringFor(string schema) => ConnectionString + ";Search Path=" + schema;
+
+    /// <summary>Stops the server abruptly (to test a store that goes down); dispose still cleans up.</summary>
+    public void Stop()
+    {
+        if (_running)
+        {
+            _running = false;
+            RunTool("pg_ctl", ["-D", _dataDirectory, "-m", "immediate", "-w", "stop"]);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Stop();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone: nothing to stop.
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static string FindBinDirectory()
+    {
+        var configured = Environment.GetEnvironmentVariable("ARBOR_PG_BIN");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return configured;
+        }
+
+        const string parent = "/usr/lib/postgresql";
+        var candidates = Directory.Exists(parent)
+            ? Directory.GetDirectories(parent)
+                .Select(d => (Dir: d, Version: int.TryParse(Path.GetFileName(d), out var v) ? v : -1))
+                .Where(d => File.Exists(Path.Combine(d.Dir, "bin", "initdb")))
+                .OrderByDescending(d => d.Version)
+                .ToList()
+            : [];
+        return candidates.Count > 0
+            ? Path.Combine(candidates[0].Dir, "bin")
+            : throw new InvalidOperationException(
+                "PostgreSQL server binaries not found under /usr/lib/postgresql (install the 'postgresql' package, see scripts/prereqs.sh) or set ARBOR_PG_BIN.");
+    }
+
+    private void RunTool(string tool, IReadOnlyList<string> arguments) =>
+        Run(Path.Combine(_binDirectory, tool), arguments, _asPostgresUser);
+
+    private void Run(string fileName, IReadOnlyList<string> arguments, bool asPostgres)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = asPostgres ? "runuser" : fileName,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _root,
+        };
+        if (asPostgres)
+        {
+            start.ArgumentList.Add("-u");
+            start.ArgumentList.Add("postgres");
+            start.ArgumentList.Add("--");
+            start.ArgumentList.Add(fileName);
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
+
+        // Read both streams concurrently: a full pipe would block the child.
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(CommandTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{Path.GetFileName(fileName)} did not finish within {CommandTimeout}.");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            var log = Path.Combine(_root, "server.log");
+            var serverLog = File.Exists(log) ? File.ReadAllText(log) : string.Empty;
+            throw new InvalidOperationException(
+                $"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stdout.Result}{stderr.Result}{serverLog}");
+        }
+    }
+}
