@@ -240,7 +240,7 @@ public sealed class ReleasePlanner(TimeProvider timeProvider)
     // leaf serves at that instant. Versions named exactly get their own allowlists.
     private static ComposedModel Bridge(EnvironmentDirectory env, PendingVersion pending, SignatureCatalog catalog, List<string> warnings)
     {
-        var versions = Published(env, pending.Model, catalog, warnings);
+        var versions = catalog.Published(env, pending.Model, warnings);
         var current = env.DefaultVersion(pending.Model);
         var pendingSignature = new VersionSignature(pending.Model, pending.Version, pending.Features, pending.SignatureSha256);
         var latest = current is not null && versions.Any(v => v.Version == current) ? current : pending.Version;
@@ -249,26 +249,8 @@ public sealed class ReleasePlanner(TimeProvider timeProvider)
 
     private static ComposedModel Final(EnvironmentDirectory env, PendingVersion pending, SignatureCatalog catalog)
     {
-        var versions = Published(env, pending.Model, catalog, warnings: null);
+        var versions = catalog.Published(env, pending.Model, warnings: null);
         var pendingSignature = new VersionSignature(pending.Model, pending.Version, pending.Features, pending.SignatureSha256);
         return new ComposedModel(pending.Model, [.. versions, pendingSignature], pending.Version, []);
-    }
-
-    private static List<VersionSignature> Published(EnvironmentDirectory env, string model, SignatureCatalog catalog, List<string>? warnings)
-    {
-        var result = new List<VersionSignature>();
-        foreach (var version in env.ListVersions(model))
-        {
-            if (catalog.TryReadSummary(env.ArchivePath(model, version), model, version, out var problem) is { } signature)
-            {
-                result.Add(signature);
-            }
-            else
-            {
-                warnings?.Add($"{env.Name}: {model}:{version} has no valid signature, so no allowlist ({problem}); roots trim it with the latest allowlist");
-            }
-        }
-
-        return result;
     }
 }

@@ -1,3 +1,4 @@
+using Arbor.Release.Environments;
 using Arbor.Signatures.Archives;
 using Arbor.Signatures.Signatures;
 
@@ -25,6 +26,25 @@ internal sealed class SignatureCatalog
         TryRead(archive, model, version, out problem) is { } signature
             ? new VersionSignature(model, version, signature.Info.Features.Order(StringComparer.Ordinal).ToList(), signature.Sha256)
             : null;
+
+    /// <summary>The signatures of a model's published versions in an environment, oldest first; versions without one are reported and left out.</summary>
+    public List<VersionSignature> Published(EnvironmentDirectory env, string model, List<string>? warnings)
+    {
+        var result = new List<VersionSignature>();
+        foreach (var version in env.ListVersions(model))
+        {
+            if (TryReadSummary(env.ArchivePath(model, version), model, version, out var problem) is { } signature)
+            {
+                result.Add(signature);
+            }
+            else
+            {
+                warnings?.Add($"{env.Name}: {model}:{version} has no valid signature, so no allowlist ({problem}); roots trim it with the latest allowlist");
+            }
+        }
+
+        return result;
+    }
 
     private static (ModelSignature?, string?) Read(string archive, string model, string version)
     {
