@@ -1,0 +1,43 @@
+using Arbor.Release.Verification;
+
+namespace Arbor.Release.Canary;
+
+/// <summary>An environment's traffic between two snapshots of its roots' counters (summed over roots).</summary>
+public sealed record TrafficWindow(long Requests, long Errors, long Candidates, long LeafBytesSent, long UntrimmedCalls, long TrimmedCalls, double P99Ms)
+{
+    public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
+
+    public double BytesPerCandidate => Candidates == 0 ? 0 : (double)LeafBytesSent / Candidates;
+
+    public double UntrimmedShare => UntrimmedCalls + TrimmedCalls == 0 ? 0 : (double)UntrimmedCalls / (UntrimmedCalls + TrimmedCalls);
+
+    /// <summary>The window between per-root snapshots taken before and after (same roots, same order). p99 is the worst root's latest.</summary>
+    public static TrafficWindow Between(IReadOnlyList<RootStats> before, IReadOnlyList<RootStats> after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        if (before.Count != after.Count || before.Count == 0)
+        {
+            throw new ArgumentException("Snapshots of the same non-empty set of roots are needed.", nameof(after));
+        }
+
+        long requests = 0, errors = 0, candidates = 0, bytes = 0, untrimmed = 0, trimmed = 0;
+        double p99 = 0;
+        for (var i = 0; i < before.Count; i++)
+        {
+            var (b, a) = (before[i], after[i]);
+            // A counter that went down means the root restarted: its counters since then are the window.
+            requests += Delta(b.Requests, a.Requests);
+            errors += Delta(b.Errors, a.Errors);
+            candidates += Delta(b.Candidates, a.Candidates);
+            bytes += Delta(b.LeafBytesSent, a.LeafBytesSent);
+            untrimmed += Delta(b.UntrimmedCalls, a.UntrimmedCalls);
+            trimmed += Delta(b.TrimmedCalls, a.TrimmedCalls);
+            p99 = Math.Max(p99, a.P99Ms);
+        }
+
+        return new TrafficWindow(requests, errors, candidates, bytes, untrimmed, trimmed, p99);
+    }
+
+    private static long Delta(long before, long after) => after >= before ? after - before : after;
+}

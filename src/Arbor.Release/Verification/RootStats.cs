@@ -1,0 +1,12 @@
+namespace Arbor.Release.Verification;
+
+/// <summary>A root's cumulative counters (from <c>GET /admin/stats</c>); rates come from two snapshots.</summary>
+public sealed record RootStats(
+    long Requests,
+    long Errors,
+    long Candidates,
+    double P50Ms,
+    double P99Ms,
+    long LeafBytesSent,
+    long UntrimmedCalls,
+    long TrimmedCalls);
