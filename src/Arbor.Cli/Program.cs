@@ -12,6 +12,7 @@ public static class Program
         root.Subcommands.Add(Commands.SignatureCommand.Create());
         root.Subcommands.Add(Commands.RegistryCommand.Create());
         root.Subcommands.Add(Commands.LeafCommand.Create());
+        root.Subcommands.Add(Commands.BenchCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }
