@@ -34,9 +34,8 @@ char* copy_string(const std::string& text) {
   return copy;
 }
 
-// c10::Error::what() carries a C++ backtrace; the first lines are the message people need.
-std::string brief(const c10::Error& e) {
-  std::string message = e.what_without_backtrace();
+// Messages can carry a C++ backtrace or a long TorchScript traceback; keep the part people read.
+std::string brief(std::string message) {
   constexpr size_t kLimit = 4000;
   if (message.size() > kLimit) {
     message.resize(kLimit);
@@ -59,10 +58,11 @@ int guarded(char** error, Body body) {
     message = e.message;
   } catch (const c10::Error& e) {
     code = ARBOR_ERR_TORCH;
-    message = brief(e);
+    message = brief(e.what_without_backtrace());
   } catch (const std::exception& e) {
-    code = ARBOR_ERR_UNKNOWN;
-    message = e.what();
+    // The TorchScript interpreter reports failures inside forward as std::runtime_error.
+    code = ARBOR_ERR_TORCH;
+    message = brief(e.what());
   } catch (...) {
     code = ARBOR_ERR_UNKNOWN;
     message = "unknown native exception";

@@ -9,11 +9,11 @@ extern "C" {
 
 // Status codes returned by every function.
 #define ARBOR_OK 0
-#define ARBOR_ERR_TORCH 1        // a c10::Error from libtorch (bad archive, shape mismatch in forward...)
+#define ARBOR_ERR_TORCH 1        // libtorch raised (bad archive, shape mismatch or bad index inside forward...)
 #define ARBOR_ERR_ARGUMENT 2     // the caller passed something invalid (null, bad dtype, small buffer)
 #define ARBOR_ERR_DEVICE 3       // the requested device is not available
 #define ARBOR_ERR_OUTPUT 4       // forward returned something other than a float tensor [B, outputs]
-#define ARBOR_ERR_UNKNOWN 5      // any other exception
+#define ARBOR_ERR_UNKNOWN 5      // a non-standard exception
 
 // Element types of tensors passed to forward.
 #define ARBOR_DTYPE_FLOAT32 0

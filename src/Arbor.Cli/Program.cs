@@ -12,6 +12,9 @@ public static class Program
         root.Subcommands.Add(Commands.SignatureCommand.Create());
         root.Subcommands.Add(Commands.RegistryCommand.Create());
         root.Subcommands.Add(Commands.ReleaseCommand.Create());
+        root.Subcommands.Add(Commands.LeafCommand.Create());
+        root.Subcommands.Add(Commands.RootServerCommand.Create());
+        root.Subcommands.Add(Commands.StoreCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

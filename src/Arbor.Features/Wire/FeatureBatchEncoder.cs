@@ -54,6 +54,7 @@ public static class FeatureBatchEncoder
         var capacity = perRow.Count + shared.Count;
         var layouts = ArrayPool<ColumnLayout>.Shared.Rent(capacity);
         var entries = ArrayPool<EncodedColumn>.Shared.Rent(capacity);
+        byte[]? buffer = null;
         try
         {
             var sharedRows = RowSet.AllOf(1);
@@ -76,7 +77,7 @@ public static class FeatureBatchEncoder
                 }
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
             var offset = 0;
             var k = 0;
             for (var i = 0; i < perRow.Count; i++)
@@ -105,6 +106,11 @@ public static class FeatureBatchEncoder
         catch
         {
             ArrayPool<EncodedColumn>.Shared.Return(entries);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             throw;
         }
         finally

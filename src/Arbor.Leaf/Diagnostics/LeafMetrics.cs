@@ -22,6 +22,9 @@ public sealed class LeafMetrics : IDisposable
     private readonly Histogram<double> _loadDuration;
     private readonly Counter<long> _unloads;
 
+    /// <summary>The meter every instrument belongs to.</summary>
+    public Meter Meter => _meter;
+
     public LeafMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);

@@ -52,7 +52,7 @@ public sealed class ModelManager : IAsyncDisposable
         }
 
         _snapshot = new ServingSnapshot(config.Models.ToFrozenDictionary(
-            m => m.Name, m => new ServedModel(m.Name, null, FrozenDictionary<string, ServableVersion>.Empty), StringComparer.Ordinal));
+            m => m.Name, m => new PublishedModel(m.Name, null, FrozenDictionary<string, ServableVersion>.Empty), StringComparer.Ordinal));
     }
 
     public string Partition => _config.Partition;
@@ -182,19 +182,24 @@ public sealed class ModelManager : IAsyncDisposable
     {
         var name = record.Config.Name;
         var present = _repository.ListVersions(name).ToDictionary(v => v.Version, StringComparer.Ordinal);
-        var wanted = record.Config.Policy.Select(present.Keys);
 
-        foreach (var version in wanted.Reverse())
+        // The policy chooses among the versions not known to be broken: when the newest version
+        // fails to load, latest-N falls back to the next newest instead of serving nothing. Each
+        // pass either makes a version available or marks one failed, so this ends.
+        IReadOnlyList<string> wanted;
+        while (true)
         {
-            var source = present[version];
-            if (record.Versions.TryGetValue(version, out var existing) &&
-                (existing.State == ModelVersionState.Available ||
-                 (existing.State == ModelVersionState.Failed && existing.Source.Fingerprint == source.Fingerprint)))
+            wanted = record.Config.Policy.Select(present.Keys.Where(v => !IsKnownBroken(record, present[v])).ToList());
+            var toLoad = wanted.Where(v => !(record.Versions.TryGetValue(v, out var s) && s.State == ModelVersionState.Available)).ToList();
+            if (toLoad.Count == 0)
             {
-                continue;
+                break;
             }
 
-            await LoadAsync(record, source, cancellationToken).ConfigureAwait(false);
+            foreach (var version in Enumerable.Reverse(toLoad))
+            {
+                await LoadAsync(record, present[version], cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var served = Snapshot.Models[name];
@@ -209,12 +214,13 @@ public sealed class ModelManager : IAsyncDisposable
             }
         }
 
+        var chosen = record.Config.Policy.Select(present.Keys);
         lock (_recordsGate)
         {
-            // A failed version that is no longer wanted (removed, or out of the policy) is forgotten.
+            // A failed version the policy no longer chooses (removed, or superseded) is forgotten.
             foreach (var (version, servable) in record.Versions.ToArray())
             {
-                if (servable.State == ModelVersionState.Failed && !wanted.Contains(version))
+                if (servable.State == ModelVersionState.Failed && !chosen.Contains(version))
                 {
                     record.Versions.Remove(version);
                 }
@@ -229,7 +235,7 @@ public sealed class ModelManager : IAsyncDisposable
         }
 
         var defaultVersion = nextVersions.Count == 0 ? null : ModelVersionComparer.Latest(nextVersions.Keys);
-        Publish(new ServedModel(name, defaultVersion, nextVersions));
+        Publish(new PublishedModel(name, defaultVersion, nextVersions));
         foreach (var servable in retiring)
         {
             lock (_recordsGate)
@@ -252,6 +258,11 @@ public sealed class ModelManager : IAsyncDisposable
             servable.Retire();
         }
     }
+
+    private static bool IsKnownBroken(ModelRecord record, RepositoryVersion source) =>
+        record.Versions.TryGetValue(source.Version, out var existing) &&
+        existing.State == ModelVersionState.Failed &&
+        existing.Source.Fingerprint == source.Fingerprint;
 
     private async Task LoadAsync(ModelRecord record, RepositoryVersion source, CancellationToken cancellationToken)
     {
@@ -279,10 +290,10 @@ public sealed class ModelManager : IAsyncDisposable
         }
     }
 
-    private void Publish(ServedModel model)
+    private void Publish(PublishedModel model)
     {
         var current = Snapshot;
-        var models = new Dictionary<string, ServedModel>(current.Models, StringComparer.Ordinal) { [model.Name] = model };
+        var models = new Dictionary<string, PublishedModel>(current.Models, StringComparer.Ordinal) { [model.Name] = model };
         Volatile.Write(ref _snapshot, new ServingSnapshot(models.ToFrozenDictionary(StringComparer.Ordinal)));
         LeafLog.Published(_logger, _config.Partition, models.Count, string.Join(", ", models.Values.Select(m => $"{m.Name}={m.DefaultVersion ?? "none"}")));
     }

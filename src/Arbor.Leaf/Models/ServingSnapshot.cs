@@ -6,9 +6,9 @@ namespace Arbor.Leaf.Models;
 /// What a partition serves at one moment: immutable, published by one atomic swap. A request reads
 /// one snapshot and takes a lease on one version from it; no lock on the read path.
 /// </summary>
-public sealed class ServingSnapshot(FrozenDictionary<string, ServedModel> models)
+public sealed class ServingSnapshot(FrozenDictionary<string, PublishedModel> models)
 {
-    public static ServingSnapshot Empty { get; } = new(FrozenDictionary<string, ServedModel>.Empty);
+    public static ServingSnapshot Empty { get; } = new(FrozenDictionary<string, PublishedModel>.Empty);
 
-    public FrozenDictionary<string, ServedModel> Models { get; } = models;
+    public FrozenDictionary<string, PublishedModel> Models { get; } = models;
 }

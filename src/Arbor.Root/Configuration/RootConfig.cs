@@ -19,6 +19,73 @@ public sealed record RootConfig
 
     /// <summary>Surface name → its models and experiments.</summary>
     public Dictionary<string, SurfaceConfig> Surfaces { get; init; } = [];
+
+    /// <summary>Global fan-out switches (trimming, compression); models may override them.</summary>
+    public FanOutConfig FanOut { get; init; } = new();
+
+    /// <summary>Request limits and the default deadline.</summary>
+    public LimitsConfig Limits { get; init; } = new();
+
+    /// <summary>Where features come from. Read at start-up only.</summary>
+    public FeatureStoreConfig FeatureStore { get; init; } = new();
+
+    /// <summary>The shared feature cache. Read at start-up only.</summary>
+    public CacheConfig Cache { get; init; } = new();
+
+    /// <summary>The feature registry file (types and preprocessing); relative to the config file. Read at start-up only.</summary>
+    public string? Registry { get; init; }
+
+    /// <summary>The bundle mapping files the Feature Trimmer watches; relative to the config file. Read at start-up only.</summary>
+    public List<string> Bundles { get; init; } = [];
+}
+
+/// <summary>How the root sends requests to leaves.</summary>
+public sealed record FanOutConfig
+{
+    /// <summary>Trim each leaf request to its model's allowlist (the Feature Trimmer). False sends the union.</summary>
+    public bool Trimming { get; init; } = true;
+
+    /// <summary>Request compression: identity, gzip, lz4 or zstd.</summary>
+    public string Compression { get; init; } = "identity";
+
+    /// <summary>Requests smaller than this go uncompressed.</summary>
+    public int CompressionThresholdBytes { get; init; } = 1024;
+}
+
+/// <summary>Request validation limits.</summary>
+public sealed record LimitsConfig
+{
+    public int MaxCandidates { get; init; } = 2000;
+
+    /// <summary>The deadline of a request that carries none (grpc-timeout).</summary>
+    public int DefaultDeadlineMs { get; init; } = 1000;
+
+    /// <summary>
+    /// Optional cap on each leaf call: a leaf slower than this gives its model DEADLINE_EXCEEDED
+    /// while the request still answers with the other models' scores.
+    /// </summary>
+    public int? LeafTimeoutMs { get; init; }
+}
+
+/// <summary>The feature store adapter and where it is.</summary>
+public sealed record FeatureStoreConfig
+{
+    /// <summary><c>sqlite</c> (embedded default) or <c>postgres</c>.</summary>
+    public string Kind { get; init; } = "sqlite";
+
+    /// <summary>For sqlite: the database file, relative to the config file.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>For postgres: an Npgsql connection string.</summary>
+    public string? ConnectionString { get; init; }
+}
+
+/// <summary>Bounds of the shared feature cache.</summary>
+public sealed record CacheConfig
+{
+    public long MaxBytes { get; init; } = 256L * 1024 * 1024;
+
+    public double TtlSeconds { get; init; } = 300;
 }
 
 /// <summary>One leaf partition: the replicas (base addresses) that serve it.</summary>

@@ -68,6 +68,51 @@ public static class RootConfigLoader
             problems.Add($"$.schema: expected '{RootConfig.SchemaV1}', found '{config.Schema}'");
         }
 
+        if (!IsKnownCompression(config.FanOut.Compression))
+        {
+            problems.Add($"$.fan_out.compression: unknown compression '{config.FanOut.Compression}' (identity, gzip, lz4, zstd)");
+        }
+
+        if (config.FanOut.CompressionThresholdBytes < 0)
+        {
+            problems.Add("$.fan_out.compression_threshold_bytes: must not be negative");
+        }
+
+        if (config.Limits.MaxCandidates < 1)
+        {
+            problems.Add("$.limits.max_candidates: must be at least 1");
+        }
+
+        if (config.Limits.DefaultDeadlineMs < 1)
+        {
+            problems.Add("$.limits.default_deadline_ms: must be at least 1");
+        }
+
+        if (config.Limits.LeafTimeoutMs is < 1)
+        {
+            problems.Add("$.limits.leaf_timeout_ms: must be at least 1");
+        }
+
+        switch (config.FeatureStore.Kind)
+        {
+            case "sqlite" when string.IsNullOrEmpty(config.FeatureStore.Path):
+                problems.Add("$.feature_store.path: required for sqlite");
+                break;
+            case "postgres" when string.IsNullOrEmpty(config.FeatureStore.ConnectionString):
+                problems.Add("$.feature_store.connection_string: required for postgres");
+                break;
+            case "sqlite" or "postgres":
+                break;
+            default:
+                problems.Add($"$.feature_store.kind: unknown kind '{config.FeatureStore.Kind}' (sqlite, postgres)");
+                break;
+        }
+
+        if (config.Cache.MaxBytes < 0 || config.Cache.TtlSeconds < 0)
+        {
+            problems.Add("$.cache: max_bytes and ttl_seconds must not be negative");
+        }
+
         foreach (var (name, partition) in config.Partitions)
         {
             if (partition.Endpoints.Count == 0)

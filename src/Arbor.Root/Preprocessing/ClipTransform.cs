@@ -4,7 +4,9 @@ namespace Arbor.Root.Preprocessing;
 
 /// <summary>
 /// Clamps numbers (floats, int64s, and each element of vectors and lists) into [min, max]. Float
-/// bounds are the bounds rounded to float; int64 bounds are ceil(min) and floor(max). NaN stays NaN.
+/// bounds are the bounds rounded to float (clamping commutes with rounding, so this equals clamping
+/// in double and rounding once); int64 bounds are truncated toward zero, as the reference's
+/// <c>int(max(x, min))</c> does. NaN stays NaN.
 /// </summary>
 public sealed class ClipTransform : IValueTransform
 {
@@ -22,13 +24,8 @@ public sealed class ClipTransform : IValueTransform
 
         _floatMin = min is { } lo ? (float)lo : float.NegativeInfinity;
         _floatMax = max is { } hi ? (float)hi : float.PositiveInfinity;
-        _longMin = min is { } a ? Saturate(Math.Ceiling(a)) : long.MinValue;
-        _longMax = max is { } b ? Saturate(Math.Floor(b)) : long.MaxValue;
-        if (_longMin > _longMax)
-        {
-            // No integer lies in the range (e.g. [0.2, 0.8]): keep int64 values at the nearest bound.
-            _longMax = _longMin;
-        }
+        _longMin = min is { } a ? Saturate(Math.Truncate(a)) : long.MinValue;
+        _longMax = max is { } b ? Saturate(Math.Truncate(b)) : long.MaxValue;
     }
 
     public TypedValue Apply(TypedValue value)

@@ -2,7 +2,7 @@ using Arbor.Root.Store;
 
 namespace Arbor.Root.Preprocessing;
 
-/// <summary>ln(1 + x) of a float or of each element of a float vector (computed in double, rounded to float). NaN below -1: clip first.</summary>
+/// <summary>ln(1 + x) of a float or of each element of a float vector (see <see cref="NumericFunctions.Log1p"/>; computed in double, rounded to float). NaN below -1: clip first.</summary>
 public sealed class Log1pTransform : IValueTransform
 {
     public TypedValue Apply(TypedValue value)

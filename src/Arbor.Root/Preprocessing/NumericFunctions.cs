@@ -1,26 +1,12 @@
 namespace Arbor.Root.Preprocessing;
 
-/// <summary>Numeric helpers whose results must be identical on every root.</summary>
+/// <summary>Numeric helpers whose results must be identical on every root and to the reference preprocessing.</summary>
 public static class NumericFunctions
 {
     /// <summary>
-    /// ln(1 + x), accurate for small x (plain <c>Math.Log(1 + x)</c> loses the low bits of x), built
-    /// only from IEEE-754 basic operations and <see cref="Math.Log(double)"/>. NaN for x &lt; -1.
+    /// ln(1 + x) computed as <c>Math.Log(1.0 + x)</c> in double, exactly as the reference
+    /// (models/arbor_models/transforms.py) and docs/feature-registry.md define it: models were
+    /// trained on these values, so the more accurate log1p would change scores. NaN for x &lt; -1.
     /// </summary>
-    public static double Log1p(double x)
-    {
-        // Goldberg's trick: the rounding error of u = 1 + x cancels in x / (u - 1).
-        var u = 1.0 + x;
-        if (u == 1.0)
-        {
-            return x;
-        }
-
-        if (double.IsPositiveInfinity(u))
-        {
-            return u;
-        }
-
-        return Math.Log(u) * x / (u - 1.0);
-    }
+    public static double Log1p(double x) => Math.Log(1.0 + x);
 }

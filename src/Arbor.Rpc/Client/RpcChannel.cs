@@ -15,7 +15,9 @@ namespace Arbor.Rpc.Client;
 
 /// <summary>
 /// A client for one target address (<c>http://host:port</c> for h2c, <c>https://</c> for TLS):
-/// unary gRPC calls over a pool of HTTP/2 connections (more open as streams run out). Every
+/// unary gRPC calls over a pool of HTTP/2 connections (more open as streams run out). Once the
+/// server has answered, requests use a compression only if the server's <c>grpc-accept-encoding</c>
+/// lists it (otherwise they go uncompressed). Every
 /// failure surfaces as an <see cref="RpcException"/>: server statuses, deadline
 /// (DEADLINE_EXCEEDED), caller cancellation (CANCELLED), transport errors (UNAVAILABLE) and
 /// protocol errors (INTERNAL). Thread-safe; create one per target and keep it.
@@ -27,6 +29,7 @@ public sealed class RpcChannel : IDisposable
     private readonly HttpMessageInvoker _invoker;
     private readonly RpcChannelOptions _options;
     private readonly ConcurrentDictionary<string, Uri> _methodUris = new(StringComparer.Ordinal);
+    private volatile PeerAcceptEncoding? _peerAcceptEncoding;
 
     /// <summary>Creates a channel to <paramref name="address"/>.</summary>
     public RpcChannel(Uri address, RpcChannelOptions? options = null)
@@ -125,6 +128,11 @@ public sealed class RpcChannel : IDisposable
         try
         {
             var codec = ResolveCodec(options.Encoding);
+            if (codec is not null && _peerAcceptEncoding is { } accepted && !accepted.Names.Contains(codec.EncodingName))
+            {
+                codec = null;
+            }
+
             var timeout = options.Deadline is { } deadline ? deadline - _options.TimeProvider.GetUtcNow() : options.Timeout;
             if (timeout <= TimeSpan.Zero)
             {
@@ -183,6 +191,11 @@ public sealed class RpcChannel : IDisposable
             }
 
             using var response = await _invoker.SendAsync(request, token).ConfigureAwait(false);
+            if (response.Headers.NonValidated.TryGetValues(GrpcProtocol.AcceptEncodingHeader, out var acceptEncoding))
+            {
+                _peerAcceptEncoding = PeerAcceptEncoding.Update(_peerAcceptEncoding, acceptEncoding.ToString());
+            }
+
             var reply = await ReadResponseAsync(response, parser, token).ConfigureAwait(false);
             status = StatusCode.OK;
             return reply;

@@ -7,6 +7,7 @@ public sealed class RootConfigLoaderTests
     internal const string ValidConfig = """
         {
           "schema": "arbor.root/v1",
+          "feature_store": { "kind": "sqlite", "path": "features.db" },
           "partitions": { "homefeed": { "endpoints": ["http://127.0.0.1:7201", "http://127.0.0.1:7202"] } },
           "models": {
             "ctr": { "partition": "homefeed" },
@@ -40,6 +41,7 @@ public sealed class RootConfigLoaderTests
         const string json = """
             {
               "schema": "arbor.root/v1",
+              "feature_store": { "kind": "sqlite", "path": "f.db" },
               "partitions": { "p": { "endpoints": ["not a url"] } },
               "models": { "m": { "partition": "nowhere", "compression": "snappy" } },
               "surfaces": { "s": { "models": ["m", "ghost"], "experiments": [ { "name": "e", "model": "m", "replaces": "x", "fraction": 1.5 } ] } }

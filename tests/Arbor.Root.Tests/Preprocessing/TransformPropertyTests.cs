@@ -31,7 +31,7 @@ public sealed class TransformPropertyTests
     }
 
     [Fact]
-    public void Clip_AnyInt64_LandsWithinTheIntegerBounds()
+    public void Clip_AnyInt64_LandsWithinTheTruncatedBounds()
     {
         Prop.ForAll(
             ArbMap.Default.ArbFor<long>(),
@@ -40,9 +40,17 @@ public sealed class TransformPropertyTests
             (x, a, b) =>
             {
                 var (lo, hi) = a <= b ? (a, b) : (b, a);
-                var clipped = new ClipTransform(lo - 0.5, hi + 0.5).Apply(TypedValue.FromInt64(x)).AsInt64();
-                return clipped >= lo && clipped <= hi && (x < lo || x > hi || clipped == x);
+                var clipped = new ClipTransform(lo + 0.25, hi + 0.75).Apply(TypedValue.FromInt64(x)).AsInt64();
+                var (tlo, thi) = ((long)Math.Truncate(lo + 0.25), (long)Math.Truncate(hi + 0.75));
+                return clipped >= tlo && clipped <= thi && (x < tlo || x > thi || clipped == x);
             }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Clip_Int64BelowAFractionalMin_TruncatesLikeTheReference()
+    {
+        // The reference computes int(max(5, 7.5)) = 7.
+        Assert.Equal(7, new ClipTransform(7.5, null).Apply(TypedValue.FromInt64(5)).AsInt64());
     }
 
     [Fact]
@@ -68,6 +76,9 @@ public sealed class TransformPropertyTests
     {
         var transform = new BucketizeTransform([0.0, 10.0, 100.0]);
 
+        // Same answers as the reference's bisect_right for 0.5, 1, 6.99, 7, 400, 2000 on [1, 7, 30, 90, 365, 1095].
+        var reference = new BucketizeTransform([1.0, 7.0, 30.0, 90.0, 365.0, 1095.0]);
+        Assert.Equal([0L, 1L, 1L, 2L, 5L, 6L], new[] { 0.5f, 1f, 6.99f, 7f, 400f, 2000f }.Select(v => reference.Apply(TypedValue.FromFloat(v)).AsInt64()));
         Assert.Equal(0, transform.Apply(TypedValue.FromFloat(-5f)).AsInt64());
         Assert.Equal(1, transform.Apply(TypedValue.FromFloat(0f)).AsInt64());
         Assert.Equal(1, transform.Apply(TypedValue.FromFloat(9.99f)).AsInt64());
@@ -116,16 +127,31 @@ public sealed class TransformPropertyTests
         Assert.Equal((long)(StableHash.Fnv1a64(5L) % 1000), list[0]);
     }
 
-    [Fact]
-    public void Log1p_SmallValues_KeepFullPrecision()
+    [Theory]
+    [InlineData(0.0f, 0x0u)]
+    [InlineData(1e-10f, 0x2edbe700u)]
+    [InlineData(0.1f, 0x3dc331fcu)]
+    [InlineData(812.5f, 0x40d6716du)]
+    [InlineData(5000f, 0x41033e7du)]
+    [InlineData(-3f, 0x0u)]
+    [InlineData(1e-7f, 0x33d6bf94u)]
+    public void ClipThenLog1p_MatchesTheReferenceBitForBit(float raw, uint expectedBits)
     {
-        // ln(1 + x) = x - x²/2 + x³/3 - ...; for x = 1e-10 the series gives the exact double.
-        const double x = 1e-10;
-        var expected = x - (x * x / 2) + (x * x * x / 3);
+        // Expected bits from models/arbor_models/transforms.py (clip 0..3650, log1p, float32).
+        var pipeline = FeaturePipeline.Compile(new Arbor.Signatures.Registry.FeatureDefinition(
+            "age", Arbor.Signatures.Registry.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.User,
+            Transforms: [new(Arbor.Signatures.Registry.TransformKind.Clip, Min: 0, Max: 3650), new(Arbor.Signatures.Registry.TransformKind.Log1p)]));
 
-        Assert.Equal(expected, NumericFunctions.Log1p(x), 1e-25);
-        Assert.Equal(Math.Log(2), NumericFunctions.Log1p(1), 1e-15);
-        Assert.True(double.IsNaN(NumericFunctions.Log1p(-2)));
+        Assert.Equal(expectedBits, BitConverter.SingleToUInt32Bits(pipeline.Apply(TypedValue.FromFloat(raw)).AsFloat()));
+    }
+
+    [Theory]
+    [InlineData("FR", 329)]
+    [InlineData("ios", 406)]
+    [InlineData("cozy kitchen", 518)]
+    public void HashToId_MatchesTheReference(string text, long expected)
+    {
+        Assert.Equal(expected, new HashToIdTransform(1000).Apply(TypedValue.FromString(text)).AsInt64());
     }
 
     [Fact]

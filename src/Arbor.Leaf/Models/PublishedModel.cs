@@ -6,4 +6,4 @@ namespace Arbor.Leaf.Models;
 /// <param name="Name">The model.</param>
 /// <param name="DefaultVersion">The greatest available version (used when a request names none); null when none is.</param>
 /// <param name="Versions">The available versions by name.</param>
-public sealed record ServedModel(string Name, string? DefaultVersion, FrozenDictionary<string, ServableVersion> Versions);
+public sealed record PublishedModel(string Name, string? DefaultVersion, FrozenDictionary<string, ServableVersion> Versions);

@@ -1,0 +1,110 @@
+using Arbor.Root.Cache;
+using Arbor.Root.Preprocessing;
+using Arbor.Root.Store;
+using Arbor.Testing;
+using BenchmarkDotNet.Attributes;
+
+namespace Arbor.Benchmarks;
+
+/// <summary>
+/// One request's feature fetch: 1 user + 500 candidates × 100 features (90 floats, 8 int64 lists of
+/// 8, 2 float vectors of 32), straight from each store adapter, and through a warm cache.
+/// </summary>
+[MemoryDiagnoser]
+public class FeatureReadBenchmarks
+{
+    private const int Candidates = 500;
+    private const int Features = 100;
+
+    private readonly FeatureProjection _projection = FeatureProjection.Of(Enumerable.Range(0, Features).Select(i => $"f{i}"));
+    private readonly string[] _candidateIds = [.. Enumerable.Range(0, Candidates).Select(i => $"c{i}")];
+    private readonly string[] _userIds = ["u1"];
+    private TempDirectory? _directory;
+    private PostgresTestServer? _postgres;
+    private IFeatureStore _store = null!;
+    private FeatureCache _cache = null!;
+    private FeatureCacheMetrics _metrics = null!;
+    private RequestFeatureLoader _loader = null!;
+    private RequestFeatureQuery _query = null!;
+
+    [Params("sqlite", "postgres")]
+    public string Store { get; set; } = "sqlite";
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        if (Store == "postgres")
+        {
+            _postgres = new PostgresTestServer();
+            _store = new PostgresFeatureStore(_postgres.ConnectionString);
+        }
+        else
+        {
+            _directory = new TempDirectory();
+            _store = new SqliteFeatureStore(_directory.Combine("features.db"));
+        }
+
+        await _store.InitializeAsync(CancellationToken.None);
+        await using (var writer = await _store.BeginWriteAsync(CancellationToken.None))
+        {
+            var entities = _candidateIds.Select(id => Entity(EntityKind.Candidate, id)).Append(Entity(EntityKind.User, "u1")).ToList();
+            await writer.WriteAsync(entities, CancellationToken.None);
+            await writer.CommitAsync(CancellationToken.None);
+        }
+
+        _metrics = new FeatureCacheMetrics();
+        _cache = new FeatureCache(_store, new FeatureCacheOptions(), TimeProvider.System, _metrics);
+        _loader = new RequestFeatureLoader(_cache, FeaturePreprocessor.Empty);
+        _query = new RequestFeatureQuery("u1", _candidateIds, _projection);
+        await _loader.LoadAsync(_query, CancellationToken.None);
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        await _store.DisposeAsync();
+        _metrics.Dispose();
+        _postgres?.Dispose();
+        _directory?.Dispose();
+    }
+
+    /// <summary>Two batch reads straight from the store (what a fully cold request costs).</summary>
+    [Benchmark]
+    public async Task<int> StoreRead()
+    {
+        var user = _store.ReadAsync(EntityKind.User, _userIds, _projection, CancellationToken.None);
+        var candidates = _store.ReadAsync(EntityKind.Candidate, _candidateIds, _projection, CancellationToken.None);
+        return (await user).RowCount + (await candidates).RowCount;
+    }
+
+    /// <summary>The same two reads served by a warm cache.</summary>
+    [Benchmark]
+    public async Task<int> CacheHit()
+    {
+        var user = await _cache.ReadAsync(EntityKind.User, _userIds, _projection, CancellationToken.None);
+        var candidates = await _cache.ReadAsync(EntityKind.Candidate, _candidateIds, _projection, CancellationToken.None);
+        return user.RowCount + candidates.RowCount;
+    }
+
+    /// <summary>A warm-cache request through the loader: reads, override checks, column-major frames.</summary>
+    [Benchmark]
+    public async Task<int> LoaderWarm() => (await _loader.LoadAsync(_query, CancellationToken.None)).Candidates.RowCount;
+
+    private static EntityFeatures Entity(EntityKind kind, string id)
+    {
+        var random = new Random(id.GetHashCode(StringComparison.Ordinal));
+        var values = new List<KeyValuePair<string, TypedValue>>(Features);
+        for (var f = 0; f < Features; f++)
+        {
+            var value = f switch
+            {
+                < 90 => TypedValue.FromFloat(random.NextSingle()),
+                < 98 => TypedValue.FromInt64List([.. Enumerable.Range(0, 8).Select(_ => random.NextInt64(100_000))]),
+                _ => TypedValue.FromFloatVector([.. Enumerable.Range(0, 32).Select(_ => random.NextSingle())]),
+            };
+            values.Add(new($"f{f}", value));
+        }
+
+        return new EntityFeatures(kind, id, values);
+    }
+}

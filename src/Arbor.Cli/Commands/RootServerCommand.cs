@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Net;
+using Arbor.Root.Configuration;
+using Arbor.Root.Hosting;
+using Arbor.Signatures.Validation;
+using Microsoft.Extensions.Hosting;
+
+namespace Arbor.Cli.Commands;
+
+/// <summary><c>arbor root --config FILE</c>: runs a root until Ctrl+C (or SIGTERM).</summary>
+public static class RootServerCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo>("--config")
+        {
+            Description = "Root configuration (routing, fan-out, feature store, registry, bundles; see docs/root.md).",
+            Required = true,
+        };
+        var grpc = new Option<string>("--grpc")
+        {
+            Description = "gRPC (HTTP/2) listen address host:port.",
+            DefaultValueFactory = _ => "127.0.0.1:7100",
+        };
+        var http = new Option<string>("--http")
+        {
+            Description = "HTTP/1.1 listen address host:port (JSON scoring, health, admin).",
+            DefaultValueFactory = _ => "127.0.0.1:7180",
+        };
+        var command = new Command("root", "Run a root: fetch features, trim, fan out to leaves, gather scores.") { config, grpc, http };
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            if (!IPEndPoint.TryParse(result.GetValue(grpc)!, out var grpcEndpoint) || !IPEndPoint.TryParse(result.GetValue(http)!, out var httpEndpoint))
+            {
+                await Console.Error.WriteLineAsync("arbor root: --grpc and --http take host:port with an IP address (e.g. 127.0.0.1:7100)");
+                return 2;
+            }
+
+            try
+            {
+                var app = RootHost.Build(new RootHostOptions
+                {
+                    ConfigPath = result.GetValue(config)!.FullName,
+                    GrpcEndpoint = grpcEndpoint,
+                    HttpEndpoint = httpEndpoint,
+                });
+                await app.StartAsync(cancellationToken);
+                Console.WriteLine($"arbor root: serving arbor.v1.Root/Score on http://{grpcEndpoint} (gRPC), JSON and admin on http://{httpEndpoint}");
+                await app.WaitForShutdownAsync(cancellationToken);
+                return 0;
+            }
+            catch (Exception e) when (e is RootConfigException or ArtefactException)
+            {
+                await Console.Error.WriteLineAsync($"arbor root: {e.Message}");
+                return 2;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return 0;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Arbor.Root.Preprocessing;
+using Arbor.Root.Store;
+using Arbor.Signatures.Registry;
+using Arbor.Signatures.Validation;
+
+namespace Arbor.Cli.Commands;
+
+/// <summary><c>arbor store init|load|get</c>: create, fill and inspect a feature store.</summary>
+public static class StoreCommand
+{
+    private const string DbHelp = "The store: a SQLite file path (created when missing), or PostgreSQL as postgres://user:pass@host:port/db or Host=...;Database=...";
+
+    public static Command Create()
+    {
+        var command = new Command("store", "Feature store tools (docs/feature-store.md).");
+        command.Subcommands.Add(CreateInit());
+        command.Subcommands.Add(CreateLoad());
+        command.Subcommands.Add(CreateGet());
+        return command;
+    }
+
+    private static Command CreateInit()
+    {
+        var db = new Option<string>("--db") { Description = DbHelp, Required = true };
+        var init = new Command("init", "Create the feature store schema (idempotent).") { db };
+        init.SetAction((ParseResult result, CancellationToken cancellationToken) => RunAsync(async () =>
+        {
+            await using var store = FeatureStoreLocation.Open(result.GetValue(db)!);
+            await store.InitializeAsync(cancellationToken);
+            Console.WriteLine($"store ready: {FeatureStoreLocation.Describe(result.GetValue(db)!)}");
+            return 0;
+        }));
+        return init;
+    }
+
+    private static Command CreateLoad()
+    {
+        var db = new Option<string>("--db") { Description = DbHelp, Required = true };
+        var input = new Option<string>("--input") { Description = "JSONL feature file (one entity per line), or - for standard input.", Required = true };
+        var registry = new Option<string?>("--registry") { Description = "Feature registry file: types values and rejects unknown features. Without it types are inferred from the JSON." };
+        var batch = new Option<int>("--batch-size") { Description = "Entities per write batch.", DefaultValueFactory = _ => JsonlFeatureImporter.DefaultBatchSize };
+        var load = new Command("load", "Import a JSONL feature file in one transaction (all or nothing) and report counts.") { db, input, registry, batch };
+        load.SetAction((ParseResult result, CancellationToken cancellationToken) => RunAsync(async () =>
+        {
+            var preprocessor = result.GetValue(registry) is { } path ? new FeaturePreprocessor(FeatureRegistryJson.ReadFile(path)) : null;
+            var inputPath = result.GetValue(input)!;
+            await using var store = FeatureStoreLocation.Open(result.GetValue(db)!);
+            await store.InitializeAsync(cancellationToken);
+            var clock = Stopwatch.StartNew();
+            await using var stream = inputPath == "-" ? Console.OpenStandardInput() : File.OpenRead(inputPath);
+            var imported = await JsonlFeatureImporter.ImportAsync(store, stream, inputPath, preprocessor, result.GetValue(batch), cancellationToken);
+            var stats = await store.GetStatsAsync(cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"imported {imported.Entities} entities ({imported.Users} users, {imported.Candidates} candidates): {imported.Values} values written, {imported.Deleted} deleted in {clock.Elapsed.TotalSeconds:F1} s"));
+            Console.WriteLine($"store {FeatureStoreLocation.Describe(result.GetValue(db)!)} now holds {stats.Users} users ({stats.UserValues} values), {stats.Candidates} candidates ({stats.CandidateValues} values)");
+            return 0;
+        }));
+        return load;
+    }
+
+    private static Command CreateGet()
+    {
+        var db = new Option<string>("--db") { Description = DbHelp, Required = true };
+        var entity = new Option<string>("--entity") { Description = "user or candidate.", Required = true };
+        var ids = new Option<string[]>("--id") { Description = "Entity ids.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var features = new Option<string[]>("--feature") { Description = "Features to read (default: all).", AllowMultipleArgumentsPerToken = true };
+        var get = new Command("get", "Print stored (raw, not preprocessed) features of entities as JSON lines.") { db, entity, ids, features };
+        get.SetAction((ParseResult result, CancellationToken cancellationToken) => RunAsync(async () =>
+        {
+            if (!EntityKindNames.TryParse(result.GetValue(entity), out var kind))
+            {
+                throw new ArgumentException($"--entity must be user or candidate, not '{result.GetValue(entity)}'.");
+            }
+
+            var names = result.GetValue(features) ?? [];
+            await using var store = FeatureStoreLocation.Open(result.GetValue(db)!);
+            var table = await store.ReadAsync(kind, result.GetValue(ids)!, names.Length == 0 ? FeatureProjection.All : FeatureProjection.Of(names), cancellationToken);
+            for (var row = 0; row < table.RowCount; row++)
+            {
+                var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                for (var column = 0; column < table.ColumnCount; column++)
+                {
+                    if (table[row, column].HasValue)
+                    {
+                        values[table.Features[column]] = table[row, column].ToString();
+                    }
+                }
+
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["id"] = table.Ids[row], ["features"] = values }));
+            }
+
+            return 0;
+        }));
+        return get;
+    }
+
+    private static async Task<int> RunAsync(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is FeatureImportException or ArtefactException or IOException or UnauthorizedAccessException
+            or ArgumentException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Arbor.Leaf.Configuration;
+using Arbor.Leaf.Diagnostics;
+using Arbor.Leaf.Inference;
+using Arbor.Leaf.Models;
+using Arbor.Leaf.Native;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Arbor.Leaf.Service;
+
+/// <summary>
+/// A running leaf partition without its network front: the model manager, the inference bound
+/// and the scorer, built from a <see cref="PartitionConfig"/>.
+/// </summary>
+public sealed class LeafPartition : IAsyncDisposable
+{
+    private readonly InferenceLimiter _limiter;
+    private readonly bool _ownsMetrics;
+
+    public LeafPartition(PartitionConfig config, TimeProvider? time = null, ILoggerFactory? loggers = null, LeafMetrics? metrics = null, IModelVersionLoader? loader = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Config = config;
+        time ??= TimeProvider.System;
+        loggers ??= NullLoggerFactory.Instance;
+        _ownsMetrics = metrics is null;
+        Metrics = metrics ?? new LeafMetrics();
+        _limiter = new InferenceLimiter(config.Concurrency);
+        TorchRuntime.Configure(config.Threads);
+        loader ??= new ModelVersionLoader(config, _limiter, time, Metrics);
+        Manager = new ModelManager(config, new ModelRepository(config.Repository), loader, time, loggers.CreateLogger("Arbor.Leaf.Models"), Metrics);
+        Scorer = new LeafScorer(Manager, time, Metrics, loggers.CreateLogger("Arbor.Leaf.Service"));
+    }
+
+    public PartitionConfig Config { get; }
+
+    public LeafMetrics Metrics { get; }
+
+    public ModelManager Manager { get; }
+
+    public LeafScorer Scorer { get; }
+
+    /// <summary>Live while the process runs (the scorer answers); ready when every model has a serving version.</summary>
+    public bool IsReady => Manager.IsReady;
+
+    /// <summary>Loads the configured versions, then keeps polling the repository.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => Manager.StartAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Manager.DisposeAsync().ConfigureAwait(false);
+        _limiter.Dispose();
+        if (_ownsMetrics)
+        {
+            Metrics.Dispose();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using Arbor.Contracts.V1;
+using Arbor.Leaf.Conversion;
+using Arbor.Leaf.Diagnostics;
+using Arbor.Leaf.Inference;
+using Arbor.Leaf.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor.Leaf.Service;
+
+/// <summary>
+/// Serves one Score call: takes a lease on the model version, converts the columns with that
+/// version's converter, runs inference and fills the response. Every failure becomes a
+/// <see cref="LeafScoreException"/> with the right gRPC status.
+/// </summary>
+public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetrics metrics, ILogger logger)
+{
+    /// <exception cref="LeafScoreException">NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, DEADLINE_EXCEEDED or INTERNAL.</exception>
+    public async Task<LeafScoreResponse> ScoreAsync(LeafScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = time.GetTimestamp();
+        var version = request.Version;
+        var status = LeafStatusCode.Ok;
+        try
+        {
+            var lease = Acquire(request);
+            using (lease)
+            {
+                version = lease.Version.Version;
+                var runner = lease.Runner;
+                var response = new LeafScoreResponse { Model = request.Model, Version = version, RowCount = request.RowCount };
+                response.Outputs.AddRange(lease.Version.Loaded!.Signature.Outputs.Select(o => o.Name));
+                if (request.RowCount == 0)
+                {
+                    return response;
+                }
+
+                var convertStarted = time.GetTimestamp();
+                using var batch = Convert(runner.Converter, request);
+                metrics.Converted(request.Model, version, time.GetElapsedTime(convertStarted).TotalSeconds, batch.UnusedFeatures, batch.MissingFeatures);
+                response.UnusedFeatures = (uint)batch.UnusedFeatures;
+                response.MissingFeatures = (uint)batch.MissingFeatures;
+
+                using var scores = await InferAsync(runner, batch, deadline, cancellationToken).ConfigureAwait(false);
+                response.Scores.AddRange(scores.Scores);
+                return response;
+            }
+        }
+        catch (LeafScoreException e)
+        {
+            status = e.Status;
+            LeafLog.ScoreFailed(logger, request.Model, version, e.Status.ToString(), e.Message);
+            throw;
+        }
+        finally
+        {
+            metrics.Request(request.Model, version, status.ToString(), time.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    /// <summary>The partition's models, versions and their states.</summary>
+    public ListModelsResponse ListModels()
+    {
+        var response = new ListModelsResponse { Partition = manager.Partition };
+        foreach (var model in manager.Describe())
+        {
+            var served = new ServedModel { Name = model.Name, DefaultVersion = model.DefaultVersion ?? string.Empty };
+            foreach (var version in model.Versions)
+            {
+                var entry = new ServedVersion
+                {
+                    Version = version.Version,
+                    State = ToProto(version.State),
+                    SignatureSha256 = version.SignatureSha256 ?? string.Empty,
+                    Error = version.Error ?? string.Empty,
+                };
+                entry.Outputs.AddRange(version.Outputs);
+                served.Versions.Add(entry);
+            }
+
+            response.Models.Add(served);
+        }
+
+        return response;
+    }
+
+    private VersionLease Acquire(LeafScoreRequest request)
+    {
+        var outcome = manager.TryAcquire(request.Model, request.Version, out var lease);
+        return outcome switch
+        {
+            LeaseOutcome.Acquired => lease,
+            LeaseOutcome.UnknownModel => throw new LeafScoreException(
+                LeafStatusCode.NotFound, $"model '{request.Model}' is not served by partition '{manager.Partition}'"),
+            LeaseOutcome.UnknownVersion => throw new LeafScoreException(
+                LeafStatusCode.NotFound, $"model '{request.Model}' has no available version '{request.Version}' (available: {Available(request.Model)})"),
+            _ => throw new LeafScoreException(LeafStatusCode.Unavailable, $"model '{request.Model}' has no available version yet"),
+        };
+    }
+
+    private string Available(string model) =>
+        manager.Snapshot.Models.TryGetValue(model, out var served) && served.Versions.Count > 0
+            ? string.Join(", ", served.Versions.Keys.Order(StringComparer.Ordinal))
+            : "none";
+
+    private static ConvertedBatch Convert(FeatureConverter converter, LeafScoreRequest request)
+    {
+        try
+        {
+            return converter.Convert(request);
+        }
+        catch (FeatureConversionException e)
+        {
+            throw new LeafScoreException(LeafStatusCode.InvalidArgument, e.Message, e);
+        }
+    }
+
+    private static async Task<ScoreBuffer> InferAsync(ModelRunner runner, ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await runner.ScoreAsync(batch, deadline, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeadlineExceededException e)
+        {
+            throw new LeafScoreException(LeafStatusCode.DeadlineExceeded, e.Message, e);
+        }
+        catch (InferenceFailedException e)
+        {
+            throw new LeafScoreException(LeafStatusCode.Internal, e.Message, e);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new LeafScoreException(LeafStatusCode.Unavailable, $"{runner.Model} version {runner.Version} is unloading: {e.Message}", e);
+        }
+    }
+
+    private static VersionState ToProto(ModelVersionState state) => state switch
+    {
+        ModelVersionState.Loading => VersionState.Loading,
+        ModelVersionState.Available => VersionState.Available,
+        ModelVersionState.Unloading => VersionState.Unloading,
+        ModelVersionState.Unloaded => VersionState.Unloaded,
+        ModelVersionState.Failed => VersionState.Failed,
+        _ => VersionState.Unspecified,
+    };
+}

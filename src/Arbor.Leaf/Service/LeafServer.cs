@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using Arbor.Contracts.V1;
+using Arbor.Leaf.Configuration;
+using Arbor.Rpc.Server;
+using Arbor.Rpc.Status;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor.Leaf.Service;
+
+/// <summary>
+/// A leaf partition on the network: the <c>arbor.v1.Leaf</c> gRPC service (Score, ListModels) on
+/// an HTTP/2 port, and <c>/healthz</c> (live), <c>/readyz</c> (every model has a serving version)
+/// and <c>/models</c> (JSON) on an HTTP/1.1 port and on the gRPC port. The server answers as soon as
+/// it starts; models load behind it and /readyz says when they are in.
+/// </summary>
+public sealed class LeafServer : IAsyncDisposable
+{
+    public const string ServiceName = "arbor.v1.Leaf";
+
+    private readonly WebApplication _app;
+
+    private LeafServer(WebApplication app, LeafPartition partition, Uri grpcAddress, Uri? httpAddress)
+    {
+        _app = app;
+        Partition = partition;
+        GrpcAddress = grpcAddress;
+        HttpAddress = httpAddress;
+    }
+
+    public LeafPartition Partition { get; }
+
+    /// <summary>http://address:port of the gRPC (h2c) endpoint.</summary>
+    public Uri GrpcAddress { get; }
+
+    /// <summary>http://address:port of the HTTP/1.1 health endpoint, or null when turned off.</summary>
+    public Uri? HttpAddress { get; }
+
+    /// <summary>Starts listening, then loads the partition's models (returns once the first load pass is done).</summary>
+    public static async Task<LeafServer> StartAsync(
+        PartitionConfig config, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+        builder.Services.AddArborRpc();
+        builder.Services.AddRouting();
+
+        var address = IPAddress.Parse(config.Server.Address);
+        var grpcPort = config.Server.GrpcPort == 0 ? FreePort(address) : config.Server.GrpcPort;
+        var httpPort = config.Server.HttpPort == 0 ? FreePort(address) : config.Server.HttpPort;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenRpc(new IPEndPoint(address, grpcPort));
+            if (httpPort > 0)
+            {
+                kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+        });
+
+        var app = builder.Build();
+        var partition = new LeafPartition(config, time, app.Services.GetRequiredService<ILoggerFactory>());
+        try
+        {
+            Map(app, partition);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await partition.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await partition.DisposeAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        return new LeafServer(app, partition, new Uri($"http://{host}:{grpcPort}"), httpPort > 0 ? new Uri($"http://{host}:{httpPort}") : null);
+    }
+
+    /// <summary>Waits until the host stops (Ctrl+C or <paramref name="cancellationToken"/>).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await Partition.DisposeAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static void Map(WebApplication app, LeafPartition partition)
+    {
+        var scorer = partition.Scorer;
+        app.MapUnary(ServiceName, "Score", LeafScoreRequest.Parser, async (request, call) =>
+        {
+            try
+            {
+                return await scorer.ScoreAsync(request, call.Deadline, call.CancellationToken).ConfigureAwait(false);
+            }
+            catch (LeafScoreException e)
+            {
+                throw new RpcException((StatusCode)(int)e.Status, e.Message, e);
+            }
+        });
+        app.MapUnary(ServiceName, "ListModels", ListModelsRequest.Parser, (_, _) => ValueTask.FromResult(scorer.ListModels()));
+
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", () => partition.IsReady
+            ? Results.Text("ready\n")
+            : Results.Text($"not ready: no serving version for {string.Join(", ", NotReady(partition))}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/models", () => Results.Text(JsonFormatter.Default.Format(scorer.ListModels()), "application/json"));
+        app.MapRpcFallback();
+    }
+
+    private static IEnumerable<string> NotReady(LeafPartition partition) =>
+        partition.Manager.Snapshot.Models.Values.Where(m => m.DefaultVersion is null).Select(m => m.Name).Order(StringComparer.Ordinal);
+
+    private static int FreePort(IPAddress address)
+    {
+        using var listener = new TcpListener(address, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

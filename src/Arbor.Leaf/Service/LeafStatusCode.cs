@@ -1,0 +1,12 @@
+namespace Arbor.Leaf.Service;
+
+/// <summary>Why a Score call failed, numbered as gRPC status codes.</summary>
+public enum LeafStatusCode
+{
+    Ok = 0,
+    InvalidArgument = 3,
+    DeadlineExceeded = 4,
+    NotFound = 5,
+    Internal = 13,
+    Unavailable = 14,
+}

@@ -1,0 +1,6 @@
+using Arbor.Root.Store;
+
+namespace Arbor.Root.Cache;
+
+/// <summary>The cache key: one entity.</summary>
+internal readonly record struct CacheKey(EntityKind Kind, string Id);

@@ -1,0 +1,410 @@
+using System.Collections.Concurrent;
+using Arbor.Root.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Arbor.Root.Cache;
+
+/// <summary>
+/// The root's one shared in-memory feature cache, in front of the feature store.
+/// </summary>
+/// <remarks>
+/// <para>Key: (entity kind, id). Value: every feature fetched so far for that entity, in an array
+/// indexed by catalog slot, so a request needing features the entry lacks fetches only those and
+/// the entry grows. A hit costs a dictionary lookup and one reference per entity: no copy.</para>
+/// <para>Misses of one request go to the store as one batch read per entity kind. A miss for an
+/// entity whose read is already in flight (with the features needed) joins that read instead of
+/// starting another. Store reads run detached from the caller's cancellation so that joined
+/// requests are not failed by the one that started the read; each caller stops waiting on its own
+/// token.</para>
+/// <para>Bounded by approximate bytes with CLOCK (second-chance) eviction; entries expire after
+/// <see cref="FeatureCacheOptions.TimeToLive"/>. Stale-while-error: when a store read fails, an
+/// expired entry holding the needed features is served if it is younger than TTL +
+/// <see cref="FeatureCacheOptions.MaxStaleness"/>; entities without such an entry fail the read with
+/// <see cref="FeatureStoreUnavailableException"/>. For <see cref="FeatureCacheOptions.FailureBackoff"/>
+/// after a failure such entries are served stale without asking the store.</para>
+/// </remarks>
+public sealed class FeatureCache : IFeatureSource
+{
+    private const long NeverFailed = long.MinValue;
+
+    private readonly IFeatureSource _store;
+    private readonly FeatureCacheOptions _options;
+    private readonly TimeProvider _time;
+    private readonly FeatureCacheMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly FeatureCatalog _catalog = new();
+    private readonly ConcurrentDictionary<CacheKey, CacheSlot> _entries = new();
+    private readonly ConcurrentDictionary<CacheKey, InFlightRead> _inFlight = new();
+    private readonly ConcurrentQueue<CacheSlot> _clock = new();
+    private readonly Lock _evictionGate = new();
+    private long _bytes;
+    private long _failedAt = NeverFailed;
+
+    public FeatureCache(IFeatureSource store, FeatureCacheOptions options, TimeProvider timeProvider, FeatureCacheMetrics metrics, ILogger<FeatureCache>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(metrics);
+        options.Validate();
+        _store = store;
+        _options = options;
+        _time = timeProvider;
+        _metrics = metrics;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        metrics.ObserveSize(() => Interlocked.Read(ref _bytes), () => _entries.Count);
+    }
+
+    /// <summary>Approximate memory held by the entries.</summary>
+    public long SizeBytes => Interlocked.Read(ref _bytes);
+
+    public int Count => _entries.Count;
+
+    /// <summary>
+    /// Reads <paramref name="features"/> (an explicit projection; not <see cref="FeatureProjection.All"/>)
+    /// of <paramref name="ids"/>: hits from memory, misses with one store read.
+    /// </summary>
+    public ValueTask<FeatureTable> ReadAsync(EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(features);
+        var projection = _catalog.Resolve(entity, features);
+        var now = _time.GetTimestamp();
+        var rows = new TypedValue[]?[ids.Count];
+        List<int>? misses = null;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (_entries.TryGetValue(new CacheKey(entity, ids[i]), out var slot)
+                && slot.Entity is { } cached
+                && IsFresh(cached, now)
+                && FeatureMask.Covers(cached.Fetched, projection.Mask))
+            {
+                rows[i] = cached.Values;
+                if (slot.Referenced == 0)
+                {
+                    slot.Referenced = 1;
+                }
+            }
+            else
+            {
+                (misses ??= []).Add(i);
+            }
+        }
+
+        _metrics.Hits(entity, rows.Length - (misses?.Count ?? 0));
+        var table = new FeatureTable(ids, projection.Names, rows, projection.Slots);
+        return misses is null
+            ? ValueTask.FromResult(table)
+            : new ValueTask<FeatureTable>(FillMissesAsync(entity, ids, projection, rows, misses, table, cancellationToken));
+    }
+
+    private async Task<FeatureTable> FillMissesAsync(
+        EntityKind kind, IReadOnlyList<string> ids, ResolvedProjection projection, TypedValue[]?[] rows, List<int> misses, FeatureTable table, CancellationToken cancellationToken)
+    {
+        var rowsById = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        foreach (var row in misses)
+        {
+            if (!rowsById.TryGetValue(ids[row], out var list))
+            {
+                rowsById[ids[row]] = list = [];
+            }
+
+            list.Add(row);
+        }
+
+        var remaining = await ServeAsync(kind, rowsById, projection, rows, mayJoin: true, cancellationToken).ConfigureAwait(false);
+        if (remaining.Count > 0)
+        {
+            // Rare: a joined read finished without every feature this request needs (its entry had
+            // expired meanwhile). Read those entities again, without joining.
+            remaining = await ServeAsync(kind, remaining, projection, rows, mayJoin: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return remaining.Count == 0
+            ? table
+            : throw new InvalidOperationException("Feature cache could not assemble a read (entry evicted twice).");
+    }
+
+    /// <summary>Fills the rows of <paramref name="rowsById"/>; returns those a joined read did not cover.</summary>
+    private async Task<Dictionary<string, List<int>>> ServeAsync(
+        EntityKind kind, Dictionary<string, List<int>> rowsById, ResolvedProjection projection, TypedValue[]?[] rows, bool mayJoin, CancellationToken cancellationToken)
+    {
+        var now = _time.GetTimestamp();
+        var failedAt = Interlocked.Read(ref _failedAt);
+        var inBackoff = failedAt != NeverFailed
+            && _options.FailureBackoff > TimeSpan.Zero
+            && _time.GetElapsedTime(failedAt, now) < _options.FailureBackoff;
+        var toFetch = new List<string>();
+        var joined = new List<(string Id, InFlightRead Read)>();
+        var fetchMask = Array.Empty<ulong>();
+        var staleServed = 0;
+        foreach (var id in rowsById.Keys)
+        {
+            var key = new CacheKey(kind, id);
+            var cached = _entries.TryGetValue(key, out var slot) ? slot.Entity : null;
+            if (inBackoff && cached is not null && CanServeStale(cached, projection, now))
+            {
+                Fill(rows, rowsById[id], cached);
+                staleServed++;
+                continue;
+            }
+
+            var fresh = cached is not null && IsFresh(cached, now) ? cached.Fetched : [];
+            var needed = FeatureMask.Except(projection.Mask, fresh);
+            if (mayJoin && _inFlight.TryGetValue(key, out var read) && FeatureMask.Covers(read.Mask, needed))
+            {
+                joined.Add((id, read));
+            }
+            else
+            {
+                toFetch.Add(id);
+                fetchMask = FeatureMask.Union(fetchMask, needed);
+            }
+        }
+
+        _metrics.StaleServed(kind, staleServed);
+        _metrics.Misses(kind, toFetch.Count);
+        _metrics.Coalesced(kind, joined.Count);
+        var uncovered = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var failed = new List<string>();
+        Exception? failure = null;
+        if (toFetch.Count > 0)
+        {
+            try
+            {
+                var fetched = await StartRead(kind, toFetch, fetchMask).WaitAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var id in toFetch)
+                {
+                    FillIfCovered(rows, rowsById, id, fetched[id], projection, uncovered);
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = ex;
+                failed.AddRange(toFetch);
+            }
+        }
+
+        foreach (var (id, read) in joined)
+        {
+            try
+            {
+                var fetched = await read.Result.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (fetched.TryGetValue(id, out var entry))
+                {
+                    FillIfCovered(rows, rowsById, id, entry, projection, uncovered);
+                }
+                else
+                {
+                    uncovered[id] = rowsById[id];
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure ??= ex;
+                failed.Add(id);
+            }
+        }
+
+        if (failed.Count > 0)
+        {
+            ServeStaleOrThrow(kind, failed, rowsById, projection, rows, failure!);
+        }
+
+        return uncovered;
+    }
+
+    private void ServeStaleOrThrow(
+        EntityKind kind, List<string> failed, Dictionary<string, List<int>> rowsById, ResolvedProjection projection, TypedValue[]?[] rows, Exception failure)
+    {
+        var now = _time.GetTimestamp();
+        var stale = 0;
+        foreach (var id in failed)
+        {
+            if (_entries.TryGetValue(new CacheKey(kind, id), out var slot) && slot.Entity is { } cached && CanServeStale(cached, projection, now))
+            {
+                Fill(rows, rowsById[id], cached);
+                stale++;
+            }
+        }
+
+        _metrics.StaleServed(kind, stale);
+        FeatureCacheLog.StoreReadFailed(_logger, failure, failed.Count, kind.ToName(), stale, failed.Count - stale);
+        if (stale < failed.Count)
+        {
+            throw new FeatureStoreUnavailableException(
+                $"The feature store failed and {failed.Count - stale} of {failed.Count} {kind.ToName()} entities have no cached copy to serve: {failure.Message}",
+                failure);
+        }
+    }
+
+    private Task<IReadOnlyDictionary<string, CachedEntity>> StartRead(EntityKind kind, List<string> ids, ulong[] mask)
+    {
+        var completion = new TaskCompletionSource<IReadOnlyDictionary<string, CachedEntity>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var read = new InFlightRead(mask, completion.Task);
+        var registered = new List<CacheKey>(ids.Count);
+        foreach (var id in ids)
+        {
+            // Losing this race to another request only means that entity is read twice.
+            var key = new CacheKey(kind, id);
+            if (_inFlight.TryAdd(key, read))
+            {
+                registered.Add(key);
+            }
+        }
+
+        _ = ReadAndMergeAsync(kind, ids, mask, completion, read, registered);
+        return completion.Task;
+    }
+
+    private async Task ReadAndMergeAsync(
+        EntityKind kind, List<string> ids, ulong[] mask, TaskCompletionSource<IReadOnlyDictionary<string, CachedEntity>> completion, InFlightRead read, List<CacheKey> registered)
+    {
+        try
+        {
+            var slots = FeatureMask.Slots(mask).ToArray();
+            var projection = FeatureProjection.Of(slots.Select(s => _catalog.NameOf(kind, s)));
+            var started = _time.GetTimestamp();
+            FeatureTable table;
+            try
+            {
+                table = await _store.ReadAsync(kind, ids, projection, CancellationToken.None).ConfigureAwait(false);
+                _metrics.StoreRead(kind, _time.GetElapsedTime(started), failed: false);
+            }
+            catch (Exception ex)
+            {
+                _metrics.StoreRead(kind, _time.GetElapsedTime(started), failed: true);
+                Interlocked.Exchange(ref _failedAt, _time.GetTimestamp());
+                completion.SetException(ex);
+                _ = completion.Task.Exception; // observed: callers that gave up must not raise UnobservedTaskException
+                return;
+            }
+
+            var merged = new Dictionary<string, CachedEntity>(ids.Count, StringComparer.Ordinal);
+            for (var row = 0; row < ids.Count; row++)
+            {
+                merged[ids[row]] = Merge(kind, ids[row], table, row, slots, mask, started);
+            }
+
+            completion.SetResult(merged);
+            EvictIfOverBudget();
+        }
+        catch (Exception ex)
+        {
+            completion.TrySetException(ex);
+            _ = completion.Task.Exception;
+        }
+        finally
+        {
+            foreach (var key in registered)
+            {
+                _inFlight.TryRemove(new KeyValuePair<CacheKey, InFlightRead>(key, read));
+            }
+        }
+    }
+
+    private CachedEntity Merge(EntityKind kind, string id, FeatureTable table, int row, int[] slots, ulong[] mask, long fetchedAt)
+    {
+        var key = new CacheKey(kind, id);
+        while (true)
+        {
+            var slot = _entries.GetOrAdd(key, static k => new CacheSlot(k.Kind, k.Id));
+            lock (slot)
+            {
+                if (slot.Evicted)
+                {
+                    continue;
+                }
+
+                var old = slot.Entity;
+                var keep = old is not null && IsFresh(old, _time.GetTimestamp()) ? old : null;
+                var length = slots.Length == 0 ? 0 : slots[^1] + 1;
+                var values = new TypedValue[Math.Max(length, keep?.Values.Length ?? 0)];
+                keep?.Values.CopyTo(values, 0);
+                for (var column = 0; column < slots.Length; column++)
+                {
+                    values[slots[column]] = table[row, column];
+                }
+
+                // An extended entry keeps its oldest fetch time: it expires with its oldest values.
+                var updated = new CachedEntity(values, keep is null ? mask : FeatureMask.Union(keep.Fetched, mask), keep?.FetchedAt ?? fetchedAt, id);
+                slot.Entity = updated;
+                Interlocked.Add(ref _bytes, updated.SizeBytes - (old?.SizeBytes ?? 0));
+                if (!slot.Enqueued)
+                {
+                    slot.Enqueued = true;
+                    _clock.Enqueue(slot);
+                }
+
+                return updated;
+            }
+        }
+    }
+
+    private void EvictIfOverBudget()
+    {
+        if (Interlocked.Read(ref _bytes) <= _options.MaxBytes || !_evictionGate.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            // Each slot gets at most one second chance per pass, so the loop ends.
+            var budget = (_clock.Count * 2) + 1;
+            while (Interlocked.Read(ref _bytes) > _options.MaxBytes && budget-- > 0 && _clock.TryDequeue(out var slot))
+            {
+                if (Interlocked.Exchange(ref slot.Referenced, 0) == 1)
+                {
+                    _clock.Enqueue(slot);
+                    continue;
+                }
+
+                lock (slot)
+                {
+                    slot.Evicted = true;
+                    _entries.TryRemove(new KeyValuePair<CacheKey, CacheSlot>(new CacheKey(slot.Kind, slot.Id), slot));
+                    Interlocked.Add(ref _bytes, -(slot.Entity?.SizeBytes ?? 0));
+                    slot.Entity = null;
+                }
+
+                _metrics.Evicted(slot.Kind);
+            }
+        }
+        finally
+        {
+            _evictionGate.Exit();
+        }
+    }
+
+    // An entry merged after its older part expired may lack features this request needs.
+    private static void FillIfCovered(
+        TypedValue[]?[] rows, Dictionary<string, List<int>> rowsById, string id, CachedEntity entity, ResolvedProjection projection, Dictionary<string, List<int>> uncovered)
+    {
+        if (FeatureMask.Covers(entity.Fetched, projection.Mask))
+        {
+            Fill(rows, rowsById[id], entity);
+        }
+        else
+        {
+            uncovered[id] = rowsById[id];
+        }
+    }
+
+    private static void Fill(TypedValue[]?[] rows, List<int> positions, CachedEntity entity)
+    {
+        foreach (var row in positions)
+        {
+            rows[row] = entity.Values;
+        }
+    }
+
+    private bool IsFresh(CachedEntity entity, long now) =>
+        _time.GetElapsedTime(entity.FetchedAt, now) < _options.TimeToLive;
+
+    private bool CanServeStale(CachedEntity entity, ResolvedProjection projection, long now) =>
+        _options.MaxStaleness > TimeSpan.Zero
+        && _time.GetElapsedTime(entity.FetchedAt, now) < _options.TimeToLive + _options.MaxStaleness
+        && FeatureMask.Covers(entity.Fetched, projection.Mask);
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics.Metrics;
+
+namespace Arbor.Root.Diagnostics;
+
+/// <summary>The root's request and fan-out instruments (meter <c>Arbor.Root</c>).</summary>
+public sealed class RootMetrics : IDisposable
+{
+    public const string MeterName = "Arbor.Root";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _candidates;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _leafCalls;
+    private readonly Counter<long> _leafRequestBytes;
+    private readonly Counter<long> _versionMismatches;
+    private long _requestCount;
+    private long _errorCount;
+    private long _candidateCount;
+    private long _trimmedCalls;
+    private long _untrimmedCalls;
+
+    public RootMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _requests = _meter.CreateCounter<long>("arbor.root.requests", "{request}", "Score requests by gRPC status.");
+        _candidates = _meter.CreateCounter<long>("arbor.root.candidates", "{candidate}", "Candidates scored.");
+        _duration = _meter.CreateHistogram<double>("arbor.root.request.duration", "ms", "Score request latency at the root.");
+        _leafCalls = _meter.CreateCounter<long>("arbor.root.leaf.calls", "{call}", "Leaf calls by model and status.");
+        _leafRequestBytes = _meter.CreateCounter<long>("arbor.root.leaf.request_bytes", "By", "Serialized leaf request bytes (before compression) by model.");
+        _versionMismatches = _meter.CreateCounter<long>(
+            "arbor.root.trim.version_mismatches", "{call}", "Leaf answers from a version other than the one whose allowlist trimmed the request.");
+    }
+
+    /// <summary>Requests finished since start (any status).</summary>
+    public long RequestCount => Interlocked.Read(ref _requestCount);
+
+    /// <summary>Requests that failed as a whole since start.</summary>
+    public long ErrorCount => Interlocked.Read(ref _errorCount);
+
+    /// <summary>Leaf calls sent trimmed / untrimmed since start.</summary>
+    public long TrimmedCalls => Interlocked.Read(ref _trimmedCalls);
+
+    public long UntrimmedCalls => Interlocked.Read(ref _untrimmedCalls);
+
+    /// <summary>Latencies of recent requests.</summary>
+    public LatencyWindow Latencies { get; } = new();
+
+    /// <summary>Candidates of successful requests since start.</summary>
+    public long CandidateCount => Interlocked.Read(ref _candidateCount);
+
+    public void RecordRequest(string status, int candidates, double milliseconds)
+    {
+        Interlocked.Increment(ref _requestCount);
+        Latencies.Record(milliseconds);
+        _requests.Add(1, new KeyValuePair<string, object?>("status", status));
+        _duration.Record(milliseconds, new KeyValuePair<string, object?>("status", status));
+        if (status == "OK")
+        {
+            Interlocked.Add(ref _candidateCount, candidates);
+            _candidates.Add(candidates);
+        }
+        else
+        {
+            Interlocked.Increment(ref _errorCount);
+        }
+    }
+
+    public void RecordLeafCall(string model, string status, int requestBytes, bool trimmed)
+    {
+        Interlocked.Increment(ref trimmed ? ref _trimmedCalls : ref _untrimmedCalls);
+        _leafCalls.Add(1, new("model", model), new("status", status));
+        _leafRequestBytes.Add(requestBytes, new KeyValuePair<string, object?>("model", model));
+    }
+
+    public void RecordVersionMismatch(string model) =>
+        _versionMismatches.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,67 @@
+using Arbor.Contracts.V1;
+using Arbor.Features.Requests;
+using Arbor.Features.Selection;
+using Arbor.Features.Wire;
+using Arbor.Root.Routing;
+using Arbor.Rpc.Client;
+using Arbor.Rpc.Status;
+
+namespace Arbor.Root.FanOut;
+
+/// <summary>
+/// Sends one leaf request per model, all in parallel under the request's deadline, each trimmed to
+/// its model's allowlist and compressed as configured; a failing model yields an error status while
+/// the others still return their scores.
+/// </summary>
+public sealed class LeafFanOut(LeafClientPool clients)
+{
+    public const string ScoreMethod = "arbor.v1.Leaf/Score";
+
+    /// <summary>Calls every model; the results are in the order of <paramref name="calls"/>.</summary>
+    public Task<LeafCallResult[]> CallAllAsync(IReadOnlyList<LeafCall> calls, EncodedBatch batch, string? requestId, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var tasks = new Task<LeafCallResult>[calls.Count];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = CallAsync(calls[i], batch, requestId, deadline, cancellationToken);
+        }
+
+        return Task.WhenAll(tasks);
+    }
+
+    private async Task<LeafCallResult> CallAsync(LeafCall call, EncodedBatch batch, string? requestId, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var route = call.Route;
+        var payload = new LeafRequestPayload(new LeafRequestHeader(route.Model, route.Version, requestId), batch, call.Decision);
+        if (!clients.TryGetPartition(route.Partition, out var replicas))
+        {
+            return Failed(StatusCode.Unavailable, $"partition '{route.Partition}' has no replicas", call, payload, null);
+        }
+
+        using var lease = replicas.Pick();
+        var options = new RpcCallOptions
+        {
+            Deadline = deadline,
+            Encoding = call.Compression,
+            CompressionThreshold = call.CompressionThreshold,
+        };
+        try
+        {
+            var response = await lease.Endpoint.CallAsync(ScoreMethod, payload, LeafScoreResponse.Parser, options, cancellationToken);
+            lease.Complete(success: true);
+            return new LeafCallResult(response, StatusCode.OK, "", !call.Decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
+        }
+        catch (RpcException e)
+        {
+            // The replica answered for the request's faults; it failed for its own (or the network's).
+            lease.Complete(success: e.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled);
+            return Failed(e.StatusCode, e.Message, call, payload, lease.Endpoint.Address.Authority);
+        }
+    }
+
+    private static LeafCallResult Failed(StatusCode code, string message, LeafCall call, LeafRequestPayload payload, string? replica) =>
+        new(null, code, message, !call.Decision.IsPassThrough, payload.Result, replica);
+}
+
+/// <summary>One model of a request: where it goes, how it is trimmed and compressed.</summary>
+public sealed record LeafCall(ModelRoute Route, TrimDecision Decision, string? Compression, int CompressionThreshold);

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Arbor.Root.Cache;
+using Arbor.Root.Configuration;
+using Arbor.Root.Diagnostics;
+using Arbor.Root.FanOut;
+using Arbor.Root.Routing;
+using Arbor.Rpc.Accounting;
+using Arbor.Trimming;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Arbor.Root.Hosting;
+
+/// <summary>
+/// Health and admin endpoints of a root: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/stats</c>
+/// (cumulative counters: requests, latency percentiles, bytes on the leaf connections, CPU) and
+/// <c>/admin/config</c> (the routing in force).
+/// </summary>
+public static class RootAdminEndpoints
+{
+    public static void MapRootAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/healthz", () => Results.Text("ok"));
+        endpoints.MapGet("/readyz", (FeatureTrimmer trimmer) =>
+        {
+            // A trimmer problem never takes a root out of rotation: it only means larger requests.
+            var health = trimmer.GetHealth();
+            return Results.Json(new { ready = true, trimmer = health.Summary, bundles = health.Bundles });
+        });
+        endpoints.MapGet("/admin/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader) =>
+        {
+            long sent = 0, received = 0;
+            var leaves = new Dictionary<string, object>(StringComparer.Ordinal);
+            foreach (var channel in clients.Channels)
+            {
+                var snapshot = channel.Counters.Snapshot();
+                sent += snapshot.BytesSent;
+                received += snapshot.BytesReceived;
+                leaves[channel.Address.Authority] = new { bytes_sent = snapshot.BytesSent, bytes_received = snapshot.BytesReceived, connections = snapshot.ConnectionsOpened };
+            }
+
+            var percentiles = metrics.Latencies.Percentiles(50, 90, 99);
+            var server = ByteCounters.Server(RootHost.ByteCountersName).Snapshot();
+            using var process = Process.GetCurrentProcess();
+            return Results.Json(new
+            {
+                requests = metrics.RequestCount,
+                errors = metrics.ErrorCount,
+                candidates = metrics.CandidateCount,
+                trimmed_calls = metrics.TrimmedCalls,
+                untrimmed_calls = metrics.UntrimmedCalls,
+                p50_ms = percentiles[0],
+                p90_ms = percentiles[1],
+                p99_ms = percentiles[2],
+                leaf_bytes_sent = sent,
+                leaf_bytes_received = received,
+                leaves,
+                client_bytes_received = server.BytesReceived,
+                client_bytes_sent = server.BytesSent,
+                cpu_seconds = process.TotalProcessorTime.TotalSeconds,
+                cache_entries = cache.Count,
+                cache_bytes = cache.SizeBytes,
+                config_error = reloader.LastError,
+            });
+        });
+        endpoints.MapGet("/admin/config", (RoutingState routing) =>
+            Results.Text(RootConfigLoader.Serialize(routing.Current.Config), "application/json"));
+    }
+}

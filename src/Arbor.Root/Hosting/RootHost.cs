@@ -1,0 +1,103 @@
+using Arbor.Contracts.V1;
+using Arbor.Root.Batching;
+using Arbor.Root.Cache;
+using Arbor.Root.Configuration;
+using Arbor.Root.Diagnostics;
+using Arbor.Root.FanOut;
+using Arbor.Root.Preprocessing;
+using Arbor.Root.Routing;
+using Arbor.Root.Scoring;
+using Arbor.Root.Store;
+using Arbor.Rpc.Accounting;
+using Arbor.Rpc.Server;
+using Arbor.Signatures.Registry;
+using Arbor.Trimming.Admin;
+using Arbor.Trimming.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor.Root.Hosting;
+
+/// <summary>
+/// Builds a root process: the <c>arbor.v1.Root/Score</c> gRPC method on an HTTP/2 endpoint, the
+/// same call as JSON plus health and admin on an HTTP/1.1 endpoint, and everything behind them
+/// (feature store and cache, preprocessing, Feature Trimmer, routing, fan-out).
+/// </summary>
+public static class RootHost
+{
+    public const string ByteCountersName = "root-grpc";
+
+    /// <summary>Builds (does not start) the root web application.</summary>
+    public static WebApplication Build(RootHostOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        var config = RootConfigLoader.Load(options.ConfigPath);
+        var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))!;
+        string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        logging?.Invoke(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenRpc(options.GrpcEndpoint, counters: ByteCounters.Server(ByteCountersName));
+            kestrel.Listen(options.HttpEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Limits.MaxRequestBodySize = 64L * 1024 * 1024;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddArborRpc();
+        services.AddFeatureTrimmer(trimmer =>
+        {
+            foreach (var bundle in config.Bundles)
+            {
+                trimmer.BundlePaths.Add(Resolve(bundle));
+            }
+        });
+
+        var registry = config.Registry is { } registryPath
+            ? FeatureRegistryJson.ReadFile(Resolve(registryPath))
+            : new FeatureRegistry(FeatureRegistry.SchemaV1, []);
+        services.AddSingleton(new FeaturePreprocessor(registry));
+        services.AddSingleton<IFeatureStore>(_ => config.FeatureStore.Kind == "postgres"
+            ? new PostgresFeatureStore(config.FeatureStore.ConnectionString!)
+            : new SqliteFeatureStore(Resolve(config.FeatureStore.Path!)));
+        services.AddSingleton(new FeatureCacheOptions
+        {
+            MaxBytes = config.Cache.MaxBytes,
+            TimeToLive = TimeSpan.FromSeconds(config.Cache.TtlSeconds),
+        });
+        services.AddSingleton<FeatureCacheMetrics>();
+        services.AddSingleton(sp => new FeatureCache(
+            sp.GetRequiredService<IFeatureStore>(),
+            sp.GetRequiredService<FeatureCacheOptions>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<FeatureCacheMetrics>(),
+            sp.GetRequiredService<ILogger<FeatureCache>>()));
+        services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
+        services.AddSingleton<RequestBatchAssembler>();
+        services.AddSingleton(sp => new LeafClientPool(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
+        services.AddSingleton<LeafFanOut>();
+        services.AddSingleton<RootMetrics>();
+        services.AddSingleton<RootScorer>();
+        services.AddSingleton<RootConfigReloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
+
+        var app = builder.Build();
+        app.MapUnary<ScoreRequest, ScoreResponse>("arbor.v1.Root", "Score", ScoreRequest.Parser, async (request, context) =>
+            await app.Services.GetRequiredService<RootScorer>().ScoreAsync(request, context.Deadline, context.CancellationToken));
+        app.MapRpcFallback();
+        app.MapRootJson();
+        app.MapRootAdmin();
+        app.MapTrimmerAdmin();
+        app.Lifetime.ApplicationStarted.Register(() =>
+            app.Services.GetRequiredService<IFeatureStore>().InitializeAsync(CancellationToken.None).GetAwaiter().GetResult());
+        return app;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using Arbor.Contracts.V1;
+using Arbor.Features.Selection;
+using Arbor.Features.Wire;
+using Arbor.Root.Batching;
+using Arbor.Root.Diagnostics;
+using Arbor.Root.FanOut;
+using Arbor.Root.Preprocessing;
+using Arbor.Root.Routing;
+using Arbor.Rpc.Status;
+using Arbor.Trimming;
+using RpcStatusCode = Arbor.Rpc.Status.StatusCode;
+
+namespace Arbor.Root.Scoring;
+
+/// <summary>
+/// The life of a score request at the root: validate, resolve the models (routing and
+/// experiments), decide each model's trim, fetch what those models use through the shared cache,
+/// preprocess once, encode the columns once, fan out one trimmed, compressed call per model, and
+/// gather the scores with a status per model.
+/// </summary>
+public sealed class RootScorer(
+    RoutingState routing,
+    FeatureTrimmer trimmer,
+    RequestBatchAssembler assembler,
+    LeafFanOut fanOut,
+    RootMetrics metrics,
+    TimeProvider time)
+{
+    private const int MaxRememberedProjections = 1024;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Store.FeatureProjection> _projections = new(StringComparer.Ordinal);
+
+    /// <summary>Scores a request; request-level errors throw <see cref="RpcException"/> with their status.</summary>
+    public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var status = "OK";
+        try
+        {
+            return await ScoreCoreAsync(request, deadline, cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            status = e.StatusCode.ToString();
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            status = RpcStatusCode.Cancelled.ToString();
+            throw;
+        }
+        finally
+        {
+            metrics.RecordRequest(status, request.Candidates.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private async Task<ScoreResponse> ScoreCoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var table = routing.Current;
+        var config = table.Config;
+        Validate(request, config.Limits.MaxCandidates);
+        var routes = Resolve(request, table);
+
+        var snapshot = trimmer.Snapshot;
+        var calls = new LeafCall[routes.Count];
+        for (var i = 0; i < calls.Length; i++)
+        {
+            var route = routes[i];
+            var decision = route.Trimming ?? config.FanOut.Trimming
+                ? trimmer.Lookup(snapshot, route.Model, route.Version)
+                : TrimDecision.PassThrough(route.Model);
+            var compression = route.Compression ?? config.FanOut.Compression;
+            calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes);
+        }
+
+        var needed = Needed(calls, snapshot.Generation);
+        Features.Batches.FeatureBatch batch;
+        try
+        {
+            batch = await assembler.AssembleAsync(request, needed, cancellationToken);
+        }
+        catch (FeatureValueException e)
+        {
+            throw new RpcException(RpcStatusCode.InvalidArgument, e.Message);
+        }
+
+        var callDeadline = LeafDeadline(deadline ?? time.GetUtcNow().AddMilliseconds(config.Limits.DefaultDeadlineMs), config.Limits.LeafTimeoutMs);
+        using var encoded = FeatureBatchEncoder.Encode(batch);
+        var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
+
+        var response = new ScoreResponse { RequestId = request.RequestId };
+        for (var i = 0; i < calls.Length; i++)
+        {
+            response.Results.Add(ToModelResult(request, calls[i], results[i]));
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// Leaf calls end a little before the request does, so that a slow leaf becomes that model's
+    /// DEADLINE_EXCEEDED inside a response rather than failing the whole request.
+    /// </summary>
+    private DateTimeOffset LeafDeadline(DateTimeOffset requestDeadline, int? leafTimeoutMs)
+    {
+        var now = time.GetUtcNow();
+        var remaining = requestDeadline - now;
+        var margin = TimeSpan.FromTicks(Math.Min(remaining.Ticks / 10, TimeSpan.FromMilliseconds(50).Ticks));
+        var deadline = requestDeadline - (margin > TimeSpan.Zero ? margin : TimeSpan.Zero);
+        return leafTimeoutMs is { } cap && now.AddMilliseconds(cap) < deadline ? now.AddMilliseconds(cap) : deadline;
+    }
+
+    private static void Validate(ScoreRequest request, int maxCandidates)
+    {
+        if (request.Candidates.Count == 0)
+        {
+            throw new RpcException(RpcStatusCode.InvalidArgument, "the request has no candidates");
+        }
+
+        if (request.Candidates.Count > maxCandidates)
+        {
+            throw new RpcException(RpcStatusCode.InvalidArgument, $"the request has {request.Candidates.Count} candidates; the limit is {maxCandidates}");
+        }
+
+        for (var i = 0; i < request.Candidates.Count; i++)
+        {
+            if (string.IsNullOrEmpty(request.Candidates[i].Id))
+            {
+                throw new RpcException(RpcStatusCode.InvalidArgument, $"candidates[{i}].id is empty");
+            }
+        }
+    }
+
+    private static List<ModelRoute> Resolve(ScoreRequest request, RoutingTable table)
+    {
+        var routes = new List<ModelRoute>(Math.Max(request.Models.Count, 4));
+        if (request.Models.Count > 0)
+        {
+            foreach (var selector in request.Models)
+            {
+                if (!table.TryResolveModel(selector.Name, selector.Version, out var route))
+                {
+                    throw new RpcException(RpcStatusCode.NotFound, $"unknown model '{selector.Name}'");
+                }
+
+                routes.Add(route);
+            }
+
+            return routes;
+        }
+
+        if (string.IsNullOrEmpty(request.Surface))
+        {
+            throw new RpcException(RpcStatusCode.InvalidArgument, "the request names neither a surface nor models");
+        }
+
+        if (!table.TryResolveSurface(request.Surface, request.UserId, routes))
+        {
+            throw new RpcException(RpcStatusCode.NotFound, $"unknown surface '{request.Surface}'");
+        }
+
+        return routes;
+    }
+
+    /// <summary>
+    /// The union of the allowlists of the request's models ("fetch what you use"), or every
+    /// registered feature when any of them goes untrimmed. Remembered per snapshot and model set, so
+    /// the loader's per-projection work is done once, not per request.
+    /// </summary>
+    private Store.FeatureProjection Needed(LeafCall[] calls, long generation)
+    {
+        var key = new System.Text.StringBuilder().Append(generation);
+        foreach (var call in calls)
+        {
+            key.Append('|').Append(call.Route.Model).Append('@').Append(call.Decision.IsPassThrough ? "*" : call.Decision.AllowlistVersion);
+        }
+
+        var text = key.ToString();
+        if (_projections.TryGetValue(text, out var cached))
+        {
+            return cached;
+        }
+
+        Store.FeatureProjection projection;
+        if (Array.Exists(calls, call => call.Decision.IsPassThrough))
+        {
+            projection = Store.FeatureProjection.All;
+        }
+        else
+        {
+            var union = new List<string>();
+            foreach (var call in calls)
+            {
+                union.AddRange(call.Decision.Allowlist!.Features);
+            }
+
+            projection = Store.FeatureProjection.Of(union);
+        }
+
+        if (_projections.Count > MaxRememberedProjections)
+        {
+            _projections.Clear();
+        }
+
+        _projections[text] = projection;
+        return projection;
+    }
+
+    private ModelResult ToModelResult(ScoreRequest request, LeafCall call, LeafCallResult result)
+    {
+        var model = new ModelResult
+        {
+            Model = call.Route.Model,
+            Partition = call.Route.Partition,
+            Trimmed = result.Trimmed,
+            Status = new Status { Code = (int)result.Code, Message = result.Message },
+        };
+        metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed);
+        if (result.Response is not { } response)
+        {
+            model.Version = call.Route.Version ?? "";
+            return model;
+        }
+
+        trimmer.RecordTrim(call.Decision, result.Written);
+        var outputs = response.Outputs.Count;
+        if (response.RowCount != request.Candidates.Count || outputs == 0 || response.Scores.Count != request.Candidates.Count * outputs)
+        {
+            model.Status = new Status
+            {
+                Code = (int)RpcStatusCode.Internal,
+                Message = $"the leaf answered {response.Scores.Count} scores for {response.RowCount} rows and {outputs} outputs; {request.Candidates.Count} rows were sent",
+            };
+            return model;
+        }
+
+        if (call.Decision.AllowlistVersion is { } trimmedFor && trimmedFor != response.Version)
+        {
+            metrics.RecordVersionMismatch(call.Route.Model);
+        }
+
+        model.Version = response.Version;
+        model.Outputs.Add(response.Outputs);
+        for (var row = 0; row < request.Candidates.Count; row++)
+        {
+            var scores = new CandidateScores { Id = request.Candidates[row].Id };
+            for (var o = 0; o < outputs; o++)
+            {
+                scores.Scores.Add(response.Scores[(row * outputs) + o]);
+            }
+
+            model.Candidates.Add(scores);
+        }
+
+        return model;
+    }
+}

@@ -1,0 +1,57 @@
+using Arbor.Leaf.Configuration;
+using Arbor.Leaf.Models;
+using Arbor.Testing;
+
+namespace Arbor.Leaf.Tests.Configuration;
+
+public sealed class PartitionConfigLoaderTests
+{
+    [Fact]
+    public void Load_SampleConfigs_ParseWithRepositoryRelativeToTheFile()
+    {
+        var yaml = PartitionConfigLoader.Load(RepositoryPaths.Combine("samples", "leaf", "homefeed.yaml"));
+        var json = PartitionConfigLoader.Load(RepositoryPaths.Combine("samples", "leaf", "related.json"));
+
+        Assert.Equal("homefeed", yaml.Partition);
+        Assert.Equal(RepositoryPaths.Combine("models", "repo"), yaml.Repository);
+        Assert.Equal(new LatestVersionsPolicy(2), yaml.Models[0].Policy);
+        Assert.Equal(["1", "2"], Assert.IsType<SpecificVersionsPolicy>(yaml.Models[2].Policy).Versions);
+        Assert.True(json.Batching.Enabled);
+        Assert.Equal(512, json.BatchingFor("related_mt").MaxBatchRows);
+        Assert.Equal(7110, json.Server.GrpcPort);
+    }
+
+    [Fact]
+    public void Parse_InvalidConfig_ListsEveryProblem()
+    {
+        const string yaml = """
+            repository: repo
+            device: tpu
+            concurrency: 0
+            models:
+              - name: a
+                latest: 2
+              - name: b
+                latest: 2
+                versions: ["1"]
+              - name: a
+            """;
+
+        var error = Assert.Throws<PartitionConfigException>(() => PartitionConfigLoader.Parse(yaml, yaml: true, "/tmp"));
+
+        Assert.Contains("partition: required", error.Message, StringComparison.Ordinal);
+        Assert.Contains("device: 'tpu'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("concurrency", error.Message, StringComparison.Ordinal);
+        Assert.Contains("either latest or versions", error.Message, StringComparison.Ordinal);
+        Assert.Contains("listed twice", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnknownField_IsRejected()
+    {
+        var error = Assert.Throws<PartitionConfigException>(() =>
+            PartitionConfigLoader.Parse("""{"partition": "p", "repository": "r", "modles": []}""", yaml: false, "/tmp"));
+
+        Assert.Contains("modles", error.Message, StringComparison.Ordinal);
+    }
+}

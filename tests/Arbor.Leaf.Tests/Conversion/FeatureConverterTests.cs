@@ -1,0 +1,212 @@
+using Arbor.Contracts.V1;
+using Arbor.Leaf.Conversion;
+using Arbor.Leaf.Tests.TestModels;
+using Arbor.Signatures.Signatures;
+using FsCheck;
+using FsCheck.Fluent;
+using Google.Protobuf;
+
+namespace Arbor.Leaf.Tests.Conversion;
+
+public sealed class FeatureConverterTests
+{
+    private static readonly FeatureConverter Ctr = new(ModuleInfoParser.Parse(TestModelSet.CtrSignature("ctr", "1").ToJsonString()));
+
+    [Fact]
+    public void Convert_PerRowColumns_LaysOutDenseVectorAndIdList()
+    {
+        using var batch = Ctr.Convert(ScoringCases.All[0].ToRequest("ctr"));
+
+        Assert.Equal(4, batch.Arguments.Length);
+        Assert.Equal([0.25f, 1f, -1.5f, 2f, 3f, -0.125f], batch.Arguments[0].Floats.ToArray());
+        Assert.Equal((3L, 2L), (batch.Arguments[0].Dim0, batch.Arguments[0].Dim1));
+        Assert.Equal([0.1f, 0.2f, 0.3f, 0.4f, -1f, 0f, 1f, 2f, 5f, 4f, 3f, 2f], batch.Arguments[1].Floats.ToArray());
+        Assert.Equal([1L, 2, 3, 7, 900, 901, 902], batch.Arguments[2].Int64s.ToArray());
+        Assert.Equal([0L, 3, 4], batch.Arguments[3].Int64s.ToArray());
+        Assert.Equal((0, 0), (batch.UnusedFeatures, batch.MissingFeatures));
+    }
+
+    [Fact]
+    public void Convert_MissingRowsAndAbsentFeatures_UseDefaultsAndCountMissing()
+    {
+        using var batch = Ctr.Convert(ScoringCases.All[1].ToRequest("ctr"));
+
+        // a: rows 1 and 3 missing → default 0.5; b absent → 0.5 everywhere.
+        Assert.Equal([1f, 0.5f, 0.5f, 0.5f, 2f, 0.5f, 0.5f, 0.5f], batch.Arguments[0].Floats.ToArray());
+        Assert.All(batch.Arguments[1].Floats.ToArray(), value => Assert.Equal(0f, value));
+        Assert.Equal(2, batch.MissingFeatures);
+    }
+
+    [Fact]
+    public void Convert_SharedIdList_IsBroadcastAndTruncated()
+    {
+        using var batch = Ctr.Convert(ScoringCases.All[1].ToRequest("ctr"));
+
+        Assert.Equal([11L, 12, 13, 11, 12, 13, 11, 12, 13, 11, 12, 13], batch.Arguments[2].Int64s.ToArray());
+        Assert.Equal([0L, 3, 6, 9], batch.Arguments[3].Int64s.ToArray());
+    }
+
+    [Fact]
+    public void Convert_MissingIdListRow_IsEmptyAndItsPlaceholderSkipped()
+    {
+        using var batch = Ctr.Convert(ScoringCases.All[2].ToRequest("ctr"));
+
+        Assert.Equal([5L, 6, 42, 1, 2, 3], batch.Arguments[2].Int64s.ToArray());
+        Assert.Equal([0L, 2, 2, 2, 3], batch.Arguments[3].Int64s.ToArray());
+    }
+
+    [Fact]
+    public void Convert_UnknownColumns_AreCountedAsUnused()
+    {
+        var request = ScoringCases.All[0].ToRequest("ctr");
+        request.Columns.Add(new FeatureColumn { Name = "not_used", Floats = new FloatColumn { Values = { 1f, 2f, 3f } } });
+        request.SharedColumns.Add(new FeatureColumn { Name = "user_thing", Strings = new StringColumn { Values = { "x" } } });
+
+        using var batch = Ctr.Convert(request);
+
+        Assert.Equal(2, batch.UnusedFeatures);
+    }
+
+    [Fact]
+    public void Convert_Int64ColumnForDenseFeature_IsWidenedToFloat()
+    {
+        var request = new LeafScoreRequest { RowCount = 2 };
+        request.Columns.Add(new FeatureColumn { Name = "a", Int64S = new Int64Column { Values = { 3, -4 } } });
+
+        using var batch = Ctr.Convert(request);
+
+        Assert.Equal([3f, 0.5f, -4f, 0.5f], batch.Arguments[0].Floats.ToArray());
+    }
+
+    public static TheoryData<string, FeatureColumn, bool> BadColumns => new()
+    {
+        { "a", new FeatureColumn { Name = "a", Strings = new StringColumn { Values = { "x", "y" } } }, false },
+        { "a", new FeatureColumn { Name = "a", Floats = new FloatColumn { Values = { 1f } } }, false },
+        { "a", new FeatureColumn { Name = "a", Floats = new FloatColumn { Values = { 1f, 2f } } }, true },
+        { "v", new FeatureColumn { Name = "v", FloatVectors = new FloatVectorColumn { Dim = 3, Values = { 1, 2, 3, 4, 5, 6 } } }, false },
+        { "v", new FeatureColumn { Name = "v", FloatVectors = new FloatVectorColumn { Dim = 4, Values = { 1, 2, 3 } } }, false },
+        { "v", new FeatureColumn { Name = "v", Floats = new FloatColumn { Values = { 1f, 2f } } }, false },
+        { "ids", new FeatureColumn { Name = "ids", Int64Lists = new Int64ListColumn { Lengths = { 1 }, Values = { 1 } } }, false },
+        { "ids", new FeatureColumn { Name = "ids", Int64Lists = new Int64ListColumn { Lengths = { 1, 2 }, Values = { 1 } } }, false },
+        { "ids", new FeatureColumn { Name = "ids", Int64S = new Int64Column { Values = { 1, 2 } } }, false },
+        { "a", new FeatureColumn { Name = "a", Floats = new FloatColumn { Values = { 1f, 2f } }, Missing = ByteString.Empty }, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadColumns))]
+    public void Convert_ColumnThatDoesNotFit_ThrowsNamingTheFeature(string feature, FeatureColumn column, bool shared)
+    {
+        var request = new LeafScoreRequest { RowCount = 2 };
+        (shared ? request.SharedColumns : request.Columns).Add(column);
+
+        var error = Assert.Throws<FeatureConversionException>(() => Ctr.Convert(request));
+
+        Assert.Equal(feature, error.Feature);
+        Assert.Contains($"'{feature}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Convert_FeatureTwice_Throws()
+    {
+        var request = new LeafScoreRequest { RowCount = 1 };
+        request.Columns.Add(new FeatureColumn { Name = "a", Floats = new FloatColumn { Values = { 1f } } });
+        request.SharedColumns.Add(new FeatureColumn { Name = "a", Floats = new FloatColumn { Values = { 1f } } });
+
+        var error = Assert.Throws<FeatureConversionException>(() => Ctr.Convert(request));
+
+        Assert.Equal("a", error.Feature);
+    }
+
+    [Fact]
+    public void Convert_ShortMissingBitmap_Throws()
+    {
+        var request = new LeafScoreRequest { RowCount = 9 };
+        request.Columns.Add(new FeatureColumn
+        {
+            Name = "a",
+            Missing = ByteString.CopyFrom(0x01),
+            Floats = new FloatColumn { Values = { 1, 2, 3, 4, 5, 6, 7, 8, 9 } },
+        });
+
+        var error = Assert.Throws<FeatureConversionException>(() => Ctr.Convert(request));
+
+        Assert.Contains("missing bitmap", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Convert_AllRowsMissingWithoutValues_UsesDefaults()
+    {
+        var request = new LeafScoreRequest { RowCount = 2 };
+        request.Columns.Add(new FeatureColumn { Name = "a", Missing = ByteString.CopyFrom(0x03) });
+
+        using var batch = Ctr.Convert(request);
+
+        Assert.Equal([0.5f, 0.5f, 0.5f, 0.5f], batch.Arguments[0].Floats.ToArray());
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(FeatureConverter.MaxRowCount + 1u)]
+    public void Convert_RowCountOutOfRange_Throws(uint rows)
+    {
+        Assert.Throws<FeatureConversionException>(() => Ctr.Convert(new LeafScoreRequest { RowCount = rows }));
+    }
+
+    [Fact]
+    public void Merge_OfConvertedRequests_EqualsConvertingTheConcatenatedRows()
+    {
+        // Property: merging batches (dynamic batching) must give exactly the tensors of one request
+        // holding all their rows, whatever the row counts, lists and missing rows.
+        var rowsGen = Gen.Choose(1, 6);
+        var requestGen = rowsGen.SelectMany(rows => Gen.Choose(0, int.MaxValue).Select(seed => RandomCase(rows, seed)));
+        Prop.ForAll(requestGen.ListOf().Where(l => l.Count > 0 && l.Count < 6).ToArbitrary(), cases =>
+        {
+            var batches = cases.Select(c => Ctr.Convert(c.ToRequest("ctr"))).ToList();
+            using var merged = Ctr.Merge(batches);
+            using var whole = Ctr.Convert(Concatenate(cases).ToRequest("ctr"));
+            var equal = merged.RowCount == whole.RowCount;
+            for (var i = 0; i < whole.Arguments.Length && equal; i++)
+            {
+                var (m, w) = (merged.Arguments[i], whole.Arguments[i]);
+                equal = m.Dim0 == w.Dim0 && m.Dim1 == w.Dim1 &&
+                    m.Floats.Span.SequenceEqual(w.Floats.Span) && m.Int64s.Span.SequenceEqual(w.Int64s.Span);
+            }
+
+            batches.ForEach(b => b.Dispose());
+            return equal;
+        }).QuickCheckThrowOnFailure();
+    }
+
+    private static ScoringCase RandomCase(int rows, int seed)
+    {
+        var random = new Random(seed);
+        List<int> Missing() => Enumerable.Range(0, rows).Where(_ => random.Next(4) == 0).ToList();
+        return new ScoringCase(rows, [
+            new CaseFeature("a", Enumerable.Range(0, rows).Select(_ => (object)(float)random.NextDouble()).ToList(), Missing()),
+            new CaseFeature("v", Enumerable.Range(0, rows).Select(_ => (object)Enumerable.Range(0, 4).Select(_ => (float)random.NextDouble()).ToArray()).ToList(), Missing()),
+            new CaseFeature("ids", Enumerable.Range(0, rows).Select(_ => (object)Enumerable.Range(0, random.Next(6)).Select(_ => (long)random.Next(100)).ToArray()).ToList(), Missing()),
+        ]);
+    }
+
+    private static ScoringCase Concatenate(IReadOnlyList<ScoringCase> cases)
+    {
+        var features = new List<CaseFeature>();
+        foreach (var name in new[] { "a", "v", "ids" })
+        {
+            var values = new List<object>();
+            var missing = new List<int>();
+            var offset = 0;
+            foreach (var c in cases)
+            {
+                var feature = c.Features.Single(f => f.Name == name);
+                values.AddRange(feature.Values);
+                missing.AddRange(feature.MissingRows.Select(r => r + offset));
+                offset += c.Rows;
+            }
+
+            features.Add(new CaseFeature(name, values, missing));
+        }
+
+        return new ScoringCase(cases.Sum(c => c.Rows), features);
+    }
+}

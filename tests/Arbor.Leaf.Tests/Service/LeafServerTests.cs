@@ -1,0 +1,160 @@
+using System.Net;
+using Arbor.Contracts.V1;
+using Arbor.Leaf.Configuration;
+using Arbor.Leaf.Models;
+using Arbor.Leaf.Service;
+using Arbor.Leaf.Tests.TestModels;
+using Arbor.Rpc.Client;
+using Arbor.Rpc.Status;
+using Arbor.Testing;
+
+namespace Arbor.Leaf.Tests.Service;
+
+public sealed class LeafServerTests(TestModelSet models, SampleModels samples) : IDisposable
+{
+    private readonly TempDirectory _repo = new();
+
+    private const string Score = "/arbor.v1.Leaf/Score";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Score_EverySampleModelVersion_ReproducesItsGoldenScoresBitwise()
+    {
+        var versions = samples.Versions();
+        var configs = versions.GroupBy(v => v.Model)
+            .Select(g => new ModelConfig(g.Key, VersionPolicy.Specific(g.Select(v => v.Version).ToArray())))
+            .ToArray();
+        await using var server = await LeafServer.StartAsync(TestPartitions.Config(samples.Root, configs), cancellationToken: Ct);
+        using var channel = new RpcChannel(server.GrpcAddress);
+        Assert.True(server.Partition.IsReady);
+        Assert.True(versions.Count >= 10, $"expected the sample repository's versions, found {versions.Count}");
+
+        foreach (var (model, version) in versions)
+        {
+            var golden = GoldenFile.Load(samples.GoldenPath(model, version));
+            Assert.Equal(LeaseOutcome.Acquired, server.Partition.Manager.TryAcquire(model, version, out var lease));
+            var signature = lease.Version.Loaded!.Signature;
+            lease.Dispose();
+
+            var response = await channel.CallAsync(Score, golden.ToRequest(signature, model, version, extraColumns: 3), LeafScoreResponse.Parser, cancellationToken: Ct);
+
+            Assert.Equal(version, response.Version);
+            Assert.Equal(golden.Rows, (int)response.RowCount);
+            Assert.Equal(golden.Outputs, response.Outputs.Count);
+            Assert.Equal(3u, response.UnusedFeatures);
+            Assert.Equal(0u, response.MissingFeatures);
+            Assert.Equal(golden.Scores.Select(BitConverter.SingleToInt32Bits), response.Scores.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Fact]
+    public async Task Score_UnknownModelOrVersion_IsNotFound()
+    {
+        await using var server = await StartCtrAsync();
+        using var channel = new RpcChannel(server.GrpcAddress);
+
+        var model = await Assert.ThrowsAsync<RpcException>(() => channel.CallAsync(Score, new LeafScoreRequest { Model = "nope", RowCount = 1 }, LeafScoreResponse.Parser, cancellationToken: Ct));
+        var version = await Assert.ThrowsAsync<RpcException>(() => channel.CallAsync(Score, ScoringCases.All[0].ToRequest("ctr", "99"), LeafScoreResponse.Parser, cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.NotFound, model.StatusCode);
+        Assert.Contains("nope", model.Message, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.NotFound, version.StatusCode);
+        Assert.Contains("99", version.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_WrongShape_IsInvalidArgumentNamingTheFeature()
+    {
+        await using var server = await StartCtrAsync();
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var request = new LeafScoreRequest { Model = "ctr", RowCount = 2 };
+        request.Columns.Add(new FeatureColumn { Name = "v", FloatVectors = new FloatVectorColumn { Dim = 3, Values = { 1, 2, 3, 4, 5, 6 } } });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.CallAsync(Score, request, LeafScoreResponse.Parser, cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("'v'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_NativeErrorInsideForward_IsInternalAndTheServerKeepsServing()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "raw_ids", "1");
+        await using var server = await LeafServer.StartAsync(
+            TestPartitions.Config(repo.Path, new ModelConfig("raw_ids", VersionPolicy.Latest())), cancellationToken: Ct);
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var bad = new ScoringCase(1, [new CaseFeature("ids", [new long[] { 5_000_000 }], [])]).ToRequest("raw_ids");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.CallAsync(Score, bad, LeafScoreResponse.Parser, cancellationToken: Ct));
+        var good = await channel.CallAsync(Score, ScoringCases.All[0].ToRequest("raw_ids"), LeafScoreResponse.Parser, cancellationToken: Ct);
+
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Contains("raw_ids", error.Message, StringComparison.Ordinal);
+        Assert.Equal(6, good.Scores.Count);
+    }
+
+    [Fact]
+    public async Task Score_AbsentAndUnusedFeatures_AreCounted()
+    {
+        await using var server = await StartCtrAsync();
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var request = ScoringCases.All[1].ToRequest("ctr");
+        request.SharedColumns.Add(new FeatureColumn { Name = "user_country", Strings = new StringColumn { Values = { "fr" } } });
+
+        var response = await channel.CallAsync(Score, request, LeafScoreResponse.Parser, cancellationToken: Ct);
+
+        Assert.Equal(1u, response.UnusedFeatures);
+        Assert.Equal(2u, response.MissingFeatures);
+        Assert.Equal(models.Expected("ctr", "2", 1), response.Scores);
+        Assert.Equal(["p_click", "p_save"], response.Outputs);
+    }
+
+    [Fact]
+    public async Task ListModels_ReportsVersionsStatesAndSignatureHashes()
+    {
+        await using var server = await StartCtrAsync();
+        using var channel = new RpcChannel(server.GrpcAddress);
+
+        var response = await channel.CallAsync("/arbor.v1.Leaf/ListModels", new ListModelsRequest(), ListModelsResponse.Parser, cancellationToken: Ct);
+
+        var model = Assert.Single(response.Models);
+        Assert.Equal("test", response.Partition);
+        Assert.Equal("2", model.DefaultVersion);
+        var version = Assert.Single(model.Versions);
+        Assert.Equal(VersionState.Available, version.State);
+        Assert.Equal(Arbor.Signatures.Archives.ModelArchiveReader.Read(models.Archive("ctr", "2")).Sha256, version.SignatureSha256);
+    }
+
+    [Fact]
+    public async Task HealthEndpoints_AnswerLivenessAndReadinessOverHttp1()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        await using var server = await LeafServer.StartAsync(TestPartitions.Config(repo.Path,
+            new ModelConfig("ctr", VersionPolicy.Latest()), new ModelConfig("dense", VersionPolicy.Latest())), cancellationToken: Ct);
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+
+        var live = await http.GetAsync(new Uri("/healthz", UriKind.Relative), Ct);
+        var notReady = await http.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
+        models.CopyTo(repo.Path, "dense", "1");
+        await server.Partition.Manager.ReconcileAsync(Ct);
+        var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
+        var listed = await http.GetStringAsync(new Uri("/models", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        Assert.Contains("dense", await notReady.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("VERSION_STATE_AVAILABLE", listed, StringComparison.Ordinal);
+    }
+
+    private async Task<LeafServer> StartCtrAsync()
+    {
+        models.CopyTo(_repo.Path, "ctr", "2");
+        return await LeafServer.StartAsync(TestPartitions.Config(_repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())), cancellationToken: Ct);
+    }
+
+    public void Dispose() => _repo.Dispose();
+}

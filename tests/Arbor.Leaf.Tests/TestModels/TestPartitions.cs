@@ -1,0 +1,46 @@
+using Arbor.Leaf.Configuration;
+using Arbor.Leaf.Diagnostics;
+using Arbor.Leaf.Inference;
+using Arbor.Leaf.Service;
+
+namespace Arbor.Leaf.Tests.TestModels;
+
+/// <summary>Builds partitions over test repositories.</summary>
+internal static class TestPartitions
+{
+    public static PartitionConfig Config(string repository, params ModelConfig[] models) => new()
+    {
+        Partition = "test",
+        Repository = repository,
+        Models = models,
+        Concurrency = 2,
+        Watch = false,
+        PollInterval = TimeSpan.FromSeconds(5),
+        Server = new LeafServerOptions("127.0.0.1", 0, 0),
+    };
+
+    public static PartitionConfig WithBatching(this PartitionConfig config, BatchingOptions batching) => config with { Batching = batching };
+
+    public static async Task<LeafPartition> StartAsync(PartitionConfig config, TimeProvider? time = null, LeafMetrics? metrics = null)
+    {
+        var partition = new LeafPartition(config, time, metrics: metrics);
+        await partition.StartAsync(TestContext.Current.CancellationToken);
+        return partition;
+    }
+
+    /// <summary>Waits for a condition with a bounded timeout (no fixed sleeps).</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"timed out waiting until {what}");
+            }
+
+            await Task.Yield();
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Arbor.Contracts.V1;
+using Arbor.Rpc.Server;
+using Arbor.Rpc.Status;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor.Root.Tests.Hosting;
+
+/// <summary>
+/// An in-process leaf on loopback that scores with a transparent rule: per row, the sum of every
+/// value of the features the model uses (floats, vector elements, list lengths), read from per-row
+/// or shared columns. Features it does not use are ignored, exactly as a real signature-driven leaf
+/// ignores them, so trimmed and untrimmed requests must score the same.
+/// </summary>
+internal sealed class FakeLeaf : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly IReadOnlyDictionary<string, string[]> _uses;
+    private TaskCompletionSource? _hold;
+
+    private FakeLeaf(WebApplication app, IReadOnlyDictionary<string, string[]> uses, string address)
+    {
+        _app = app;
+        _uses = uses;
+        Address = address;
+    }
+
+    public string Address { get; }
+
+    /// <summary>Every request received, in arrival order.</summary>
+    public ConcurrentQueue<LeafScoreRequest> Requests { get; } = new();
+
+    /// <summary>Makes every later call wait until released or cancelled (a slow leaf).</summary>
+    public void Hold() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => _hold?.TrySetResult();
+
+    public static async Task<FakeLeaf> StartAsync(IReadOnlyDictionary<string, string[]> uses)
+    {
+        var port = Arbor.Testing.LoopbackPort.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.ListenRpc(new IPEndPoint(IPAddress.Loopback, port), counters: new Arbor.Rpc.Accounting.ByteCounters($"fake-leaf-{port}")));
+        builder.Services.AddArborRpc();
+        var app = builder.Build();
+        var leaf = new FakeLeaf(app, uses, $"http://127.0.0.1:{port}");
+        app.MapUnary<LeafScoreRequest, LeafScoreResponse>("arbor.v1.Leaf", "Score", LeafScoreRequest.Parser, leaf.ScoreAsync);
+        app.MapRpcFallback();
+        await app.StartAsync();
+        return leaf;
+    }
+
+    public static float Contribution(FeatureColumn column, int index) => column.ValuesCase switch
+        {
+            FeatureColumn.ValuesOneofCase.Floats => column.Floats.Values[index],
+            FeatureColumn.ValuesOneofCase.Int64S => column.Int64S.Values[index],
+            FeatureColumn.ValuesOneofCase.FloatVectors => column.FloatVectors.Values.Skip(index * (int)column.FloatVectors.Dim).Take((int)column.FloatVectors.Dim).Sum(),
+            FeatureColumn.ValuesOneofCase.Int64Lists => column.Int64Lists.Lengths[index],
+            _ => 0,
+        };
+
+    public async ValueTask DisposeAsync()
+    {
+        Release();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async ValueTask<LeafScoreResponse> ScoreAsync(LeafScoreRequest request, RpcCallContext context)
+    {
+        Requests.Enqueue(request);
+        if (_hold is { } hold)
+        {
+            await hold.Task.WaitAsync(context.CancellationToken);
+        }
+
+        if (!_uses.TryGetValue(request.Model, out var features))
+        {
+            throw new RpcException(StatusCode.NotFound, $"model '{request.Model}' is not served");
+        }
+
+        var response = new LeafScoreResponse { Model = request.Model, Version = "1", RowCount = request.RowCount };
+        response.Outputs.Add("p");
+        for (var row = 0; row < (int)request.RowCount; row++)
+        {
+            var score = 0f;
+            foreach (var name in features)
+            {
+                var column = request.Columns.FirstOrDefault(c => c.Name == name);
+                if (column is not null)
+                {
+                    score += Contribution(column, row);
+                }
+                else if (request.SharedColumns.FirstOrDefault(c => c.Name == name) is { } shared)
+                {
+                    score += Contribution(shared, 0);
+                }
+            }
+
+            response.Scores.Add(score);
+        }
+
+        return response;
+    }
+}

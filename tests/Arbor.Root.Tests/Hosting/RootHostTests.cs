@@ -1,0 +1,212 @@
+using System.Net;
+using System.Text;
+using Arbor.Contracts.V1;
+using Arbor.Rpc.Status;
+
+namespace Arbor.Root.Tests.Hosting;
+
+public sealed class RootHostTests
+{
+    [Fact]
+    public async Task Score_Surface_ScoresEveryCandidateWithEveryModel()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+
+        var response = await cluster.ScoreAsync(RootTestCluster.Request());
+
+        Assert.Equal("r1", response.RequestId);
+        Assert.Equal(["m_a", "m_b"], response.Results.Select(r => r.Model));
+        var a = response.Results[0];
+        var b = response.Results[1];
+        Assert.All(response.Results, r => Assert.Equal(0, r.Status.Code));
+        for (var i = 0; i < RootTestCluster.Candidates; i++)
+        {
+            Assert.Equal($"c{i}", a.Candidates[i].Id);
+            Assert.Equal(30f + (i / 10f) + i, a.Candidates[i].Scores[0]);
+            Assert.Equal(10f + Math.Clamp(i * 40f, 0, 100) + 13f, b.Candidates[i].Scores[0]);
+        }
+    }
+
+    [Fact]
+    public async Task Score_Trimmed_SendsOnlyAllowlistedColumns_AndScoresLikeUntrimmed()
+    {
+        await using var trimmed = await RootTestCluster.StartAsync(trimming: true);
+        await using var untrimmed = await RootTestCluster.StartAsync(trimming: false);
+
+        var trimmedResponse = await trimmed.ScoreAsync(RootTestCluster.Request());
+        var untrimmedResponse = await untrimmed.ScoreAsync(RootTestCluster.Request());
+
+        Assert.Equal(untrimmedResponse.Results.Select(Scores), trimmedResponse.Results.Select(Scores));
+        Assert.All(trimmedResponse.Results, r => Assert.True(r.Trimmed));
+        Assert.All(untrimmedResponse.Results, r => Assert.False(r.Trimmed));
+
+        var sentTrimmed = trimmed.LeafA.Requests.Single();
+        Assert.Subset(RootTestCluster.Uses["m_a"].ToHashSet(), Names(sentTrimmed).ToHashSet());
+        var sentUntrimmed = untrimmed.LeafA.Requests.Single();
+        Assert.Contains("c_unused_0", Names(sentUntrimmed));
+        Assert.True(sentUntrimmed.CalculateSize() > 2 * sentTrimmed.CalculateSize());
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("lz4")]
+    [InlineData("zstd")]
+    public async Task Score_Compressed_ScoresLikeUncompressed(string compression)
+    {
+        await using var plain = await RootTestCluster.StartAsync();
+        await using var compressed = await RootTestCluster.StartAsync(compression: compression);
+
+        var expected = await plain.ScoreAsync(RootTestCluster.Request());
+        var actual = await compressed.ScoreAsync(RootTestCluster.Request());
+
+        Assert.Equal(expected.Results.Select(Scores), actual.Results.Select(Scores));
+    }
+
+    [Fact]
+    public async Task Score_LeafDown_GivesThatModelUnavailable_OthersStillScore()
+    {
+        await using var cluster = await RootTestCluster.StartAsync(leafBAddress: $"http://127.0.0.1:{Arbor.Testing.LoopbackPort.Next()}");
+
+        var response = await cluster.ScoreAsync(RootTestCluster.Request());
+
+        Assert.Equal(0, response.Results[0].Status.Code);
+        Assert.Equal(RootTestCluster.Candidates, response.Results[0].Candidates.Count);
+        Assert.Equal((int)StatusCode.Unavailable, response.Results[1].Status.Code);
+        Assert.Empty(response.Results[1].Candidates);
+    }
+
+    [Fact]
+    public async Task Score_LeafSlowerThanDeadline_GivesThatModelDeadlineExceeded_OthersStillScore()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        cluster.LeafB.Hold();
+
+        // The request may take 10 s; each leaf call is capped at 1 s (limits.leaf_timeout_ms).
+        var response = await cluster.ScoreAsync(RootTestCluster.Request(), timeout: TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, response.Results[0].Status.Code);
+        Assert.Equal((int)StatusCode.DeadlineExceeded, response.Results[1].Status.Code);
+    }
+
+    [Fact]
+    public async Task Score_BadRequests_GetClearStatuses()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+
+        await AssertStatus(cluster, RootTestCluster.Request(candidates: 0), StatusCode.InvalidArgument, "no candidates");
+        await AssertStatus(cluster, RootTestCluster.Request(candidates: 51), StatusCode.InvalidArgument, "limit is 50");
+        var unknownSurface = RootTestCluster.Request();
+        unknownSurface.Surface = "search";
+        await AssertStatus(cluster, unknownSurface, StatusCode.NotFound, "unknown surface 'search'");
+        var unknownModel = RootTestCluster.Request();
+        unknownModel.Models.Add(new ModelSelector { Name = "m_zz" });
+        await AssertStatus(cluster, unknownModel, StatusCode.NotFound, "unknown model 'm_zz'");
+        var malformed = RootTestCluster.Request();
+        malformed.Candidates[0].Features.Add("c_ctr", new FeatureValue { StringValue = "high" });
+        await AssertStatus(cluster, malformed, StatusCode.InvalidArgument, "c_ctr");
+    }
+
+    [Fact]
+    public async Task Score_ClientFeatures_WinOverStoredOnes()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        var request = RootTestCluster.Request();
+        request.Candidates[2].Features.Add("c_ctr", new FeatureValue { FloatValue = 7 });
+
+        var response = await cluster.ScoreAsync(request);
+
+        Assert.Equal(30f + 7f + 2, response.Results[0].Candidates[2].Scores[0]);
+        Assert.Equal(30f + 0.1f + 1, response.Results[0].Candidates[1].Scores[0]);
+    }
+
+    [Fact]
+    public async Task ScoreJson_ReturnsTheSameScoresAsGrpc()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        var grpc = await cluster.ScoreAsync(RootTestCluster.Request());
+
+        var json = Google.Protobuf.JsonFormatter.Default.Format(RootTestCluster.Request());
+        using var answer = await cluster.Http.PostAsync("/v1/score", new StringContent(json, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var body = await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var parsed = Google.Protobuf.JsonParser.Default.Parse<ScoreResponse>(body);
+        Assert.Equal(grpc.Results.Select(Scores), parsed.Results.Select(Scores));
+    }
+
+    [Fact]
+    public async Task ScoreJson_Malformed_Answers400WithTheProblem()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+
+        using var answer = await cluster.Http.PostAsync("/v1/score", new StringContent("{\"surface\": 12, \"candidates\": [", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var body = await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.Contains("InvalidArgument", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigReload_UnderLoad_DropsNoRequest_AndTakesEffect()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        using var stop = new CancellationTokenSource();
+        var failures = 0;
+        var completed = 0;
+        var load = Task.Run(
+            async () =>
+        {
+            while (!stop.IsCancellationRequested && completed < 5000)
+            {
+                try
+                {
+                    var response = await cluster.ScoreAsync(RootTestCluster.Request());
+                    if (response.Results.Any(r => r.Status.Code != 0))
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                }
+                catch (RpcException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+
+                Interlocked.Increment(ref completed);
+            }
+        },
+            TestContext.Current.CancellationToken);
+
+        var updated = RootTestCluster.Config(true, "identity", cluster.LeafA.Address, cluster.LeafB.Address)
+            .Replace("\"models\": [\"m_a\", \"m_b\"]", "\"models\": [\"m_a\"]", StringComparison.Ordinal);
+        var temporary = cluster.ConfigPath + ".tmp";
+        await File.WriteAllTextAsync(temporary, updated, TestContext.Current.CancellationToken);
+        File.Move(temporary, cluster.ConfigPath, overwrite: true);
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        ScoreResponse latest;
+        do
+        {
+            latest = await cluster.ScoreAsync(RootTestCluster.Request());
+        }
+        while (latest.Results.Count != 1 && DateTime.UtcNow < deadline);
+
+        await stop.CancelAsync();
+        await load;
+        Assert.Equal(["m_a"], latest.Results.Select(r => r.Model));
+        Assert.Equal(0, failures);
+        Assert.True(completed > 0);
+    }
+
+    private static async Task AssertStatus(RootTestCluster cluster, ScoreRequest request, StatusCode code, string messagePart)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => cluster.ScoreAsync(request));
+        Assert.Equal(code, error.StatusCode);
+        Assert.Contains(messagePart, error.Message, StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<string> Names(LeafScoreRequest request) =>
+        request.Columns.Select(c => c.Name).Concat(request.SharedColumns.Select(c => c.Name));
+
+    private static string Scores(ModelResult result) =>
+        string.Join(";", result.Candidates.Select(c => c.Id + "=" + string.Join(",", c.Scores.Select(s => BitConverter.SingleToInt32Bits(s)))));
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using Arbor.Contracts.V1;
+using Arbor.Root.Hosting;
+using Arbor.Root.Store;
+using Arbor.Rpc.Client;
+using Arbor.Signatures.Bundles;
+using Arbor.Signatures.Registry;
+using Arbor.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor.Root.Tests.Hosting;
+
+/// <summary>
+/// A real root host (gRPC and JSON) on loopback over a SQLite store, a registry and a bundle on
+/// disk, fanning out to two in-process fake leaves: partition <c>pa</c> serves <c>m_a</c>, partition
+/// <c>pb</c> serves <c>m_b</c>.
+/// </summary>
+internal sealed class RootTestCluster : IAsyncDisposable
+{
+    public static readonly Dictionary<string, string[]> Uses = new()
+    {
+        ["m_a"] = ["u_age", "c_ctr", "c_ids"],
+        ["m_b"] = ["u_emb", "c_len", "ctx_hour"],
+    };
+
+    public const int Candidates = 5;
+    public const int UnusedFeatures = 20;
+
+    private readonly TempDirectory _directory;
+    private WebApplication? _root;
+
+    private RootTestCluster(TempDirectory directory, FakeLeaf leafA, FakeLeaf leafB)
+    {
+        _directory = directory;
+        LeafA = leafA;
+        LeafB = leafB;
+    }
+
+    public FakeLeaf LeafA { get; }
+
+    public FakeLeaf LeafB { get; }
+
+    public RpcChannel Channel { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public string ConfigPath => _directory.Combine("root.json");
+
+    public static async Task<RootTestCluster> StartAsync(bool trimming = true, string compression = "identity", string? leafBAddress = null, int defaultDeadlineMs = 5000)
+    {
+        var directory = new TempDirectory("arbor-root-");
+        var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses), await FakeLeaf.StartAsync(Uses));
+        await cluster.WriteArtefactsAsync();
+        File.WriteAllText(cluster.ConfigPath, Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, defaultDeadlineMs));
+        await cluster.StartRootAsync();
+        return cluster;
+    }
+
+    public static string Config(bool trimming, string compression, string leafA, string leafB, int defaultDeadlineMs = 5000) => $$"""
+        {
+          "schema": "arbor.root/v1",
+          "feature_store": { "kind": "sqlite", "path": "features.db" },
+          "registry": "registry.json",
+          "bundles": ["bundle.json"],
+          "fan_out": { "trimming": {{(trimming ? "true" : "false")}}, "compression": "{{compression}}", "compression_threshold_bytes": 0 },
+          "limits": { "max_candidates": 50, "default_deadline_ms": {{defaultDeadlineMs}}, "leaf_timeout_ms": 1000 },
+          "partitions": { "pa": { "endpoints": ["{{leafA}}"] }, "pb": { "endpoints": ["{{leafB}}"] } },
+          "models": { "m_a": { "partition": "pa" }, "m_b": { "partition": "pb" } },
+          "surfaces": { "home": { "models": ["m_a", "m_b"] } }
+        }
+        """;
+
+    public static ScoreRequest Request(int candidates = Candidates, string user = "u1")
+    {
+        var request = new ScoreRequest { Surface = "home", UserId = user, RequestId = "r1" };
+        for (var i = 0; i < candidates; i++)
+        {
+            request.Candidates.Add(new Candidate { Id = $"c{i}" });
+        }
+
+        request.Context.Add("ctx_hour", new FeatureValue { FloatValue = 13 });
+        return request;
+    }
+
+    public Task<ScoreResponse> ScoreAsync(ScoreRequest request, TimeSpan? timeout = null) =>
+        Channel.CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser, new RpcCallOptions { Timeout = timeout ?? TimeSpan.FromSeconds(10) });
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel?.Dispose();
+        Http?.Dispose();
+        if (_root is not null)
+        {
+            await _root.StopAsync();
+            await _root.DisposeAsync();
+        }
+
+        await LeafA.DisposeAsync();
+        await LeafB.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    private async Task StartRootAsync()
+    {
+        var grpc = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next());
+        var http = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next());
+        _root = RootHost.Build(
+            new RootHostOptions { ConfigPath = ConfigPath, GrpcEndpoint = grpc, HttpEndpoint = http, ConfigPollInterval = TimeSpan.FromMilliseconds(50) },
+            logging => logging.ClearProviders());
+        await _root.StartAsync();
+        Channel = new RpcChannel($"http://{grpc}");
+        Http = new HttpClient { BaseAddress = new Uri($"http://{http}") };
+    }
+
+    private async Task WriteArtefactsAsync()
+    {
+        List<FeatureDefinition> features =
+        [
+            new("u_age", FeatureType.Float, FeatureEntity.User),
+            new("u_emb", FeatureType.FloatVector, FeatureEntity.User, Dim: 4),
+            new("c_ctr", FeatureType.Float, FeatureEntity.Candidate),
+            new("c_len", FeatureType.Float, FeatureEntity.Candidate, Transforms: [new FeatureTransform(TransformKind.Clip, Min: 0, Max: 100)]),
+            new("c_ids", FeatureType.Int64List, FeatureEntity.Candidate),
+            new("ctx_hour", FeatureType.Float, FeatureEntity.Context),
+        ];
+        for (var i = 0; i < UnusedFeatures; i++)
+        {
+            features.Add(new($"c_unused_{i}", FeatureType.Float, FeatureEntity.Candidate));
+        }
+
+        File.WriteAllText(_directory.Combine("registry.json"), FeatureRegistryJson.ToJsonString(new FeatureRegistry(FeatureRegistry.SchemaV1, features)));
+
+        var models = Uses.ToDictionary(
+            m => m.Key,
+            m => new BundleModel("1", new Dictionary<string, BundleModelVersion> { ["1"] = new([.. m.Value], new string('a', 64)) }));
+        File.WriteAllText(_directory.Combine("bundle.json"), BundleJson.ToJsonString(new BundleDocument(BundleDocument.SchemaV1, "test", DateTimeOffset.UnixEpoch, models)));
+
+        await using var store = new SqliteFeatureStore(_directory.Combine("features.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        await using var writer = await store.BeginWriteAsync(CancellationToken.None);
+        var rows = new List<EntityFeatures>
+        {
+            new(EntityKind.User, "u1", [new("u_age", TypedValue.FromFloat(30)), new("u_emb", TypedValue.FromFloatVector([1, 2, 3, 4]))]),
+        };
+        for (var i = 0; i < 10; i++)
+        {
+            List<KeyValuePair<string, TypedValue>> values =
+            [
+                new("c_ctr", TypedValue.FromFloat(i / 10f)),
+                new("c_len", TypedValue.FromFloat(i * 40)),
+                new("c_ids", TypedValue.FromInt64List([.. Enumerable.Range(0, i).Select(x => (long)x)])),
+            ];
+            for (var u = 0; u < UnusedFeatures; u++)
+            {
+                values.Add(new($"c_unused_{u}", TypedValue.FromFloat(u + i)));
+            }
+
+            rows.Add(new(EntityKind.Candidate, $"c{i}", values));
+        }
+
+        await writer.WriteAsync(rows, CancellationToken.None);
+        await writer.CommitAsync(CancellationToken.None);
+    }
+}
