@@ -14,6 +14,7 @@ public static class Program
         root.Subcommands.Add(Commands.LeafCommand.Create());
         root.Subcommands.Add(Commands.RootServerCommand.Create());
         root.Subcommands.Add(Commands.StoreCommand.Create());
+        root.Subcommands.Add(Commands.BenchCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }
