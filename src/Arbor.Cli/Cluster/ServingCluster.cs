@@ -38,12 +38,13 @@ public sealed class ServingCluster : IAsyncDisposable
         ClusterPlacement placement,
         string workDirectory,
         Action<string> progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        RootPorts? rootPorts = null)
     {
         var cluster = new ServingCluster(layout);
         try
         {
-            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, cancellationToken);
+            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, cancellationToken);
             return cluster;
         }
         catch
@@ -53,7 +54,7 @@ public sealed class ServingCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, CancellationToken cancellationToken)
+    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
         var executable = ArborExecutable.Current();
@@ -88,15 +89,19 @@ public sealed class ServingCluster : IAsyncDisposable
             var config = Path.Combine(workDirectory, $"root-{mode.Slug}.json");
             var routing = RootConfigFor(artefacts, mode, partitions.ToDictionary(p => p, p => leafEndpoints[(set, p)]));
             await File.WriteAllTextAsync(config, RootConfigLoader.Serialize(routing), cancellationToken);
-            var grpc = $"{placement.RootAddress}:{ports.Next()}";
-            var http = $"{placement.RootAddress}:{ports.Next()}";
+            var fixedPorts = modes.Count == 1 ? rootPorts : null;
+            var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";
+            var http = $"{placement.RootAddress}:{fixedPorts?.Http ?? ports.Next()}";
             var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http]));
             _roots.Add(new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), config));
         }
 
-        progress($"starting {_roots.Count} root processes ({string.Join(", ", modes.Select(m => m.Name))})");
+        progress($"starting {_roots.Count} root process{(_roots.Count == 1 ? "" : "es")} ({string.Join(", ", modes.Select(m => m.Name))})");
         await Task.WhenAll(_roots.Select(r => r.Process.WaitUntilReadyAsync(probe, new Uri(r.HttpAddress, "/readyz"), ReadyTimeout, cancellationToken)));
     }
+
+    /// <summary>Fixed ports for a cluster's only root (<c>arbor up</c>), so example requests can name them.</summary>
+    public sealed record RootPorts(int Grpc, int Http);
 
     /// <summary>The routing every mode shares; only <c>fan_out</c> differs between modes.</summary>
     public static RootConfig RootConfigFor(SampleArtefacts artefacts, BenchMode mode, IReadOnlyDictionary<string, Uri> leafByPartition)
