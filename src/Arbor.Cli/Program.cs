@@ -16,6 +16,8 @@ public static class Program
         root.Subcommands.Add(Commands.RootServerCommand.Create());
         root.Subcommands.Add(Commands.StoreCommand.Create());
         root.Subcommands.Add(Commands.BenchCommand.Create());
+        root.Subcommands.Add(Commands.DemoCommand.Create());
+        root.Subcommands.Add(Commands.UpCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }
