@@ -1,5 +1,4 @@
 using System.CommandLine;
-<<<<<<< HEAD
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -17,31 +16,24 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-=======
-using Arbor.Cli.Bench;
->>>>>>> bench
 
 namespace Arbor.Cli.Commands;
 
 /// <summary>
-<<<<<<< HEAD
+/// <c>arbor bench --scenario NAME</c>: the network benchmark (see <see cref="Bench.NetworkBench"/>).
 /// <c>arbor bench rpc</c>: load on the RPC layer alone. An in-process Kestrel server on loopback
 /// serves arbor.v1.Leaf/Score (it answers one score per row without running a model); an
 /// <see cref="RpcChannel"/> sends pre-encoded feature requests of the chosen size from
 /// <c>--concurrency</c> workers for <c>--duration</c> seconds. Prints calls/s, latency
 /// percentiles, socket bytes per call, and allocated bytes per call (whole process: client and
 /// server together, an upper bound for the server path).
-=======
-/// <c>arbor bench</c>: the network benchmark (<c>--scenario NAME</c>: trimmed vs untrimmed vs
-/// compression, interleaved, or on a shaped link) and, as subcommands, component benchmarks.
->>>>>>> bench
 /// </summary>
 public static class BenchCommand
 {
     public static Command Create()
     {
-<<<<<<< HEAD
-        var bench = new Command("bench", "Benchmarks of Arbor's components.");
+        var bench = new Command("bench", "Benchmark the Feature Trimmer end to end: bytes, CPU, latency and score parity per fan-out mode (docs/benchmarks.md); subcommands benchmark components.");
+        Bench.NetworkBenchCommandLine.AddTo(bench);
         bench.Subcommands.Add(CreateRpc());
         return bench;
     }
@@ -208,10 +200,4 @@ public static class BenchCommand
     }
 
     private sealed record LoadSettings(int Size, int Concurrency, double Duration, double Warmup, string Encoding);
-=======
-        var command = new Command("bench", "Benchmark the Feature Trimmer end to end: bytes, CPU, latency and score parity per fan-out mode (docs/benchmarks.md).");
-        NetworkBenchCommandLine.AddTo(command);
-        return command;
-    }
->>>>>>> bench
 }
