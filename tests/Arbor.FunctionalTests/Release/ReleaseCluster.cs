@@ -118,18 +118,22 @@ internal sealed class ReleaseCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends score requests to every root in turn until <paramref name="stop"/> (at most
-    /// <paramref name="maxRequests"/>), each naming <paramref name="models"/> (none: the surface),
-    /// recording every model result under the phase current when the request started.
+    /// Sends score requests from <paramref name="workers"/> concurrent loops to every root in turn
+    /// until <paramref name="stop"/> (at most <paramref name="maxRequests"/> in all), each naming
+    /// <paramref name="models"/> (none: the surface), recording every model result under the phase
+    /// current when the request started.
     /// </summary>
-    public async Task RunTrafficAsync(TrafficReport report, Func<string> phase, string[] models, int maxRequests, CancellationToken stop)
+    public Task RunTrafficAsync(TrafficReport report, Func<string> phase, string[] models, int maxRequests, CancellationToken stop, int workers = 3) =>
+        Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(() => RunWorkerAsync(report, phase, models, w, workers, maxRequests / workers, stop), CancellationToken.None)));
+
+    private async Task RunWorkerAsync(TrafficReport report, Func<string> phase, string[] models, int worker, int workers, int maxRequests, CancellationToken stop)
     {
-        var random = new Random(7);
+        var random = new Random(7 + worker);
         var envs = Environments.Environments.Select(e => e.Name).ToArray();
         for (var i = 0; i < maxRequests && !stop.IsCancellationRequested; i++)
         {
-            var env = envs[i % envs.Length];
-            var request = new ScoreRequest { UserId = $"u{random.Next(500)}", RequestId = $"r{i}" };
+            var env = envs[(i + worker) % envs.Length];
+            var request = new ScoreRequest { UserId = $"u{random.Next(500)}", RequestId = $"r{worker}-{i}" };
             if (models.Length == 0)
             {
                 request.Surface = "home";
@@ -149,7 +153,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
             try
             {
                 var response = await _rootChannels[env].CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser,
-                    new RpcCallOptions { Timeout = TimeSpan.FromSeconds(5) }, CancellationToken.None);
+                    new RpcCallOptions { Timeout = TimeSpan.FromSeconds(10) }, CancellationToken.None);
                 foreach (var result in response.Results)
                 {
                     if (result.Status is { Code: not 0 } status)
