@@ -15,6 +15,9 @@ public static class Program
         root.Subcommands.Add(Commands.LeafCommand.Create());
         root.Subcommands.Add(Commands.RootServerCommand.Create());
         root.Subcommands.Add(Commands.StoreCommand.Create());
+        root.Subcommands.Add(Commands.BenchCommand.Create());
+        root.Subcommands.Add(Commands.DemoCommand.Create());
+        root.Subcommands.Add(Commands.UpCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -128,6 +128,9 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when the process exits (or throws when <paramref name="cancellationToken"/> is cancelled first).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>Asks the process to stop (SIGTERM), then kills it after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
     {

@@ -1,0 +1,55 @@
+namespace Arbor.Cli.Bench;
+
+/// <summary>One mode's line of the report (written as snake_case JSON).</summary>
+public sealed record BenchModeResult
+{
+    public required string Mode { get; init; }
+
+    public required bool Trimming { get; init; }
+
+    public required string Compression { get; init; }
+
+    /// <summary>Requests that completed in the measured phase.</summary>
+    public required long Requests { get; init; }
+
+    public required long Candidates { get; init; }
+
+    public required long Errors { get; init; }
+
+    /// <summary>Bytes the root wrote on its leaf connections (after HTTP/2 framing and compression) per request candidate.</summary>
+    public required double LeafInboundBytesPerCandidate { get; init; }
+
+    /// <summary>The same per request (all of the request's model calls together).</summary>
+    public required double LeafInboundBytesPerRequest { get; init; }
+
+    /// <summary><see cref="LeafInboundBytesPerCandidate"/> over the untrimmed mode's.</summary>
+    public double? BytesVsUntrimmed { get; init; }
+
+    public required double RootCpuUsPerCandidate { get; init; }
+
+    /// <summary>Null when leaves are shared by modes that ran at the same time (not attributable).</summary>
+    public double? LeafCpuUsPerCandidate { get; init; }
+
+    public required double P50Ms { get; init; }
+
+    public required double P90Ms { get; init; }
+
+    public required double P99Ms { get; init; }
+
+    /// <summary>Candidates scored per second at the offered load.</summary>
+    public required double CandidatesPerS { get; init; }
+
+    /// <summary>Link mode: the most candidates per second the mode sustained (closed-loop ramp).</summary>
+    public double? MaxCandidatesPerS { get; init; }
+
+    public required long ScoresCompared { get; init; }
+
+    public required long ScoreMismatches { get; init; }
+
+    /// <summary>True when every response matched the baseline's bit for bit and nothing failed.</summary>
+    public required bool ScoresMatch { get; init; }
+
+    public string? FirstMismatch { get; init; }
+
+    public string? FirstError { get; init; }
+}

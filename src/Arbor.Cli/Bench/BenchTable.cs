@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+
+namespace Arbor.Cli.Bench;
+
+/// <summary>The report as a plain-text table (the demo's and the bench's console output, and the Markdown in docs).</summary>
+public static class BenchTable
+{
+    public static string Format(BenchReport report, bool markdown = false)
+    {
+        string[] header = ["mode", "bytes/cand root→leaf", "vs untrimmed", "p50 ms", "p99 ms", "root CPU µs/cand", "leaf CPU µs/cand", "max cand/s", "score parity"];
+        var rows = report.Modes.Select(m => new[]
+        {
+            m.Mode,
+            F(m.LeafInboundBytesPerCandidate, "N0"),
+            m.BytesVsUntrimmed is { } r ? (r == 1 ? "baseline" : F(-(1 - r) * 100, "+0;-0") + "%") : "-",
+            F(m.P50Ms, "F1"),
+            F(m.P99Ms, "F1"),
+            F(m.RootCpuUsPerCandidate, "F1"),
+            m.LeafCpuUsPerCandidate is { } l ? F(l, "F1") : "shared",
+            m.MaxCandidatesPerS is { } t ? F(t, "N0") : "-",
+            m.ScoresMatch ? $"100% ({m.ScoresCompared})" : $"{m.ScoreMismatches} diff, {m.Errors} err / {m.ScoresCompared}",
+        }).ToList();
+        if (report.Modes.All(m => m.MaxCandidatesPerS is null))
+        {
+            header = [.. header.Where((_, i) => i != 7)];
+            rows = [.. rows.Select(r => r.Where((_, i) => i != 7).ToArray())];
+        }
+
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        var text = new StringBuilder();
+        if (markdown)
+        {
+            text.AppendLine("| " + string.Join(" | ", header) + " |");
+            text.AppendLine("|" + string.Join("|", header.Select((_, i) => i == 0 ? "---" : "---:")) + "|");
+            foreach (var row in rows)
+            {
+                text.AppendLine("| " + string.Join(" | ", row) + " |");
+            }
+
+            return text.ToString();
+        }
+
+        text.AppendLine(string.Join("  ", header.Select((h, i) => i == 0 ? h.PadRight(widths[i]) : h.PadLeft(widths[i]))));
+        text.AppendLine(new string('-', widths.Sum() + (2 * (widths.Length - 1))));
+        foreach (var row in rows)
+        {
+            text.AppendLine(string.Join("  ", row.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))));
+        }
+
+        return text.ToString();
+    }
+
+    private static string F(double value, string format) =>
+        double.IsNaN(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
+}

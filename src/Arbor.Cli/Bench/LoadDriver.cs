@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Arbor.Cli.Cluster;
+using Arbor.Contracts.V1;
+using Arbor.Rpc.Client;
+using Arbor.Rpc.Status;
+
+namespace Arbor.Cli.Bench;
+
+/// <summary>
+/// Drives score requests at the roots. Open loop: at a fixed rate, each generated request goes to
+/// every mode's root in a freshly shuffled order (one after the other, so modes do not compete for
+/// the same cores within a request), and every response is compared bitwise with the baseline
+/// mode's. Bounded: requests still in flight beyond a cap are shed and counted, never queued.
+/// Closed loop: a fixed number of callers against one root, for maximum throughput.
+/// </summary>
+public sealed class LoadDriver(ScoreWorkload workload, TimeProvider time, int seed)
+{
+    private const string ScoreMethod = "arbor.v1.Root/Score";
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+    private readonly Random _shuffle = new(seed);
+
+    /// <summary>Maximum request groups in flight before new ones are shed.</summary>
+    public int MaxInFlight { get; init; } = 64;
+
+    /// <summary>Called after each started group with the number started so far.</summary>
+    public Action<long>? OnRequestStarted { get; init; }
+
+    /// <summary>Offers <paramref name="requestsPerSecond"/> requests per second for <paramref name="duration"/>, each to every root.</summary>
+    public async Task<LoadPhaseResult> RunOpenLoopAsync(IReadOnlyList<RootProcess> roots, double requestsPerSecond, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestsPerSecond);
+        var tallies = roots.ToDictionary(r => r.Mode, _ => new ModeTally());
+        var inFlight = new List<Task>();
+        var started = time.GetTimestamp();
+        long offered = 0, shed = 0;
+        while (true)
+        {
+            var due = TimeSpan.FromSeconds(offered / requestsPerSecond);
+            if (due >= duration)
+            {
+                break;
+            }
+
+            var wait = due - time.GetElapsedTime(started);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, cancellationToken);
+            }
+
+            offered++;
+            inFlight.RemoveAll(t => t.IsCompleted);
+            if (inFlight.Count >= MaxInFlight)
+            {
+                shed++;
+                continue;
+            }
+
+            var request = workload.Next();
+            var order = roots.ToArray();
+            _shuffle.Shuffle(order);
+            inFlight.Add(RunGroupAsync(request, order, roots[0], tallies, cancellationToken));
+            OnRequestStarted?.Invoke(offered);
+        }
+
+        await Task.WhenAll(inFlight);
+        return new LoadPhaseResult(tallies, time.GetElapsedTime(started), offered, shed);
+    }
+
+    /// <summary>Keeps <paramref name="concurrency"/> requests outstanding at one root for <paramref name="duration"/>.</summary>
+    public async Task<LoadPhaseResult> RunClosedLoopAsync(RootProcess root, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var tally = new ModeTally();
+        var started = time.GetTimestamp();
+        long offered = 0;
+        var callers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (time.GetElapsedTime(started) < duration)
+            {
+                ScoreRequest request;
+                lock (workload)
+                {
+                    request = workload.Next();
+                }
+
+                Interlocked.Increment(ref offered);
+                await CallAsync(root, request, tally, cancellationToken);
+            }
+        });
+        await Task.WhenAll(callers);
+        return new LoadPhaseResult(new Dictionary<BenchMode, ModeTally> { [root.Mode] = tally }, time.GetElapsedTime(started), offered, 0);
+    }
+
+    private async Task RunGroupAsync(ScoreRequest request, RootProcess[] order, RootProcess baseline, Dictionary<BenchMode, ModeTally> tallies, CancellationToken cancellationToken)
+    {
+        var responses = new Dictionary<BenchMode, ScoreResponse>();
+        foreach (var root in order)
+        {
+            if (await CallAsync(root, request, tallies[root.Mode], cancellationToken) is { } response)
+            {
+                responses[root.Mode] = response;
+            }
+        }
+
+        if (!responses.TryGetValue(baseline.Mode, out var expected))
+        {
+            return;
+        }
+
+        foreach (var (mode, response) in responses)
+        {
+            if (mode != baseline.Mode)
+            {
+                tallies[mode].RecordComparison(ScoreParity.FirstDifference(expected, response));
+            }
+        }
+
+        // The baseline agrees with itself only if every model answered.
+        tallies[baseline.Mode].RecordComparison(ScoreParity.FirstDifference(expected, expected));
+    }
+
+    private async Task<ScoreResponse?> CallAsync(RootProcess root, ScoreRequest request, ModeTally tally, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await root.Channel.CallAsync(ScoreMethod, request, ScoreResponse.Parser, new RpcCallOptions { Timeout = CallTimeout }, cancellationToken);
+            tally.RecordSuccess(Stopwatch.GetElapsedTime(clock).TotalMilliseconds, request.Candidates.Count);
+            return response;
+        }
+        catch (Exception e) when (e is RpcException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            tally.RecordError(e.Message);
+            return null;
+        }
+    }
+}

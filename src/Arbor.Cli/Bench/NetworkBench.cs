@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Arbor.Cli.Cluster;
+
+namespace Arbor.Cli.Bench;
+
+/// <summary>
+/// The interleaved benchmark: one root process per mode (and its own leaves, so leaf CPU is
+/// attributable), all fed the same requests at the same offered load in shuffled order, so the
+/// modes' ratios come from one run under the same conditions. A warm-up phase (JIT, caches,
+/// connections) is excluded from every figure.
+/// </summary>
+public static class NetworkBench
+{
+    private static readonly TimeSpan ShutdownReserve = TimeSpan.FromSeconds(5);
+
+    public static async Task<BenchReport> RunAsync(NetworkBenchOptions options, BenchProgress progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var startedAt = DateTimeOffset.UtcNow;
+        var repository = RepositoryLocator.Find();
+        var artefacts = await SampleArtefacts.EnsureAsync(repository, options.WorkDirectory, progress.Step, cancellationToken);
+        await using var cluster = await ServingCluster.StartAsync(artefacts, options.Modes, options.Leaves, options.Placement, options.WorkDirectory, progress.Step, cancellationToken);
+        progress.Step($"cluster ready after {clock.Elapsed.TotalSeconds:F0} s");
+
+        var remaining = options.Duration - clock.Elapsed - ShutdownReserve;
+        var warmup = TimeSpan.FromSeconds(Math.Clamp(remaining.TotalSeconds * 0.25, 3, 15));
+        var measured = remaining - warmup;
+        if (measured < TimeSpan.FromSeconds(3))
+        {
+            throw new InvalidOperationException($"--duration {options.Duration.TotalSeconds:F0} s leaves no time to measure: the cluster took {clock.Elapsed.TotalSeconds:F0} s to start; allow at least {(clock.Elapsed + ShutdownReserve + TimeSpan.FromSeconds(6)).TotalSeconds:F0} s");
+        }
+
+        var rate = options.RequestsPerSecond ?? options.Scenario.RequestsPerSecond;
+        var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed);
+        var roots = options.Modes.Select(cluster.RootOf).ToList();
+
+        progress.Step($"warming up for {warmup.TotalSeconds:F0} s at {rate:0.##} requests/s per mode ({options.Scenario.CandidatesPerRequest} candidates each)");
+        var warmDriver = new LoadDriver(workload, TimeProvider.System, options.Seed) { OnRequestStarted = n => progress.Tick("warm-up", n, rate * warmup.TotalSeconds) };
+        await warmDriver.RunOpenLoopAsync(roots, rate, warmup, cancellationToken);
+        progress.EndTicks();
+
+        progress.Step($"measuring for {measured.TotalSeconds:F0} s: every request goes to all {roots.Count} modes in shuffled order");
+        var before = await ModeSnapshot.TakeAsync(cluster, options.Modes, cancellationToken);
+        var driver = new LoadDriver(workload, TimeProvider.System, options.Seed + 1) { OnRequestStarted = n => progress.Tick("measure", n, rate * measured.TotalSeconds) };
+        var phase = await driver.RunOpenLoopAsync(roots, rate, measured, cancellationToken);
+        var after = await ModeSnapshot.TakeAsync(cluster, options.Modes, cancellationToken);
+        progress.EndTicks();
+
+        var attributable = options.Leaves == LeafLayout.PerMode;
+        var modes = options.Modes.Select(m => ModeSnapshot.Measure(m, before[m], after[m], phase.Tallies[m], phase.Elapsed, attributable)).ToList();
+        modes = BenchResults.WithRatios(modes);
+        return new BenchReport
+        {
+            Scenario = options.Scenario.Name,
+            Description = options.Scenario.Description,
+            Command = options.Command,
+            StartedAt = startedAt,
+            DurationS = clock.Elapsed.TotalSeconds,
+            WarmupS = warmup.TotalSeconds,
+            MeasuredS = phase.Elapsed.TotalSeconds,
+            OfferedRequestsPerS = rate,
+            CandidatesPerRequest = options.Scenario.CandidatesPerRequest,
+            Method = "interleaved",
+            LeafLayout = attributable ? "per-mode" : "shared",
+            Shed = phase.Shed,
+            ProcessorCount = Environment.ProcessorCount,
+            Modes = modes,
+            Summary = BenchSummary.From(modes),
+        };
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Arbor.Cli.Bench;
+using Arbor.Rpc.Client;
+
+namespace Arbor.Cli.Cluster;
+
+/// <summary>A running root for one fan-out mode: its process, a gRPC channel to it and its admin endpoint.</summary>
+public sealed class RootProcess : IAsyncDisposable
+{
+    public RootProcess(BenchMode mode, ManagedProcess process, Uri grpcAddress, Uri httpAddress, string configPath)
+    {
+        Mode = mode;
+        Process = process;
+        GrpcAddress = grpcAddress;
+        HttpAddress = httpAddress;
+        ConfigPath = configPath;
+        Channel = new RpcChannel(grpcAddress);
+        Admin = new HttpClient { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public BenchMode Mode { get; }
+
+    public ManagedProcess Process { get; }
+
+    public Uri GrpcAddress { get; }
+
+    public Uri HttpAddress { get; }
+
+    public string ConfigPath { get; }
+
+    /// <summary>The client side of the root's public gRPC API.</summary>
+    public RpcChannel Channel { get; }
+
+    public HttpClient Admin { get; }
+
+    public async Task<RootAdminStats> ReadStatsAsync(CancellationToken cancellationToken)
+    {
+        await using var stream = await Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
+        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        return RootAdminStats.Parse(json.RootElement);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        Admin.Dispose();
+        await Process.DisposeAsync();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Arbor.Cli.Bench;
+using Arbor.Root.Configuration;
+
+namespace Arbor.Cli.Cluster;
+
+/// <summary>
+/// Roots and leaves as separate processes: one leaf per partition (per mode, or shared), then one
+/// root per fan-out mode, each with the same routing and only its fan-out settings different.
+/// Disposing stops the roots first, then the leaves (SIGTERM, then kill after a grace period).
+/// </summary>
+public sealed class ServingCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(4);
+    private static readonly JsonSerializerOptions LeafJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    private readonly List<LeafProcess> _leaves = [];
+    private readonly List<RootProcess> _roots = [];
+
+    private ServingCluster(LeafLayout layout) => Layout = layout;
+
+    public LeafLayout Layout { get; }
+
+    public IReadOnlyList<LeafProcess> Leaves => _leaves;
+
+    public IReadOnlyList<RootProcess> Roots => _roots;
+
+    /// <summary>The leaves that serve <paramref name="mode"/>'s root (all of them when shared).</summary>
+    public IEnumerable<LeafProcess> LeavesOf(BenchMode mode) =>
+        Layout == LeafLayout.Shared ? _leaves : _leaves.Where(l => l.Process.Name.EndsWith($"/{mode.Slug}", StringComparison.Ordinal));
+
+    public RootProcess RootOf(BenchMode mode) => _roots.First(r => r.Mode == mode);
+
+    public static async Task<ServingCluster> StartAsync(
+        SampleArtefacts artefacts,
+        IReadOnlyList<BenchMode> modes,
+        LeafLayout layout,
+        ClusterPlacement placement,
+        string workDirectory,
+        Action<string> progress,
+        CancellationToken cancellationToken,
+        RootPorts? rootPorts = null)
+    {
+        var cluster = new ServingCluster(layout);
+        try
+        {
+            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, cancellationToken);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(workDirectory);
+        var executable = ArborExecutable.Current();
+        var ports = new PortAllocator();
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var partitions = artefacts.Partitions.Partitions.Keys.Order(StringComparer.Ordinal).ToList();
+
+        var leafSets = Layout == LeafLayout.Shared ? new List<string?> { null } : modes.Select(m => (string?)m.Slug).ToList();
+        var leafEndpoints = new Dictionary<(string? Set, string Partition), Uri>();
+        foreach (var set in leafSets)
+        {
+            foreach (var partition in partitions)
+            {
+                var name = set is null ? $"leaf/{partition}" : $"leaf/{partition}/{set}";
+                var grpc = ports.Next();
+                var http = ports.Next();
+                var config = Path.Combine(workDirectory, set is null ? $"leaf-{partition}.json" : $"leaf-{partition}-{set}.json");
+                await File.WriteAllTextAsync(config, LeafConfigJson(artefacts, partition, placement.LeafAddress, grpc, http), cancellationToken);
+                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config]), placement.LeafWrapper);
+                var leaf = new LeafProcess(partition, process, new Uri($"http://{placement.LeafAddress}:{grpc}"), new Uri($"http://{placement.LeafAddress}:{http}"));
+                _leaves.Add(leaf);
+                leafEndpoints[(set, partition)] = leaf.GrpcAddress;
+            }
+        }
+
+        progress($"starting {_leaves.Count} leaf processes ({string.Join(", ", partitions)}; {(Layout == LeafLayout.Shared ? "shared by all modes" : "one set per mode")})");
+        await Task.WhenAll(_leaves.Select(l => l.Process.WaitUntilReadyAsync(probe, new Uri(l.HttpAddress, "/readyz"), ReadyTimeout, cancellationToken)));
+
+        foreach (var mode in modes)
+        {
+            var set = Layout == LeafLayout.Shared ? null : mode.Slug;
+            var config = Path.Combine(workDirectory, $"root-{mode.Slug}.json");
+            var routing = RootConfigFor(artefacts, mode, partitions.ToDictionary(p => p, p => leafEndpoints[(set, p)]));
+            await File.WriteAllTextAsync(config, RootConfigLoader.Serialize(routing), cancellationToken);
+            var fixedPorts = modes.Count == 1 ? rootPorts : null;
+            var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";
+            var http = $"{placement.RootAddress}:{fixedPorts?.Http ?? ports.Next()}";
+            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http]));
+            _roots.Add(new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), config));
+        }
+
+        progress($"starting {_roots.Count} root process{(_roots.Count == 1 ? "" : "es")} ({string.Join(", ", modes.Select(m => m.Name))})");
+        await Task.WhenAll(_roots.Select(r => r.Process.WaitUntilReadyAsync(probe, new Uri(r.HttpAddress, "/readyz"), ReadyTimeout, cancellationToken)));
+    }
+
+    /// <summary>Fixed ports for a cluster's only root (<c>arbor up</c>), so example requests can name them.</summary>
+    public sealed record RootPorts(int Grpc, int Http);
+
+    /// <summary>The routing every mode shares; only <c>fan_out</c> differs between modes.</summary>
+    public static RootConfig RootConfigFor(SampleArtefacts artefacts, BenchMode mode, IReadOnlyDictionary<string, Uri> leafByPartition)
+    {
+        var models = new Dictionary<string, ModelRouteConfig>(StringComparer.Ordinal);
+        foreach (var (partition, definition) in artefacts.Partitions.Partitions)
+        {
+            foreach (var model in definition.Models)
+            {
+                models[model] = new ModelRouteConfig { Partition = partition };
+            }
+        }
+
+        return new RootConfig
+        {
+            FeatureStore = new FeatureStoreConfig { Kind = "sqlite", Path = artefacts.FeatureStore },
+            Registry = artefacts.Registry,
+            Bundles = [.. artefacts.Bundles.Values],
+            FanOut = new FanOutConfig { Trimming = mode.Trimming, Compression = mode.Compression, CompressionThresholdBytes = 1024 },
+            Limits = new LimitsConfig { MaxCandidates = 2000, DefaultDeadlineMs = 30_000 },
+            Partitions = leafByPartition.ToDictionary(p => p.Key, p => new PartitionConfig { Endpoints = [p.Value.ToString().TrimEnd('/')] }, StringComparer.Ordinal),
+            Models = models,
+            Surfaces = BenchScenario.Surfaces(),
+        };
+    }
+
+    /// <summary>
+    /// A leaf serving the latest version of each of its partition's models, without dynamic
+    /// batching: each request is one forward over exactly its candidates, so every mode (same
+    /// candidates, same features after conversion) gets bitwise the same scores.
+    /// </summary>
+    private static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort)
+    {
+        var document = new
+        {
+            Partition = partition,
+            Repository = artefacts.Repository,
+            Device = "cpu",
+            Concurrency = 2,
+            Watch = false,
+            PollIntervalSeconds = 3600,
+            Threads = new { IntraOp = 1, Interop = 1 },
+            Batching = new { Enabled = false },
+            Server = new { Address = address, GrpcPort = grpcPort, HttpPort = httpPort },
+            Models = artefacts.Partitions.Partitions[partition].Models.Select(m => new { Name = m, Latest = 1 }).ToList(),
+        };
+        return JsonSerializer.Serialize(document, LeafJson);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(_roots.Select(r => r.DisposeAsync().AsTask()));
+        await Task.WhenAll(_leaves.Select(l => l.Process.DisposeAsync().AsTask()));
+    }
+}
