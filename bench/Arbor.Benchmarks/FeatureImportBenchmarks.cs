@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Arbor.Benchmarks.Legacy;
 using Arbor.Root.Store;
 using Arbor.Testing;
 using BenchmarkDotNet.Attributes;
@@ -23,9 +22,6 @@ public class FeatureImportBenchmarks
     private TempDirectory? _directory;
     private IFeatureStore? _store;
     private int _stores;
-
-    [Params("packed", "row-per-value")]
-    public string Layout { get; set; } = "packed";
 
     [GlobalSetup]
     public void Setup()
@@ -60,7 +56,7 @@ public class FeatureImportBenchmarks
     private IFeatureStore OpenStore(bool prefill)
     {
         var path = _directory!.Combine($"import{_stores++}.db");
-        IFeatureStore store = Layout == "packed" ? new SqliteFeatureStore(path) : new RowPerValueSqliteFeatureStore(path);
+        var store = new SqliteFeatureStore(path);
         store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
         if (prefill)
         {

@@ -1,10 +1,8 @@
-using Arbor.Benchmarks.Legacy;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Store;
 using Arbor.Testing;
 using BenchmarkDotNet.Attributes;
-using Npgsql;
 
 namespace Arbor.Benchmarks;
 
@@ -24,7 +22,6 @@ public class FeatureReadBenchmarks
     private TempDirectory? _directory;
     private PostgresTestServer? _postgres;
     private IFeatureStore _store = null!;
-    private IFeatureStore _rowPerValue = null!;
     private FeatureCache _cache = null!;
     private FeatureCacheMetrics _metrics = null!;
     private RequestFeatureLoader _loader = null!;
@@ -47,26 +44,16 @@ public class FeatureReadBenchmarks
         {
             _postgres = new PostgresTestServer();
             _store = new PostgresFeatureStore(_postgres.ConnectionString);
-            await using (var connection = new NpgsqlConnection(_postgres.ConnectionString))
-            {
-                await connection.OpenAsync();
-                await using var create = new NpgsqlCommand("CREATE SCHEMA legacy;", connection);
-                await create.ExecuteNonQueryAsync();
-            }
-
-            _rowPerValue = new RowPerValuePostgresFeatureStore(_postgres.ConnectionStringFor("legacy"));
         }
         else
         {
             _directory = new TempDirectory();
             _store = new SqliteFeatureStore(_directory.Combine("features.db"));
-            _rowPerValue = new RowPerValueSqliteFeatureStore(_directory.Combine("legacy.db"));
         }
 
-        foreach (var store in new[] { _store, _rowPerValue })
+        await _store.InitializeAsync(CancellationToken.None);
+        await using (var writer = await _store.BeginWriteAsync(CancellationToken.None))
         {
-            await store.InitializeAsync(CancellationToken.None);
-            await using var writer = await store.BeginWriteAsync(CancellationToken.None);
             var entities = _candidateIds.Select(id => Entity(EntityKind.Candidate, id)).Append(Entity(EntityKind.User, "u1")).ToList();
             await writer.WriteAsync(entities, CancellationToken.None);
             await writer.CommitAsync(CancellationToken.None);
@@ -82,7 +69,6 @@ public class FeatureReadBenchmarks
     private async Task CleanupAsync()
     {
         await _store.DisposeAsync();
-        await _rowPerValue.DisposeAsync();
         _metrics.Dispose();
         _postgres?.Dispose();
         _directory?.Dispose();
@@ -94,15 +80,6 @@ public class FeatureReadBenchmarks
     {
         var user = _store.ReadAsync(EntityKind.User, _userIds, _projection, CancellationToken.None);
         var candidates = _store.ReadAsync(EntityKind.Candidate, _candidateIds, _projection, CancellationToken.None);
-        return (await user).RowCount + (await candidates).RowCount;
-    }
-
-    /// <summary>The same two reads from the previous one-row-per-value layout (schema version 1), for comparison.</summary>
-    [Benchmark]
-    public async Task<int> StoreReadRowPerValue()
-    {
-        var user = _rowPerValue.ReadAsync(EntityKind.User, _userIds, _projection, CancellationToken.None);
-        var candidates = _rowPerValue.ReadAsync(EntityKind.Candidate, _candidateIds, _projection, CancellationToken.None);
         return (await user).RowCount + (await candidates).RowCount;
     }
 
