@@ -16,6 +16,9 @@ public sealed record BenchModeResult
 
     public required long Errors { get; init; }
 
+    /// <summary>Requests still unanswered when the phase's drain time ran out (the system was overloaded at this offered load).</summary>
+    public long Unfinished { get; init; }
+
     /// <summary>Bytes the root wrote on its leaf connections (after HTTP/2 framing and compression) per request candidate.</summary>
     public required double LeafInboundBytesPerCandidate { get; init; }
 

@@ -30,7 +30,9 @@ public sealed class BenchProgress(TextWriter output, bool interactive)
         _lastTick = now;
         var share = total > 0 ? Math.Min(1, done / total) : 0;
         var bar = new string('#', (int)(share * 30)).PadRight(30, '.');
-        var line = string.Create(CultureInfo.InvariantCulture, $"  {phase,-8} [{bar}] {share:P0} ({done} requests)");
+        var line = total > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"  {phase,-8} [{bar}] {share:P0} ({done} requests)")
+            : $"  {phase,-8} {done} requests";
         if (interactive)
         {
             output.Write($"\r{line}");

@@ -22,6 +22,9 @@ public sealed record BenchReport
 
     public required double OfferedRequestsPerS { get; init; }
 
+    /// <summary>Where the offered load came from (--rate, the scenario, or lowered to this machine's capacity).</summary>
+    public string? RateSource { get; init; }
+
     public required int CandidatesPerRequest { get; init; }
 
     /// <summary><c>interleaved</c> (all modes, each request to every mode) or <c>link</c> (one mode at a time on a shaped link).</summary>

@@ -19,7 +19,7 @@ public static class BenchTable
             F(m.RootCpuUsPerCandidate, "F1"),
             m.LeafCpuUsPerCandidate is { } l ? F(l, "F1") : "shared",
             m.MaxCandidatesPerS is { } t ? F(t, "N0") : "-",
-            m.ScoresMatch ? $"100% ({m.ScoresCompared})" : $"{m.ScoreMismatches} diff, {m.Errors} err / {m.ScoresCompared}",
+            (m.ScoresMatch ? $"100% ({m.ScoresCompared})" : $"{m.ScoreMismatches} diff, {m.Errors} err / {m.ScoresCompared}") + (m.Unfinished > 0 ? $", {m.Unfinished} late" : ""),
         }).ToList();
         if (report.Modes.All(m => m.MaxCandidatesPerS is null))
         {

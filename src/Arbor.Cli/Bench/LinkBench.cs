@@ -67,14 +67,14 @@ public static class LinkBench
 
         var remaining = options.Duration - clock.Elapsed - ShutdownReserve;
         var warmup = TimeSpan.FromSeconds(Math.Clamp(remaining.TotalSeconds * 0.1, 3, 10));
-        var perMode = (remaining - warmup) / options.Modes.Count;
+        var perMode = (remaining - warmup - TimeSpan.FromSeconds(14)) / options.Modes.Count;
         if (perMode < TimeSpan.FromSeconds(4))
         {
             throw new InvalidOperationException($"--duration {options.Duration.TotalSeconds:F0} s is too short for {options.Modes.Count} modes one at a time on the link (start-up took {clock.Elapsed.TotalSeconds:F0} s)");
         }
 
         progress.Step($"warming up all roots for {warmup.TotalSeconds:F0} s");
-        await driver.RunOpenLoopAsync(roots, 1, warmup, cancellationToken);
+        await driver.RunSequentialGroupsAsync(roots, warmup, cancellationToken);
 
         var rampStep = perMode * 0.5 / RampConcurrency.Length;
         var fixedPhase = perMode * 0.5;
@@ -94,7 +94,7 @@ public static class LinkBench
 
             rate ??= Math.Max(0.2, 0.9 * maxCandidatesPerSecond / options.Scenario.CandidatesPerRequest);
             var before = await ModeSnapshot.TakeAsync(cluster, [root.Mode], cancellationToken);
-            var phase = await driver.RunOpenLoopAsync([root], rate.Value, fixedPhase, cancellationToken);
+            var phase = await driver.RunOpenLoopAsync([root], rate.Value, fixedPhase * 0.8, fixedPhase * 0.2, cancellationToken);
             var after = await ModeSnapshot.TakeAsync(cluster, [root.Mode], cancellationToken);
             shed += phase.Shed;
             var result = ModeSnapshot.Measure(root.Mode, before[root.Mode], after[root.Mode], phase.Tallies[root.Mode], phase.Elapsed, leafCpuAttributable: true) with { MaxCandidatesPerS = maxCandidatesPerSecond };
@@ -106,7 +106,7 @@ public static class LinkBench
 
         progress.Step("checking score parity across modes");
         var parityWorkload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed + 99);
-        var parity = await new LoadDriver(parityWorkload, TimeProvider.System, options.Seed).RunOpenLoopAsync(roots, 2, TimeSpan.FromSeconds(5), cancellationToken);
+        var parity = await new LoadDriver(parityWorkload, TimeProvider.System, options.Seed).RunOpenLoopAsync(roots, 1, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(10), cancellationToken);
         var modes = BenchResults.WithRatios(results.Select(r =>
         {
             var tally = parity.Tallies.First(t => t.Key.Name == r.Mode).Value;

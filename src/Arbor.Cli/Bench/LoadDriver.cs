@@ -26,10 +26,15 @@ public sealed class LoadDriver(ScoreWorkload workload, TimeProvider time, int se
     public Action<long>? OnRequestStarted { get; init; }
 
     /// <summary>Offers <paramref name="requestsPerSecond"/> requests per second for <paramref name="duration"/>, each to every root.</summary>
-    public async Task<LoadPhaseResult> RunOpenLoopAsync(IReadOnlyList<RootProcess> roots, double requestsPerSecond, TimeSpan duration, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Requests still unanswered <paramref name="drainLimit"/> after the last one was offered are
+    /// cancelled and counted as unfinished, so an overloaded system cannot stretch the run.
+    /// </remarks>
+    public async Task<LoadPhaseResult> RunOpenLoopAsync(IReadOnlyList<RootProcess> roots, double requestsPerSecond, TimeSpan duration, TimeSpan drainLimit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestsPerSecond);
         var tallies = roots.ToDictionary(r => r.Mode, _ => new ModeTally());
+        using var calls = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var inFlight = new List<Task>();
         var started = time.GetTimestamp();
         long offered = 0, shed = 0;
@@ -58,10 +63,11 @@ public sealed class LoadDriver(ScoreWorkload workload, TimeProvider time, int se
             var request = workload.Next();
             var order = roots.ToArray();
             _shuffle.Shuffle(order);
-            inFlight.Add(RunGroupAsync(request, order, roots[0], tallies, cancellationToken));
+            inFlight.Add(RunGroupAsync(request, order, roots[0], tallies, calls.Token, cancellationToken));
             OnRequestStarted?.Invoke(offered);
         }
 
+        calls.CancelAfter(drainLimit);
         await Task.WhenAll(inFlight);
         return new LoadPhaseResult(tallies, time.GetElapsedTime(started), offered, shed);
     }
@@ -83,27 +89,30 @@ public sealed class LoadDriver(ScoreWorkload workload, TimeProvider time, int se
                 }
 
                 Interlocked.Increment(ref offered);
-                await CallAsync(root, request, tally, cancellationToken);
+                await CallAsync(root, request, tally, cancellationToken, cancellationToken);
             }
         });
         await Task.WhenAll(callers);
         return new LoadPhaseResult(new Dictionary<BenchMode, ModeTally> { [root.Mode] = tally }, time.GetElapsedTime(started), offered, 0);
     }
 
-    private async Task RunGroupAsync(ScoreRequest request, RootProcess[] order, RootProcess baseline, Dictionary<BenchMode, ModeTally> tallies, CancellationToken cancellationToken)
+    /// <summary>Sends every root the same request one after the other, then compares each response with the baseline's.</summary>
+    public async Task<TimeSpan> RunGroupAsync(ScoreRequest request, IReadOnlyList<RootProcess> order, RootProcess baseline, IReadOnlyDictionary<BenchMode, ModeTally> tallies, CancellationToken callToken, CancellationToken cancellationToken)
     {
+        var clock = Stopwatch.GetTimestamp();
         var responses = new Dictionary<BenchMode, ScoreResponse>();
         foreach (var root in order)
         {
-            if (await CallAsync(root, request, tallies[root.Mode], cancellationToken) is { } response)
+            if (await CallAsync(root, request, tallies[root.Mode], callToken, cancellationToken) is { } response)
             {
                 responses[root.Mode] = response;
             }
         }
 
+        var elapsed = Stopwatch.GetElapsedTime(clock);
         if (!responses.TryGetValue(baseline.Mode, out var expected))
         {
-            return;
+            return elapsed;
         }
 
         foreach (var (mode, response) in responses)
@@ -116,16 +125,50 @@ public sealed class LoadDriver(ScoreWorkload workload, TimeProvider time, int se
 
         // The baseline agrees with itself only if every model answered.
         tallies[baseline.Mode].RecordComparison(ScoreParity.FirstDifference(expected, expected));
+        return elapsed;
     }
 
-    private async Task<ScoreResponse?> CallAsync(RootProcess root, ScoreRequest request, ModeTally tally, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends requests to every root one group at a time for <paramref name="duration"/> (warm-up)
+    /// and returns the median time a group took over the second half (the first pays for JIT and
+    /// cold caches): the cost of one request in every mode with nothing else in flight.
+    /// </summary>
+    public async Task<TimeSpan> RunSequentialGroupsAsync(IReadOnlyList<RootProcess> roots, TimeSpan duration, CancellationToken cancellationToken)
     {
+        var tallies = roots.ToDictionary(r => r.Mode, _ => new ModeTally());
+        var times = new List<TimeSpan>();
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < duration)
+        {
+            var order = roots.ToArray();
+            _shuffle.Shuffle(order);
+            times.Add(await RunGroupAsync(workload.Next(), order, roots[0], tallies, cancellationToken, cancellationToken));
+            OnRequestStarted?.Invoke(times.Count);
+        }
+
+        var settled = times.Skip(times.Count / 2).Order().ToList();
+        return settled[settled.Count / 2];
+    }
+
+    private static async Task<ScoreResponse?> CallAsync(RootProcess root, ScoreRequest request, ModeTally tally, CancellationToken callToken, CancellationToken cancellationToken)
+    {
+        if (callToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            tally.RecordUnfinished();
+            return null;
+        }
+
         var clock = Stopwatch.GetTimestamp();
         try
         {
-            var response = await root.Channel.CallAsync(ScoreMethod, request, ScoreResponse.Parser, new RpcCallOptions { Timeout = CallTimeout }, cancellationToken);
+            var response = await root.Channel.CallAsync(ScoreMethod, request, ScoreResponse.Parser, new RpcCallOptions { Timeout = CallTimeout }, callToken);
             tally.RecordSuccess(Stopwatch.GetElapsedTime(clock).TotalMilliseconds, request.Candidates.Count);
             return response;
+        }
+        catch (OperationCanceledException) when (callToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            tally.RecordUnfinished();
+            return null;
         }
         catch (Exception e) when (e is RpcException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {

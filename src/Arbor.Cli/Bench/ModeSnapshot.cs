@@ -33,6 +33,7 @@ public sealed record ModeSnapshot(RootAdminStats Stats, TimeSpan RootCpu, TimeSp
             Requests = tally.Completed,
             Candidates = tally.Candidates,
             Errors = tally.Errors + delta.Errors,
+            Unfinished = tally.Unfinished,
             LeafInboundBytesPerCandidate = (double)delta.LeafBytesSent / candidates,
             LeafInboundBytesPerRequest = (double)delta.LeafBytesSent / requests,
             RootCpuUsPerCandidate = (after.RootCpu - before.RootCpu).TotalMicroseconds / candidates,

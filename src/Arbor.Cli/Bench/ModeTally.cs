@@ -8,6 +8,7 @@ public sealed class ModeTally
     private long _compared;
     private long _mismatches;
     private long _candidates;
+    private long _unfinished;
 
     public LatencySamples Latencies { get; } = new();
 
@@ -22,6 +23,9 @@ public sealed class ModeTally
 
     /// <summary>Candidates of the requests that completed.</summary>
     public long Candidates => Interlocked.Read(ref _candidates);
+
+    /// <summary>Requests cancelled because they were still unanswered when the phase's drain time ran out.</summary>
+    public long Unfinished => Interlocked.Read(ref _unfinished);
 
     public string? FirstError { get; private set; }
 
@@ -39,6 +43,8 @@ public sealed class ModeTally
         Interlocked.Increment(ref _errors);
         FirstError ??= message;
     }
+
+    public void RecordUnfinished() => Interlocked.Increment(ref _unfinished);
 
     public void RecordComparison(string? difference)
     {

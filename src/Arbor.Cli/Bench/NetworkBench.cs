@@ -13,6 +13,9 @@ public static class NetworkBench
 {
     private static readonly TimeSpan ShutdownReserve = TimeSpan.FromSeconds(5);
 
+    /// <summary>Without --rate, the offered load keeps the machine about half busy, so latency is service time rather than queueing.</summary>
+    private const double AutoUtilisation = 0.5;
+
     public static async Task<BenchReport> RunAsync(NetworkBenchOptions options, BenchProgress progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -23,26 +26,30 @@ public static class NetworkBench
         progress.Step($"cluster ready after {clock.Elapsed.TotalSeconds:F0} s");
 
         var remaining = options.Duration - clock.Elapsed - ShutdownReserve;
-        var warmup = TimeSpan.FromSeconds(Math.Clamp(remaining.TotalSeconds * 0.25, 3, 15));
-        var measured = remaining - warmup;
+        var warmup = TimeSpan.FromSeconds(Math.Clamp(remaining.TotalSeconds * 0.2, 3, 15));
+        var drain = TimeSpan.FromSeconds(Math.Clamp(remaining.TotalSeconds * 0.1, 2, 10));
+        var measured = remaining - warmup - drain;
         if (measured < TimeSpan.FromSeconds(3))
         {
-            throw new InvalidOperationException($"--duration {options.Duration.TotalSeconds:F0} s leaves no time to measure: the cluster took {clock.Elapsed.TotalSeconds:F0} s to start; allow at least {(clock.Elapsed + ShutdownReserve + TimeSpan.FromSeconds(6)).TotalSeconds:F0} s");
+            throw new InvalidOperationException($"--duration {options.Duration.TotalSeconds:F0} s leaves no time to measure: the cluster took {clock.Elapsed.TotalSeconds:F0} s to start; allow at least {(clock.Elapsed + ShutdownReserve + TimeSpan.FromSeconds(8)).TotalSeconds:F0} s");
         }
 
-        var rate = options.RequestsPerSecond ?? options.Scenario.RequestsPerSecond;
         var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed);
         var roots = options.Modes.Select(cluster.RootOf).ToList();
 
-        progress.Step($"warming up for {warmup.TotalSeconds:F0} s at {rate:0.##} requests/s per mode ({options.Scenario.CandidatesPerRequest} candidates each)");
-        var warmDriver = new LoadDriver(workload, TimeProvider.System, options.Seed) { OnRequestStarted = n => progress.Tick("warm-up", n, rate * warmup.TotalSeconds) };
-        await warmDriver.RunOpenLoopAsync(roots, rate, warmup, cancellationToken);
+        progress.Step($"warming up for {warmup.TotalSeconds:F0} s: one request at a time through all {roots.Count} modes ({options.Scenario.CandidatesPerRequest} candidates each)");
+        var warmDriver = new LoadDriver(workload, TimeProvider.System, options.Seed) { OnRequestStarted = n => progress.Tick("warm-up", n, 0) };
+        var groupTime = await warmDriver.RunSequentialGroupsAsync(roots, warmup, cancellationToken);
         progress.EndTicks();
+        var rate = options.RequestsPerSecond ?? Math.Min(options.Scenario.RequestsPerSecond, AutoUtilisation / groupTime.TotalSeconds);
+        var rateSource = options.RequestsPerSecond is null
+            ? $"{(rate < options.Scenario.RequestsPerSecond ? "lowered to half this machine's capacity" : "the scenario's")}: a request took {groupTime.TotalMilliseconds:F0} ms through all modes"
+            : "--rate";
 
-        progress.Step($"measuring for {measured.TotalSeconds:F0} s: every request goes to all {roots.Count} modes in shuffled order");
+        progress.Step($"measuring for {measured.TotalSeconds:F0} s at {rate:0.##} requests/s per mode ({rateSource}); every request goes to all {roots.Count} modes in shuffled order");
         var before = await ModeSnapshot.TakeAsync(cluster, options.Modes, cancellationToken);
         var driver = new LoadDriver(workload, TimeProvider.System, options.Seed + 1) { OnRequestStarted = n => progress.Tick("measure", n, rate * measured.TotalSeconds) };
-        var phase = await driver.RunOpenLoopAsync(roots, rate, measured, cancellationToken);
+        var phase = await driver.RunOpenLoopAsync(roots, rate, measured, drain, cancellationToken);
         var after = await ModeSnapshot.TakeAsync(cluster, options.Modes, cancellationToken);
         progress.EndTicks();
 
@@ -59,6 +66,7 @@ public static class NetworkBench
             WarmupS = warmup.TotalSeconds,
             MeasuredS = phase.Elapsed.TotalSeconds,
             OfferedRequestsPerS = rate,
+            RateSource = rateSource,
             CandidatesPerRequest = options.Scenario.CandidatesPerRequest,
             Method = "interleaved",
             LeafLayout = attributable ? "per-mode" : "shared",

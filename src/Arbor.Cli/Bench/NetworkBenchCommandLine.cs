@@ -64,7 +64,7 @@ public static class NetworkBenchCommandLine
 
             if (options.LinkMbit is { } mbit && !LinkBench.IsInside)
             {
-                return await LinkBench.RunOutsideAsync(mbit, ["bench", .. result.Tokens.Select(t => t.Value)], cancellationToken);
+                return await LinkBench.RunOutsideAsync(mbit, [.. result.Tokens.Select(t => t.Value)], cancellationToken);
             }
 
             var progress = BenchProgress.Console();

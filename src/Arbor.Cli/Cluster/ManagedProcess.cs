@@ -112,6 +112,10 @@ public sealed class ManagedProcess : IAsyncDisposable
             {
                 // Not listening yet.
             }
+            catch (OperationCanceledException) when (!deadline.IsCancellationRequested)
+            {
+                // This attempt timed out (a loaded machine); the overall deadline has not passed.
+            }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:0} s:\n{Output}");

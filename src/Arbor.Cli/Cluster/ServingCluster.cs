@@ -73,7 +73,7 @@ public sealed class ServingCluster : IAsyncDisposable
                 var http = ports.Next();
                 var config = Path.Combine(workDirectory, set is null ? $"leaf-{partition}.json" : $"leaf-{partition}-{set}.json");
                 await File.WriteAllTextAsync(config, LeafConfigJson(artefacts, partition, placement.LeafAddress, grpc, http), cancellationToken);
-                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config]), placement.LeafWrapper);
+                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config]), placement.LeafWrapper, ChildEnvironment);
                 var leaf = new LeafProcess(partition, process, new Uri($"http://{placement.LeafAddress}:{grpc}"), new Uri($"http://{placement.LeafAddress}:{http}"));
                 _leaves.Add(leaf);
                 leafEndpoints[(set, partition)] = leaf.GrpcAddress;
@@ -92,7 +92,7 @@ public sealed class ServingCluster : IAsyncDisposable
             var fixedPorts = modes.Count == 1 ? rootPorts : null;
             var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";
             var http = $"{placement.RootAddress}:{fixedPorts?.Http ?? ports.Next()}";
-            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http]));
+            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http]), environment: ChildEnvironment);
             _roots.Add(new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), config));
         }
 
@@ -150,6 +150,9 @@ public sealed class ServingCluster : IAsyncDisposable
         };
         return JsonSerializer.Serialize(document, LeafJson);
     }
+
+    // Per-request information logs would cost the CPU being measured; the children's output is only kept for error reports.
+    private static readonly Dictionary<string, string> ChildEnvironment = new(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
 
     public async ValueTask DisposeAsync()
     {

@@ -9,7 +9,7 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var duration = new Option<int>("--duration") { Description = "Seconds the demo may take, start-up included.", DefaultValueFactory = _ => 100 };
+        var duration = new Option<int>("--duration") { Description = "Seconds the demo may take, start-up included.", DefaultValueFactory = _ => 90 };
         var scenario = new Option<string>("--scenario") { Description = $"Workload: {string.Join(", ", BenchScenario.All.Select(s => s.Name))}.", DefaultValueFactory = _ => BenchScenario.Reference.Name };
         var rate = new Option<double?>("--rate") { Description = "Offered requests per second per mode (default: the scenario's)." };
         var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles, the feature store and the report are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "demo") };
