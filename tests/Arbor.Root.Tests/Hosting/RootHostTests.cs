@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Arbor.Contracts.V1;
 using Arbor.Rpc.Status;
+using Arbor.Testing;
 
 namespace Arbor.Root.Tests.Hosting;
 
@@ -88,6 +89,34 @@ public sealed class RootHostTests
 
         Assert.True(response.Results[0].Status.Code == 0, response.Results[0].Status.Message);
         Assert.Equal((int)StatusCode.DeadlineExceeded, response.Results[1].Status.Code);
+    }
+
+    [Fact]
+    public async Task Score_FeatureStoreDown_WarmCacheKeepsServingTheSameScores()
+    {
+        // A real PostgreSQL store that the test stops. Cache entries expire at once, so every
+        // request asks the store; once it is down, the cache serves what it holds (stale-while-error).
+        using var postgres = new PostgresTestServer();
+        await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, cacheTtlSeconds: 0.001);
+        var warm = await cluster.ScoreAsync(RootTestCluster.Request());
+        long staleServed = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "arbor.feature_cache.stale_served")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref staleServed, value));
+        listener.Start();
+
+        postgres.Stop();
+        var degraded = await cluster.ScoreAsync(RootTestCluster.Request());
+
+        Assert.All(degraded.Results, r => Assert.True(r.Status.Code == 0, r.Status.Message));
+        Assert.Equal(warm.Results.Select(Scores), degraded.Results.Select(Scores));
+        Assert.True(Interlocked.Read(ref staleServed) > 0, "the store did not fail: nothing was served stale");
     }
 
     [Fact]

@@ -47,12 +47,30 @@ internal sealed class RootTestCluster : IAsyncDisposable
 
     public string ConfigPath => _directory.Combine("root.json");
 
-    public static async Task<RootTestCluster> StartAsync(bool trimming = true, string compression = "identity", string? leafBAddress = null, int? leafTimeoutMs = null)
+    /// <param name="postgres">Use this PostgreSQL server as the feature store instead of a SQLite file.</param>
+    /// <param name="cacheTtlSeconds">The feature cache's time to live.</param>
+    public static async Task<RootTestCluster> StartAsync(
+        bool trimming = true,
+        string compression = "identity",
+        string? leafBAddress = null,
+        int? leafTimeoutMs = null,
+        PostgresTestServer? postgres = null,
+        double cacheTtlSeconds = 300)
     {
         var directory = new TempDirectory("arbor-root-");
         var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses), await FakeLeaf.StartAsync(Uses));
-        await cluster.WriteArtefactsAsync();
-        File.WriteAllText(cluster.ConfigPath, Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs));
+        await cluster.WriteArtefactsAsync(postgres);
+        var config = Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs)
+            .Replace("\"cache\": {}", $"\"cache\": {{ \"ttl_seconds\": {cacheTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", StringComparison.Ordinal);
+        if (postgres is not null)
+        {
+            config = config.Replace(
+                "{ \"kind\": \"sqlite\", \"path\": \"features.db\" }",
+                $"{{ \"kind\": \"postgres\", \"connection_string\": \"{postgres.ConnectionString}\" }}",
+                StringComparison.Ordinal);
+        }
+
+        File.WriteAllText(cluster.ConfigPath, config);
         await cluster.StartRootAsync();
         return cluster;
     }
@@ -61,6 +79,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         {
           "schema": "arbor.root/v1",
           "feature_store": { "kind": "sqlite", "path": "features.db" },
+          "cache": {},
           "registry": "registry.json",
           "bundles": ["bundle.json"],
           "fan_out": { "trimming": {{(trimming ? "true" : "false")}}, "compression": "{{compression}}", "compression_threshold_bytes": 0 },
@@ -113,7 +132,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         Http = new HttpClient { BaseAddress = new Uri($"http://{http}") };
     }
 
-    private async Task WriteArtefactsAsync()
+    private async Task WriteArtefactsAsync(PostgresTestServer? postgres)
     {
         List<FeatureDefinition> features =
         [
@@ -136,7 +155,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
             m => new BundleModel("1", new Dictionary<string, BundleModelVersion> { ["1"] = new([.. m.Value], new string('a', 64)) }));
         File.WriteAllText(_directory.Combine("bundle.json"), BundleJson.ToJsonString(new BundleDocument(BundleDocument.SchemaV1, "test", DateTimeOffset.UnixEpoch, models)));
 
-        await using var store = new SqliteFeatureStore(_directory.Combine("features.db"));
+        await using IFeatureStore store = postgres is null ? new SqliteFeatureStore(_directory.Combine("features.db")) : new PostgresFeatureStore(postgres.ConnectionString);
         await store.InitializeAsync(CancellationToken.None);
         await using var writer = await store.BeginWriteAsync(CancellationToken.None);
         var rows = new List<EntityFeatures>
