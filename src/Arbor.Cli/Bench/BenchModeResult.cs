@@ -28,13 +28,9 @@ public sealed record BenchModeResult
     /// <summary><see cref="LeafInboundBytesPerCandidate"/> over the untrimmed mode's.</summary>
     public double? BytesVsUntrimmed { get; init; }
 
-    /// <summary>Root process CPU per candidate, net of the process's idle CPU (measured with no traffic after warm-up).</summary>
     public required double RootCpuUsPerCandidate { get; init; }
 
-    /// <summary>Root process CPU per candidate, idle included.</summary>
-    public double RootCpuRawUsPerCandidate { get; init; }
-
-    /// <summary>Leaf processes' CPU per candidate, net of their idle CPU. Null when leaves are shared by modes that ran at the same time (not attributable).</summary>
+    /// <summary>Null when leaves are shared by modes that ran at the same time (not attributable).</summary>
     public double? LeafCpuUsPerCandidate { get; init; }
 
     public required double P50Ms { get; init; }

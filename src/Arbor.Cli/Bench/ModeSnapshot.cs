@@ -3,16 +3,8 @@ using Arbor.Cli.Cluster;
 namespace Arbor.Cli.Bench;
 
 /// <summary>A mode's cumulative counters at one instant: the root's admin stats and the CPU of its root and leaf processes.</summary>
-public sealed record ModeSnapshot(RootAdminStats Stats, TimeSpan RootCpu, TimeSpan LeafCpu, DateTimeOffset Taken)
+public sealed record ModeSnapshot(RootAdminStats Stats, TimeSpan RootCpu, TimeSpan LeafCpu)
 {
-    /// <summary>The idle CPU rate of each mode between two snapshots taken with no traffic.</summary>
-    public static Dictionary<BenchMode, IdleCpu> IdleRates(Dictionary<BenchMode, ModeSnapshot> before, Dictionary<BenchMode, ModeSnapshot> after) =>
-        before.ToDictionary(p => p.Key, p =>
-        {
-            var seconds = Math.Max((after[p.Key].Taken - p.Value.Taken).TotalSeconds, 1e-3);
-            return new IdleCpu((after[p.Key].RootCpu - p.Value.RootCpu) / seconds, (after[p.Key].LeafCpu - p.Value.LeafCpu) / seconds);
-        });
-
     public static async Task<Dictionary<BenchMode, ModeSnapshot>> TakeAsync(ServingCluster cluster, IEnumerable<BenchMode> modes, CancellationToken cancellationToken)
     {
         var snapshots = new Dictionary<BenchMode, ModeSnapshot>();
@@ -21,22 +13,16 @@ public sealed record ModeSnapshot(RootAdminStats Stats, TimeSpan RootCpu, TimeSp
             var root = cluster.RootOf(mode);
             var stats = await root.ReadStatsAsync(cancellationToken);
             var leafCpu = cluster.LeavesOf(mode).Aggregate(TimeSpan.Zero, (sum, leaf) => sum + leaf.Process.CpuTime);
-            snapshots[mode] = new ModeSnapshot(stats, root.Process.CpuTime, leafCpu, DateTimeOffset.UtcNow);
+            snapshots[mode] = new ModeSnapshot(stats, root.Process.CpuTime, leafCpu);
         }
 
         return snapshots;
     }
 
     /// <summary>Turns the counters between two snapshots and the driver's tally into the mode's report line.</summary>
-    /// <param name="idle">CPU the mode's processes burn per second with no traffic (timers, pollers, GC), subtracted so that light loads still give the cost of the work; null: none subtracted.</param>
-    public static BenchModeResult Measure(BenchMode mode, ModeSnapshot before, ModeSnapshot after, ModeTally tally, TimeSpan elapsed, bool leafCpuAttributable, IdleCpu? idle = null)
+    public static BenchModeResult Measure(BenchMode mode, ModeSnapshot before, ModeSnapshot after, ModeTally tally, TimeSpan elapsed, bool leafCpuAttributable)
     {
         var delta = after.Stats.Since(before.Stats);
-        var seconds = (after.Taken - before.Taken).TotalSeconds;
-        var rootCpu = after.RootCpu - before.RootCpu;
-        var leafCpu = after.LeafCpu - before.LeafCpu;
-        var rootNet = idle is null ? rootCpu : TimeSpan.FromTicks(Math.Max(0, rootCpu.Ticks - (long)(idle.RootPerSecond.Ticks * seconds)));
-        var leafNet = idle is null ? leafCpu : TimeSpan.FromTicks(Math.Max(0, leafCpu.Ticks - (long)(idle.LeafPerSecond.Ticks * seconds)));
         var candidates = Math.Max(delta.Candidates, 1);
         var requests = Math.Max(delta.Requests, 1);
         return new BenchModeResult
@@ -50,9 +36,8 @@ public sealed record ModeSnapshot(RootAdminStats Stats, TimeSpan RootCpu, TimeSp
             Unfinished = tally.Unfinished,
             LeafInboundBytesPerCandidate = (double)delta.LeafBytesSent / candidates,
             LeafInboundBytesPerRequest = (double)delta.LeafBytesSent / requests,
-            RootCpuUsPerCandidate = rootNet.TotalMicroseconds / candidates,
-            RootCpuRawUsPerCandidate = rootCpu.TotalMicroseconds / candidates,
-            LeafCpuUsPerCandidate = leafCpuAttributable ? leafNet.TotalMicroseconds / candidates : null,
+            RootCpuUsPerCandidate = (after.RootCpu - before.RootCpu).TotalMicroseconds / candidates,
+            LeafCpuUsPerCandidate = leafCpuAttributable ? (after.LeafCpu - before.LeafCpu).TotalMicroseconds / candidates : null,
             P50Ms = tally.Latencies.Percentile(50),
             P90Ms = tally.Latencies.Percentile(90),
             P99Ms = tally.Latencies.Percentile(99),

@@ -12,7 +12,6 @@ namespace Arbor.Cli.Bench;
 public static class NetworkBench
 {
     private static readonly TimeSpan ShutdownReserve = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(3);
 
     /// <summary>Without --rate, the offered load keeps the machine about half busy, so latency is service time rather than queueing.</summary>
     private const double AutoUtilisation = 0.5;
@@ -29,7 +28,7 @@ public static class NetworkBench
         var remaining = options.Duration - clock.Elapsed - ShutdownReserve;
         var warmup = TimeSpan.FromSeconds(Math.Clamp(remaining.TotalSeconds * 0.2, 3, 15));
         var drain = TimeSpan.FromSeconds(Math.Clamp(remaining.TotalSeconds * 0.1, 2, 10));
-        var measured = remaining - warmup - drain - IdleWindow;
+        var measured = remaining - warmup - drain;
         if (measured < TimeSpan.FromSeconds(3))
         {
             throw new InvalidOperationException($"--duration {options.Duration.TotalSeconds:F0} s leaves no time to measure: the cluster took {clock.Elapsed.TotalSeconds:F0} s to start; allow at least {(clock.Elapsed + ShutdownReserve + TimeSpan.FromSeconds(8)).TotalSeconds:F0} s");
@@ -42,12 +41,6 @@ public static class NetworkBench
         var warmDriver = new LoadDriver(workload, TimeProvider.System, options.Seed) { OnRequestStarted = n => progress.Tick("warm-up", n, 0) };
         var groupTime = await warmDriver.RunSequentialGroupsAsync(roots, warmup, cancellationToken);
         progress.EndTicks();
-
-        // A quiet window: what every process burns with no traffic, to subtract from the measured CPU.
-        var idleStart = await ModeSnapshot.TakeAsync(cluster, options.Modes, cancellationToken);
-        await Task.Delay(IdleWindow, cancellationToken);
-        var idle = ModeSnapshot.IdleRates(idleStart, await ModeSnapshot.TakeAsync(cluster, options.Modes, cancellationToken));
-
         var rate = options.RequestsPerSecond ?? Math.Min(options.Scenario.RequestsPerSecond, AutoUtilisation / groupTime.TotalSeconds);
         var rateSource = options.RequestsPerSecond is null
             ? $"{(rate < options.Scenario.RequestsPerSecond ? "lowered to half this machine's capacity" : "the scenario's")}: a request took {groupTime.TotalMilliseconds:F0} ms through all modes"
@@ -61,7 +54,7 @@ public static class NetworkBench
         progress.EndTicks();
 
         var attributable = options.Leaves == LeafLayout.PerMode;
-        var modes = options.Modes.Select(m => ModeSnapshot.Measure(m, before[m], after[m], phase.Tallies[m], phase.Elapsed, attributable, idle[m])).ToList();
+        var modes = options.Modes.Select(m => ModeSnapshot.Measure(m, before[m], after[m], phase.Tallies[m], phase.Elapsed, attributable)).ToList();
         modes = BenchResults.WithRatios(modes);
         return new BenchReport
         {
