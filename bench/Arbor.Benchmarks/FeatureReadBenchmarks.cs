@@ -30,8 +30,15 @@ public class FeatureReadBenchmarks
     [Params("sqlite", "postgres")]
     public string Store { get; set; } = "sqlite";
 
+    // Synchronous on purpose: the in-process toolchain does not wait for an asynchronous setup, so
+    // against PostgreSQL (truly asynchronous, unlike SQLite) the benchmark would start before it ends.
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         if (Store == "postgres")
         {
@@ -59,8 +66,7 @@ public class FeatureReadBenchmarks
         await _loader.LoadAsync(_query, CancellationToken.None);
     }
 
-    [GlobalCleanup]
-    public async Task CleanupAsync()
+    private async Task CleanupAsync()
     {
         await _store.DisposeAsync();
         _metrics.Dispose();

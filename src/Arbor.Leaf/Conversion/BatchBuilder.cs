@@ -51,40 +51,40 @@ internal sealed class BatchBuilder
         switch (source.ValuesCase)
         {
             case FeatureColumn.ValuesOneofCase.Floats:
-            {
-                var values = source.Floats.Values;
-                RequireCount(source, values.Count, rows);
-                if (shared)
                 {
-                    Broadcast(buffer, width, column, FeatureConverter.IsMissing(missing, 0) ? input.Default : values[0]);
+                    var values = source.Floats.Values;
+                    RequireCount(source, values.Count, rows);
+                    if (shared)
+                    {
+                        Broadcast(buffer, width, column, FeatureConverter.IsMissing(missing, 0) ? input.Default : values[0]);
+                        return;
+                    }
+
+                    for (var r = 0; r < rows; r++)
+                    {
+                        buffer[(r * width) + column] = FeatureConverter.IsMissing(missing, r) ? input.Default : values[r];
+                    }
+
                     return;
                 }
-
-                for (var r = 0; r < rows; r++)
-                {
-                    buffer[(r * width) + column] = FeatureConverter.IsMissing(missing, r) ? input.Default : values[r];
-                }
-
-                return;
-            }
 
             case FeatureColumn.ValuesOneofCase.Int64S:
-            {
-                var values = source.Int64S.Values;
-                RequireCount(source, values.Count, rows);
-                if (shared)
                 {
-                    Broadcast(buffer, width, column, FeatureConverter.IsMissing(missing, 0) ? input.Default : values[0]);
+                    var values = source.Int64S.Values;
+                    RequireCount(source, values.Count, rows);
+                    if (shared)
+                    {
+                        Broadcast(buffer, width, column, FeatureConverter.IsMissing(missing, 0) ? input.Default : values[0]);
+                        return;
+                    }
+
+                    for (var r = 0; r < rows; r++)
+                    {
+                        buffer[(r * width) + column] = FeatureConverter.IsMissing(missing, r) ? input.Default : values[r];
+                    }
+
                     return;
                 }
-
-                for (var r = 0; r < rows; r++)
-                {
-                    buffer[(r * width) + column] = FeatureConverter.IsMissing(missing, r) ? input.Default : values[r];
-                }
-
-                return;
-            }
 
             default:
                 throw TypeMismatch(input, source);

@@ -30,6 +30,11 @@ public sealed class ReleaseGates(
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(written);
+        if (written.Count == 0)
+        {
+            return GateResult.Pass();
+        }
+
         var report = new List<string>();
         foreach (var (bundle, sha) in written)
         {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Arbor.Release.Environments;
 using Arbor.Release.Publishing;
 
@@ -13,14 +12,7 @@ namespace Arbor.Release.Journal;
 /// </summary>
 public sealed class ReleaseStore(string directory)
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        WriteIndented = true,
-        IndentSize = 2,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    private static JsonSerializerOptions Options => ReleaseJson.Options;
 
     public string Directory { get; } = Path.GetFullPath(directory);
 

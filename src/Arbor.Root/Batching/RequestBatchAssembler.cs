@@ -2,145 +2,152 @@ using Arbor.Contracts.V1;
 using Arbor.Features.Batches;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Store;
-using Google.Protobuf.Collections;
 
 namespace Arbor.Root.Batching;
 
 /// <summary>
 /// Turns one score request into the columnar <see cref="FeatureBatch"/> every leaf request is cut
-/// from: reads the planned features of the user and the candidates through the shared cache (one
-/// batch read per entity kind), lets client-provided candidate features win over stored ones,
-/// applies the registry's preprocessing once, and lays the values out in columns.
+/// from: the <see cref="RequestFeatureLoader"/> reads the needed features of the user and the
+/// candidates through the shared cache and preprocesses them once; candidate features become per-row
+/// columns, user and context features one-row shared columns sent once per request.
 /// </summary>
-public sealed class RequestBatchAssembler(IFeatureSource features)
+/// <remarks>
+/// A client may send, with a candidate, a value for any feature, including a user or context one:
+/// that feature then travels per row, each candidate without its own value taking the shared one.
+/// </remarks>
+public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
 {
     /// <summary>Builds the batch; throws <see cref="FeatureValueException"/> for malformed client features.</summary>
-    public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FeaturePlan plan, FeaturePreprocessor preprocessor, CancellationToken cancellationToken)
+    public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FeatureProjection needed, CancellationToken cancellationToken)
     {
-        var candidateIds = new string[request.Candidates.Count];
-        for (var i = 0; i < candidateIds.Length; i++)
+        var rows = request.Candidates.Count;
+        var ids = new string[rows];
+        IReadOnlyDictionary<string, FeatureValue>?[]? overrides = null;
+        for (var i = 0; i < rows; i++)
         {
-            candidateIds[i] = request.Candidates[i].Id;
-        }
-
-        var userRead = plan.UserFeatures.Count == 0 || string.IsNullOrEmpty(request.UserId)
-            ? ValueTask.FromResult<FeatureTable?>(null)
-            : ReadNullable(EntityKind.User, [request.UserId], plan.UserFeatures, cancellationToken);
-        var candidateTable = plan.CandidateFeatures.Count == 0
-            ? null
-            : await features.ReadAsync(EntityKind.Candidate, candidateIds, plan.CandidateFeatures, cancellationToken);
-        var userTable = await userRead;
-
-        var overrides = CollectOverrides(request.Candidates);
-        var batch = new FeatureBatch(candidateIds.Length, plan.CandidateFeatures.Count + overrides.Count);
-        var rowValues = new TypedValue[candidateIds.Length];
-
-        // Per-row columns: stored candidate features, with client-provided values winning.
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var c = 0; c < plan.CandidateFeatures.Count; c++)
-        {
-            var name = plan.CandidateFeatures.Names[c];
-            names.Add(name);
-            for (var row = 0; row < rowValues.Length; row++)
+            var candidate = request.Candidates[i];
+            ids[i] = candidate.Id;
+            if (candidate.Features.Count > 0)
             {
-                rowValues[row] = candidateTable![row, c];
-            }
-
-            AddColumn(batch, name, rowValues, request.Candidates, overrides.Contains(name), preprocessor, fallback: default);
-        }
-
-        // Client-provided features that were not fetched (including user features given per candidate,
-        // which then travel per row: rows without a client value take the user's value).
-        foreach (var name in overrides)
-        {
-            if (names.Add(name))
-            {
-                var fallback = userTable is null ? default : userTable.Get(0, name);
-                Array.Clear(rowValues);
-                AddColumn(batch, name, rowValues, request.Candidates, hasOverrides: true, preprocessor, fallback);
+                overrides ??= new IReadOnlyDictionary<string, FeatureValue>?[rows];
+                overrides[i] = candidate.Features;
             }
         }
 
-        // Shared columns: the user's features and the request's context, once per request.
-        if (userTable is not null)
+        var features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, needed, overrides, request.Context), cancellationToken);
+        var preprocessor = loader.Preprocessor;
+        var candidates = features.Candidates;
+        var batch = new FeatureBatch(rows, candidates.Names.Count);
+        var perRow = new HashSet<string>(candidates.Names, StringComparer.Ordinal);
+        for (var c = 0; c < candidates.Names.Count; c++)
         {
-            for (var c = 0; c < userTable.ColumnCount; c++)
+            var name = candidates.Names[c];
+            if (ColumnBuilder.Build(name, candidates.Column(c), OutputKind(preprocessor, name)) is { } column)
             {
-                var name = userTable.Features[c];
-                if (!names.Contains(name))
+                batch.Add(column);
+            }
+        }
+
+        if (overrides is not null)
+        {
+            AddClientOnlyColumns(batch, overrides, features, preprocessor, perRow);
+        }
+
+        AddShared(batch, features.User, preprocessor, perRow);
+        AddShared(batch, features.Context, preprocessor, perRow);
+        return batch;
+    }
+
+    private static TypedValueKind OutputKind(FeaturePreprocessor preprocessor, string name) =>
+        preprocessor.TryGetPipeline(name, out var pipeline) ? pipeline.OutputKind : TypedValueKind.None;
+
+    /// <summary>Per-row columns for client-sent features the loader did not place per row.</summary>
+    private static void AddClientOnlyColumns(
+        FeatureBatch batch,
+        IReadOnlyDictionary<string, FeatureValue>?[] overrides,
+        RequestFeatures features,
+        FeaturePreprocessor preprocessor,
+        HashSet<string> perRow)
+    {
+        var names = new List<string>();
+        foreach (var sent in overrides)
+        {
+            foreach (var name in sent?.Keys ?? [])
+            {
+                if (perRow.Add(name))
                 {
-                    AddShared(batch, name, userTable[0, c], preprocessor);
                     names.Add(name);
                 }
             }
         }
 
-        foreach (var (name, value) in request.Context)
+        if (names.Count == 0)
         {
-            if ((plan.ContextFeatures is null || plan.ContextFeatures.Contains(name)) && names.Add(name))
-            {
-                AddShared(batch, name, TypedValue.FromProto(value), preprocessor);
-            }
+            return;
         }
 
-        return batch;
-    }
-
-    private async ValueTask<FeatureTable?> ReadNullable(EntityKind entity, string[] ids, FeatureProjection projection, CancellationToken cancellationToken) =>
-        await features.ReadAsync(entity, ids, projection, cancellationToken);
-
-    private static HashSet<string> CollectOverrides(RepeatedField<Candidate> candidates)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var candidate in candidates)
+        var values = new TypedValue[overrides.Length];
+        foreach (var name in names)
         {
-            foreach (var name in candidate.Features.Keys)
+            preprocessor.TryGetPipeline(name, out var pipeline);
+            var shared = SharedValue(features, name);
+            for (var row = 0; row < values.Length; row++)
             {
-                names.Add(name);
-            }
-        }
-
-        return names;
-    }
-
-    private static void AddColumn(
-        FeatureBatch batch,
-        string name,
-        TypedValue[] rowValues,
-        RepeatedField<Candidate> candidates,
-        bool hasOverrides,
-        FeaturePreprocessor preprocessor,
-        TypedValue fallback)
-    {
-        preprocessor.TryGetPipeline(name, out var pipeline);
-        for (var row = 0; row < rowValues.Length; row++)
-        {
-            var raw = rowValues[row];
-            if (hasOverrides && candidates[row].Features.TryGetValue(name, out var provided))
-            {
-                raw = TypedValue.FromProto(provided);
-            }
-            else if (!raw.HasValue)
-            {
-                raw = fallback;
+                if (overrides[row] is { } sent && sent.TryGetValue(name, out var value))
+                {
+                    values[row] = Preprocess(pipeline, name, TypedValue.FromProto(value), row);
+                }
+                else
+                {
+                    values[row] = shared;
+                }
             }
 
-            rowValues[row] = pipeline is null ? raw : pipeline.Apply(pipeline.ValidateInput(raw));
-        }
-
-        if (ColumnBuilder.Build(name, rowValues, pipeline?.OutputKind ?? TypedValueKind.None) is { } column)
-        {
-            batch.Add(column);
+            if (ColumnBuilder.Build(name, values, pipeline?.OutputKind ?? TypedValueKind.None) is { } column)
+            {
+                batch.Add(column);
+            }
         }
     }
 
-    private static void AddShared(FeatureBatch batch, string name, TypedValue raw, FeaturePreprocessor preprocessor)
+    private static TypedValue SharedValue(RequestFeatures features, string name)
     {
-        var value = preprocessor.TryGetPipeline(name, out var pipeline) ? pipeline.Apply(pipeline.ValidateInput(raw)) : raw;
-        ReadOnlySpan<TypedValue> one = [value];
-        if (ColumnBuilder.Build(name, one, pipeline?.OutputKind ?? TypedValueKind.None) is { } column)
+        var index = features.User.IndexOf(name);
+        if (index >= 0)
         {
-            batch.AddShared(column);
+            return features.User[0, index];
+        }
+
+        index = features.Context.IndexOf(name);
+        return index >= 0 ? features.Context[0, index] : default;
+    }
+
+    private static TypedValue Preprocess(FeaturePipeline? pipeline, string name, TypedValue raw, int row)
+    {
+        if (pipeline is null)
+        {
+            return raw;
+        }
+
+        try
+        {
+            return pipeline.Apply(pipeline.ValidateInput(raw));
+        }
+        catch (FeatureValueException e)
+        {
+            throw new FeatureValueException($"candidate {row}: {e.Message} ({name})", e);
+        }
+    }
+
+    private static void AddShared(FeatureBatch batch, FeatureFrame frame, FeaturePreprocessor preprocessor, HashSet<string> perRow)
+    {
+        for (var c = 0; c < frame.Names.Count; c++)
+        {
+            var name = frame.Names[c];
+            if (!perRow.Contains(name) && ColumnBuilder.Build(name, frame.Column(c), OutputKind(preprocessor, name)) is { } column)
+            {
+                batch.AddShared(column);
+            }
         }
     }
 }

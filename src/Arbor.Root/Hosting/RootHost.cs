@@ -79,7 +79,8 @@ public static class RootHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<FeatureCacheMetrics>(),
             sp.GetRequiredService<ILogger<FeatureCache>>()));
-        services.AddSingleton(sp => new RequestBatchAssembler(sp.GetRequiredService<FeatureCache>()));
+        services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
+        services.AddSingleton<RequestBatchAssembler>();
         services.AddSingleton(sp => new LeafClientPool(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
         services.AddSingleton<LeafFanOut>();

@@ -8,7 +8,6 @@ using Arbor.Root.FanOut;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Status;
-using Arbor.Signatures.Registry;
 using Arbor.Trimming;
 using RpcStatusCode = Arbor.Rpc.Status.StatusCode;
 
@@ -23,12 +22,14 @@ namespace Arbor.Root.Scoring;
 public sealed class RootScorer(
     RoutingState routing,
     FeatureTrimmer trimmer,
-    FeaturePreprocessor preprocessor,
     RequestBatchAssembler assembler,
     LeafFanOut fanOut,
     RootMetrics metrics,
     TimeProvider time)
 {
+    private const int MaxRememberedProjections = 1024;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Store.FeatureProjection> _projections = new(StringComparer.Ordinal);
+
     /// <summary>Scores a request; request-level errors throw <see cref="RpcException"/> with their status.</summary>
     public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
@@ -73,11 +74,11 @@ public sealed class RootScorer(
             calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes);
         }
 
-        var plan = Plan(calls);
+        var needed = Needed(calls, snapshot.Generation);
         Features.Batches.FeatureBatch batch;
         try
         {
-            batch = await assembler.AssembleAsync(request, plan, preprocessor, cancellationToken);
+            batch = await assembler.AssembleAsync(request, needed, cancellationToken);
         }
         catch (FeatureValueException e)
         {
@@ -162,50 +163,48 @@ public sealed class RootScorer(
         return routes;
     }
 
-    /// <summary>The union of the allowlists, split by entity; every registered feature when any model goes untrimmed.</summary>
-    private FeaturePlan Plan(LeafCall[] calls)
+    /// <summary>
+    /// The union of the allowlists of the request's models ("fetch what you use"), or every
+    /// registered feature when any of them goes untrimmed. Remembered per snapshot and model set, so
+    /// the loader's per-projection work is done once, not per request.
+    /// </summary>
+    private Store.FeatureProjection Needed(LeafCall[] calls, long generation)
     {
+        var key = new System.Text.StringBuilder().Append(generation);
         foreach (var call in calls)
         {
-            if (call.Decision.IsPassThrough)
-            {
-                return new FeaturePlan(
-                    Store.FeatureProjection.Of(preprocessor.UserFeatures),
-                    Store.FeatureProjection.Of(preprocessor.CandidateFeatures),
-                    ContextFeatures: null);
-            }
+            key.Append('|').Append(call.Route.Model).Append('@').Append(call.Decision.IsPassThrough ? "*" : call.Decision.AllowlistVersion);
         }
 
-        var user = new List<string>();
-        var candidate = new List<string>();
-        var context = new HashSet<string>(StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var call in calls)
+        var text = key.ToString();
+        if (_projections.TryGetValue(text, out var cached))
         {
-            foreach (var feature in call.Decision.Allowlist!.Features)
-            {
-                if (!seen.Add(feature))
-                {
-                    continue;
-                }
-
-                var entity = preprocessor.TryGetPipeline(feature, out var pipeline) ? pipeline.Definition.Entity : FeatureEntity.Candidate;
-                switch (entity)
-                {
-                    case FeatureEntity.User:
-                        user.Add(feature);
-                        break;
-                    case FeatureEntity.Context:
-                        context.Add(feature);
-                        break;
-                    default:
-                        candidate.Add(feature);
-                        break;
-                }
-            }
+            return cached;
         }
 
-        return new FeaturePlan(Store.FeatureProjection.Of(user), Store.FeatureProjection.Of(candidate), context);
+        Store.FeatureProjection projection;
+        if (Array.Exists(calls, call => call.Decision.IsPassThrough))
+        {
+            projection = Store.FeatureProjection.All;
+        }
+        else
+        {
+            var union = new List<string>();
+            foreach (var call in calls)
+            {
+                union.AddRange(call.Decision.Allowlist!.Features);
+            }
+
+            projection = Store.FeatureProjection.Of(union);
+        }
+
+        if (_projections.Count > MaxRememberedProjections)
+        {
+            _projections.Clear();
+        }
+
+        _projections[text] = projection;
+        return projection;
     }
 
     private ModelResult ToModelResult(ScoreRequest request, LeafCall call, LeafCallResult result)

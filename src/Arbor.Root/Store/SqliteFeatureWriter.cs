@@ -2,71 +2,112 @@ using Microsoft.Data.Sqlite;
 
 namespace Arbor.Root.Store;
 
-/// <summary>A write transaction on a <see cref="SqliteFeatureStore"/>, with its upsert and delete statements prepared once.</summary>
-internal sealed class SqliteFeatureWriter : IFeatureWriter
+/// <summary>
+/// A write transaction on a <see cref="SqliteFeatureStore"/>. The transaction holds SQLite's write
+/// lock from its start (<c>BEGIN IMMEDIATE</c>), so reading, merging and rewriting a packed row
+/// cannot race another writer; its statements are prepared once and run per entity.
+/// </summary>
+internal sealed class SqliteFeatureWriter : PackedFeatureWriter
 {
-    private readonly SqliteConnection _connection;
-    private readonly SqliteTransaction _transaction;
+    private readonly SqliteCommand _select;
     private readonly SqliteCommand _upsert;
     private readonly SqliteCommand _delete;
-    private bool _committed;
 
     public SqliteFeatureWriter(SqliteConnection connection, SqliteTransaction transaction)
+        : base(connection, transaction)
     {
-        _connection = connection;
-        _transaction = transaction;
-        _upsert = connection.CreateCommand();
-        _upsert.Transaction = transaction;
-        _upsert.CommandText = """
-            INSERT INTO feature_values (entity_kind, entity_id, feature, value_type, value)
-            VALUES ($kind, $id, $feature, $type, $value)
-            ON CONFLICT (entity_kind, entity_id, feature)
-            DO UPDATE SET value_type = excluded.value_type, value = excluded.value;
-            """;
-        _upsert.Parameters.Add("$kind", SqliteType.Text);
-        _upsert.Parameters.Add("$id", SqliteType.Text);
-        _upsert.Parameters.Add("$feature", SqliteType.Text);
-        _upsert.Parameters.Add("$type", SqliteType.Integer);
-        _upsert.Parameters.Add("$value", SqliteType.Blob);
-        _delete = connection.CreateCommand();
-        _delete.Transaction = transaction;
-        _delete.CommandText = "DELETE FROM feature_values WHERE entity_kind = $kind AND entity_id = $id AND feature = $feature;";
-        _delete.Parameters.Add("$kind", SqliteType.Text);
-        _delete.Parameters.Add("$id", SqliteType.Text);
-        _delete.Parameters.Add("$feature", SqliteType.Text);
+        _select = Prepare("SELECT features FROM entity_features WHERE entity_kind = $kind AND entity_id = $id;", ("$kind", SqliteType.Text), ("$id", SqliteType.Text));
+        _upsert = Prepare(
+            """
+            INSERT INTO entity_features (entity_kind, entity_id, feature_count, features)
+            VALUES ($kind, $id, $count, $features)
+            ON CONFLICT (entity_kind, entity_id)
+            DO UPDATE SET feature_count = excluded.feature_count, features = excluded.features;
+            """,
+            ("$kind", SqliteType.Text),
+            ("$id", SqliteType.Text),
+            ("$count", SqliteType.Integer),
+            ("$features", SqliteType.Blob));
+        _delete = Prepare("DELETE FROM entity_features WHERE entity_kind = $kind AND entity_id = $id;", ("$kind", SqliteType.Text), ("$id", SqliteType.Text));
     }
 
-    public async Task WriteAsync(IReadOnlyList<EntityFeatures> batch, CancellationToken cancellationToken)
+    protected override async Task<List<(int Id, string Name)>> ResolveNamesAsync(IReadOnlyCollection<string> create, IReadOnlyCollection<string> lookUp, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_committed, this);
-        foreach (var row in StoredValueRow.Flatten(batch))
+        var resolved = new List<(int Id, string Name)>(create.Count + lookUp.Count);
+        if (create.Count > 0)
         {
-            var command = row.Value.HasValue ? _upsert : _delete;
+            // DO UPDATE (a no-op) rather than DO NOTHING, so that RETURNING gives the id either way.
+            await using var insert = Prepare(
+                "INSERT INTO feature_names (name) VALUES ($name) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id;",
+                ("$name", SqliteType.Text));
+            foreach (var name in create)
+            {
+                insert.Parameters[0].Value = name;
+                resolved.Add((Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture), name));
+            }
+        }
+
+        if (lookUp.Count > 0)
+        {
+            await using var select = Prepare("SELECT id FROM feature_names WHERE name = $name;", ("$name", SqliteType.Text));
+            foreach (var name in lookUp)
+            {
+                select.Parameters[0].Value = name;
+                if (await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long id)
+                {
+                    resolved.Add(((int)id, name));
+                }
+            }
+        }
+
+        return resolved;
+    }
+
+    protected override async Task<byte[]?[]> ReadExistingAsync(IReadOnlyList<EntityUpdate> entities, CancellationToken cancellationToken)
+    {
+        var existing = new byte[]?[entities.Count];
+        for (var i = 0; i < entities.Count; i++)
+        {
+            _select.Parameters[0].Value = entities[i].Kind.ToName();
+            _select.Parameters[1].Value = entities[i].Id;
+            existing[i] = await _select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+        }
+
+        return existing;
+    }
+
+    protected override async Task StoreAsync(IReadOnlyList<PackedEntityRow> rows, CancellationToken cancellationToken)
+    {
+        foreach (var row in rows)
+        {
+            var command = row.Features is null ? _delete : _upsert;
             command.Parameters[0].Value = row.Kind.ToName();
             command.Parameters[1].Value = row.Id;
-            command.Parameters[2].Value = row.Feature;
-            if (row.Value.HasValue)
+            if (row.Features is not null)
             {
-                command.Parameters[3].Value = (int)row.Value.Kind;
-                command.Parameters[4].Value = TypedValueCodec.Encode(row.Value);
+                command.Parameters[2].Value = row.FeatureCount;
+                command.Parameters[3].Value = row.Features;
             }
 
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public async Task CommitAsync(CancellationToken cancellationToken)
+    protected override async ValueTask DisposeCommandsAsync()
     {
-        ObjectDisposedException.ThrowIf(_committed, this);
-        await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        _committed = true;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
+        await _select.DisposeAsync().ConfigureAwait(false);
         await _upsert.DisposeAsync().ConfigureAwait(false);
         await _delete.DisposeAsync().ConfigureAwait(false);
-        await _transaction.DisposeAsync().ConfigureAwait(false); // rolls back when not committed
-        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private SqliteCommand Prepare(string text, params (string Name, SqliteType Type)[] parameters)
+    {
+        var command = (SqliteCommand)CreateCommand(text);
+        foreach (var (name, type) in parameters)
+        {
+            command.Parameters.Add(name, type);
+        }
+
+        return command;
     }
 }

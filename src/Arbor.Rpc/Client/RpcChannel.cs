@@ -139,7 +139,13 @@ public sealed class RpcChannel : IDisposable
                 throw new RpcException(StatusCode.DeadlineExceeded, "Deadline exceeded before the call started.");
             }
 
-            var frame = new PooledBufferWriter(4096);
+            var length = message?.CalculateSize() ?? payload!.LengthHint;
+            if (length > _options.MaxSendMessageSize)
+            {
+                throw new RpcException(StatusCode.ResourceExhausted, $"Message of {length} bytes exceeds the send limit of {_options.MaxSendMessageSize} bytes.");
+            }
+
+            var frame = new PooledBufferWriter(length > 0 ? length + GrpcProtocol.FrameHeaderSize : 4096);
             try
             {
                 var threshold = options.CompressionThreshold ?? _options.CompressionThreshold;

@@ -9,6 +9,9 @@ namespace Arbor.Rpc.Wire;
 /// </summary>
 public interface IRpcPayload
 {
+    /// <summary>The serialized length when known cheaply (0: unknown); lets the channel size its buffer once.</summary>
+    int LengthHint => 0;
+
     /// <summary>Writes the serialized message (no frame header) into <paramref name="destination"/>.</summary>
     void WriteTo(IBufferWriter<byte> destination);
 }

@@ -14,6 +14,8 @@ public static class RpcPayload
 
     private sealed class BytesPayload(ReadOnlyMemory<byte> bytes) : IRpcPayload
     {
+        public int LengthHint => bytes.Length;
+
         public void WriteTo(IBufferWriter<byte> destination) => destination.Write(bytes.Span);
     }
 

@@ -47,24 +47,24 @@ internal sealed class RootTestCluster : IAsyncDisposable
 
     public string ConfigPath => _directory.Combine("root.json");
 
-    public static async Task<RootTestCluster> StartAsync(bool trimming = true, string compression = "identity", string? leafBAddress = null, int defaultDeadlineMs = 5000)
+    public static async Task<RootTestCluster> StartAsync(bool trimming = true, string compression = "identity", string? leafBAddress = null, int? leafTimeoutMs = null)
     {
         var directory = new TempDirectory("arbor-root-");
         var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses), await FakeLeaf.StartAsync(Uses));
         await cluster.WriteArtefactsAsync();
-        File.WriteAllText(cluster.ConfigPath, Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, defaultDeadlineMs));
+        File.WriteAllText(cluster.ConfigPath, Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs));
         await cluster.StartRootAsync();
         return cluster;
     }
 
-    public static string Config(bool trimming, string compression, string leafA, string leafB, int defaultDeadlineMs = 5000) => $$"""
+    public static string Config(bool trimming, string compression, string leafA, string leafB, int? leafTimeoutMs = null) => $$"""
         {
           "schema": "arbor.root/v1",
           "feature_store": { "kind": "sqlite", "path": "features.db" },
           "registry": "registry.json",
           "bundles": ["bundle.json"],
           "fan_out": { "trimming": {{(trimming ? "true" : "false")}}, "compression": "{{compression}}", "compression_threshold_bytes": 0 },
-          "limits": { "max_candidates": 50, "default_deadline_ms": {{defaultDeadlineMs}}, "leaf_timeout_ms": 1000 },
+          "limits": { "max_candidates": 50, "default_deadline_ms": 30000{{(leafTimeoutMs is { } t ? $", \"leaf_timeout_ms\": {t}" : "")}} },
           "partitions": { "pa": { "endpoints": ["{{leafA}}"] }, "pb": { "endpoints": ["{{leafB}}"] } },
           "models": { "m_a": { "partition": "pa" }, "m_b": { "partition": "pb" } },
           "surfaces": { "home": { "models": ["m_a", "m_b"] } }

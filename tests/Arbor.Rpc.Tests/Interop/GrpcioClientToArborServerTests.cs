@@ -75,7 +75,7 @@ public sealed class GrpcioClientToArborServerTests
         var leaf = new TestLeafService();
         await using var server = await StartAsync(leaf);
 
-        var result = await CallAsync(server, "/arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "wait" }, "--timeout", "0.5", "--warm-up");
+        var result = await CallAsync(server, "/arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "wait" }, "--timeout", "1.0", "--warm-up");
 
         Assert.Equal("DEADLINE_EXCEEDED", result.Code);
         Assert.True(await leaf.WaitCancelled.WaitAsync(TimeSpan.FromSeconds(10), Ct));

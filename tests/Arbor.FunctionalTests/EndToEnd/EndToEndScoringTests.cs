@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Arbor.Contracts.V1;
+using Arbor.Signatures.Registry;
+using Arbor.Testing;
+
+namespace Arbor.FunctionalTests.EndToEnd;
+
+/// <summary>Real leaf processes running the sample TorchScript models behind real roots.</summary>
+public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<SampleCluster>
+{
+    [Fact]
+    public async Task Trimmed_And_Untrimmed_ScoreBitwiseEqual_ForEveryModel()
+    {
+        var random = new Random(7);
+        for (var r = 0; r < 8; r++)
+        {
+            var request = new ScoreRequest { Surface = "homefeed", UserId = cluster.UserIds[random.Next(cluster.UserIds.Count)], RequestId = $"e2e-{r}" };
+            foreach (var id in cluster.CandidateIds.OrderBy(_ => random.Next()).Take(150))
+            {
+                request.Candidates.Add(new Candidate { Id = id });
+            }
+
+            request.Context.Add("ctx_hour_of_day", new FeatureValue { FloatValue = random.Next(24) });
+
+            var trimmed = await SampleCluster.ScoreAsync(cluster.Trimmed, request);
+            var untrimmed = await SampleCluster.ScoreAsync(cluster.Untrimmed, request);
+
+            Assert.Equal(5, trimmed.Results.Count);
+            Assert.All(trimmed.Results, result =>
+            {
+                Assert.True(result.Status.Code == 0, $"{result.Model}: {result.Status.Message}");
+                Assert.True(result.Trimmed, result.Model);
+                Assert.Equal(150, result.Candidates.Count);
+            });
+            Assert.All(untrimmed.Results, result => Assert.False(result.Trimmed, result.Model));
+            Assert.Equal(Bits(untrimmed), Bits(trimmed));
+        }
+    }
+
+    [Fact]
+    public async Task GoldenRows_ThroughTheRoot_ReproducePyTorchScoresBitwise()
+    {
+        var registry = FeatureRegistryJson.ReadFile(SampleModelRepository.Combine("feature_registry.json"))
+            .Features.ToDictionary(f => f.Name, f => f.Type, StringComparer.Ordinal);
+        var checkedVersions = 0;
+        foreach (var (model, version) in SampleModelRepository.Versions())
+        {
+            using var golden = JsonDocument.Parse(await File.ReadAllBytesAsync(SampleModelRepository.Combine(model, version, "golden.json"), TestContext.Current.CancellationToken));
+            var request = new ScoreRequest { RequestId = $"golden-{model}-{version}" };
+            request.Models.Add(new ModelSelector { Name = model, Version = version });
+            var rows = golden.RootElement.GetProperty("rows");
+            var index = 0;
+            foreach (var row in rows.EnumerateArray())
+            {
+                var candidate = new Candidate { Id = $"g{index++}" };
+                foreach (var feature in row.GetProperty("features").EnumerateObject())
+                {
+                    candidate.Features.Add(feature.Name, Value(registry[feature.Name], feature.Value));
+                }
+
+                request.Candidates.Add(candidate);
+            }
+
+            var response = await SampleCluster.ScoreAsync(cluster.Verbatim, request);
+
+            var result = Assert.Single(response.Results);
+            Assert.True(result.Status.Code == 0, $"{model}/{version}: {result.Status.Message}");
+            Assert.Equal(version, result.Version);
+            var expected = golden.RootElement.GetProperty("scores").EnumerateArray()
+                .Select(scores => string.Join(",", scores.EnumerateArray().Select(s => BitConverter.SingleToInt32Bits((float)s.GetDouble()))));
+            var actual = result.Candidates.Select(c => string.Join(",", c.Scores.Select(BitConverter.SingleToInt32Bits)));
+            Assert.Equal(expected, actual);
+            checkedVersions++;
+        }
+
+        Assert.True(checkedVersions >= 11, $"only {checkedVersions} golden files");
+    }
+
+    private static FeatureValue Value(FeatureType type, JsonElement value) => type switch
+    {
+        FeatureType.Float => new FeatureValue { FloatValue = (float)value.GetDouble() },
+        FeatureType.Int64 => new FeatureValue { Int64Value = value.GetInt64() },
+        FeatureType.FloatVector => new FeatureValue { FloatVector = new FloatVector { Values = { value.EnumerateArray().Select(v => (float)v.GetDouble()) } } },
+        FeatureType.Int64List => new FeatureValue { Int64List = new Int64List { Values = { value.EnumerateArray().Select(v => v.GetInt64()) } } },
+        _ => throw new InvalidOperationException($"golden rows carry no {type} features"),
+    };
+
+    private static List<string> Bits(ScoreResponse response) =>
+        [.. response.Results.Select(r => r.Model + ":" + string.Join(";", r.Candidates.Select(c => c.Id + "=" + string.Join(",", c.Scores.Select(BitConverter.SingleToInt32Bits)))))];
+}
