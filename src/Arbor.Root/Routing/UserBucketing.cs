@@ -1,4 +1,4 @@
-using System.Text;
+using Arbor.Root.Preprocessing;
 
 namespace Arbor.Root.Routing;
 
@@ -8,16 +8,11 @@ namespace Arbor.Root.Routing;
 /// </summary>
 public static class UserBucketing
 {
-    private const ulong FnvOffset = 14695981039346656037UL;
-    private const ulong FnvPrime = 1099511628211UL;
-
     /// <summary>The user's position in [0, 1) for this salt.</summary>
     public static double Position(string salt, string userId)
     {
-        var hash = FnvOffset;
-        hash = Mix(hash, salt);
-        hash = (hash ^ ':') * FnvPrime;
-        hash = Mix(hash, userId);
+        var hash = StableHash.Fnv1a64(string.Concat(salt, ":", userId));
+
         // FNV's low bits are weak; fold before taking the top 53 bits as a fraction.
         hash ^= hash >> 29;
         hash *= 0xBF58476D1CE4E5B9UL;
@@ -27,16 +22,4 @@ public static class UserBucketing
 
     /// <summary>Whether the user falls in the first <paramref name="fraction"/> of users for this salt.</summary>
     public static bool IsIn(string salt, string userId, double fraction) => fraction > 0 && Position(salt, userId) < fraction;
-
-    private static ulong Mix(ulong hash, string text)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        var bytes = text.Length * 3 <= buffer.Length ? buffer[..Encoding.UTF8.GetBytes(text, buffer)] : Encoding.UTF8.GetBytes(text);
-        foreach (var b in bytes)
-        {
-            hash = (hash ^ b) * FnvPrime;
-        }
-
-        return hash;
-    }
 }

@@ -10,7 +10,6 @@ using Arbor.Release.Verification;
 using Arbor.Rpc.Client;
 using Arbor.Signatures.Bundles;
 using Arbor.Testing;
-using Xunit;
 
 namespace Arbor.FunctionalTests.Release;
 
@@ -45,12 +44,12 @@ internal sealed class ReleaseCluster : IAsyncDisposable
 
     public LeafModelsClient Leaves { get; } = new();
 
-    public string Repository => SampleModels.Path;
+    public string Repository => SampleModelRepository.Root;
 
     /// <summary>Starts the environments with <paramref name="seed"/> published and covered by the homefeed bundle; leaves serve <paramref name="leafModels"/>.</summary>
     public static async Task<ReleaseCluster> StartAsync(IReadOnlyList<string> environments, (string Model, string Version)[] seed, string[] leafModels)
     {
-        var repository = SampleModels.Path;
+        var repository = SampleModelRepository.Root;
         var dir = new TempDirectory("arbor-release-");
         var cluster = new ReleaseCluster(dir, new ReleaseEnvironments(dir.Combine("envs"), environments));
         try
@@ -197,7 +196,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
 
     private async Task StartEnvironmentAsync(EnvironmentDirectory env, string featureStore, string[] leafModels)
     {
-        var repository = SampleModels.Path;
+        var repository = SampleModelRepository.Root;
         var (leafGrpc, leafHttp, rootGrpc, rootHttp) = (LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next());
         var leafConfig = Path.Combine(env.Path, "leaf.json");
         File.WriteAllText(leafConfig, JsonSerializer.Serialize(new

@@ -5,7 +5,6 @@ using Arbor.Release.Planning;
 using Arbor.Release.Publishing;
 using Arbor.Release.Verification;
 using Arbor.Signatures.Bundles;
-using Xunit;
 
 namespace Arbor.FunctionalTests.Release;
 

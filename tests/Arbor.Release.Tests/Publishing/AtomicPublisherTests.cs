@@ -37,6 +37,7 @@ public sealed class AtomicPublisherTests : IDisposable
         var done = 0;
         var observations = 0;
         var complete = 0;
+        var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var observer = Task.Run(() =>
         {
             // Bounded: stops when the publisher is done, or after a fixed number of looks.
@@ -55,9 +56,12 @@ public sealed class AtomicPublisherTests : IDisposable
                 }
 
                 observations++;
+                watching.TrySetResult();
             }
         }, TestContext.Current.CancellationToken);
 
+        // The publisher starts once the observer is looking, so the two overlap.
+        await Task.WhenAny(watching.Task, observer).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         for (var v = 1; v <= versions; v++)
         {
             AtomicPublisher.PublishDirectory(sources[v - 1].Path, env.VersionDirectory("m", v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -88,6 +92,7 @@ public sealed class AtomicPublisherTests : IDisposable
         AtomicPublisher.WriteFile(path, documents[0]);
         var done = 0;
         var reads = 0;
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = Task.Run(() =>
         {
             for (var look = 0; look < 100_000 && Volatile.Read(ref done) == 0; look++)
@@ -95,9 +100,11 @@ public sealed class AtomicPublisherTests : IDisposable
                 var parsed = BundleJson.Parse(File.ReadAllBytes(path));
                 Assert.Equal(2000 + int.Parse(parsed.Models["m"].Latest, System.Globalization.CultureInfo.InvariantCulture), parsed.Models["m"].Versions.Single().Value.Features.Count);
                 reads++;
+                reading.TrySetResult();
             }
         }, TestContext.Current.CancellationToken);
 
+        await Task.WhenAny(reading.Task, reader).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         foreach (var document in documents.Skip(1))
         {
             AtomicPublisher.WriteFile(path, document);
