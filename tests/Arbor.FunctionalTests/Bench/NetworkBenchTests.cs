@@ -10,6 +10,7 @@ namespace Arbor.FunctionalTests.Bench;
 /// The network benchmark end to end on loopback: real leaf and root processes over the sample
 /// repository, a short interleaved run, and the report's promises checked.
 /// </summary>
+[Collection(ProcessClusterCollection.Name)]
 public sealed class NetworkBenchTests
 {
     [Fact]
