@@ -96,6 +96,9 @@ public sealed class ReleaseRolloutTests
         var load = cluster.RunTrafficAsync(traffic, () => Volatile.Read(ref phase), [Model, NewModel], maxRequests: 100_000, stop.Token);
         await WaitForAsync(() => traffic.Count(phase: "gap", model: NewModel) >= 20);
 
+        // While the step runs, roots pick the new bundle up at their own pace: those requests may go
+        // either way. Once the step's gate has verified the roots, every request must be trimmed.
+        Volatile.Write(ref phase, "landing");
         var rootConfig = await executor.ApplyAsync(record.Id, 1, TestContext.Current.CancellationToken);
         Assert.True(rootConfig.Succeeded, string.Join("\n", log));
         Volatile.Write(ref phase, "closed");
