@@ -5,6 +5,7 @@ using Arbor.Release.Planning;
 using Arbor.Release.Publishing;
 using Arbor.Release.Verification;
 using Arbor.Signatures.Bundles;
+using Arbor.Testing;
 
 namespace Arbor.FunctionalTests.Release;
 
@@ -119,17 +120,6 @@ public sealed class ReleaseRolloutTests
         Assert.Empty(closed.Gaps);
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(120))
-            {
-                throw new TimeoutException("the traffic did not reach the expected count within 120 s");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50), TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task WaitForAsync(Func<bool> condition) =>
+        Eventually.WaitUntilAsync(condition, "the traffic reaches the expected count", TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
 }

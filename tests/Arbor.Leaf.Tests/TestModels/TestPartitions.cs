@@ -2,6 +2,7 @@ using Arbor.Leaf.Configuration;
 using Arbor.Leaf.Diagnostics;
 using Arbor.Leaf.Inference;
 using Arbor.Leaf.Service;
+using Arbor.Testing;
 
 namespace Arbor.Leaf.Tests.TestModels;
 
@@ -29,18 +30,6 @@ internal static class TestPartitions
     }
 
     /// <summary>Waits for a condition with a bounded timeout (no fixed sleeps).</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException($"timed out waiting until {what}");
-            }
-
-            await Task.Yield();
-            await Task.Delay(1, TestContext.Current.CancellationToken);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.WaitUntilAsync(condition, what, timeout ?? TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 }

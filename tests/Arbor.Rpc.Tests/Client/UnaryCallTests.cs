@@ -3,6 +3,7 @@ using Arbor.Rpc.Client;
 using Arbor.Rpc.Status;
 using Arbor.Rpc.Tests.Fixtures;
 using Arbor.Rpc.Wire;
+using Arbor.Testing;
 using Google.Protobuf;
 
 namespace Arbor.Rpc.Tests.Client;
@@ -252,14 +253,6 @@ public sealed class UnaryCallTests
         Assert.False(response.Headers.Contains("grpc-status"));
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Condition not met in time.");
-            await Task.Yield();
-            await Task.Delay(5, Ct);
-        }
-    }
+    internal static Task WaitUntilAsync(Func<bool> condition) =>
+        Eventually.WaitUntilAsync(condition, "the condition holds", TimeSpan.FromSeconds(20), Ct);
 }
