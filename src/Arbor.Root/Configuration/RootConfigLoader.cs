@@ -16,19 +16,25 @@ public static class RootConfigLoader
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static RootConfig Load(string path)
+    public static RootConfig Load(string path) => LoadFile(path).Config;
+
+    /// <summary>
+    /// Reads and parses the file once, returning the configuration together with the SHA-256 of the
+    /// exact bytes it was parsed from (what a reloader compares later contents against).
+    /// </summary>
+    public static LoadedRootConfig LoadFile(string path)
     {
-        string text;
+        byte[] content;
         try
         {
-            text = File.ReadAllText(path);
+            content = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RootConfigException(path, [$"cannot read the file: {e.Message}"]);
         }
 
-        return Parse(text, path);
+        return new LoadedRootConfig(Parse(System.Text.Encoding.UTF8.GetString(content), path), System.Security.Cryptography.SHA256.HashData(content));
     }
 
     public static RootConfig Parse(string json, string source = "<inline>")

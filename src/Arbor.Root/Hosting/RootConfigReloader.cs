@@ -11,9 +11,14 @@ namespace Arbor.Root.Hosting;
 /// in-place writes and ConfigMap symlink swaps are all seen) and publishes the new routing. A file
 /// that fails to parse or validate is logged and the routing in force stays.
 /// </summary>
-public sealed partial class RootConfigReloader(RootHostOptions options, RoutingState routing, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
+/// <remarks>
+/// The comparison starts from the hash of the bytes the host was built from (not from whatever the
+/// file holds when this service first runs), so a change landing between start-up and the first
+/// poll is published rather than mistaken for the start-up content.
+/// </remarks>
+public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRootConfig startup, RoutingState routing, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
 {
-    private byte[]? _lastHash;
+    private byte[] _lastHash = startup.ContentHash;
 
     /// <summary>The last reload error, if the newest file content was rejected.</summary>
     public string? LastError { get; private set; }
@@ -33,13 +38,6 @@ public sealed partial class RootConfigReloader(RootHostOptions options, RoutingS
         }
 
         var hash = SHA256.HashData(content);
-        if (_lastHash is null)
-        {
-            // The content the host started with.
-            _lastHash = hash;
-            return false;
-        }
-
         if (hash.AsSpan().SequenceEqual(_lastHash))
         {
             return false;

@@ -33,7 +33,8 @@ public static class RootHost
     /// <summary>Builds (does not start) the root web application.</summary>
     public static WebApplication Build(RootHostOptions options, Action<ILoggingBuilder>? logging = null)
     {
-        var config = RootConfigLoader.Load(options.ConfigPath);
+        var loaded = RootConfigLoader.LoadFile(options.ConfigPath);
+        var config = loaded.Config;
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))!;
         string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
 
@@ -50,6 +51,7 @@ public static class RootHost
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton(loaded);
         services.AddSingleton(TimeProvider.System);
         services.AddArborRpc();
         services.AddFeatureTrimmer(trimmer =>

@@ -3,10 +3,10 @@ namespace Arbor.Rpc.Client;
 /// <summary>Per-call settings. Immutable; share instances freely.</summary>
 public sealed record RpcCallOptions
 {
-    /// <summary>No deadline, no compression, no extra headers.</summary>
+    /// <summary>No deadline, no compression.</summary>
     public static RpcCallOptions Default { get; } = new();
 
-    /// <summary>The absolute deadline of the call, sent as <c>grpc-timeout</c> and enforced locally.</summary>
+    /// <summary>The absolute deadline of the call (sent as <c>grpc-timeout</c> and enforced locally).</summary>
     public DateTimeOffset? Deadline { get; init; }
 
     /// <summary>A relative deadline, from the start of the call (used when <see cref="Deadline"/> is null).</summary>
@@ -14,13 +14,10 @@ public sealed record RpcCallOptions
 
     /// <summary>
     /// The request encoding (<c>gzip</c>, <c>lz4</c>, <c>zstd</c>); null or <c>identity</c>:
-    /// uncompressed. Servers that follow Arbor's default answer in the same encoding.
+    /// uncompressed. Arbor servers answer in the same encoding.
     /// </summary>
     public string? Encoding { get; init; }
 
     /// <summary>Requests smaller than this many bytes go uncompressed; null: the channel's threshold.</summary>
     public int? CompressionThreshold { get; init; }
-
-    /// <summary>Extra request headers (custom metadata). Names must be lower case.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>>? Headers { get; init; }
 }

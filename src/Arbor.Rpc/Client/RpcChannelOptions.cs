@@ -1,18 +1,17 @@
 using System.Net.Security;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Compression;
-using Arbor.Rpc.Wire;
 
 namespace Arbor.Rpc.Client;
 
 /// <summary>Settings of an <see cref="RpcChannel"/>.</summary>
 public sealed class RpcChannelOptions
 {
-    /// <summary>Largest response message accepted (after decompression); larger → RESOURCE_EXHAUSTED. Default 16 MiB.</summary>
-    public int MaxReceiveMessageSize { get; set; } = GrpcProtocol.DefaultMaxMessageSize;
+    /// <summary>Largest response message accepted (also after decompression); larger → RESOURCE_EXHAUSTED. Default 16 MiB.</summary>
+    public int MaxReceiveMessageSize { get; set; } = CompressionRegistry.DefaultMaxMessageSize;
 
     /// <summary>Largest request message sent; larger → RESOURCE_EXHAUSTED before anything is sent. Default 16 MiB.</summary>
-    public int MaxSendMessageSize { get; set; } = GrpcProtocol.DefaultMaxMessageSize;
+    public int MaxSendMessageSize { get; set; } = CompressionRegistry.DefaultMaxMessageSize;
 
     /// <summary>The encodings the client can use and accepts in responses.</summary>
     public CompressionRegistry Compression { get; set; } = CompressionRegistry.Default;
@@ -29,6 +28,13 @@ public sealed class RpcChannelOptions
     /// <summary>Time allowed to establish a connection. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The clock of deadlines.</summary>
-    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+    /// <summary>
+    /// Idle time after which the channel sends an HTTP/2 PING on each connection (also while no call
+    /// is active), so that a peer or path that died silently is noticed before the next call waits
+    /// on it. Default 20 s; <see cref="Timeout.InfiniteTimeSpan"/> turns pings off.
+    /// </summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a PING may go unanswered before the connection is closed. Default 10 s.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

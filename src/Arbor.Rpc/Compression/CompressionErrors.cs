@@ -1,4 +1,4 @@
-using Arbor.Rpc.Status;
+using Grpc.Core;
 
 namespace Arbor.Rpc.Compression;
 
@@ -6,8 +6,8 @@ namespace Arbor.Rpc.Compression;
 internal static class CompressionErrors
 {
     public static RpcException Corrupt(string encoding, string detail) =>
-        new(StatusCode.Internal, $"Corrupt {encoding} message: {detail}.");
+        new(new Status(StatusCode.Internal, $"Corrupt {encoding} message: {detail}."));
 
     public static RpcException TooLarge(string encoding, long length, int limit) =>
-        new(StatusCode.ResourceExhausted, $"Decompressed {encoding} message of {length} bytes exceeds the limit of {limit} bytes.");
+        new(new Status(StatusCode.ResourceExhausted, $"Decompressed {encoding} message of {length} bytes exceeds the limit of {limit} bytes."));
 }

@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using Arbor.Rpc.Wire;
+using Grpc.Net.Compression;
 
 namespace Arbor.Rpc.Compression;
 
@@ -9,6 +9,12 @@ namespace Arbor.Rpc.Compression;
 /// </summary>
 public sealed class CompressionRegistry
 {
+    /// <summary>The name of "no compression".</summary>
+    public const string IdentityEncoding = "identity";
+
+    /// <summary>The largest message size either end accepts by default (16 MiB).</summary>
+    public const int DefaultMaxMessageSize = 16 * 1024 * 1024;
+
     private readonly FrozenDictionary<string, ICompressionCodec> _codecs;
 
     /// <summary>Creates a registry of <paramref name="codecs"/> (identity is always implied).</summary>
@@ -18,14 +24,14 @@ public sealed class CompressionRegistry
         var byName = new Dictionary<string, ICompressionCodec>(StringComparer.Ordinal);
         foreach (var codec in codecs)
         {
-            if (codec.EncodingName == GrpcProtocol.IdentityEncoding || !byName.TryAdd(codec.EncodingName, codec))
+            if (codec.EncodingName == IdentityEncoding || !byName.TryAdd(codec.EncodingName, codec))
             {
                 throw new ArgumentException($"Encoding '{codec.EncodingName}' is reserved or listed twice.", nameof(codecs));
             }
         }
 
         _codecs = byName.ToFrozenDictionary(StringComparer.Ordinal);
-        AcceptEncoding = string.Join(',', [GrpcProtocol.IdentityEncoding, .. byName.Keys]);
+        AcceptEncoding = string.Join(',', [IdentityEncoding, .. byName.Keys]);
     }
 
     /// <summary>
@@ -57,7 +63,18 @@ public sealed class CompressionRegistry
 
     /// <summary>Whether the encoding can be used here (identity always can).</summary>
     public bool Supports(string? encoding) =>
-        string.IsNullOrEmpty(encoding) || encoding == GrpcProtocol.IdentityEncoding || _codecs.ContainsKey(encoding);
+        string.IsNullOrEmpty(encoding) || encoding == IdentityEncoding || _codecs.ContainsKey(encoding);
+
+    /// <summary>
+    /// The codecs as grpc-dotnet compression providers, each refusing to inflate a message past
+    /// <paramref name="maxDecompressedSize"/> bytes (RESOURCE_EXHAUSTED) and reporting corrupt
+    /// payloads as INTERNAL.
+    /// </summary>
+    public IList<ICompressionProvider> Providers(int maxDecompressedSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDecompressedSize);
+        return [.. _codecs.Values.Select(codec => (ICompressionProvider)new CodecCompressionProvider(codec, maxDecompressedSize))];
+    }
 
     private static IEnumerable<ICompressionCodec> DefaultCodecs()
     {

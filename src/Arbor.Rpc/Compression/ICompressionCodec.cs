@@ -17,7 +17,7 @@ public interface ICompressionCodec
     /// Decompresses <paramref name="source"/>, appending to <paramref name="destination"/>; returns
     /// the bytes written.
     /// </summary>
-    /// <exception cref="Status.RpcException">
+    /// <exception cref="Grpc.Core.RpcException">
     /// INTERNAL for a corrupt payload; RESOURCE_EXHAUSTED when the result would exceed
     /// <paramref name="maxDecompressedLength"/>.
     /// </exception>

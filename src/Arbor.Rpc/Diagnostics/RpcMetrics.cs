@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Arbor.Rpc.Accounting;
-using Arbor.Rpc.Status;
+using Grpc.Core;
 
 namespace Arbor.Rpc.Diagnostics;
 

@@ -1,19 +1,18 @@
 using Arbor.Rpc.Compression;
-using Arbor.Rpc.Wire;
 
 namespace Arbor.Rpc.Server;
 
-/// <summary>
-/// Settings of the RPC server, read once when methods are mapped (configure them with
-/// <c>services.Configure&lt;RpcServerOptions&gt;(...)</c> before mapping).
-/// </summary>
+/// <summary>Settings of Arbor's gRPC servers (root and leaf), applied to grpc-dotnet by <see cref="RpcServiceCollectionExtensions.AddArborGrpc"/>.</summary>
 public sealed class RpcServerOptions
 {
-    /// <summary>Largest request message accepted (after decompression); larger → RESOURCE_EXHAUSTED. Default 16 MiB.</summary>
-    public int MaxReceiveMessageSize { get; set; } = GrpcProtocol.DefaultMaxMessageSize;
+    /// <summary>The longest status message sent to a client; longer ones are cut (a client's echoed input must not become a huge trailer).</summary>
+    public const int MaxStatusDetailBytes = 1024;
+
+    /// <summary>Largest request message accepted (also after decompression); larger → RESOURCE_EXHAUSTED. Default 16 MiB.</summary>
+    public int MaxReceiveMessageSize { get; set; } = CompressionRegistry.DefaultMaxMessageSize;
 
     /// <summary>Largest response message sent; larger → RESOURCE_EXHAUSTED. Default 16 MiB.</summary>
-    public int MaxSendMessageSize { get; set; } = GrpcProtocol.DefaultMaxMessageSize;
+    public int MaxSendMessageSize { get; set; } = CompressionRegistry.DefaultMaxMessageSize;
 
     /// <summary>The encodings the server accepts and may answer with.</summary>
     public CompressionRegistry Compression { get; set; } = CompressionRegistry.Default;
@@ -27,11 +26,8 @@ public sealed class RpcServerOptions
     /// <summary>Responses smaller than this many bytes are sent uncompressed. Default 1 KiB.</summary>
     public int CompressionThreshold { get; set; } = 1024;
 
-    /// <summary>Whether INTERNAL statuses carry the handler exception's message (off: a generic message).</summary>
-    public bool IncludeExceptionDetails { get; set; }
-
-    /// <summary>The clock of deadlines.</summary>
-    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+    /// <summary>Whether the server answers grpc.reflection (service listing and descriptors, as grpcurl uses). Default on.</summary>
+    public bool EnableReflection { get; set; } = true;
 
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
@@ -40,7 +36,6 @@ public sealed class RpcServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxSendMessageSize);
         ArgumentOutOfRangeException.ThrowIfNegative(CompressionThreshold);
         ArgumentNullException.ThrowIfNull(Compression);
-        ArgumentNullException.ThrowIfNull(TimeProvider);
         if (ResponseEncoding is not null && !Compression.Supports(ResponseEncoding))
         {
             throw new ArgumentException($"Response encoding '{ResponseEncoding}' is not in the server's compression registry ({Compression.AcceptEncoding}).");

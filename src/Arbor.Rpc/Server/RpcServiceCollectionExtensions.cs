@@ -1,25 +1,63 @@
+using Arbor.Rpc.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Arbor.Rpc.Server;
 
-/// <summary>Registers the RPC server's options.</summary>
+/// <summary>Registers grpc-dotnet the way every Arbor server runs it.</summary>
 public static class RpcServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="RpcServerOptions"/>, optionally configuring them.</summary>
-    public static IServiceCollection AddArborRpc(this IServiceCollection services, Action<RpcServerOptions>? configure = null)
+    /// <summary>The health-check tag of checks that decide readiness (<c>/readyz</c> and <c>grpc.health.v1.Health</c>).</summary>
+    public const string ReadinessTag = "ready";
+
+    /// <summary>
+    /// Adds grpc-dotnet with Arbor's settings: message size limits, gzip/lz4/zstd providers with
+    /// decompression limits, <see cref="StatusInterceptor"/> (one place mapping outcomes to
+    /// statuses, response compression), the health service fed by the ASP.NET Core health checks
+    /// tagged <see cref="ReadinessTag"/>, and server reflection. Returns the health-checks builder
+    /// so the caller can add its readiness checks.
+    /// </summary>
+    public static IHealthChecksBuilder AddArborGrpc(this IServiceCollection services, Action<RpcServerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<RpcServerOptions>();
-        if (configure is not null)
+        var options = new RpcServerOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton<StatusInterceptor>();
+        services.AddGrpc(grpc =>
         {
-            builder.Configure(configure);
+            grpc.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
+            grpc.MaxSendMessageSize = options.MaxSendMessageSize;
+            grpc.CompressionProviders = options.Compression.Providers(options.MaxReceiveMessageSize);
+            grpc.EnableDetailedErrors = false;
+            grpc.IgnoreUnknownServices = false;
+            grpc.Interceptors.Add<StatusInterceptor>();
+        });
+        if (options.EnableReflection)
+        {
+            services.AddGrpcReflection();
         }
 
-        builder.Validate(options =>
+        return services.AddGrpcHealthChecks(health =>
         {
-            options.Validate();
-            return true;
+            // The overall service ("") reports the readiness checks.
+            health.Services.Map("", result => result.Tags.Contains(ReadinessTag));
         });
-        return services;
+    }
+
+    /// <summary>Maps the standard services: <c>grpc.health.v1.Health</c> and (when enabled) server reflection.</summary>
+    public static IEndpointRouteBuilder MapArborGrpcStandardServices(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGrpcHealthChecksService();
+        if (endpoints.ServiceProvider.GetRequiredService<RpcServerOptions>().EnableReflection)
+        {
+            endpoints.MapGrpcReflectionService();
+        }
+
+        return endpoints;
     }
 }

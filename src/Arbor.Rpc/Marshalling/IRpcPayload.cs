@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Arbor.Rpc.Wire;
+namespace Arbor.Rpc.Marshalling;
 
 /// <summary>
 /// A request message that writes its own serialized protobuf bytes. Lets a caller send bytes it
@@ -9,9 +9,9 @@ namespace Arbor.Rpc.Wire;
 /// </summary>
 public interface IRpcPayload
 {
-    /// <summary>The serialized length when known cheaply (0: unknown); lets the channel size its buffer once.</summary>
-    int LengthHint => 0;
+    /// <summary>The exact serialized length; the send buffer is sized from it once.</summary>
+    int Length { get; }
 
-    /// <summary>Writes the serialized message (no frame header) into <paramref name="destination"/>.</summary>
+    /// <summary>Writes exactly <see cref="Length"/> serialized bytes (no frame header) into <paramref name="destination"/>.</summary>
     void WriteTo(IBufferWriter<byte> destination);
 }
