@@ -1,5 +1,5 @@
+using System.Buffers;
 using Arbor.Rpc.Compression;
-using Arbor.Rpc.Wire;
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
 
@@ -17,7 +17,7 @@ public class CodecBenchmarks
     private byte[] _payload = null!;
     private byte[] _compressed = null!;
     private ICompressionCodec _codec = null!;
-    private PooledBufferWriter _output = null!;
+    private ArrayBufferWriter<byte> _output = null!;
 
     [Params("gzip", "lz4", "zstd")]
     public string Encoding { get; set; } = "gzip";
@@ -42,25 +42,25 @@ public class CodecBenchmarks
     {
         _payload = Payload(Embeddings);
         _codec = Codec(Encoding);
-        _output = new PooledBufferWriter(_payload.Length * 2);
+        _output = new ArrayBufferWriter<byte>(_payload.Length * 2);
         _codec.Compress(_payload, _output);
         _compressed = _output.WrittenMemory.ToArray();
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _output.Dispose();
+    public void Cleanup() => _output.Clear();
 
     [Benchmark]
     public int Compress()
     {
-        _output.Reset();
+        _output.ResetWrittenCount();
         return _codec.Compress(_payload, _output);
     }
 
     [Benchmark]
     public int Decompress()
     {
-        _output.Reset();
+        _output.ResetWrittenCount();
         return _codec.Decompress(_compressed, _output, int.MaxValue);
     }
 

@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Globalization;
-using Arbor.Rpc.Wire;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -31,7 +31,7 @@ public sealed class CompressionRatioColumn : IColumn
     {
         var encoding = (string)benchmarkCase.Parameters["Encoding"];
         var payload = Payload(benchmarkCase);
-        using var output = new PooledBufferWriter(payload.Length * 2);
+        var output = new ArrayBufferWriter<byte>(payload.Length * 2);
         var compressed = CodecBenchmarks.Codec(encoding).Compress(payload, output);
         return ((double)payload.Length / compressed).ToString("0.000", CultureInfo.InvariantCulture);
     }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Arbor.Cli.Cluster;
 using Arbor.Contracts.V1;
-using Arbor.Rpc.Client;
-using Arbor.Rpc.Status;
+using Grpc.Core;
 
 namespace Arbor.Cli.Bench;
 
@@ -15,7 +14,6 @@ namespace Arbor.Cli.Bench;
 /// </summary>
 public sealed class LoadDriver(ScoreWorkload workload, TimeProvider time, int seed)
 {
-    private const string ScoreMethod = "arbor.v1.Root/Score";
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
     private readonly Random _shuffle = new(seed);
 
@@ -161,7 +159,7 @@ public sealed class LoadDriver(ScoreWorkload workload, TimeProvider time, int se
         var clock = Stopwatch.GetTimestamp();
         try
         {
-            var response = await root.Channel.CallAsync(ScoreMethod, request, ScoreResponse.Parser, new RpcCallOptions { Timeout = CallTimeout }, callToken);
+            var response = await root.Client.ScoreAsync(request, deadline: DateTime.UtcNow + CallTimeout, cancellationToken: callToken).ResponseAsync;
             tally.RecordSuccess(Stopwatch.GetElapsedTime(clock).TotalMilliseconds, request.Candidates.Count);
             return response;
         }

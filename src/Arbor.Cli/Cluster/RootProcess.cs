@@ -15,6 +15,7 @@ public sealed class RootProcess : IAsyncDisposable
         HttpAddress = httpAddress;
         ConfigPath = configPath;
         Channel = new RpcChannel(grpcAddress);
+        Client = new Contracts.V1.Root.RootClient(Channel.Invoker);
         Admin = new HttpClient { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -30,6 +31,9 @@ public sealed class RootProcess : IAsyncDisposable
 
     /// <summary>The client side of the root's public gRPC API.</summary>
     public RpcChannel Channel { get; }
+
+    /// <summary>The generated <c>arbor.v1.Root</c> client over <see cref="Channel"/>.</summary>
+    public Contracts.V1.Root.RootClient Client { get; }
 
     public HttpClient Admin { get; }
 

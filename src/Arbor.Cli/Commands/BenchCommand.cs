@@ -6,8 +6,8 @@ using Arbor.Contracts.V1;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
 using Arbor.Rpc.Server;
-using Arbor.Rpc.Status;
-using Arbor.Rpc.Wire;
+using Arbor.Rpc.Marshalling;
+using Grpc.Core;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -68,29 +68,20 @@ public static class BenchCommand
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddArborRpc();
+        builder.Services.AddArborGrpc();
         var serverCounters = new ByteCounters("bench-server");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenRpc(new IPEndPoint(IPAddress.Loopback, 0), counters: serverCounters));
         await using var app = builder.Build();
-        app.MapUnary<LeafScoreRequest, LeafScoreResponse>("arbor.v1.Leaf", "Score", LeafScoreRequest.Parser, (request, _) =>
-        {
-            var response = new LeafScoreResponse { Model = request.Model, Version = "7", RowCount = request.RowCount, Outputs = { "p_click" } };
-            for (var i = 0; i < request.RowCount; i++)
-            {
-                response.Scores.Add(0.5f);
-            }
-
-            return ValueTask.FromResult(response);
-        });
+        app.MapGrpcService<BenchLeafService>();
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
 
         var clientCounters = new ByteCounters("bench-client");
         using var channel = new RpcChannel(address, new RpcChannelOptions { ByteCounters = clientCounters });
         var request = RequestOfSize(settings.Size);
-        var payload = RpcPayload.FromBytes(request.ToByteArray());
+        var payload = new BytesPayload(request.ToByteArray());
         var options = new RpcCallOptions { Encoding = settings.Encoding, Timeout = TimeSpan.FromSeconds(30) };
-        var probe = await channel.CallAsync("arbor.v1.Leaf/Score", payload, LeafScoreResponse.Parser, options, cancellationToken);
+        var probe = await channel.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
 
         if (settings.Warmup > 0)
         {
@@ -120,7 +111,7 @@ public static class BenchCommand
     }
 
     private static async Task<(double[] LatenciesMs, long Errors, TimeSpan Elapsed)> RunWorkersAsync(
-        RpcChannel channel, IRpcPayload payload, RpcCallOptions options, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+        RpcChannel channel, BytesPayload payload, RpcCallOptions options, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var stopAt = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -137,7 +128,7 @@ public static class BenchCommand
                     var callStarted = Stopwatch.GetTimestamp();
                     try
                     {
-                        await channel.CallAsync("arbor.v1.Leaf/Score", payload, LeafScoreResponse.Parser, options, cancellationToken);
+                        await channel.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
                         latencies.Add(Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds);
                     }
                     catch (RpcException)
@@ -197,6 +188,24 @@ public static class BenchCommand
         request.Columns.Add(new FeatureColumn { Name = "pin_id", Int64S = ids });
         request.Columns.Add(new FeatureColumn { Name = "pin_embedding_v3", FloatVectors = embeddings });
         return request;
+    }
+
+    private static readonly Method<BytesPayload, LeafScoreResponse> ScoreMethod =
+        PayloadMarshaller.UnaryMethod<BytesPayload, LeafScoreResponse>("arbor.v1.Leaf", "Score", LeafScoreResponse.Parser);
+
+    /// <summary>A leaf that answers every row with one score, so the bench measures the RPC path alone.</summary>
+    private sealed class BenchLeafService : Contracts.V1.Leaf.LeafBase
+    {
+        public override Task<LeafScoreResponse> Score(LeafScoreRequest request, ServerCallContext context)
+        {
+            var response = new LeafScoreResponse { Model = request.Model, Version = "7", RowCount = request.RowCount, Outputs = { "p_click" } };
+            for (var i = 0; i < request.RowCount; i++)
+            {
+                response.Scores.Add(0.5f);
+            }
+
+            return Task.FromResult(response);
+        }
     }
 
     private sealed record LoadSettings(int Size, int Concurrency, double Duration, double Warmup, string Encoding);

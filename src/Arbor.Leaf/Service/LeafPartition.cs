@@ -14,6 +14,8 @@ namespace Arbor.Leaf.Service;
 /// </summary>
 public sealed class LeafPartition : IAsyncDisposable
 {
+    private int _disposed;
+
     private readonly InferenceLimiter _limiter;
     private readonly bool _ownsMetrics;
 
@@ -48,6 +50,12 @@ public sealed class LeafPartition : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The server disposes the partition after its host stops, and the host's container may too.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await Manager.DisposeAsync().ConfigureAwait(false);
         _limiter.Dispose();
         if (_ownsMetrics)

@@ -3,13 +3,13 @@ using System.Net.Sockets;
 using Arbor.Contracts.V1;
 using Arbor.Leaf.Configuration;
 using Arbor.Rpc.Server;
-using Arbor.Rpc.Status;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -51,8 +51,10 @@ public sealed class LeafServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
-        builder.Services.AddArborRpc();
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Services.AddArborGrpc().AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         builder.Services.AddRouting();
+        builder.Services.AddSingleton(services => new LeafPartition(config, time, services.GetRequiredService<ILoggerFactory>()));
 
         var address = IPAddress.Parse(config.Server.Address);
         var grpcPort = config.Server.GrpcPort == 0 ? FreePort(address) : config.Server.GrpcPort;
@@ -67,7 +69,7 @@ public sealed class LeafServer : IAsyncDisposable
         });
 
         var app = builder.Build();
-        var partition = new LeafPartition(config, time, app.Services.GetRequiredService<ILoggerFactory>());
+        var partition = app.Services.GetRequiredService<LeafPartition>();
         try
         {
             Map(app, partition);
@@ -98,29 +100,20 @@ public sealed class LeafServer : IAsyncDisposable
     private static void Map(WebApplication app, LeafPartition partition)
     {
         var scorer = partition.Scorer;
-        app.MapUnary(ServiceName, "Score", LeafScoreRequest.Parser, async (request, call) =>
-        {
-            try
-            {
-                return await scorer.ScoreAsync(request, call.Deadline, call.CancellationToken).ConfigureAwait(false);
-            }
-            catch (LeafScoreException e)
-            {
-                throw new RpcException((StatusCode)(int)e.Status, e.Message, e);
-            }
-        });
-        app.MapUnary(ServiceName, "ListModels", ListModelsRequest.Parser, (_, _) => ValueTask.FromResult(scorer.ListModels()));
+        app.MapGrpcService<LeafGrpcService>();
+        app.MapArborGrpcStandardServices();
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () => partition.IsReady
-            ? Results.Text("ready\n")
-            : Results.Text($"not ready: no serving version for {string.Join(", ", NotReady(partition))}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/readyz", async (HealthCheckService checks, CancellationToken cancellationToken) =>
+        {
+            // The same checks as grpc.health.v1.Health.
+            var report = await checks.CheckHealthAsync(check => check.Tags.Contains(RpcServiceCollectionExtensions.ReadinessTag), cancellationToken).ConfigureAwait(false);
+            return report.Status == HealthStatus.Healthy
+                ? Results.Text("ready\n")
+                : Results.Text($"not ready: {string.Join("; ", report.Entries.Values.Select(e => e.Description))}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
         app.MapGet("/models", () => Results.Text(JsonFormatter.Default.Format(scorer.ListModels()), "application/json"));
-        app.MapRpcFallback();
     }
-
-    private static IEnumerable<string> NotReady(LeafPartition partition) =>
-        partition.Manager.Snapshot.Models.Values.Where(m => m.DefaultVersion is null).Select(m => m.Name).Order(StringComparer.Ordinal);
 
     private static int FreePort(IPAddress address)
     {

@@ -122,7 +122,7 @@ public sealed class ReleaseGates(
                 {
                     view = await leaves.ListAsync(uri, ct).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is Rpc.Status.RpcException or TaskCanceledException && !ct.IsCancellationRequested)
+                catch (Exception ex) when (ex is Grpc.Core.RpcException or TaskCanceledException && !ct.IsCancellationRequested)
                 {
                     waiting.Add($"leaf {uri} unreachable: {ex.Message}");
                     continue;

@@ -28,8 +28,8 @@ public sealed class LeafModelsClient : IDisposable
             }
         }
 
-        var response = await channel.CallAsync("arbor.v1.Leaf/ListModels", new ListModelsRequest(), ListModelsResponse.Parser,
-            new RpcCallOptions { Timeout = _timeout }, cancellationToken).ConfigureAwait(false);
+        var response = await new Contracts.V1.Leaf.LeafClient(channel.Invoker)
+            .ListModelsAsync(new ListModelsRequest(), deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
         return new LeafView(leaf, response.Partition, [.. response.Models.Select(m => new LeafModelView(
             m.Name,
             m.DefaultVersion,

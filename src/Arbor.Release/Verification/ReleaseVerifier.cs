@@ -114,7 +114,7 @@ public sealed class ReleaseVerifier(RootAdminClient roots, LeafModelsClient leav
         {
             return await call().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or Rpc.Status.RpcException or TaskCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or Grpc.Core.RpcException or TaskCanceledException)
         {
             lock (findings)
             {

@@ -1,6 +1,6 @@
 using Arbor.Contracts.V1;
 using Arbor.Features.Requests;
-using Arbor.Rpc.Status;
+using Grpc.Core;
 
 namespace Arbor.Root.FanOut;
 

@@ -4,7 +4,8 @@ using Arbor.Features.Selection;
 using Arbor.Features.Wire;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Client;
-using Arbor.Rpc.Status;
+using Arbor.Rpc.Marshalling;
+using Grpc.Core;
 
 namespace Arbor.Root.FanOut;
 
@@ -15,7 +16,12 @@ namespace Arbor.Root.FanOut;
 /// </summary>
 public sealed class LeafFanOut(LeafClientPool clients)
 {
-    public const string ScoreMethod = "arbor.v1.Leaf/Score";
+    /// <summary>
+    /// <c>arbor.v1.Leaf/Score</c> with a request marshaller that writes the trimmed request straight
+    /// into the runtime's send buffer from the columns encoded once per request.
+    /// </summary>
+    private static readonly Method<LeafRequestPayload, LeafScoreResponse> ScoreMethod =
+        PayloadMarshaller.UnaryMethod<LeafRequestPayload, LeafScoreResponse>("arbor.v1.Leaf", "Score", LeafScoreResponse.Parser);
 
     /// <summary>Calls every model; the results are in the order of <paramref name="calls"/>.</summary>
     public Task<LeafCallResult[]> CallAllAsync(IReadOnlyList<LeafCall> calls, EncodedBatch batch, string? requestId, DateTimeOffset deadline, CancellationToken cancellationToken)
@@ -47,7 +53,7 @@ public sealed class LeafFanOut(LeafClientPool clients)
         };
         try
         {
-            var response = await lease.Endpoint.CallAsync(ScoreMethod, payload, LeafScoreResponse.Parser, options, cancellationToken);
+            var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
             lease.Complete(success: true);
             return new LeafCallResult(response, StatusCode.OK, "", !call.Decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
         }
@@ -55,7 +61,7 @@ public sealed class LeafFanOut(LeafClientPool clients)
         {
             // The replica answered for the request's faults; it failed for its own (or the network's).
             lease.Complete(success: e.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled);
-            return Failed(e.StatusCode, e.Message, call, payload, lease.Endpoint.Address.Authority);
+            return Failed(e.StatusCode, e.Status.Detail, call, payload, lease.Endpoint.Address.Authority);
         }
     }
 

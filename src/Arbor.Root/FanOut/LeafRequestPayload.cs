@@ -2,7 +2,7 @@ using System.Buffers;
 using Arbor.Features.Requests;
 using Arbor.Features.Selection;
 using Arbor.Features.Wire;
-using Arbor.Rpc.Wire;
+using Arbor.Rpc.Marshalling;
 
 namespace Arbor.Root.FanOut;
 
@@ -12,6 +12,11 @@ namespace Arbor.Root.FanOut;
 /// </summary>
 internal sealed class LeafRequestPayload(LeafRequestHeader header, EncodedBatch batch, TrimDecision decision) : IRpcPayload
 {
+    private int _length = -1;
+
+    /// <summary>The exact serialized size (measured once, before the runtime sizes its send buffer).</summary>
+    public int Length => _length >= 0 ? _length : _length = LeafRequestWriter.Measure(header, batch, decision.Allowlist);
+
     /// <summary>What the last write carried and removed (for metrics).</summary>
     public LeafRequestWriteResult Result { get; private set; }
 

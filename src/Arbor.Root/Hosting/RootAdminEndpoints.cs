@@ -5,10 +5,12 @@ using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Accounting;
+using Arbor.Rpc.Server;
 using Arbor.Trimming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Arbor.Root.Hosting;
 
@@ -22,11 +24,13 @@ public static class RootAdminEndpoints
     public static void MapRootAdmin(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
-        endpoints.MapGet("/readyz", (FeatureTrimmer trimmer) =>
+        endpoints.MapGet("/readyz", async (FeatureTrimmer trimmer, HealthCheckService checks, CancellationToken cancellationToken) =>
         {
-            // A trimmer problem never takes a root out of rotation: it only means larger requests.
+            // The same checks as grpc.health.v1.Health.
+            var report = await checks.CheckHealthAsync(check => check.Tags.Contains(RpcServiceCollectionExtensions.ReadinessTag), cancellationToken);
+            var ready = report.Status == HealthStatus.Healthy;
             var health = trimmer.GetHealth();
-            return Results.Json(new { ready = true, trimmer = health.Summary, bundles = health.Bundles });
+            return Results.Json(new { ready, trimmer = health.Summary, bundles = health.Bundles }, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         endpoints.MapGet("/admin/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader) =>
         {

@@ -1,4 +1,3 @@
-using Arbor.Contracts.V1;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
@@ -41,6 +40,7 @@ public static class RootHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -53,7 +53,7 @@ public static class RootHost
         services.AddSingleton(options);
         services.AddSingleton(loaded);
         services.AddSingleton(TimeProvider.System);
-        services.AddArborRpc();
+        services.AddArborGrpc().AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         services.AddFeatureTrimmer(trimmer =>
         {
             foreach (var bundle in config.Bundles)
@@ -92,9 +92,8 @@ public static class RootHost
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
 
         var app = builder.Build();
-        app.MapUnary<ScoreRequest, ScoreResponse>("arbor.v1.Root", "Score", ScoreRequest.Parser, async (request, context) =>
-            await app.Services.GetRequiredService<RootScorer>().ScoreAsync(request, context.Deadline, context.CancellationToken));
-        app.MapRpcFallback();
+        app.MapGrpcService<RootGrpcService>();
+        app.MapArborGrpcStandardServices();
         app.MapRootJson();
         app.MapRootAdmin();
         app.MapTrimmerAdmin();

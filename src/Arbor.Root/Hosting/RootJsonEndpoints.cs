@@ -1,6 +1,6 @@
 using Arbor.Contracts.V1;
 using Arbor.Root.Scoring;
-using Arbor.Rpc.Status;
+using Grpc.Core;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -46,7 +46,7 @@ public static class RootJsonEndpoints
             }
             catch (RpcException e)
             {
-                return Error(e.StatusCode, e.Message);
+                return Error(e.StatusCode, e.Status.Detail);
             }
         });
 

@@ -7,9 +7,10 @@ using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
-using Arbor.Rpc.Status;
 using Arbor.Trimming;
-using RpcStatusCode = Arbor.Rpc.Status.StatusCode;
+using GrpcStatus = Grpc.Core.Status;
+using RpcException = Grpc.Core.RpcException;
+using RpcStatusCode = Grpc.Core.StatusCode;
 
 namespace Arbor.Root.Scoring;
 
@@ -82,7 +83,7 @@ public sealed class RootScorer(
         }
         catch (FeatureValueException e)
         {
-            throw new RpcException(RpcStatusCode.InvalidArgument, e.Message);
+            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, e.Message));
         }
 
         var callDeadline = LeafDeadline(deadline ?? time.GetUtcNow().AddMilliseconds(config.Limits.DefaultDeadlineMs), config.Limits.LeafTimeoutMs);
@@ -115,19 +116,19 @@ public sealed class RootScorer(
     {
         if (request.Candidates.Count == 0)
         {
-            throw new RpcException(RpcStatusCode.InvalidArgument, "the request has no candidates");
+            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, "the request has no candidates"));
         }
 
         if (request.Candidates.Count > maxCandidates)
         {
-            throw new RpcException(RpcStatusCode.InvalidArgument, $"the request has {request.Candidates.Count} candidates; the limit is {maxCandidates}");
+            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, $"the request has {request.Candidates.Count} candidates; the limit is {maxCandidates}"));
         }
 
         for (var i = 0; i < request.Candidates.Count; i++)
         {
             if (string.IsNullOrEmpty(request.Candidates[i].Id))
             {
-                throw new RpcException(RpcStatusCode.InvalidArgument, $"candidates[{i}].id is empty");
+                throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, $"candidates[{i}].id is empty"));
             }
         }
     }
@@ -141,7 +142,7 @@ public sealed class RootScorer(
             {
                 if (!table.TryResolveModel(selector.Name, selector.Version, out var route))
                 {
-                    throw new RpcException(RpcStatusCode.NotFound, $"unknown model '{selector.Name}'");
+                    throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown model '{selector.Name}'"));
                 }
 
                 routes.Add(route);
@@ -152,12 +153,12 @@ public sealed class RootScorer(
 
         if (string.IsNullOrEmpty(request.Surface))
         {
-            throw new RpcException(RpcStatusCode.InvalidArgument, "the request names neither a surface nor models");
+            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, "the request names neither a surface nor models"));
         }
 
         if (!table.TryResolveSurface(request.Surface, request.UserId, routes))
         {
-            throw new RpcException(RpcStatusCode.NotFound, $"unknown surface '{request.Surface}'");
+            throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown surface '{request.Surface}'"));
         }
 
         return routes;

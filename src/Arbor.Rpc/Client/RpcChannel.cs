@@ -153,6 +153,19 @@ public sealed class RpcChannel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Calls a unary method by name (<c>package.Service/Method</c>) with protobuf messages, as
+    /// <see cref="UnaryAsync{TRequest, TResponse}"/> does (compression, threshold, fallback).
+    /// </summary>
+    public Task<TResponse> CallAsync<TRequest, TResponse>(string method, TRequest request, MessageParser<TResponse> parser, RpcCallOptions? options = null, CancellationToken cancellationToken = default)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        ArgumentNullException.ThrowIfNull(parser);
+        return UnaryAsync(MethodCache<TRequest, TResponse>.Get(method, parser), request, options, cancellationToken);
+    }
+
     /// <inheritdoc />
     public void Dispose() => Channel.Dispose();
 
@@ -204,5 +217,34 @@ public sealed class RpcChannel : IDisposable
         var accepted = PeerAcceptEncoding.Update(_peerAcceptEncoding, header);
         _peerAcceptEncoding = accepted;
         return !accepted.Names.Contains(encoding);
+    }
+
+    /// <summary>Method descriptors by name, built once per request/response type pair.</summary>
+    private static class MethodCache<TRequest, TResponse>
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Method<TRequest, TResponse>> Methods = new(StringComparer.Ordinal);
+
+        public static Method<TRequest, TResponse> Get(string method, MessageParser<TResponse> parser) =>
+            Methods.GetOrAdd(method, static (name, parser) =>
+            {
+                var path = name.TrimStart('/');
+                var slash = path.IndexOf('/', StringComparison.Ordinal);
+                if (slash <= 0 || slash == path.Length - 1)
+                {
+                    throw new ArgumentException($"Method '{name}' is not 'package.Service/Method'.", nameof(method));
+                }
+
+                var requests = new Marshaller<TRequest>(
+                    static (message, context) =>
+                    {
+                        context.SetPayloadLength(message.CalculateSize());
+                        message.WriteTo(context.GetBufferWriter());
+                        context.Complete();
+                    },
+                    static _ => throw new NotSupportedException("A client never reads its own requests."));
+                return new Method<TRequest, TResponse>(MethodType.Unary, path[..slash], path[(slash + 1)..], requests, ProtobufMarshaller.Create(parser));
+            }, parser);
     }
 }

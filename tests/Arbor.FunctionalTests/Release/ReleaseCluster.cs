@@ -169,7 +169,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
                     }
                 }
             }
-            catch (Rpc.Status.RpcException e)
+            catch (Grpc.Core.RpcException e)
             {
                 report.Fail($"{current} {env}: {e.StatusCode} {e.Message}");
             }

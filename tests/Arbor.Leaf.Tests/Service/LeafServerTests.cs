@@ -5,7 +5,7 @@ using Arbor.Leaf.Models;
 using Arbor.Leaf.Service;
 using Arbor.Leaf.Tests.TestModels;
 using Arbor.Rpc.Client;
-using Arbor.Rpc.Status;
+using Grpc.Core;
 using Arbor.Testing;
 
 namespace Arbor.Leaf.Tests.Service;

@@ -36,16 +36,16 @@ internal sealed class FakeLeaf : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddArborRpc();
+        builder.Services.AddArborGrpc();
+        var holder = new Holder();
+        builder.Services.AddSingleton(holder);
         builder.WebHost.ConfigureKestrel(k => k.ListenRpc(new IPEndPoint(IPAddress.Loopback, 0)));
         var app = builder.Build();
-        FakeLeaf? leaf = null;
-        app.MapUnary<ListModelsRequest, ListModelsResponse>("arbor.v1.Leaf", "ListModels", ListModelsRequest.Parser,
-            (_, _) => ValueTask.FromResult(leaf!.Answer()));
-        app.MapRpcFallback();
+        app.MapGrpcService<Service>();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        leaf = new FakeLeaf(app, new Uri(address), answer);
+        var leaf = new FakeLeaf(app, new Uri(address), answer);
+        holder.Leaf = leaf;
         return leaf;
     }
 
@@ -91,5 +91,15 @@ internal sealed class FakeLeaf : IAsyncDisposable
     {
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+    }
+
+    private sealed class Holder
+    {
+        public FakeLeaf? Leaf { get; set; }
+    }
+
+    private sealed class Service(Holder holder) : Leaf.LeafBase
+    {
+        public override Task<ListModelsResponse> ListModels(ListModelsRequest request, Grpc.Core.ServerCallContext context) => Task.FromResult(holder.Leaf!.Answer());
     }
 }

@@ -2,9 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using Arbor.Contracts.V1;
 using Arbor.Rpc.Server;
-using Arbor.Rpc.Status;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Root.Tests.Hosting;
@@ -44,11 +45,13 @@ internal sealed class FakeLeaf : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.ListenRpc(new IPEndPoint(IPAddress.Loopback, port), counters: new Arbor.Rpc.Accounting.ByteCounters($"fake-leaf-{port}")));
-        builder.Services.AddArborRpc();
+        builder.Services.AddArborGrpc();
+        var holder = new Holder();
+        builder.Services.AddSingleton(holder);
         var app = builder.Build();
         var leaf = new FakeLeaf(app, uses, $"http://127.0.0.1:{port}");
-        app.MapUnary<LeafScoreRequest, LeafScoreResponse>("arbor.v1.Leaf", "Score", LeafScoreRequest.Parser, leaf.ScoreAsync);
-        app.MapRpcFallback();
+        holder.Leaf = leaf;
+        app.MapGrpcService<Service>();
         await app.StartAsync();
         return leaf;
     }
@@ -69,7 +72,7 @@ internal sealed class FakeLeaf : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private async ValueTask<LeafScoreResponse> ScoreAsync(LeafScoreRequest request, RpcCallContext context)
+    private async Task<LeafScoreResponse> ScoreAsync(LeafScoreRequest request, ServerCallContext context)
     {
         Requests.Enqueue(request);
         if (_hold is { } hold)
@@ -79,7 +82,7 @@ internal sealed class FakeLeaf : IAsyncDisposable
 
         if (!_uses.TryGetValue(request.Model, out var features))
         {
-            throw new RpcException(StatusCode.NotFound, $"model '{request.Model}' is not served");
+            throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"model '{request.Model}' is not served"));
         }
 
         var response = new LeafScoreResponse { Model = request.Model, Version = "1", RowCount = request.RowCount };
@@ -104,5 +107,15 @@ internal sealed class FakeLeaf : IAsyncDisposable
         }
 
         return response;
+    }
+
+    private sealed class Holder
+    {
+        public FakeLeaf? Leaf { get; set; }
+    }
+
+    private sealed class Service(Holder holder) : Leaf.LeafBase
+    {
+        public override Task<LeafScoreResponse> Score(LeafScoreRequest request, ServerCallContext context) => holder.Leaf!.ScoreAsync(request, context);
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Arbor.Contracts.V1;
-using Arbor.Rpc.Status;
+using Grpc.Core;
 using Arbor.Testing;
 
 namespace Arbor.Root.Tests.Hosting;

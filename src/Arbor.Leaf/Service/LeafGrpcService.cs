@@ -1,0 +1,27 @@
+using Arbor.Contracts.V1;
+using Grpc.Core;
+
+namespace Arbor.Leaf.Service;
+
+/// <summary>
+/// <c>arbor.v1.Leaf</c> on grpc-dotnet. A <see cref="LeafScoreException"/> becomes its status; the
+/// call's deadline and cancellation go to the scorer.
+/// </summary>
+public sealed class LeafGrpcService(LeafPartition partition) : Contracts.V1.Leaf.LeafBase
+{
+    public override async Task<LeafScoreResponse> Score(LeafScoreRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var deadline = context.Deadline == DateTime.MaxValue ? (DateTimeOffset?)null : new DateTimeOffset(context.Deadline, TimeSpan.Zero);
+            return await partition.Scorer.ScoreAsync(request, deadline, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (LeafScoreException e)
+        {
+            throw new RpcException(new Grpc.Core.Status((StatusCode)(int)e.Status, e.Message));
+        }
+    }
+
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
+        Task.FromResult(partition.Scorer.ListModels());
+}
