@@ -1,0 +1,51 @@
+using Arbor.Root.Configuration;
+using Arbor.Root.FanOut;
+using Arbor.Root.Hosting;
+using Arbor.Root.Routing;
+using Arbor.Root.Tests.Configuration;
+using Arbor.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Arbor.Root.Tests.Hosting;
+
+public sealed class RootConfigReloaderTests
+{
+    private static readonly string Changed = RootConfigLoaderTests.ValidConfig.Replace("\"models\": [\"ctr\", \"save\"]", "\"models\": [\"ctr\"]", StringComparison.Ordinal);
+
+    [Fact]
+    public void FirstCheck_FileChangedAfterStartUp_PublishesTheChange()
+    {
+        // The race of a loaded machine: the file changes between the host reading it and the
+        // reloader's first look. The first check must compare with what the host started from.
+        using var directory = new TempDirectory();
+        var path = directory.Combine("root.json");
+        File.WriteAllText(path, RootConfigLoaderTests.ValidConfig);
+        var startup = RootConfigLoader.LoadFile(path);
+        using var clients = new LeafClientPool(TimeProvider.System);
+        var routing = new RoutingState(RoutingTable.Build(startup.Config), clients);
+        var reloader = new RootConfigReloader(new RootHostOptions { ConfigPath = path }, startup, routing, TimeProvider.System, NullLogger<RootConfigReloader>.Instance);
+        File.WriteAllText(path, Changed);
+
+        var published = reloader.CheckNow();
+
+        Assert.True(published);
+        Assert.Equal(["ctr"], routing.Current.Config.Surfaces["homefeed"].Models);
+        Assert.Null(reloader.LastError);
+    }
+
+    [Fact]
+    public void Check_UnchangedFile_PublishesNothing()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Combine("root.json");
+        File.WriteAllText(path, RootConfigLoaderTests.ValidConfig);
+        var startup = RootConfigLoader.LoadFile(path);
+        using var clients = new LeafClientPool(TimeProvider.System);
+        var routing = new RoutingState(RoutingTable.Build(startup.Config), clients);
+        var before = routing.Current;
+        var reloader = new RootConfigReloader(new RootHostOptions { ConfigPath = path }, startup, routing, TimeProvider.System, NullLogger<RootConfigReloader>.Instance);
+
+        Assert.False(reloader.CheckNow());
+        Assert.Same(before, routing.Current);
+    }
+}
