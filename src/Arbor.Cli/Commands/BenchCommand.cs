@@ -69,6 +69,7 @@ public static class BenchCommand
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddArborGrpc();
+        builder.Services.AddSingleton<BenchLeafService>();
         var serverCounters = new ByteCounters("bench-server");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenRpc(new IPEndPoint(IPAddress.Loopback, 0), counters: serverCounters));
         await using var app = builder.Build();

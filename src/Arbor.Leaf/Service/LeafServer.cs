@@ -53,6 +53,7 @@ public sealed class LeafServer : IAsyncDisposable
         logging?.Invoke(builder.Logging);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Services.AddArborGrpc().AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
+        builder.Services.AddSingleton<LeafGrpcService>();
         builder.Services.AddRouting();
         builder.Services.AddSingleton(services => new LeafPartition(config, time, services.GetRequiredService<ILoggerFactory>()));
 

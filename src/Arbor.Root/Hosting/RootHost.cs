@@ -54,6 +54,7 @@ public static class RootHost
         services.AddSingleton(loaded);
         services.AddSingleton(TimeProvider.System);
         services.AddArborGrpc().AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
+        services.AddSingleton<RootGrpcService>();
         services.AddFeatureTrimmer(trimmer =>
         {
             foreach (var bundle in config.Bundles)

@@ -73,9 +73,13 @@ public sealed class RpcChannel : IDisposable
             handler.SslOptions = ssl;
         }
 
+        // An HttpClient (rather than the handler) keeps grpc-dotnet's load-balancing handler out of the
+        // call path: a channel here has one target, replicas are chosen by the caller (ReplicaSet),
+        // and the balancer's per-call picker locks cost throughput under concurrency.
+        var client = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpClient = client,
             DisposeHttpClient = true,
             MaxReceiveMessageSize = _options.MaxReceiveMessageSize,
             MaxSendMessageSize = _options.MaxSendMessageSize,
