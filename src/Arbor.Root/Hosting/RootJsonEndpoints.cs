@@ -46,7 +46,7 @@ public static class RootJsonEndpoints
             }
             catch (RpcException e)
             {
-                return Error(e.StatusCode, e.Status.Detail);
+                return Error(e.StatusCode, Arbor.Rpc.Server.StatusDetail.Cap(e.Status.Detail));
             }
         });
 

@@ -150,6 +150,49 @@ public sealed class LeafServerTests(TestModelSet models, SampleModels samples) :
         Assert.Contains("VERSION_STATE_AVAILABLE", listed, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task GrpcHealth_ServingStatusFollowsReadiness()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        await using var server = await LeafServer.StartAsync(TestPartitions.Config(repo.Path,
+            new ModelConfig("ctr", VersionPolicy.Latest()), new ModelConfig("dense", VersionPolicy.Latest())), cancellationToken: Ct);
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var health = new Grpc.Health.V1.Health.HealthClient(channel.Invoker);
+
+        var before = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), cancellationToken: Ct);
+        models.CopyTo(repo.Path, "dense", "1");
+        await server.Partition.Manager.ReconcileAsync(Ct);
+        var after = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), cancellationToken: Ct);
+
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, before.Status);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, after.Status);
+    }
+
+    [Fact]
+    public async Task Reflection_ListsTheLeafServiceAndDescribesIt()
+    {
+        await using var server = await StartCtrAsync();
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel.Invoker);
+
+        using var call = reflection.ServerReflectionInfo(cancellationToken: Ct);
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" }, Ct);
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { FileContainingSymbol = "arbor.v1.Leaf" }, Ct);
+        await call.RequestStream.CompleteAsync();
+        var answers = new List<Grpc.Reflection.V1Alpha.ServerReflectionResponse>();
+        await foreach (var answer in call.ResponseStream.ReadAllAsync(Ct))
+        {
+            answers.Add(answer);
+        }
+
+        Assert.Equal(2, answers.Count);
+        Assert.Contains("arbor.v1.Leaf", answers[0].ListServicesResponse.Service.Select(s => s.Name));
+        var files = answers[1].FileDescriptorResponse.FileDescriptorProto.Select(b => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(b)).ToList();
+        var leaf = files.Single(f => f.Name == "arbor/v1/leaf.proto");
+        Assert.Contains(leaf.Service.Single(s => s.Name == "Leaf").Method, m => m.Name == "Score" && m.InputType == ".arbor.v1.LeafScoreRequest");
+    }
+
     private async Task<LeafServer> StartCtrAsync()
     {
         models.CopyTo(_repo.Path, "ctr", "2");

@@ -228,6 +228,41 @@ public sealed class RootHostTests
         Assert.True(completed > 0);
     }
 
+    [Fact]
+    public async Task StandardServices_HealthServesAndReflectionDescribesTheRoot()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        var health = await new Grpc.Health.V1.Health.HealthClient(cluster.Channel.Invoker)
+            .CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), cancellationToken: TestContext.Current.CancellationToken);
+        using var call = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(cluster.Channel.Invoker)
+            .ServerReflectionInfo(cancellationToken: TestContext.Current.CancellationToken);
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" }, TestContext.Current.CancellationToken);
+        await call.RequestStream.CompleteAsync();
+        var services = new List<string>();
+        await foreach (var answer in call.ResponseStream.ReadAllAsync(TestContext.Current.CancellationToken))
+        {
+            services.AddRange(answer.ListServicesResponse.Service.Select(s => s.Name));
+        }
+
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.Contains("arbor.v1.Root", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
+    public async Task Score_HugeUnknownSurfaceName_NotFoundWithACappedMessage()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        var request = RootTestCluster.Request();
+        request.Surface = new string('s', 1024 * 1024);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => cluster.ScoreAsync(request));
+
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(error.Status.Detail), 16, Arbor.Rpc.Server.RpcServerOptions.MaxStatusDetailBytes);
+        Assert.StartsWith("unknown surface 'sss", error.Status.Detail, StringComparison.Ordinal);
+    }
+
     private static async Task AssertStatus(RootTestCluster cluster, ScoreRequest request, StatusCode code, string messagePart)
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => cluster.ScoreAsync(request));
