@@ -37,7 +37,7 @@ public static class UpCommand
                 }
 
                 Console.WriteLine();
-                Console.WriteLine(ExampleRequests.Format(root.GrpcAddress, root.HttpAddress, repository));
+                Console.WriteLine(ExampleRequests.Format(root.GrpcAddress, root.HttpAddress));
                 Console.WriteLine("Ctrl+C stops everything.");
                 await WaitForStopAsync(cluster, cancellationToken);
                 Console.Error.WriteLine("arbor up: stopping");
