@@ -4,4 +4,5 @@ namespace Arbor.Leaf.Configuration;
 /// <param name="Address">The IP address to bind (127.0.0.1, 0.0.0.0).</param>
 /// <param name="GrpcPort">gRPC over HTTP/2 cleartext (also answers /healthz and /readyz over HTTP/2); 0 picks a free port.</param>
 /// <param name="HttpPort">HTTP/1.1 for /healthz, /readyz and /models (curl, probes); 0 picks a free port, -1 turns it off.</param>
-public sealed record LeafServerOptions(string Address = "127.0.0.1", int GrpcPort = 7100, int HttpPort = 7101);
+/// <param name="MaxMessageBytes">Largest gRPC request or response message (after decompression); larger → RESOURCE_EXHAUSTED.</param>
+public sealed record LeafServerOptions(string Address = "127.0.0.1", int GrpcPort = 7100, int HttpPort = 7101, int MaxMessageBytes = 16 * 1024 * 1024);

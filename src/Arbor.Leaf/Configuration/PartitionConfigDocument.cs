@@ -59,5 +59,7 @@ internal sealed class PartitionConfigDocument
         public int? GrpcPort { get; set; }
 
         public int? HttpPort { get; set; }
+
+        public int? MaxMessageBytes { get; set; }
     }
 }

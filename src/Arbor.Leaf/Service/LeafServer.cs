@@ -52,7 +52,7 @@ public sealed class LeafServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-        builder.Services.AddArborGrpc().AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
+        builder.Services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Server.MaxMessageBytes).AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         builder.Services.AddSingleton<LeafGrpcService>();
         builder.Services.AddRouting();
         builder.Services.AddSingleton(services => new LeafPartition(config, time, services.GetRequiredService<ILoggerFactory>()));

@@ -65,6 +65,12 @@ public sealed record LimitsConfig
     /// while the request still answers with the other models' scores.
     /// </summary>
     public int? LeafTimeoutMs { get; init; }
+
+    /// <summary>
+    /// Largest gRPC message the root accepts from clients and exchanges with leaves (after
+    /// decompression); larger → RESOURCE_EXHAUSTED. Read at start-up (a reload does not change it).
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
 }
 
 /// <summary>The feature store adapter and where it is.</summary>

@@ -99,6 +99,11 @@ public static class RootConfigLoader
             problems.Add("$.limits.leaf_timeout_ms: must be at least 1");
         }
 
+        if (config.Limits.MaxMessageBytes < 1024)
+        {
+            problems.Add("$.limits.max_message_bytes: must be at least 1024");
+        }
+
         switch (config.FeatureStore.Kind)
         {
             case "sqlite" when string.IsNullOrEmpty(config.FeatureStore.Path):

@@ -8,6 +8,7 @@ using Arbor.Root.Routing;
 using Arbor.Root.Scoring;
 using Arbor.Root.Store;
 using Arbor.Rpc.Accounting;
+using Arbor.Rpc.Client;
 using Arbor.Rpc.Server;
 using Arbor.Signatures.Registry;
 using Arbor.Trimming.Admin;
@@ -53,7 +54,7 @@ public static class RootHost
         services.AddSingleton(options);
         services.AddSingleton(loaded);
         services.AddSingleton(TimeProvider.System);
-        services.AddArborGrpc().AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
+        services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Limits.MaxMessageBytes).AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         services.AddSingleton<RootGrpcService>();
         services.AddFeatureTrimmer(trimmer =>
         {
@@ -84,7 +85,11 @@ public static class RootHost
             sp.GetRequiredService<ILogger<FeatureCache>>()));
         services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton<RequestBatchAssembler>();
-        services.AddSingleton(sp => new LeafClientPool(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new LeafClientPool(sp.GetRequiredService<TimeProvider>(), address => new RpcChannel(address, new RpcChannelOptions
+        {
+            MaxReceiveMessageSize = config.Limits.MaxMessageBytes,
+            MaxSendMessageSize = config.Limits.MaxMessageBytes,
+        })));
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
         services.AddSingleton<LeafFanOut>();
         services.AddSingleton<RootMetrics>();

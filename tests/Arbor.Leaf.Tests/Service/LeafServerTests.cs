@@ -193,6 +193,25 @@ public sealed class LeafServerTests(TestModelSet models, SampleModels samples) :
         Assert.Contains(leaf.Service.Single(s => s.Name == "Leaf").Method, m => m.Name == "Score" && m.InputType == ".arbor.v1.LeafScoreRequest");
     }
 
+    [Fact]
+    public async Task Score_RequestOverTheConfiguredMessageLimit_ResourceExhaustedAndTheLeafKeepsServing()
+    {
+        models.CopyTo(_repo.Path, "ctr", "2");
+        var config = TestPartitions.Config(_repo.Path, new ModelConfig("ctr", VersionPolicy.Latest()));
+        await using var server = await LeafServer.StartAsync(config with { Server = config.Server with { MaxMessageBytes = 4096 } }, cancellationToken: Ct);
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var small = ScoringCases.All[0].ToRequest("ctr", "2");
+        var large = small.Clone();
+        large.RequestId = new string('r', 8192);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.CallAsync(Score, large, LeafScoreResponse.Parser, cancellationToken: Ct));
+        var response = await channel.CallAsync(Score, small, LeafScoreResponse.Parser, cancellationToken: Ct);
+
+        Assert.True(small.CalculateSize() < 4096, $"the small request is {small.CalculateSize()} bytes");
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Equal(small.RowCount, response.RowCount);
+    }
+
     private async Task<LeafServer> StartCtrAsync()
     {
         models.CopyTo(_repo.Path, "ctr", "2");
