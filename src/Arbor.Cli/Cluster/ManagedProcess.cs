@@ -6,18 +6,21 @@ namespace Arbor.Cli.Cluster;
 /// <summary>
 /// A child process of the cluster (a root or a leaf): started with its output captured (the last
 /// lines are kept for error reports), asked to stop with SIGTERM and killed if it does not stop in
-/// time. Its CPU time is read from the kernel's accounting.
+/// time. Its CPU time is read from the kernel's accounting. <see cref="Restart"/> starts it again
+/// with the same command line (a supervisor's job: see <see cref="ProcessSupervisor"/>).
 /// </summary>
 public sealed class ManagedProcess : IAsyncDisposable
 {
     private const int KeptLines = 200;
-    private readonly Process _process;
+    private readonly ProcessStartInfo _info;
     private readonly Queue<string> _lastLines = new();
+    private Process _process;
 
-    private ManagedProcess(string name, Process process)
+    private ManagedProcess(string name, ProcessStartInfo info)
     {
         Name = name;
-        _process = process;
+        _info = info;
+        _process = Launch();
     }
 
     public string Name { get; }
@@ -25,6 +28,34 @@ public sealed class ManagedProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code of the process that last ran (valid once it has exited).</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>How many times the process was started again.</summary>
+    public int Restarts { get; private set; }
+
+    /// <summary>The last <paramref name="lines"/> lines the process printed.</summary>
+    public string Tail(int lines)
+    {
+        lock (_lastLines)
+        {
+            return string.Join('\n', _lastLines.Skip(Math.Max(0, _lastLines.Count - lines)));
+        }
+    }
+
+    /// <summary>Starts the process again with the same command line; the previous one must have exited.</summary>
+    public void Restart()
+    {
+        if (!_process.HasExited)
+        {
+            throw new InvalidOperationException($"{Name} is still running.");
+        }
+
+        _process.Dispose();
+        _process = Launch();
+        Restarts++;
+    }
 
     /// <summary>User plus system CPU time the process has used so far.</summary>
     public TimeSpan CpuTime
@@ -78,14 +109,18 @@ public sealed class ManagedProcess : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var managed = new ManagedProcess(name, process);
-        process.OutputDataReceived += (_, e) => managed.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => managed.Keep(e.Data);
+        return new ManagedProcess(name, info);
+    }
+
+    private Process Launch()
+    {
+        var process = new Process { StartInfo = _info, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return managed;
+        return process;
     }
 
     /// <summary>Waits until GET <paramref name="url"/> answers 200, failing early if the process exits.</summary>

@@ -39,12 +39,13 @@ public sealed class ServingCluster : IAsyncDisposable
         string workDirectory,
         Action<string> progress,
         CancellationToken cancellationToken,
-        RootPorts? rootPorts = null)
+        RootPorts? rootPorts = null,
+        LimitsConfig? limits = null)
     {
         var cluster = new ServingCluster(layout);
         try
         {
-            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, cancellationToken);
+            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, limits ?? BenchLimits, cancellationToken);
             return cluster;
         }
         catch
@@ -54,7 +55,19 @@ public sealed class ServingCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Limits of a system served to people (<c>arbor up</c>): a 1 s default deadline, and leaf calls
+    /// capped below it so one slow partition costs only its own models' scores.
+    /// </summary>
+    public static LimitsConfig InteractiveLimits { get; } = new() { MaxCandidates = 2000, DefaultDeadlineMs = 1000, LeafTimeoutMs = 800 };
+
+    /// <summary>
+    /// Limits of benchmark runs: every mode must answer every request (the comparison is bitwise),
+    /// so deadlines are long; latency is measured, not enforced.
+    /// </summary>
+    public static LimitsConfig BenchLimits { get; } = new() { MaxCandidates = 2000, DefaultDeadlineMs = 30_000 };
+
+    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, LimitsConfig limits, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
         var executable = ArborExecutable.Current();
@@ -87,7 +100,7 @@ public sealed class ServingCluster : IAsyncDisposable
         {
             var set = Layout == LeafLayout.Shared ? null : mode.Slug;
             var config = Path.Combine(workDirectory, $"root-{mode.Slug}.json");
-            var routing = RootConfigFor(artefacts, mode, partitions.ToDictionary(p => p, p => leafEndpoints[(set, p)]));
+            var routing = RootConfigFor(artefacts, mode, partitions.ToDictionary(p => p, p => leafEndpoints[(set, p)])) with { Limits = limits };
             await File.WriteAllTextAsync(config, RootConfigLoader.Serialize(routing), cancellationToken);
             var fixedPorts = modes.Count == 1 ? rootPorts : null;
             var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";

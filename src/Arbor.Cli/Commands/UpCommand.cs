@@ -27,7 +27,7 @@ public static class UpCommand
                 var artefacts = await SampleArtefacts.EnsureAsync(repository, work, progress.Step, cancellationToken);
                 await using var cluster = await ServingCluster.StartAsync(
                     artefacts, [mode], LeafLayout.Shared, ClusterPlacement.Loopback, work, progress.Step, cancellationToken,
-                    new ServingCluster.RootPorts(result.GetValue(grpc), result.GetValue(http)));
+                    new ServingCluster.RootPorts(result.GetValue(grpc), result.GetValue(http)), ServingCluster.InteractiveLimits);
                 var root = cluster.Roots[0];
                 Console.WriteLine();
                 Console.WriteLine($"arbor up: root ({mode.Name}, compression {mode.Compression}) on {root.GrpcAddress} (gRPC) and {root.HttpAddress} (JSON, admin)");
@@ -56,15 +56,11 @@ public static class UpCommand
         return command;
     }
 
-    /// <summary>Until Ctrl+C, or until a process of the cluster dies (then fail loudly rather than serve half a system).</summary>
-    private static async Task WaitForStopAsync(ServingCluster cluster, CancellationToken cancellationToken)
+    /// <summary>Until Ctrl+C; a child that dies is shown and restarted (the others keep serving).</summary>
+    private static Task WaitForStopAsync(ServingCluster cluster, CancellationToken cancellationToken)
     {
         var processes = cluster.Roots.Select(r => r.Process).Concat(cluster.Leaves.Select(l => l.Process)).ToList();
-        await Task.WhenAny(processes.Select(p => p.WaitForExitAsync(cancellationToken)));
-        if (!cancellationToken.IsCancellationRequested)
-        {
-            var dead = processes.First(p => p.HasExited);
-            throw new InvalidOperationException($"{dead.Name} exited:\n{dead.Output}");
-        }
+        var supervisor = new ProcessSupervisor(TimeProvider.System, message => Console.Error.WriteLine($"arbor up: {message}"));
+        return supervisor.RunAsync(processes, cancellationToken);
     }
 }
