@@ -98,6 +98,10 @@ public static class RootConfigLoader
         {
             problems.Add("$.limits.leaf_timeout_ms: must be at least 1");
         }
+        else if (config.Limits.LeafTimeoutMs is { } leafTimeout && leafTimeout >= config.Limits.DefaultDeadlineMs)
+        {
+            problems.Add($"$.limits.leaf_timeout_ms: {leafTimeout} ms must be below limits.default_deadline_ms ({config.Limits.DefaultDeadlineMs} ms), or a slow leaf fails whole requests instead of its own models");
+        }
 
         if (config.Limits.MaxMessageBytes < 1024)
         {

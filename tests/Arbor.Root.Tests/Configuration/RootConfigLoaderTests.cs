@@ -59,6 +59,21 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_LimitsThatCannotWorkTogether_ReportsEachAtOnce()
+    {
+        var json = ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            "\"schema\": \"arbor.root/v1\", \"limits\": { \"default_deadline_ms\": 500, \"leaf_timeout_ms\": 800, \"max_message_bytes\": 100, \"max_candidates\": 0 },",
+            StringComparison.Ordinal);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json));
+
+        Assert.Contains(error.Problems, p => p.StartsWith("$.limits.leaf_timeout_ms", StringComparison.Ordinal) && p.Contains("default_deadline_ms (500 ms)", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.limits.max_message_bytes", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.limits.max_candidates", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_MalformedJson_NamesTheLocation()
     {
         var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse("""{ "schema": "arbor.root/v1", "models": [ }"""));
