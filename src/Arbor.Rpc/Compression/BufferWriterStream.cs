@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Arbor.Rpc.Compression;
 
 /// <summary>A write-only stream appending to an <see cref="IBufferWriter{T}"/>, counting what it wrote.</summary>
-internal sealed class BufferWriterStream(IBufferWriter<byte> destination) : Stream
+internal class BufferWriterStream(IBufferWriter<byte> destination) : Stream
 {
     public long Written { get; private set; }
 

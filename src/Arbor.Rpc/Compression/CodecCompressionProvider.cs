@@ -23,12 +23,25 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
     public Stream CreateDecompressionStream(Stream stream) => new DecompressingStream(codec, stream, maxDecompressedSize);
 
     /// <summary>Collects a message; compresses it into the destination when disposed.</summary>
-    private sealed class CompressingStream(ICompressionCodec codec, Stream destination) : WriteOnlyStream
+    private sealed class CompressingStream : BufferWriterStream
     {
-        private readonly PooledBuffer _message = new();
+        private readonly ICompressionCodec _codec;
+        private readonly Stream _destination;
+        private readonly PooledBuffer _message;
         private bool _disposed;
 
-        public override void Write(ReadOnlySpan<byte> buffer) => _message.Write(buffer);
+        public CompressingStream(ICompressionCodec codec, Stream destination)
+            : this(codec, destination, new PooledBuffer())
+        {
+        }
+
+        private CompressingStream(ICompressionCodec codec, Stream destination, PooledBuffer message)
+            : base(message)
+        {
+            _codec = codec;
+            _destination = destination;
+            _message = message;
+        }
 
         protected override void Dispose(bool disposing)
         {
@@ -38,8 +51,8 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
                 using var compressed = new PooledBuffer();
                 try
                 {
-                    codec.Compress(_message.WrittenSpan, compressed);
-                    destination.Write(compressed.WrittenSpan);
+                    _codec.Compress(_message.WrittenSpan, compressed);
+                    _destination.Write(compressed.WrittenSpan);
                 }
                 finally
                 {
@@ -192,34 +205,5 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
 
             _array = next;
         }
-    }
-
-    private abstract class WriteOnlyStream : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

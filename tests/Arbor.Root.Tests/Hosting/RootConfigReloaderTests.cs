@@ -18,12 +18,8 @@ public sealed class RootConfigReloaderTests
         // The race of a loaded machine: the file changes between the host reading it and the
         // reloader's first look. The first check must compare with what the host started from.
         using var directory = new TempDirectory();
-        var path = directory.Combine("root.json");
-        File.WriteAllText(path, RootConfigLoaderTests.ValidConfig);
-        var startup = RootConfigLoader.LoadFile(path);
         using var clients = new LeafClientPool(TimeProvider.System);
-        var routing = new RoutingState(RoutingTable.Build(startup.Config), clients);
-        var reloader = new RootConfigReloader(new RootHostOptions { ConfigPath = path }, startup, routing, TimeProvider.System, NullLogger<RootConfigReloader>.Instance);
+        var (path, routing, reloader) = StartFrom(directory, clients);
         File.WriteAllText(path, Changed);
 
         var published = reloader.CheckNow();
@@ -37,15 +33,22 @@ public sealed class RootConfigReloaderTests
     public void Check_UnchangedFile_PublishesNothing()
     {
         using var directory = new TempDirectory();
-        var path = directory.Combine("root.json");
-        File.WriteAllText(path, RootConfigLoaderTests.ValidConfig);
-        var startup = RootConfigLoader.LoadFile(path);
         using var clients = new LeafClientPool(TimeProvider.System);
-        var routing = new RoutingState(RoutingTable.Build(startup.Config), clients);
+        var (_, routing, reloader) = StartFrom(directory, clients);
         var before = routing.Current;
-        var reloader = new RootConfigReloader(new RootHostOptions { ConfigPath = path }, startup, routing, TimeProvider.System, NullLogger<RootConfigReloader>.Instance);
 
         Assert.False(reloader.CheckNow());
         Assert.Same(before, routing.Current);
+    }
+
+    /// <summary>What the root host does at start-up: read the file once, route by it, watch it.</summary>
+    private static (string Path, RoutingState Routing, RootConfigReloader Reloader) StartFrom(TempDirectory directory, LeafClientPool clients)
+    {
+        var path = directory.Combine("root.json");
+        File.WriteAllText(path, RootConfigLoaderTests.ValidConfig);
+        var startup = RootConfigLoader.LoadFile(path);
+        var routing = new RoutingState(RoutingTable.Build(startup.Config), clients);
+        var reloader = new RootConfigReloader(new RootHostOptions { ConfigPath = path }, startup, routing, TimeProvider.System, NullLogger<RootConfigReloader>.Instance);
+        return (path, routing, reloader);
     }
 }
