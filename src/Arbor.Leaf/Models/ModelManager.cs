@@ -12,7 +12,9 @@ namespace Arbor.Leaf.Models;
 /// reconciliation scans the repository, loads and warms the versions the policies want, then
 /// publishes a new <see cref="ServingSnapshot"/> and only then retires the versions no longer
 /// wanted (they unload once their in-flight requests finish). A failed load changes nothing that
-/// serves; when no wanted version of a model is available, its serving versions stay.
+/// serves; when no wanted version of a model is available, its serving versions stay. A failed
+/// version is kept and reported until its <c>model.pt</c> disappears, and loaded again only once
+/// that file changes (<see cref="RepositoryVersion.Fingerprint"/>).
 /// Reconciliation runs at start, every poll interval, and shortly after a file system change.
 /// </summary>
 public sealed class ModelManager : IAsyncDisposable
@@ -214,13 +216,13 @@ public sealed class ModelManager : IAsyncDisposable
             }
         }
 
-        var chosen = record.Config.Policy.Select(present.Keys);
         lock (_recordsGate)
         {
-            // A failed version the policy no longer chooses (removed, or superseded) is forgotten.
+            // A failed version stays (reported, and not loaded again while its file is unchanged)
+            // until its model.pt is gone.
             foreach (var (version, servable) in record.Versions.ToArray())
             {
-                if (servable.State == ModelVersionState.Failed && !chosen.Contains(version))
+                if (servable.State == ModelVersionState.Failed && !present.ContainsKey(version))
                 {
                     record.Versions.Remove(version);
                 }

@@ -117,6 +117,126 @@ public sealed class ModelManagerTests(TestModelSet models)
     }
 
     [Fact]
+    public async Task Poll_UnchangedBrokenVersions_AreLoadedOnceAndAReplacedOneIsRetriedAndServed()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        TestPartitions.WriteBroken(repo.Path, "ctr", "2", "half-written");
+        TestPartitions.WriteBroken(repo.Path, "ctr", "3", "not a TorchScript archive");
+        var time = new ManualTimeProvider();
+        var config = TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest()));
+        using var loader = new CountingLoader(config, time);
+        await using var partition = await TestPartitions.StartAsync(config, time, loader: loader);
+        var manager = partition.Manager;
+        Assert.Equal("1", manager.Snapshot.Models["ctr"].DefaultVersion);
+
+        // Six polls (30 s at the 5 s interval) over unchanged files load nothing.
+        for (var poll = 1; poll <= 6; poll++)
+        {
+            var before = manager.Reconciliations;
+            time.Advance(config.PollInterval);
+            await TestPartitions.WaitUntilAsync(() => manager.Reconciliations > before, $"poll {poll} reconciled");
+        }
+
+        Assert.Equal([1, 1, 1], new[] { "1", "2", "3" }.Select(v => loader.Attempts("ctr", v)));
+
+        // A good model.pt in place of a failed one is loaded once and served.
+        models.CopyTo(repo.Path, "ctr", "3");
+        await manager.ReconcileAsync(Ct);
+        await manager.ReconcileAsync(Ct);
+
+        Assert.Equal([1, 1, 2], new[] { "1", "2", "3" }.Select(v => loader.Attempts("ctr", v)));
+        Assert.Equal("3", manager.Snapshot.Models["ctr"].DefaultVersion);
+        var response = await partition.Scorer.ScoreAsync(ScoringCases.All[0].ToRequest("ctr"), null, Ct);
+        Assert.Equal("3", response.Version);
+        Assert.Equal(models.Expected("ctr", "3", 0), response.Scores);
+    }
+
+    [Fact]
+    public async Task Reconcile_BrokenVersionReplacedByAnotherBrokenFile_IsTriedExactlyOnceMore()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        TestPartitions.WriteBroken(repo.Path, "ctr", "2", "half-written");
+        TestPartitions.WriteBroken(repo.Path, "ctr", "3", "not a TorchScript archive");
+        var config = TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest()));
+        using var loader = new CountingLoader(config);
+        await using var partition = await TestPartitions.StartAsync(config, loader: loader);
+        for (var pass = 0; pass < 3; pass++)
+        {
+            await partition.Manager.ReconcileAsync(Ct);
+        }
+
+        var attemptsBefore = loader.Attempts("ctr", "2");
+
+        // Another size: a changed file, whatever the clock's resolution.
+        TestPartitions.WriteBroken(repo.Path, "ctr", "2", "a longer file that is still not an archive");
+        for (var pass = 0; pass < 3; pass++)
+        {
+            await partition.Manager.ReconcileAsync(Ct);
+        }
+
+        Assert.Equal(1, attemptsBefore);
+        Assert.Equal(2, loader.Attempts("ctr", "2"));
+        Assert.Equal(1, loader.Attempts("ctr", "3"));
+        var failed = partition.Manager.Describe()[0].Versions.Single(v => v.Version == "2");
+        Assert.Equal(ModelVersionState.Failed, failed.State);
+        Assert.Contains(Path.Combine("ctr", "2", "model.pt"), failed.Error, StringComparison.Ordinal);
+        Assert.Equal("1", partition.Manager.Snapshot.Models["ctr"].DefaultVersion);
+    }
+
+    [Fact]
+    public async Task Reconcile_VersionFailingWarmUp_IsNotLoadedAgainWhileUnchanged()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "wrong_outputs", "1");
+        var config = TestPartitions.Config(repo.Path, new ModelConfig("wrong_outputs", VersionPolicy.Latest()));
+        using var loader = new CountingLoader(config);
+        await using var partition = await TestPartitions.StartAsync(config, loader: loader);
+        for (var pass = 0; pass < 3; pass++)
+        {
+            await partition.Manager.ReconcileAsync(Ct);
+        }
+
+        Assert.Equal(1, loader.Attempts("wrong_outputs", "1"));
+        Assert.Equal(ModelVersionState.Failed, partition.Manager.Describe()[0].Versions.Single().State);
+    }
+
+    [Fact]
+    public async Task Reconcile_ThreeBrokenVersions_AreEachListedWithItsErrorUntilTheirFilesGo()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        var truncated = models.CopyTo(repo.Path, "ctr", "2");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(truncated)[..1000]);
+        TestPartitions.WriteBroken(repo.Path, "ctr", "3", "half-written");
+        models.CopyTo(repo.Path, "ctr", "2", asVersion: "4");
+        await using var partition = await TestPartitions.StartAsync(TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())));
+        await partition.Manager.ReconcileAsync(Ct);
+
+        var listed = partition.Scorer.ListModels().Models.Single();
+
+        Assert.Equal("1", listed.DefaultVersion);
+        Assert.Equal(["4", "3", "2", "1"], listed.Versions.Select(v => v.Version));
+        foreach (var version in listed.Versions.Where(v => v.Version != "1"))
+        {
+            Assert.Equal(Arbor.Contracts.V1.VersionState.Failed, version.State);
+            Assert.Contains(Path.Combine("ctr", version.Version, "model.pt"), version.Error, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("its signature is for ctr version 2", listed.Versions[0].Error, StringComparison.Ordinal);
+        Assert.Equal(Arbor.Contracts.V1.VersionState.Available, listed.Versions[3].State);
+        Assert.True(partition.IsReady);
+        var response = await partition.Scorer.ScoreAsync(ScoringCases.All[0].ToRequest("ctr"), null, Ct);
+        Assert.Equal(models.Expected("ctr", "1", 0), response.Scores);
+
+        Directory.Delete(Path.Combine(repo.Path, "ctr", "3"), recursive: true);
+        await partition.Manager.ReconcileAsync(Ct);
+
+        Assert.Equal(["4", "2", "1"], partition.Scorer.ListModels().Models.Single().Versions.Select(v => v.Version));
+    }
+
+    [Fact]
     public async Task Reconcile_VersionRemovedFromDisk_IsRetired()
     {
         using var repo = new TempDirectory();

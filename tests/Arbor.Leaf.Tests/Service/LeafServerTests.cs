@@ -151,6 +151,37 @@ public sealed class LeafServerTests(TestModelSet models, SampleModels samples) :
     }
 
     [Fact]
+    public async Task Readiness_FailedVersionsBesideAServingOne_StayReadyAndModelsListsEveryFailure()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        TestPartitions.WriteBroken(repo.Path, "ctr", "2", "half-written");
+        await using var server = await LeafServer.StartAsync(
+            TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())), cancellationToken: Ct);
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var health = new Grpc.Health.V1.Health.HealthClient(channel.Invoker);
+
+        var readyAtStart = await http.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
+        TestPartitions.WriteBroken(repo.Path, "ctr", "3", "not a TorchScript archive");
+        await server.Partition.Manager.ReconcileAsync(Ct);
+        var readyAfter = await http.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
+        var serving = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), cancellationToken: Ct);
+        var listed = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri("/models", UriKind.Relative), Ct))!;
+
+        Assert.Equal(HttpStatusCode.OK, readyAtStart.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, readyAfter.StatusCode);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, serving.Status);
+        var model = listed["models"]![0]!;
+        Assert.Equal("1", (string?)model["defaultVersion"]);
+        var versions = model["versions"]!.AsArray();
+        Assert.Equal(["3", "2", "1"], versions.Select(v => (string?)v!["version"]));
+        Assert.Equal(["VERSION_STATE_FAILED", "VERSION_STATE_FAILED", "VERSION_STATE_AVAILABLE"], versions.Select(v => (string?)v!["state"]));
+        Assert.Contains(Path.Combine("ctr", "3", "model.pt"), (string?)versions[0]!["error"], StringComparison.Ordinal);
+        Assert.Contains(Path.Combine("ctr", "2", "model.pt"), (string?)versions[1]!["error"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GrpcHealth_ServingStatusFollowsReadiness()
     {
         using var repo = new TempDirectory();

@@ -1,6 +1,7 @@
 using Arbor.Leaf.Configuration;
 using Arbor.Leaf.Diagnostics;
 using Arbor.Leaf.Inference;
+using Arbor.Leaf.Models;
 using Arbor.Leaf.Service;
 using Arbor.Testing;
 
@@ -22,11 +23,20 @@ internal static class TestPartitions
 
     public static PartitionConfig WithBatching(this PartitionConfig config, BatchingOptions batching) => config with { Batching = batching };
 
-    public static async Task<LeafPartition> StartAsync(PartitionConfig config, TimeProvider? time = null, LeafMetrics? metrics = null)
+    public static async Task<LeafPartition> StartAsync(
+        PartitionConfig config, TimeProvider? time = null, LeafMetrics? metrics = null, IModelVersionLoader? loader = null)
     {
-        var partition = new LeafPartition(config, time, metrics: metrics);
+        var partition = new LeafPartition(config, time, metrics: metrics, loader: loader);
         await partition.StartAsync(TestContext.Current.CancellationToken);
         return partition;
+    }
+
+    /// <summary>Writes a <c>model.pt</c> that is not a TorchScript archive at <c>&lt;repository&gt;/&lt;model&gt;/&lt;version&gt;</c>.</summary>
+    public static void WriteBroken(string repository, string model, string version, string content)
+    {
+        var folder = Path.Combine(repository, model, version);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "model.pt"), content);
     }
 
     /// <summary>Waits for a condition with a bounded timeout (no fixed sleeps).</summary>
