@@ -75,7 +75,7 @@ public sealed class RpcChannel : IDisposable
 
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpHandler = new AcceptEncodingObserver(handler, this),
             DisposeHttpClient = true,
             MaxReceiveMessageSize = _options.MaxReceiveMessageSize,
             MaxSendMessageSize = _options.MaxSendMessageSize,
@@ -135,7 +135,7 @@ public sealed class RpcChannel : IDisposable
                 status = StatusCode.OK;
                 return response;
             }
-            catch (RpcException e) when (encoding >= 0 && e.StatusCode is StatusCode.Unimplemented or StatusCode.Internal && PeerRejected(e, EncodingNames[encoding]))
+            catch (RpcException e) when (encoding >= 0 && e.StatusCode is StatusCode.Unimplemented or StatusCode.Internal && PeerRejected(EncodingNames[encoding]))
             {
                 var response = await CallAsync(method, request, -1, deadline, cancellationToken).ConfigureAwait(false);
                 status = StatusCode.OK;
@@ -193,16 +193,26 @@ public sealed class RpcChannel : IDisposable
         return size < (options.CompressionThreshold ?? _options.CompressionThreshold) ? -1 : index;
     }
 
-    private bool PeerRejected(RpcException error, string encoding)
-    {
-        var header = error.Trailers.GetValue(AcceptEncodingHeader);
-        if (header is null)
-        {
-            return false;
-        }
+    // grpc-dotnet leaves grpc-accept-encoding out of the metadata it exposes (RpcException.Trailers,
+    // ResponseHeadersAsync), so AcceptEncodingObserver reads it off every HTTP response instead:
+    // a trailers-only rejection carries it in its headers, grpcio sends it on every response.
+    private bool PeerRejected(string encoding) =>
+        _peerAcceptEncoding is { } accepted && !accepted.Names.Contains(encoding);
 
-        var accepted = PeerAcceptEncoding.Update(_peerAcceptEncoding, header);
-        _peerAcceptEncoding = accepted;
-        return !accepted.Names.Contains(encoding);
+    private void ObservePeerAcceptEncoding(string header) => _peerAcceptEncoding = PeerAcceptEncoding.Update(_peerAcceptEncoding, header);
+
+    /// <summary>Records the <c>grpc-accept-encoding</c> of each response before grpc-dotnet drops it.</summary>
+    private sealed class AcceptEncodingObserver(HttpMessageHandler inner, RpcChannel channel) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.Headers.NonValidated.TryGetValues(AcceptEncodingHeader, out var values))
+            {
+                channel.ObservePeerAcceptEncoding(values.ToString());
+            }
+
+            return response;
+        }
     }
 }
