@@ -61,7 +61,7 @@ public sealed class StatusTests
     public async Task AfterAHandlerFailure_TheServerKeepsServingOnTheSameConnection()
     {
         await using var server = await RpcTestServer.StartAsync();
-        using var channel = new RpcChannel(server.Address, new RpcChannelOptions { ByteCounters = new Accounting.ByteCounters("after-failure") });
+        using var channel = new RpcChannel(server.Address, new RpcChannelOptions { ByteCounters = new Arbor.Rpc.Accounting.ByteCounters("after-failure") });
 
         await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(LeafMethods.Score, new LeafScoreRequest { Model = "boom" }, cancellationToken: Ct));
         var models = await channel.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct);

@@ -29,15 +29,20 @@ public sealed class CodecTests
 
     [Theory]
     [MemberData(nameof(Encodings))]
-    public void Compress_FeaturePayload_IsSmaller(string encoding)
+    public void Compress_FeaturePayload_ShrinksAndRoundTrips(string encoding)
     {
+        // No ratio threshold: how much a codec saves on this payload differs between library
+        // versions (zstd level 1 keeps about 0.9 of it); only that it saves something is the codec's contract.
         var payload = Payloads.LeafRequest(rows: 200).ToByteArray();
         var compressed = new ArrayBufferWriter<byte>();
 
         var length = Codec(encoding).Compress(payload, compressed);
 
         Assert.Equal(compressed.WrittenCount, length);
-        Assert.True(length < payload.Length * 0.9, $"{encoding}: {length} of {payload.Length}");
+        Assert.True(length < payload.Length, $"{encoding}: {length} of {payload.Length}");
+        var restored = new ArrayBufferWriter<byte>();
+        Assert.Equal(payload.Length, Codec(encoding).Decompress(compressed.WrittenMemory.ToArray(), restored, payload.Length));
+        Assert.Equal(payload, restored.WrittenSpan.ToArray());
     }
 
     [Theory]
