@@ -111,10 +111,12 @@ public sealed class RpcChannel : IDisposable
 
     /// <summary>
     /// Makes a unary call. The request is compressed with <see cref="RpcCallOptions.Encoding"/> when
-    /// its size reaches the threshold and the server has not said it lacks that encoding; a server
-    /// that rejects the encoding (UNIMPLEMENTED, or INTERNAL from grpcio, with a
-    /// <c>grpc-accept-encoding</c> not listing it) gets the call again uncompressed, and later calls
-    /// go uncompressed from the start.
+    /// its size reaches the threshold and the server has listed that encoding in the
+    /// <c>grpc-accept-encoding</c> of an earlier response (Arbor servers send it on every answer,
+    /// grpcio too), so the first call to a server goes uncompressed. A server that rejects the
+    /// encoding after all (UNIMPLEMENTED, or INTERNAL, with a <c>grpc-accept-encoding</c> not listing
+    /// it: say it was redeployed with fewer codecs) gets the call again uncompressed, and later
+    /// calls go uncompressed from the start.
     /// </summary>
     public async Task<TResponse> UnaryAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, RpcCallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class
@@ -179,7 +181,10 @@ public sealed class RpcChannel : IDisposable
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"Encoding '{encoding}' is not available on this client ({_options.Compression.AcceptEncoding})."));
         }
 
-        if (_peerAcceptEncoding is { } accepted && !accepted.Names.Contains(encoding))
+        // Only an encoding the peer has listed in a grpc-accept-encoding: a peer lacking one may
+        // neither decompress nor reject it (grpcio 1.51 parses lz4 bytes as the message and may
+        // answer OK to a garbage request). Until a response has said, calls go uncompressed.
+        if (_peerAcceptEncoding is not { } accepted || !accepted.Names.Contains(encoding))
         {
             return -1;
         }

@@ -72,10 +72,11 @@ public sealed class CompressionCallTests
         using var channel = new RpcChannel(server.Address);
         var request = Payloads.LeafRequest(rows: 100);
         var payload = new PartsPayload(Payloads.Parts(request));
+        await channel.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct); // the server lists its encodings
 
         var response = await channel.UnaryAsync(LeafMethods.ScorePayload, payload, new RpcCallOptions { Encoding = encoding }, Ct);
 
-        var received = Assert.Single(server.Requests);
+        var received = server.Requests[^1];
         Assert.Equal(encoding, received.Encoding);
         Assert.True(received.Compressed);
         Assert.Equal(payload.ToArray(), Codecs.Decompress(encoding, received.Message.ToArray()));
@@ -202,23 +203,63 @@ public sealed class CompressionCallTests
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task ServerLacksTheEncoding_TheChannelRetriesUncompressedAndRemembers()
+    public async Task Server_ListsItsEncodingsOnEveryAnswer()
+    {
+        await using var server = await RpcTestServer.StartAsync(options => options.Compression = new CompressionRegistry([new GzipCodec()]));
+
+        var ok = await RawGrpc.CallAsync(server.Address, "/arbor.v1.Leaf/ListModels", RawGrpc.Frame([], compressed: false), [], Ct);
+        var failed = await RawGrpc.CallAsync(server.Address, "/arbor.v1.Leaf/Score", RawGrpc.Frame(new LeafScoreRequest { Model = "fail" }.ToByteArray(), compressed: false), [], Ct);
+
+        Assert.Equal(0, ok.GrpcStatus);
+        Assert.Equal("identity,gzip", ok.AcceptEncoding);
+        Assert.Equal((int)StatusCode.NotFound, failed.GrpcStatus);
+        Assert.Equal("identity,gzip", failed.AcceptEncoding);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task FirstCallToAServer_GoesUncompressed_LaterCallsUseWhatItListed()
     {
         await using var server = await RpcTestServer.StartAsync(options => options.Compression = new CompressionRegistry([new GzipCodec()]), captureRequests: true);
         using var channel = new RpcChannel(server.Address);
         var request = Payloads.LeafRequest(rows: 100);
 
-        var first = await channel.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = "zstd" }, Ct);
-        var second = await channel.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = "zstd" }, Ct);
+        var first = await channel.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = "gzip" }, Ct);
         var gzip = await channel.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = "gzip" }, Ct);
+        var zstd = await channel.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = "zstd" }, Ct);
 
-        Assert.Equal(TestLeafService.Echo(request), first);
-        Assert.Equal(TestLeafService.Echo(request), second);
-        Assert.Equal(TestLeafService.Echo(request), gzip);
-        // zstd once (rejected), then identity for that call and the next; gzip, which the server listed, still goes compressed.
-        Assert.Equal(["zstd", "", "", "gzip"], server.Requests.Select(r => r.Encoding));
-        Assert.Equal([true, false, false, true], server.Requests.Select(r => r.Compressed));
+        Assert.All([first, gzip, zstd], response => Assert.Equal(TestLeafService.Echo(request), response));
+        // Before any answer the channel does not know what the server reads; it listed identity,gzip:
+        // zstd is never sent to it, so it never has to reject anything.
+        Assert.Equal(["", "gzip", ""], server.Requests.Select(r => r.Encoding));
+        Assert.Equal([false, true, false], server.Requests.Select(r => r.Compressed));
         Assert.Equal(3, server.Leaf.Calls);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ServerRedeployedWithoutTheEncoding_UnimplementedThenTheChannelRetriesUncompressedAndRemembers()
+    {
+        var request = Payloads.LeafRequest(rows: 100);
+        var zstd = new RpcCallOptions { Encoding = "zstd" };
+        var port = Arbor.Testing.LoopbackPort.Next();
+        using var target = new RpcChannel($"http://127.0.0.1:{port}");
+        await using (var full = await RpcTestServer.StartAsync(captureRequests: true, port: port))
+        {
+            await target.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+            await target.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+            Assert.Equal(["", "zstd"], full.Requests.Select(r => r.Encoding));
+        }
+
+        // Same address, fewer codecs: the channel still believes zstd is read there.
+        await using var gzipOnly = await RpcTestServer.StartAsync(options => options.Compression = new CompressionRegistry([new GzipCodec()]), captureRequests: true, port: port);
+        var retried = await target.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+        var next = await target.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+
+        Assert.Equal(TestLeafService.Echo(request), retried);
+        Assert.Equal(TestLeafService.Echo(request), next);
+        // zstd once (UNIMPLEMENTED from grpc-dotnet, never reaching the handler), the same call
+        // again uncompressed, and the next call uncompressed from the start.
+        Assert.Equal(["zstd", "", ""], gzipOnly.Requests.Select(r => r.Encoding));
+        Assert.Equal(2, gzipOnly.Leaf.Calls);
     }
 
     [Theory(Timeout = 60_000)]
@@ -229,6 +270,8 @@ public sealed class CompressionCallTests
         using var liar = new RpcChannel(server.Address, new RpcChannelOptions { Compression = new CompressionRegistry([new GarbageCodec(encoding)]) });
         using var honest = new RpcChannel(server.Address);
         var request = Payloads.LeafRequest(rows: 100);
+        await liar.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct); // the server lists its encodings
+        await honest.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => liar.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = encoding }, Ct));
         var again = await Assert.ThrowsAsync<RpcException>(() => liar.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = encoding }, Ct));
@@ -237,7 +280,7 @@ public sealed class CompressionCallTests
         Assert.Equal(StatusCode.Internal, error.StatusCode);
         Assert.Equal(StatusCode.Internal, again.StatusCode);
         Assert.Equal(TestLeafService.Echo(request), response);
-        Assert.Equal(1, server.Leaf.Calls);
+        Assert.Equal(3, server.Leaf.Calls);
         Assert.Empty(server.Logs.Errors);
     }
 
@@ -250,13 +293,14 @@ public sealed class CompressionCallTests
         using var channel = new RpcChannel(server.Address);
         var bomb = new LeafScoreRequest { Model = "zeros", Columns = { new FeatureColumn { Name = "z", Floats = new FloatColumn { Values = { new float[100_000] } } } } };
         Assert.True(Codecs.Compress(encoding, bomb.ToByteArray()).Length < limit / 4);
+        await channel.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct); // the server lists its encodings
 
         var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(LeafMethods.Score, bomb, new RpcCallOptions { Encoding = encoding }, Ct));
         var ok = await channel.UnaryAsync(LeafMethods.Score, Payloads.LeafRequest(rows: 10), new RpcCallOptions { Encoding = encoding, CompressionThreshold = 0 }, Ct);
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Equal(10u, ok.RowCount);
-        Assert.Equal(1, server.Leaf.Calls);
+        Assert.Equal(2, server.Leaf.Calls);
     }
 
     [Theory(Timeout = 60_000)]
@@ -270,11 +314,12 @@ public sealed class CompressionCallTests
         var response = TestLeafService.Big(request).ToByteArray();
         Assert.True(response.Length > 4 * limit);
         Assert.True(Codecs.Compress(encoding, response).Length < limit / 4);
+        await channel.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct); // the server lists its encodings
 
         // The server answers in the request's encoding, so the request goes compressed whatever its size.
         var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = encoding, CompressionThreshold = 0 }, Ct));
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Equal(1, server.Leaf.Calls);
+        Assert.Equal(2, server.Leaf.Calls);
     }
 }

@@ -68,7 +68,8 @@ public sealed class RpcTestServer : IAsyncDisposable
         Action<RpcServerOptions>? configure = null,
         X509Certificate2? certificate = null,
         bool captureRequests = false,
-        TestLeafService? leaf = null)
+        TestLeafService? leaf = null,
+        int port = 0)
     {
         leaf ??= new TestLeafService();
         var logs = new LogCapture();
@@ -83,7 +84,7 @@ public sealed class RpcTestServer : IAsyncDisposable
         builder.Services.AddArborGrpc(configure)
             .AddCheck("readiness", () => server is { Ready: false } ? HealthCheckResult.Unhealthy("not ready") : HealthCheckResult.Healthy(), tags: [RpcServiceCollectionExtensions.ReadinessTag])
             .AddCheck("not-a-readiness-check", () => HealthCheckResult.Unhealthy("always failing, but not tagged for readiness"));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenRpc(new IPEndPoint(IPAddress.Loopback, 0), certificate, counters));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenRpc(new IPEndPoint(IPAddress.Loopback, port), certificate, counters));
         var app = builder.Build();
         if (captureRequests)
         {
