@@ -1,3 +1,4 @@
+using System.Net;
 using Arbor.Contracts.V1;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
@@ -240,24 +241,27 @@ public sealed class CompressionCallTests
     {
         var request = Payloads.LeafRequest(rows: 100);
         var zstd = new RpcCallOptions { Encoding = "zstd" };
-        var port = Arbor.Testing.LoopbackPort.Next();
-        using var target = new RpcChannel($"http://127.0.0.1:{port}");
-        await using (var full = await RpcTestServer.StartAsync(captureRequests: true, port: port))
-        {
-            await target.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
-            await target.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
-            Assert.Equal(["", "zstd"], full.Requests.Select(r => r.Encoding));
-        }
+        await using var full = await RpcTestServer.StartAsync(captureRequests: true);
+        await using var gzipOnly = await RpcTestServer.StartAsync(options => options.Compression = new CompressionRegistry([new GzipCodec()]), captureRequests: true);
+        // The channel's address stays; what answers there changes, as when a leaf is redeployed.
+        await using var address = new TcpRelay(new IPEndPoint(IPAddress.Loopback, full.Address.Port));
+        var counters = new ByteCounters("redeployed");
+        using var channel = new RpcChannel($"http://127.0.0.1:{address.Port}", new RpcChannelOptions { ByteCounters = counters });
+        await channel.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+        await channel.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+        Assert.Equal(["", "zstd"], full.Requests.Select(r => r.Encoding));
 
-        // Same address, fewer codecs: the channel still believes zstd is read there.
-        await using var gzipOnly = await RpcTestServer.StartAsync(options => options.Compression = new CompressionRegistry([new GzipCodec()]), captureRequests: true, port: port);
-        var retried = await target.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
-        var next = await target.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+        address.Upstream = new IPEndPoint(IPAddress.Loopback, gzipOnly.Address.Port);
+        await full.DisposeAsync();
+        await Wait.UntilAsync(() => counters.Snapshot().ConnectionsActive == 0, "the channel saw the old server go");
+        var retried = await channel.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+        var next = await channel.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
 
         Assert.Equal(TestLeafService.Echo(request), retried);
         Assert.Equal(TestLeafService.Echo(request), next);
-        // zstd once (UNIMPLEMENTED from grpc-dotnet, never reaching the handler), the same call
-        // again uncompressed, and the next call uncompressed from the start.
+        // The channel still believed zstd was read there: zstd once (UNIMPLEMENTED from grpc-dotnet,
+        // never reaching the handler), the same call again uncompressed, and the next call
+        // uncompressed from the start.
         Assert.Equal(["zstd", "", ""], gzipOnly.Requests.Select(r => r.Encoding));
         Assert.Equal(2, gzipOnly.Leaf.Calls);
     }

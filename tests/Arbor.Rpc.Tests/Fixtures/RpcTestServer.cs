@@ -28,6 +28,7 @@ public sealed class RpcTestServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<CapturedRequest> _requests;
     private volatile bool _ready = true;
+    private int _disposed;
 
     private RpcTestServer(WebApplication app, Uri address, ByteCounters counters, TestLeafService leaf, LogCapture logs, ConcurrentQueue<CapturedRequest> requests)
     {
@@ -110,6 +111,11 @@ public sealed class RpcTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
     }
