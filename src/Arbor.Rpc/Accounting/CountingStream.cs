@@ -74,29 +74,31 @@ public sealed class CountingStream(Stream inner, ConnectionByteCounter counter) 
     /// <inheritdoc />
     public override void Write(byte[] buffer, int offset, int count)
     {
-        inner.Write(buffer, offset, count);
         counter.RecordSent(count);
+        inner.Write(buffer, offset, count);
     }
 
     /// <inheritdoc />
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        inner.Write(buffer);
         counter.RecordSent(buffer.Length);
+        inner.Write(buffer);
     }
 
     /// <inheritdoc />
     public override void WriteByte(byte value)
     {
-        inner.WriteByte(value);
         counter.RecordSent(1);
+        inner.WriteByte(value);
     }
 
     /// <inheritdoc />
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        // Counted when handed to the socket, not when the write completes: by then the peer may
+        // have answered, and a caller reading the counters after its call would miss its last bytes.
         counter.RecordSent(buffer.Length);
+        return inner.WriteAsync(buffer, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -4,8 +4,9 @@ namespace Arbor.Rpc.Client;
 
 /// <summary>
 /// The encodings a server said it accepts (its <c>grpc-accept-encoding</c>), as last seen by a
-/// channel. Lets later calls fall back to identity instead of sending an encoding the server
-/// cannot read (grpcio, for one, answers an unknown encoding with INTERNAL rather than UNIMPLEMENTED).
+/// channel. A channel compresses only with an encoding listed here, never with one the server
+/// cannot read (grpcio, for one, does not answer an unknown encoding with UNIMPLEMENTED: it parses
+/// the compressed bytes as the message, failing with INTERNAL or answering a garbage request).
 /// </summary>
 internal sealed class PeerAcceptEncoding
 {

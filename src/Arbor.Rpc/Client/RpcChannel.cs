@@ -76,7 +76,7 @@ public sealed class RpcChannel : IDisposable
         // An HttpClient (rather than the handler) keeps grpc-dotnet's load-balancing handler out of the
         // call path: a channel here has one target, replicas are chosen by the caller (ReplicaSet),
         // and the balancer's per-call picker locks cost throughput under concurrency.
-        var client = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        var client = new HttpClient(new AcceptEncodingObserver(handler, this), disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpClient = client,
@@ -115,10 +115,12 @@ public sealed class RpcChannel : IDisposable
 
     /// <summary>
     /// Makes a unary call. The request is compressed with <see cref="RpcCallOptions.Encoding"/> when
-    /// its size reaches the threshold and the server has not said it lacks that encoding; a server
-    /// that rejects the encoding (UNIMPLEMENTED, or INTERNAL from grpcio, with a
-    /// <c>grpc-accept-encoding</c> not listing it) gets the call again uncompressed, and later calls
-    /// go uncompressed from the start.
+    /// its size reaches the threshold and the server has listed that encoding in the
+    /// <c>grpc-accept-encoding</c> of an earlier response (Arbor servers send it on every answer,
+    /// grpcio too), so the first call to a server goes uncompressed. A server that rejects the
+    /// encoding after all (UNIMPLEMENTED, or INTERNAL, with a <c>grpc-accept-encoding</c> not listing
+    /// it: say it was redeployed with fewer codecs) gets the call again uncompressed, and later
+    /// calls go uncompressed from the start.
     /// </summary>
     public async Task<TResponse> UnaryAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, RpcCallOptions? options = null, CancellationToken cancellationToken = default)
         where TRequest : class
@@ -139,7 +141,7 @@ public sealed class RpcChannel : IDisposable
                 status = StatusCode.OK;
                 return response;
             }
-            catch (RpcException e) when (encoding >= 0 && e.StatusCode is StatusCode.Unimplemented or StatusCode.Internal && PeerRejected(e, EncodingNames[encoding]))
+            catch (RpcException e) when (encoding >= 0 && e.StatusCode is StatusCode.Unimplemented or StatusCode.Internal && PeerRejected(EncodingNames[encoding]))
             {
                 var response = await CallAsync(method, request, -1, deadline, cancellationToken).ConfigureAwait(false);
                 status = StatusCode.OK;
@@ -196,7 +198,10 @@ public sealed class RpcChannel : IDisposable
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"Encoding '{encoding}' is not available on this client ({_options.Compression.AcceptEncoding})."));
         }
 
-        if (_peerAcceptEncoding is { } accepted && !accepted.Names.Contains(encoding))
+        // Only an encoding the peer has listed in a grpc-accept-encoding: a peer lacking one may
+        // neither decompress nor reject it (grpcio 1.51 parses lz4 bytes as the message and may
+        // answer OK to a garbage request). Until a response has said, calls go uncompressed.
+        if (_peerAcceptEncoding is not { } accepted || !accepted.Names.Contains(encoding))
         {
             return -1;
         }
@@ -210,17 +215,27 @@ public sealed class RpcChannel : IDisposable
         return size < (options.CompressionThreshold ?? _options.CompressionThreshold) ? -1 : index;
     }
 
-    private bool PeerRejected(RpcException error, string encoding)
-    {
-        var header = error.Trailers.GetValue(AcceptEncodingHeader);
-        if (header is null)
-        {
-            return false;
-        }
+    // grpc-dotnet leaves grpc-accept-encoding out of the metadata it exposes (RpcException.Trailers,
+    // ResponseHeadersAsync), so AcceptEncodingObserver reads it off every HTTP response instead:
+    // a trailers-only rejection carries it in its headers, grpcio sends it on every response.
+    private bool PeerRejected(string encoding) =>
+        _peerAcceptEncoding is { } accepted && !accepted.Names.Contains(encoding);
 
-        var accepted = PeerAcceptEncoding.Update(_peerAcceptEncoding, header);
-        _peerAcceptEncoding = accepted;
-        return !accepted.Names.Contains(encoding);
+    private void ObservePeerAcceptEncoding(string header) => _peerAcceptEncoding = PeerAcceptEncoding.Update(_peerAcceptEncoding, header);
+
+    /// <summary>Records the <c>grpc-accept-encoding</c> of each response before grpc-dotnet drops it.</summary>
+    private sealed class AcceptEncodingObserver(HttpMessageHandler inner, RpcChannel channel) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.Headers.NonValidated.TryGetValues(AcceptEncodingHeader, out var values))
+            {
+                channel.ObservePeerAcceptEncoding(values.ToString());
+            }
+
+            return response;
+        }
     }
 
     /// <summary>Method descriptors by name, built once per request/response type pair.</summary>

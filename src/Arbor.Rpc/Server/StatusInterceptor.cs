@@ -18,7 +18,8 @@ namespace Arbor.Rpc.Server;
 /// <item>any other exception → INTERNAL with a generic message (logged with its stack here, never
 /// sent to the client);</item>
 /// <item>the response is compressed in the request's encoding (or the configured one) when the client
-/// accepts it and the message reaches <see cref="RpcServerOptions.CompressionThreshold"/>.</item>
+/// accepts it and the message reaches <see cref="RpcServerOptions.CompressionThreshold"/>;</item>
+/// <item>every answer carries the server's <c>grpc-accept-encoding</c>.</item>
 /// </list>
 /// Every call is counted in <c>arbor.rpc.server.calls</c> by method and status.
 /// </summary>
@@ -35,6 +36,9 @@ public sealed partial class StatusInterceptor(RpcServerOptions options, ILogger<
     {
         var started = Stopwatch.GetTimestamp();
         var status = StatusCode.Unknown;
+        // Every answer lists the encodings this server reads (grpc-dotnet itself only does so when it
+        // rejects one): Arbor's channels compress with an encoding only once the server listed it.
+        context.GetHttpContext().Response.Headers[AcceptEncodingHeader] = options.Compression.AcceptEncoding;
         try
         {
             var response = await continuation(request, context).ConfigureAwait(false);

@@ -1,10 +1,13 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Security;
 using Arbor.Contracts.V1;
+using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
-using Arbor.Rpc.Status;
 using Arbor.Rpc.Tests.Fixtures;
-using Arbor.Rpc.Wire;
 using Arbor.Testing;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace Arbor.Rpc.Tests.Client;
 
@@ -12,247 +15,158 @@ public sealed class UnaryCallTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Call_ListModels_ReturnsTheHandlersResponse()
+    [Fact(Timeout = 60_000)]
+    public async Task GeneratedClient_OverTheChannelsInvoker_ListModels()
     {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
+        await using var server = await RpcTestServer.StartAsync();
         using var channel = new RpcChannel(server.Address);
+        var client = new Leaf.LeafClient(channel.Invoker);
 
-        var response = await channel.CallAsync("arbor.v1.Leaf/ListModels", new ListModelsRequest(), ListModelsResponse.Parser, cancellationToken: Ct);
+        var response = await client.ListModelsAsync(new ListModelsRequest(), cancellationToken: Ct);
 
         Assert.Equal(TestLeafService.Models(), response);
     }
 
-    [Fact]
-    public async Task Call_Score_RoundTripsTheRequestThroughTheHandler()
+    [Fact(Timeout = 60_000)]
+    public async Task UnaryAsync_Score_RoundTripsTheRequestThroughTheHandler()
     {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
+        await using var server = await RpcTestServer.StartAsync();
         using var channel = new RpcChannel(server.Address);
         var request = Payloads.LeafRequest(rows: 50);
 
-        var response = await channel.CallAsync("/arbor.v1.Leaf/Score", request, LeafScoreResponse.Parser, cancellationToken: Ct);
+        var response = await channel.UnaryAsync(LeafMethods.Score, request, cancellationToken: Ct);
 
-        Assert.Equal(request, leaf.LastScoreRequest);
+        Assert.Equal(request, server.Leaf.LastScoreRequest);
         Assert.Equal(TestLeafService.Echo(request), response);
-        Assert.StartsWith("ipv4:127.0.0.1:", leaf.LastPeer, StringComparison.Ordinal);
+        Assert.StartsWith("ipv4:127.0.0.1:", server.Leaf.LastPeer, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Call_PreEncodedPayload_IsSentAsWrittenAndParsedAsTheWholeMessage()
+    [Fact(Timeout = 60_000)]
+    public async Task UnaryAsync_Payload_TheServerReceivesExactlyTheWrittenBytes()
     {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
+        await using var server = await RpcTestServer.StartAsync(captureRequests: true);
         using var channel = new RpcChannel(server.Address);
         var request = Payloads.LeafRequest(rows: 20);
-        var assembled = Payloads.AssembleFromParts(request);
+        var payload = new PartsPayload(Payloads.Parts(request));
+        var bytes = payload.ToArray();
+        Assert.NotEqual(request.ToByteArray(), bytes); // not the canonical encoding: re-serializing would show
 
-        var response = await channel.CallAsync("arbor.v1.Leaf/Score", RpcPayload.FromBytes(assembled), LeafScoreResponse.Parser, cancellationToken: Ct);
+        var response = await channel.UnaryAsync(LeafMethods.ScorePayload, payload, cancellationToken: Ct);
 
-        Assert.Equal(request, leaf.LastScoreRequest);
+        var received = Assert.Single(server.Requests);
+        Assert.Equal("/arbor.v1.Leaf/Score", received.Path);
+        Assert.False(received.Compressed);
+        Assert.Equal(bytes.Length, BinaryPrimitives.ReadInt32BigEndian(received.Body.AsSpan(1, 4)));
+        Assert.Equal(bytes, received.Message.ToArray());
+        Assert.Equal(1, payload.Writes);
+        Assert.Equal(request, server.Leaf.LastScoreRequest);
         Assert.Equal(TestLeafService.Echo(request), response);
     }
 
-    [Fact]
-    public async Task Call_HandlerThrowsRpcException_ClientGetsItsCodeAndNonAsciiMessage()
+    [Fact(Timeout = 60_000)]
+    public async Task UnknownMethod_Unimplemented()
     {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
+        await using var server = await RpcTestServer.StartAsync();
         using var channel = new RpcChannel(server.Address);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "fail" }, LeafScoreResponse.Parser, cancellationToken: Ct));
+        var method = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(LeafMethods.Missing, new ListModelsRequest(), cancellationToken: Ct));
+        var service = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(LeafMethods.MissingService, new ListModelsRequest(), cancellationToken: Ct));
 
-        Assert.Equal(StatusCode.NotFound, error.StatusCode);
-        Assert.Equal(TestLeafService.NonAsciiMessage, error.Message);
+        Assert.Equal(StatusCode.Unimplemented, method.StatusCode);
+        Assert.Equal(StatusCode.Unimplemented, service.StatusCode);
+        Assert.Equal(0, server.Leaf.Calls);
     }
 
-    [Fact]
-    public async Task Call_HandlerThrowsOtherException_InternalWithoutTheExceptionDetail()
+    [Fact(Timeout = 60_000)]
+    public async Task CallerCancels_CancelledAndTheHandlerSeesIt()
     {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
-        using var channel = new RpcChannel(server.Address);
-
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "boom" }, LeafScoreResponse.Parser, cancellationToken: Ct));
-
-        Assert.Equal(StatusCode.Internal, error.StatusCode);
-        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Call_UnknownMethod_Unimplemented()
-    {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
-        using var channel = new RpcChannel(server.Address);
-
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/Explode", new ListModelsRequest(), ListModelsResponse.Parser, cancellationToken: Ct));
-
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Contains("/arbor.v1.Leaf/Explode", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Call_DeadlinePasses_DeadlineExceededAndTheHandlerIsCancelled()
-    {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
-        using var channel = new RpcChannel(server.Address);
-
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "wait" }, LeafScoreResponse.Parser,
-                new RpcCallOptions { Timeout = TimeSpan.FromMilliseconds(300) }, Ct));
-
-        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
-        Assert.True(await leaf.WaitCancelled.WaitAsync(TimeSpan.FromSeconds(10), Ct));
-        Assert.NotNull(leaf.LastDeadline);
-    }
-
-    [Fact]
-    public async Task Call_ServerEnforcesTheDeadlineItReceives()
-    {
-        // The client's own timer is far later than the header it sends, so only the server can end the call.
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
-        using var channel = new RpcChannel(server.Address);
-
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "wait" }, LeafScoreResponse.Parser,
-                new RpcCallOptions { Headers = [new("grpc-timeout", "200m")] }, Ct));
-
-        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
-        Assert.Equal("Deadline exceeded.", error.Message);
-    }
-
-    [Fact]
-    public async Task Call_CallerCancels_CancelledAndTheHandlerSeesIt()
-    {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
+        await using var server = await RpcTestServer.StartAsync();
         using var channel = new RpcChannel(server.Address);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var call = channel.CallAsync("arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "wait" }, LeafScoreResponse.Parser, cancellationToken: cancel.Token);
-        await leaf.WaitStarted.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var call = channel.UnaryAsync(LeafMethods.Score, new LeafScoreRequest { Model = "wait" }, cancellationToken: cancel.Token);
+        await Wait.UntilAsync(() => server.Leaf.WaitsStarted == 1, "the handler is waiting");
         await cancel.CancelAsync();
 
         var error = await Assert.ThrowsAsync<RpcException>(() => call);
         Assert.Equal(StatusCode.Cancelled, error.StatusCode);
-        Assert.True(await leaf.WaitCancelled.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.True(await server.Leaf.WaitCancelled.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        await Wait.UntilAsync(() => server.Leaf.WaitsActive == 0, "the handler ended");
+        Assert.Empty(server.Logs.Errors);
     }
 
-    [Fact]
-    public async Task Call_RequestOverTheServerLimit_ResourceExhausted()
+    [Fact(Timeout = 60_000)]
+    public async Task NothingListening_Unavailable()
     {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map, options => options.MaxReceiveMessageSize = 4096);
-        using var channel = new RpcChannel(server.Address);
-        var request = Payloads.LeafRequest(rows: 100);
+        using var channel = new RpcChannel($"http://127.0.0.1:{LoopbackPort.Next()}", new RpcChannelOptions { ByteCounters = new ByteCounters("nothing-listening") });
 
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/Score", request, LeafScoreResponse.Parser, cancellationToken: Ct));
-
-        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Null(leaf.LastScoreRequest);
-    }
-
-    [Fact]
-    public async Task Call_ResponseOverTheClientLimit_ResourceExhausted()
-    {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
-        using var channel = new RpcChannel(server.Address, new RpcChannelOptions { MaxReceiveMessageSize = 10_000 });
-
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "big", RowCount = 100 }, LeafScoreResponse.Parser, cancellationToken: Ct));
-
-        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-    }
-
-    [Fact]
-    public async Task Call_RequestOverTheClientSendLimit_FailsBeforeSending()
-    {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
-        using var channel = new RpcChannel(server.Address, new RpcChannelOptions { MaxSendMessageSize = 1000 });
-
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/Score", Payloads.LeafRequest(rows: 10), LeafScoreResponse.Parser, cancellationToken: Ct));
-
-        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Equal(0, channel.Counters.Snapshot().ConnectionsOpened);
-    }
-
-    [Fact]
-    public async Task Call_NothingListening_Unavailable()
-    {
-        using var channel = new RpcChannel($"http://127.0.0.1:{Arbor.Testing.LoopbackPort.Next()}");
-
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.CallAsync("arbor.v1.Leaf/ListModels", new ListModelsRequest(), ListModelsResponse.Parser, cancellationToken: Ct));
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct));
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
     }
 
-    [Fact]
-    public async Task Call_MoreConcurrentCallsThanOneConnectionsStreams_OpensMoreConnections()
+    [Fact(Timeout = 60_000)]
+    public async Task MoreConcurrentCallsThanOneConnectionsStreams_OpensMoreConnections()
     {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
-        using var channel = new RpcChannel(server.Address);
+        await using var server = await RpcTestServer.StartAsync();
+        using var channel = new RpcChannel(server.Address, new RpcChannelOptions { ByteCounters = new ByteCounters("concurrency") });
         const int calls = 150; // Kestrel allows 100 concurrent streams per connection.
 
         var pending = Enumerable.Range(0, calls)
-            .Select(_ => channel.CallAsync("arbor.v1.Leaf/Score", new LeafScoreRequest { Model = "gate", RowCount = 1 }, LeafScoreResponse.Parser, cancellationToken: Ct))
+            .Select(_ => channel.UnaryAsync(LeafMethods.Score, new LeafScoreRequest { Model = "gate", RowCount = 1 }, cancellationToken: Ct))
             .ToList();
-        await WaitUntilAsync(() => leaf.GateWaiters == calls);
-        leaf.Gate.SetResult();
+        await Wait.UntilAsync(() => server.Leaf.GateWaiters == calls, "every call waits at the gate");
+        server.Leaf.Gate.SetResult();
         var responses = await Task.WhenAll(pending);
 
         Assert.All(responses, r => Assert.Equal(1u, r.RowCount));
         Assert.True(channel.Counters.Snapshot().ConnectionsOpened >= 2);
     }
 
-    [Fact]
-    public async Task Call_OverTls_Works()
+    [Fact(Timeout = 60_000)]
+    public async Task OverTls_Works()
     {
         using var certificate = TestCertificates.SelfSigned();
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map, certificate: certificate);
+        await using var server = await RpcTestServer.StartAsync(certificate: certificate);
         using var channel = new RpcChannel(server.Address, new RpcChannelOptions
         {
-            SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString() },
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString() },
         });
 
-        var response = await channel.CallAsync("arbor.v1.Leaf/ListModels", new ListModelsRequest(), ListModelsResponse.Parser, cancellationToken: Ct);
+        var response = await channel.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct);
 
         Assert.Equal("https", server.Address.Scheme);
         Assert.Equal(TestLeafService.Models(), response);
     }
 
-    [Fact]
-    public async Task Call_HttpOne_IsRejected()
+    [Fact(Timeout = 60_000)]
+    public async Task HttpOne_IsNotServed()
     {
-        var leaf = new TestLeafService();
-        await using var server = await RpcTestServer.StartAsync(leaf.Map);
+        await using var server = await RpcTestServer.StartAsync();
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.Address, "/arbor.v1.Leaf/ListModels"))
         {
-            Version = System.Net.HttpVersion.Version11,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new ByteArrayContent([0, 0, 0, 0, 0]),
         };
+        request.Content.Headers.ContentType = new("application/grpc");
 
-        // Kestrel on an HTTP/2-only endpoint answers an HTTP/1.1 request with an error, never a call.
-        using var response = await http.SendAsync(request, Ct);
+        // An HTTP/2-only endpoint never runs a call for an HTTP/1.1 request.
+        var outcome = await Record.ExceptionAsync(async () =>
+        {
+            using var response = await http.SendAsync(request, Ct);
+            Assert.False(response.IsSuccessStatusCode, $"HTTP/1.1 got {(int)response.StatusCode}");
+            Assert.False(response.Headers.Contains("grpc-status"));
+        });
 
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.False(response.Headers.Contains("grpc-status"));
+        Assert.True(outcome is null or HttpRequestException, outcome?.ToString());
+        Assert.Equal(0, server.Leaf.Calls);
     }
 
-    internal static Task WaitUntilAsync(Func<bool> condition) =>
-        Eventually.WaitUntilAsync(condition, "the condition holds", TimeSpan.FromSeconds(20), Ct);
+    [Fact]
+    public void Address_MustBeHttpOrHttps()
+    {
+        Assert.Throws<ArgumentException>(() => new RpcChannel("dns:///leaf-1:5001"));
+    }
 }

@@ -30,33 +30,38 @@ public static class Payloads
         return request;
     }
 
-    /// <summary>The serialized bytes of a request, assembled from separately encoded parts.</summary>
-    public static byte[] AssembleFromParts(LeafScoreRequest request)
+    /// <summary>
+    /// The serialized request as separately encoded parts: the scalar fields, then each column as
+    /// its own length-delimited field. Their concatenation is a valid encoding of the whole message
+    /// but not the canonical one (request_id comes before the columns), so a server that received
+    /// exactly these bytes can be told from one that got a re-serialized message.
+    /// </summary>
+    public static IReadOnlyList<byte[]> Parts(LeafScoreRequest request)
     {
-        // Field 4 (columns) and 5 (shared_columns) are length-delimited; encoding each column on
-        // its own and concatenating is a valid encoding of the whole message.
-        using var stream = new MemoryStream();
+        ArgumentNullException.ThrowIfNull(request);
         var head = new LeafScoreRequest { Model = request.Model, Version = request.Version, RowCount = request.RowCount, RequestId = request.RequestId };
-        head.WriteTo(stream);
+        var parts = new List<byte[]> { head.ToByteArray() };
         foreach (var column in request.Columns)
         {
-            WriteField(stream, 4, column.ToByteArray());
+            parts.Add(Field(4, column.ToByteArray()));
         }
 
         foreach (var column in request.SharedColumns)
         {
-            WriteField(stream, 5, column.ToByteArray());
+            parts.Add(Field(5, column.ToByteArray()));
         }
 
-        return stream.ToArray();
+        return parts;
     }
 
-    private static void WriteField(MemoryStream stream, int field, byte[] bytes)
+    private static byte[] Field(int field, byte[] bytes)
     {
+        using var stream = new MemoryStream();
         var output = new CodedOutputStream(stream, leaveOpen: true);
         output.WriteTag(field, WireFormat.WireType.LengthDelimited);
         output.WriteBytes(ByteString.CopyFrom(bytes));
         output.Flush();
+        return stream.ToArray();
     }
 
     private static FeatureColumn FloatColumn(string name, int rows, Random random)

@@ -10,7 +10,7 @@ namespace Arbor.Rpc.Tests.Fixtures;
 public sealed class TcpRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _upstream;
+    private volatile IPEndPoint _upstream;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
     private readonly Task _accepting;
@@ -26,6 +26,13 @@ public sealed class TcpRelay : IAsyncDisposable
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Where new connections go (existing ones stay with their server).</summary>
+    public IPEndPoint Upstream
+    {
+        get => _upstream;
+        set => _upstream = value;
+    }
 
     /// <summary>Bytes relayed from clients to the upstream server.</summary>
     public long ToUpstream => Interlocked.Read(ref _toUpstream);

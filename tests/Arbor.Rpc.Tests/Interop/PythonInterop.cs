@@ -5,9 +5,12 @@ using Arbor.Testing;
 namespace Arbor.Rpc.Tests.Interop;
 
 /// <summary>
-/// The real gRPC peer of the interop tests: Debian's /usr/bin/python3 with python3-grpcio, and
-/// Python message classes generated once per test run from proto/ by the protoc of the Grpc.Tools
-/// package (into a temporary folder, never committed).
+/// The real gRPC peer of the interop tests: Debian's /usr/bin/python3 with python3-grpcio. The
+/// Python message classes come from one descriptor set (<c>messages.pb</c>) that the protoc of the
+/// Grpc.Tools package writes once per test run, into a temporary folder, from proto/arbor/v1 and
+/// the standard gRPC protos in Interop/protos (health, reflection); interop_messages.py builds
+/// the classes from it. (Generated *_pb2.py files would need a protobuf runtime as new as that
+/// protoc, 7.x; Debian's python3-protobuf is 4.21.)
 /// </summary>
 public static class PythonInterop
 {
@@ -16,7 +19,7 @@ public static class PythonInterop
 
     private static readonly Lazy<string> GeneratedDirectory = new(Generate);
 
-    /// <summary>The folder holding <c>arbor/v1/*_pb2.py</c>.</summary>
+    /// <summary>The folder holding <c>messages.pb</c>.</summary>
     public static string MessagesDirectory => GeneratedDirectory.Value;
 
     /// <summary>The path of a script beside the tests (copied to the output folder).</summary>
@@ -90,12 +93,20 @@ public static class PythonInterop
         }
         var output = Directory.CreateTempSubdirectory("arbor-interop-pb-").FullName;
         var protoRoot = RepositoryPaths.Combine("proto");
+        var standardRoot = Path.Combine(AppContext.BaseDirectory, "Interop", "protos");
         var start = new ProcessStartInfo(protoc) { RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add($"-I{protoRoot}");
-        start.ArgumentList.Add($"--python_out={output}");
+        start.ArgumentList.Add($"-I{standardRoot}");
+        start.ArgumentList.Add("--include_imports");
+        start.ArgumentList.Add($"--descriptor_set_out={Path.Combine(output, "messages.pb")}");
         foreach (var proto in Directory.GetFiles(Path.Combine(protoRoot, "arbor", "v1"), "*.proto"))
         {
             start.ArgumentList.Add(Path.GetRelativePath(protoRoot, proto));
+        }
+
+        foreach (var proto in Directory.GetFiles(standardRoot, "*.proto", SearchOption.AllDirectories))
+        {
+            start.ArgumentList.Add(Path.GetRelativePath(standardRoot, proto));
         }
 
         using var process = Process.Start(start)!;

@@ -8,6 +8,7 @@ Behaviour is chosen by the request's model name, mirroring the C# TestLeafServic
   other -> echo: score of row i = i + sum of the row's float column values (float32 arithmetic)
 
 Usage: interop_server.py PB_DIR MAX_RECEIVE_BYTES
+PB_DIR holds messages.pb (see interop_messages.py).
 Prints "LISTENING <port>" once serving; exits when stdin closes.
 """
 import struct
@@ -15,10 +16,18 @@ import sys
 import time
 from concurrent import futures
 
-sys.path.insert(0, sys.argv[1])
+import grpc
 
-import grpc  # noqa: E402
-from arbor.v1 import leaf_pb2  # noqa: E402
+import interop_messages
+
+MESSAGES = interop_messages.load(sys.argv[1])
+LeafScoreRequest = MESSAGES["arbor.v1.LeafScoreRequest"]
+LeafScoreResponse = MESSAGES["arbor.v1.LeafScoreResponse"]
+ListModelsRequest = MESSAGES["arbor.v1.ListModelsRequest"]
+ListModelsResponse = MESSAGES["arbor.v1.ListModelsResponse"]
+ServedModel = MESSAGES["arbor.v1.ServedModel"]
+ServedVersion = MESSAGES["arbor.v1.ServedVersion"]
+AVAILABLE = interop_messages.enum_value(ServedVersion, "state", "VERSION_STATE_AVAILABLE")
 
 NON_ASCII = "modèle inconnu: «☃» 模型 % done"
 
@@ -28,7 +37,7 @@ def f32(x):
 
 
 def echo(request):
-    response = leaf_pb2.LeafScoreResponse(
+    response = LeafScoreResponse(
         model=request.model,
         version=request.version or "7",
         row_count=request.row_count,
@@ -54,7 +63,7 @@ def score(request, context):
         give_up = time.monotonic() + 30
         while context.is_active() and time.monotonic() < give_up:
             time.sleep(0.01)
-        return leaf_pb2.LeafScoreResponse()
+        return LeafScoreResponse()
     response = echo(request)
     if model in ("gzip", "big"):
         response.scores.extend([0.0] * (request.row_count * 64))
@@ -64,15 +73,15 @@ def score(request, context):
 
 
 def list_models(request, context):
-    return leaf_pb2.ListModelsResponse(
+    return ListModelsResponse(
         partition="homefeed",
         models=[
-            leaf_pb2.ServedModel(
+            ServedModel(
                 name="homefeed_ctr",
                 default_version="7",
                 versions=[
-                    leaf_pb2.ServedVersion(version="6", state=leaf_pb2.VERSION_STATE_AVAILABLE, outputs=["p_click"]),
-                    leaf_pb2.ServedVersion(version="7", state=leaf_pb2.VERSION_STATE_AVAILABLE, outputs=["p_click", "p_save"]),
+                    ServedVersion(version="6", state=AVAILABLE, outputs=["p_click"]),
+                    ServedVersion(version="7", state=AVAILABLE, outputs=["p_click", "p_save"]),
                 ],
             )
         ],
@@ -86,13 +95,13 @@ def main():
         {
             "Score": grpc.unary_unary_rpc_method_handler(
                 score,
-                request_deserializer=leaf_pb2.LeafScoreRequest.FromString,
-                response_serializer=leaf_pb2.LeafScoreResponse.SerializeToString,
+                request_deserializer=LeafScoreRequest.FromString,
+                response_serializer=LeafScoreResponse.SerializeToString,
             ),
             "ListModels": grpc.unary_unary_rpc_method_handler(
                 list_models,
-                request_deserializer=leaf_pb2.ListModelsRequest.FromString,
-                response_serializer=leaf_pb2.ListModelsResponse.SerializeToString,
+                request_deserializer=ListModelsRequest.FromString,
+                response_serializer=ListModelsResponse.SerializeToString,
             ),
         },
     )
