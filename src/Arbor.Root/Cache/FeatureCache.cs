@@ -19,10 +19,12 @@ namespace Arbor.Root.Cache;
 /// token.</para>
 /// <para>Bounded by approximate bytes with CLOCK (second-chance) eviction; entries expire after
 /// <see cref="FeatureCacheOptions.TimeToLive"/>. Stale-while-error: when a store read fails, an
-/// expired entry holding the needed features is served if it is younger than TTL +
-/// <see cref="FeatureCacheOptions.MaxStaleness"/>; entities without such an entry fail the read with
-/// <see cref="FeatureStoreUnavailableException"/>. For <see cref="FeatureCacheOptions.FailureBackoff"/>
-/// after a failure such entries are served stale without asking the store.</para>
+/// entity whose needed features are all held by fetches younger than TTL +
+/// <see cref="FeatureCacheOptions.MaxStaleness"/> is served from them; entities without such a copy fail the read with
+/// <see cref="FeatureStoreUnavailableException"/>. A refresh keeps the features it did not fetch again
+/// (with their own fetch time), so they stay servable stale. For
+/// <see cref="FeatureCacheOptions.FailureBackoff"/> after a failure such entries are served stale
+/// without asking the store.</para>
 /// </remarks>
 public sealed class FeatureCache : IFeatureSource
 {
@@ -318,17 +320,39 @@ public sealed class FeatureCache : IFeatureSource
                 }
 
                 var old = slot.Entity;
-                var keep = old is not null && IsFresh(old, _time.GetTimestamp()) ? old : null;
+                var now = _time.GetTimestamp();
+                ulong[] current;
+                long currentAt;
+                FetchGeneration[] older;
+                if (old is not null && IsFresh(old, now))
+                {
+                    // An extended entry keeps its oldest fetch time: it expires with its oldest values.
+                    current = FeatureMask.Union(old.Fetched, mask);
+                    currentAt = old.FetchedAt;
+                    older = KeepServable(null, old.Older, mask, now);
+                }
+                else
+                {
+                    // A refresh starts a new generation; what the expired entry held and this read did
+                    // not fetch again stays, servable stale, with its own fetch time.
+                    current = mask;
+                    currentAt = fetchedAt;
+                    older = old is null ? [] : KeepServable(new FetchGeneration(old.Fetched, old.FetchedAt), old.Older, mask, now);
+                }
+
                 var length = slots.Length == 0 ? 0 : slots[^1] + 1;
-                var values = new TypedValue[Math.Max(length, keep?.Values.Length ?? 0)];
-                keep?.Values.CopyTo(values, 0);
+                var values = new TypedValue[Math.Max(length, old?.Values.Length ?? 0)];
+                if (old is not null)
+                {
+                    CopyKept(old.Values, values, current, older);
+                }
+
                 for (var column = 0; column < slots.Length; column++)
                 {
                     values[slots[column]] = table[row, column];
                 }
 
-                // An extended entry keeps its oldest fetch time: it expires with its oldest values.
-                var updated = new CachedEntity(values, keep is null ? mask : FeatureMask.Union(keep.Fetched, mask), keep?.FetchedAt ?? fetchedAt, id);
+                var updated = new CachedEntity(values, current, currentAt, older, id);
                 slot.Entity = updated;
                 Interlocked.Add(ref _bytes, updated.SizeBytes - (old?.SizeBytes ?? 0));
                 if (!slot.Enqueued)
@@ -341,6 +365,64 @@ public sealed class FeatureCache : IFeatureSource
             }
         }
     }
+
+    /// <summary>
+    /// The generations an entry keeps beside a fetch of <paramref name="refreshed"/>, newest first:
+    /// each without the refreshed features, dropping those left empty or too old to be served stale.
+    /// </summary>
+    private FetchGeneration[] KeepServable(FetchGeneration? newest, FetchGeneration[] older, ulong[] refreshed, long now)
+    {
+        if (_options.MaxStaleness <= TimeSpan.Zero || (newest is null && older.Length == 0))
+        {
+            return [];
+        }
+
+        var limit = _options.TimeToLive + _options.MaxStaleness;
+        var kept = new List<FetchGeneration>(older.Length + 1);
+        if (newest is { } first)
+        {
+            Add(first);
+        }
+
+        foreach (var generation in older)
+        {
+            Add(generation);
+        }
+
+        return kept.Count == 0 ? [] : [.. kept];
+
+        void Add(FetchGeneration generation)
+        {
+            if (_time.GetElapsedTime(generation.FetchedAt, now) < limit)
+            {
+                var rest = FeatureMask.Except(generation.Mask, refreshed);
+                if (!FeatureMask.IsEmpty(rest))
+                {
+                    kept.Add(new FetchGeneration(rest, generation.FetchedAt));
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies the values of the slots a new entry keeps from the old one (the others are released).</summary>
+    private static void CopyKept(TypedValue[] from, TypedValue[] to, ulong[] current, FetchGeneration[] older)
+    {
+        var kept = current;
+        foreach (var generation in older)
+        {
+            kept = FeatureMask.Union(kept, generation.Mask);
+        }
+
+        for (var slot = 0; slot < from.Length; slot++)
+        {
+            if (IsSet(kept, slot))
+            {
+                to[slot] = from[slot];
+            }
+        }
+    }
+
+    private static bool IsSet(ulong[] mask, int slot) => (slot >> 6) < mask.Length && (mask[slot >> 6] & (1UL << (slot & 63))) != 0;
 
     private void EvictIfOverBudget()
     {
@@ -403,8 +485,45 @@ public sealed class FeatureCache : IFeatureSource
     private bool IsFresh(CachedEntity entity, long now) =>
         _time.GetElapsedTime(entity.FetchedAt, now) < _options.TimeToLive;
 
-    private bool CanServeStale(CachedEntity entity, ResolvedProjection projection, long now) =>
-        _options.MaxStaleness > TimeSpan.Zero
-        && _time.GetElapsedTime(entity.FetchedAt, now) < _options.TimeToLive + _options.MaxStaleness
-        && FeatureMask.Covers(entity.Fetched, projection.Mask);
+    /// <summary>
+    /// True when every feature of <paramref name="projection"/> is held by a generation of the entry
+    /// younger than TTL + <see cref="FeatureCacheOptions.MaxStaleness"/> (fresh ones included).
+    /// </summary>
+    private bool CanServeStale(CachedEntity entity, ResolvedProjection projection, long now)
+    {
+        if (_options.MaxStaleness <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        var limit = _options.TimeToLive + _options.MaxStaleness;
+        var latest = _time.GetElapsedTime(entity.FetchedAt, now) < limit;
+        var required = projection.Mask;
+        for (var word = 0; word < required.Length; word++)
+        {
+            var missing = required[word];
+            if (latest && word < entity.Fetched.Length)
+            {
+                missing &= ~entity.Fetched[word];
+            }
+
+            // Newest first: once one generation is too old, so are the rest.
+            foreach (var generation in entity.Older)
+            {
+                if (missing == 0 || _time.GetElapsedTime(generation.FetchedAt, now) >= limit)
+                {
+                    break;
+                }
+
+                missing &= word < generation.Mask.Length ? ~generation.Mask[word] : ulong.MaxValue;
+            }
+
+            if (missing != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

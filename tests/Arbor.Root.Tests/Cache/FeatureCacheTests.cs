@@ -169,6 +169,24 @@ public sealed class FeatureCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_FeaturesKeptByARefresh_AreServedStaleOnlyWithinTheirOwnBound()
+    {
+        var cache = CreateCache(maxStaleness: TimeSpan.FromMinutes(10), failureBackoff: TimeSpan.Zero);
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct);
+        _time.Advance(Ttl + TimeSpan.FromMinutes(5));
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct);
+        _store.Failure = new IOException("store down");
+
+        // b was fetched TTL + 5 min ago: still within TTL + 10 min.
+        Assert.Equal(0.5f, (await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct))[0, 1].AsFloat());
+
+        // b is now past TTL + 10 min; a (refreshed 5 min later) is not.
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await Assert.ThrowsAsync<FeatureStoreUnavailableException>(async () => await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct));
+        Assert.Equal(1, (await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct))[0, 0].AsInt64());
+    }
+
+    [Fact]
     public async Task Read_StoreFailsAfterExpiry_ServesTheStaleEntryWithinTheBound()
     {
         var cache = CreateCache(maxStaleness: TimeSpan.FromMinutes(10), failureBackoff: TimeSpan.Zero);
@@ -207,6 +225,46 @@ public sealed class FeatureCacheTests : IDisposable
         _store.Failure = new IOException("store down");
 
         await Assert.ThrowsAsync<FeatureStoreUnavailableException>(async () => await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct));
+    }
+
+    [Fact]
+    public async Task Read_RefreshOfSomeFeaturesAfterExpiry_KeepsTheOthersServableWhileTheStoreIsDown()
+    {
+        // A user scored with models [A, B] (features a and b), then, after the TTL, with [A] only
+        // (a refresh of a alone); then the store goes down and the [A, B] form comes back.
+        var cache = CreateCache(failureBackoff: TimeSpan.Zero);
+        _store.Set(EntityKind.User, "u9", "a", TypedValue.FromFloat(0.25f));
+        _store.Set(EntityKind.User, "u9", "b", TypedValue.FromFloatVector([1f, 2f]));
+        var modelsAb = FeatureProjection.Of("a", "b");
+        var modelA = FeatureProjection.Of("a");
+        var before = await cache.ReadAsync(EntityKind.User, ["u9"], modelsAb, Ct);
+
+        _time.Advance(Ttl);
+        await cache.ReadAsync(EntityKind.User, ["u9"], modelA, Ct);
+        Assert.Equal(["a"], _store.Reads[1].Features);
+        _store.Failure = new IOException("store down");
+        var after = await cache.ReadAsync(EntityKind.User, ["u9"], modelsAb, Ct);
+
+        Assert.Equal(BitsOf(before[0, 0]), BitsOf(after[0, 0]));
+        Assert.Equal(before[0, 1].AsFloatVector().ToArray(), after[0, 1].AsFloatVector().ToArray());
+    }
+
+    [Fact]
+    public async Task Read_AfterAPartialRefresh_RefreshedFeaturesAreFreshAndOnlyExpiredOnesAreReadAgain()
+    {
+        var cache = CreateCache();
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a", "b", "c"), Ct);
+        _time.Advance(Ttl);
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct);
+
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct);
+        Assert.Equal(2, _store.Reads.Count);
+
+        var table = await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("c", "a"), Ct);
+        Assert.Equal(3, _store.Reads.Count);
+        Assert.Equal(["c"], _store.Reads[2].Features);
+        Assert.Equal("s1", table[0, 0].AsString());
+        Assert.Equal(1, table[0, 1].AsInt64());
     }
 
     [Fact]
@@ -270,6 +328,8 @@ public sealed class FeatureCacheTests : IDisposable
     }
 
     private static long Sum(CounterRecorder recorder) => recorder.Sum;
+
+    private static int BitsOf(TypedValue value) => BitConverter.SingleToInt32Bits(value.AsFloat());
 
     private CounterRecorder Collector(string instrument) => new(_meters, FeatureCacheMetrics.MeterName, instrument);
 
