@@ -69,6 +69,15 @@ public sealed class PostgresTestServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP to the postmaster and every process under it): connections stay
+    /// open but nothing answers, as with a hung database. <see cref="Resume"/> (in a finally) undoes it.
+    /// </summary>
+    public void Pause() => Signal("STOP", ServerProcesses());
+
+    /// <summary>Lets a <see cref="Pause"/>d server run again (SIGCONT).</summary>
+    public void Resume() => Signal("CONT", ServerProcesses());
+
     public void Dispose()
     {
         try
@@ -91,6 +100,43 @@ public sealed class PostgresTestServer : IDisposable
         {
         }
     }
+
+    /// <summary>The postmaster (first line of postmaster.pid), then every process descending from it.</summary>
+    private List<int> ServerProcesses()
+    {
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(_dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The process ended while listed.
+            }
+        }
+
+        var processes = new List<int> { postmaster };
+        for (var i = 0; i < processes.Count; i++)
+        {
+            processes.AddRange(parents.Where(p => p.Value == processes[i]).Select(p => p.Key));
+        }
+
+        return processes;
+    }
+
+    private void Signal(string signal, IReadOnlyList<int> processes) =>
+        Run("kill", [$"-{signal}", .. processes.Select(p => p.ToString(CultureInfo.InvariantCulture))], asPostgres: false);
 
     private static string FindBinDirectory()
     {

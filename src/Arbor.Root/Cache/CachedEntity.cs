@@ -5,19 +5,31 @@ namespace Arbor.Root.Cache;
 /// <summary>
 /// What the cache knows about one entity: values by catalog slot, which slots were fetched (a
 /// fetched slot without a value means "the store has none"), and when. Immutable; an extension
-/// with more features is a new instance.
+/// with more features or a refresh is a new instance.
 /// </summary>
+/// <remarks>
+/// The features of the latest fetch (<see cref="Fetched"/>, fetched at <see cref="FetchedAt"/>) are
+/// the ones served fresh. Features an earlier fetch brought that were not refreshed since stay in
+/// <see cref="Older"/> with their own fetch time: past the TTL they are never served fresh, but they
+/// remain servable stale while the store fails, so a refresh of some features never loses the others.
+/// </remarks>
 internal sealed class CachedEntity
 {
     // Key string, slot and entity objects, array headers: a rough constant per entry.
     private const int EntryOverheadBytes = 160;
 
-    public CachedEntity(TypedValue[] values, ulong[] fetched, long fetchedAt, string id)
+    public CachedEntity(TypedValue[] values, ulong[] fetched, long fetchedAt, FetchGeneration[] older, string id)
     {
         Values = values;
         Fetched = fetched;
         FetchedAt = fetchedAt;
+        Older = older;
         var size = EntryOverheadBytes + (id.Length * sizeof(char)) + (values.Length * 24) + (fetched.Length * sizeof(ulong));
+        foreach (var generation in older)
+        {
+            size += 48 + (generation.Mask.Length * sizeof(ulong));
+        }
+
         foreach (var value in values)
         {
             size += value.EstimatedHeapBytes;
@@ -26,13 +38,21 @@ internal sealed class CachedEntity
         SizeBytes = size;
     }
 
+    /// <summary>Values by catalog slot, of <see cref="Fetched"/> and of every <see cref="Older"/> generation.</summary>
     public TypedValue[] Values { get; }
 
+    /// <summary>The features of the latest fetch generation: the ones that may be served fresh.</summary>
     public ulong[] Fetched { get; }
 
-    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> of the oldest fetch the entry holds.</summary>
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> of the oldest fetch merged into <see cref="Fetched"/>.</summary>
     public long FetchedAt { get; }
+
+    /// <summary>Earlier fetches' features not fetched again since, newest first; disjoint from <see cref="Fetched"/>.</summary>
+    public FetchGeneration[] Older { get; }
 
     /// <summary>Approximate memory held by the entry.</summary>
     public int SizeBytes { get; }
 }
+
+/// <summary>Features an earlier fetch brought into an entry, and when.</summary>
+internal readonly record struct FetchGeneration(ulong[] Mask, long FetchedAt);

@@ -14,15 +14,17 @@ namespace Arbor.Root.Cache;
 /// the entry grows. A hit costs a dictionary lookup and one reference per entity: no copy.</para>
 /// <para>Misses of one request go to the store as one batch read per entity kind. A miss for an
 /// entity whose read is already in flight (with the features needed) joins that read instead of
-/// starting another. Store reads run detached from the caller's cancellation so that joined
-/// requests are not failed by the one that started the read; each caller stops waiting on its own
-/// token.</para>
+/// starting another. Store reads run detached from every caller: each caller stops waiting when its
+/// own token fires (the request's deadline or cancellation) without failing the read for the others,
+/// and a read is cancelled only once no caller waits for it any more.</para>
 /// <para>Bounded by approximate bytes with CLOCK (second-chance) eviction; entries expire after
-/// <see cref="FeatureCacheOptions.TimeToLive"/>. Stale-while-error: when a store read fails, an
-/// expired entry holding the needed features is served if it is younger than TTL +
-/// <see cref="FeatureCacheOptions.MaxStaleness"/>; entities without such an entry fail the read with
-/// <see cref="FeatureStoreUnavailableException"/>. For <see cref="FeatureCacheOptions.FailureBackoff"/>
-/// after a failure such entries are served stale without asking the store.</para>
+/// <see cref="FeatureCacheOptions.TimeToLive"/>. Stale-while-error: when a store read fails, or takes
+/// longer than <see cref="FeatureCacheOptions.RefreshWait"/>, an entity whose needed features are all
+/// held by fetches younger than TTL + <see cref="FeatureCacheOptions.MaxStaleness"/> is served from
+/// them; entities without such a copy fail the read with <see cref="FeatureStoreUnavailableException"/>.
+/// A refresh keeps the features it did not fetch again (with their own fetch time), so they stay
+/// servable stale. For <see cref="FeatureCacheOptions.FailureBackoff"/> after a failure such entries
+/// are served stale without asking the store.</para>
 /// </remarks>
 public sealed class FeatureCache : IFeatureSource
 {
@@ -130,31 +132,38 @@ public sealed class FeatureCache : IFeatureSource
     private async Task<Dictionary<string, List<int>>> ServeAsync(
         EntityKind kind, Dictionary<string, List<int>> rowsById, ResolvedProjection projection, TypedValue[]?[] rows, bool mayJoin, CancellationToken cancellationToken)
     {
-        var now = _time.GetTimestamp();
+        var started = _time.GetTimestamp();
         var failedAt = Interlocked.Read(ref _failedAt);
         var inBackoff = failedAt != NeverFailed
             && _options.FailureBackoff > TimeSpan.Zero
-            && _time.GetElapsedTime(failedAt, now) < _options.FailureBackoff;
+            && _time.GetElapsedTime(failedAt, started) < _options.FailureBackoff;
         var toFetch = new List<string>();
-        var joined = new List<(string Id, InFlightRead Read)>();
+        var waits = new List<(InFlightRead Read, List<string> Ids)>();
         var fetchMask = Array.Empty<ulong>();
         var staleServed = 0;
+        HashSet<string>? servable = null;
         foreach (var id in rowsById.Keys)
         {
             var key = new CacheKey(kind, id);
             var cached = _entries.TryGetValue(key, out var slot) ? slot.Entity : null;
-            if (inBackoff && cached is not null && CanServeStale(cached, projection, now))
+            var canServeStale = cached is not null && CanServeStale(cached, projection, started);
+            if (inBackoff && canServeStale)
             {
-                Fill(rows, rowsById[id], cached);
+                Fill(rows, rowsById[id], cached!);
                 staleServed++;
                 continue;
             }
 
-            var fresh = cached is not null && IsFresh(cached, now) ? cached.Fetched : [];
-            var needed = FeatureMask.Except(projection.Mask, fresh);
-            if (mayJoin && _inFlight.TryGetValue(key, out var read) && FeatureMask.Covers(read.Mask, needed))
+            if (canServeStale)
             {
-                joined.Add((id, read));
+                (servable ??= new HashSet<string>(StringComparer.Ordinal)).Add(id);
+            }
+
+            var fresh = cached is not null && IsFresh(cached, started) ? cached.Fetched : [];
+            var needed = FeatureMask.Except(projection.Mask, fresh);
+            if (mayJoin && _inFlight.TryGetValue(key, out var read) && FeatureMask.Covers(read.Mask, needed) && read.TryJoin())
+            {
+                waits.Add((read, [id]));
             }
             else
             {
@@ -165,45 +174,68 @@ public sealed class FeatureCache : IFeatureSource
 
         _metrics.StaleServed(kind, staleServed);
         _metrics.Misses(kind, toFetch.Count);
-        _metrics.Coalesced(kind, joined.Count);
+        _metrics.Coalesced(kind, waits.Count);
+        if (toFetch.Count > 0)
+        {
+            waits.Add((StartRead(kind, toFetch, fetchMask), toFetch));
+        }
+
         var uncovered = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var failed = new List<string>();
         Exception? failure = null;
-        if (toFetch.Count > 0)
+        for (var w = 0; w < waits.Count; w++)
         {
+            var (read, ids) = waits[w];
             try
             {
-                var fetched = await StartRead(kind, toFetch, fetchMask).WaitAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var id in toFetch)
+                var waited = await AwaitReadAsync(kind, read, ids, servable, started, rowsById, projection, rows, cancellationToken).ConfigureAwait(false);
+                if (waited is not { } fetched)
                 {
-                    FillIfCovered(rows, rowsById, id, fetched[id], projection, uncovered);
+                    continue;
                 }
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = ex;
-                failed.AddRange(toFetch);
-            }
-        }
 
-        foreach (var (id, read) in joined)
-        {
-            try
+                foreach (var id in ids)
+                {
+                    if (rows[rowsById[id][0]] is not null)
+                    {
+                        continue; // served stale while the read was slow
+                    }
+
+                    if (fetched.TryGetValue(id, out var entry))
+                    {
+                        FillIfCovered(rows, rowsById, id, entry, projection, uncovered);
+                    }
+                    else
+                    {
+                        uncovered[id] = rowsById[id];
+                    }
+                }
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
-                var fetched = await read.Result.WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (fetched.TryGetValue(id, out var entry))
+                // This request stops waiting; the reads go on for the requests still waiting for them.
+                for (var later = w + 1; later < waits.Count; later++)
                 {
-                    FillIfCovered(rows, rowsById, id, entry, projection, uncovered);
+                    waits[later].Read.Leave();
                 }
-                else
-                {
-                    uncovered[id] = rowsById[id];
-                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                throw;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 failure ??= ex;
-                failed.Add(id);
+                foreach (var id in ids)
+                {
+                    if (rows[rowsById[id][0]] is null)
+                    {
+                        failed.Add(id);
+                    }
+                }
+            }
+            finally
+            {
+                read.Leave();
             }
         }
 
@@ -213,6 +245,69 @@ public sealed class FeatureCache : IFeatureSource
         }
 
         return uncovered;
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="read"/> until it completes or the caller's token fires. While some of
+    /// <paramref name="ids"/> have a copy that may be served stale, waits at most
+    /// <see cref="FeatureCacheOptions.RefreshWait"/> (counted from <paramref name="started"/>) and then
+    /// serves those copies; returns null when no id is left to wait for.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, CachedEntity>?> AwaitReadAsync(
+        EntityKind kind,
+        InFlightRead read,
+        List<string> ids,
+        HashSet<string>? servable,
+        long started,
+        Dictionary<string, List<int>> rowsById,
+        ResolvedProjection projection,
+        TypedValue[]?[] rows,
+        CancellationToken cancellationToken)
+    {
+        if (servable is null || read.Result.IsCompleted || !ids.Exists(servable.Contains))
+        {
+            return await read.Result.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var left = _options.RefreshWait - _time.GetElapsedTime(started);
+        try
+        {
+            return await read.Result.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            if (read.Result.IsCompleted)
+            {
+                return await read.Result.ConfigureAwait(false);
+            }
+
+            // The store is slower than a refresh may take: serve what may be served stale now, and
+            // treat the store as failing for the backoff.
+        }
+
+        var now = _time.GetTimestamp();
+        Interlocked.Exchange(ref _failedAt, now);
+        var stale = 0;
+        var waiting = 0;
+        foreach (var id in ids)
+        {
+            if (servable.Contains(id)
+                && _entries.TryGetValue(new CacheKey(kind, id), out var slot)
+                && slot.Entity is { } cached
+                && CanServeStale(cached, projection, now))
+            {
+                Fill(rows, rowsById[id], cached);
+                stale++;
+            }
+            else
+            {
+                waiting++;
+            }
+        }
+
+        _metrics.StaleServed(kind, stale);
+        FeatureCacheLog.StoreReadSlow(_logger, ids.Count, kind.ToName(), _options.RefreshWait.TotalMilliseconds, stale);
+        return waiting == 0 ? null : await read.Result.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void ServeStaleOrThrow(
@@ -239,10 +334,10 @@ public sealed class FeatureCache : IFeatureSource
         }
     }
 
-    private Task<IReadOnlyDictionary<string, CachedEntity>> StartRead(EntityKind kind, List<string> ids, ulong[] mask)
+    /// <summary>Starts a detached store read of <paramref name="ids"/>; the caller is its first waiter.</summary>
+    private InFlightRead StartRead(EntityKind kind, List<string> ids, ulong[] mask)
     {
-        var completion = new TaskCompletionSource<IReadOnlyDictionary<string, CachedEntity>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var read = new InFlightRead(mask, completion.Task);
+        var read = new InFlightRead(mask, new TaskCompletionSource<IReadOnlyDictionary<string, CachedEntity>>(TaskCreationOptions.RunContinuationsAsynchronously));
         var registered = new List<CacheKey>(ids.Count);
         foreach (var id in ids)
         {
@@ -254,13 +349,15 @@ public sealed class FeatureCache : IFeatureSource
             }
         }
 
-        _ = ReadAndMergeAsync(kind, ids, mask, completion, read, registered);
-        return completion.Task;
+        // Off the caller's thread: a store that reads synchronously (SQLite) must not hold the caller
+        // past its deadline.
+        _ = Task.Run(() => ReadAndMergeAsync(kind, ids, mask, read, registered));
+        return read;
     }
 
-    private async Task ReadAndMergeAsync(
-        EntityKind kind, List<string> ids, ulong[] mask, TaskCompletionSource<IReadOnlyDictionary<string, CachedEntity>> completion, InFlightRead read, List<CacheKey> registered)
+    private async Task ReadAndMergeAsync(EntityKind kind, List<string> ids, ulong[] mask, InFlightRead read, List<CacheKey> registered)
     {
+        var completion = read.Completion;
         try
         {
             var slots = FeatureMask.Slots(mask).ToArray();
@@ -269,13 +366,19 @@ public sealed class FeatureCache : IFeatureSource
             FeatureTable table;
             try
             {
-                table = await _store.ReadAsync(kind, ids, projection, CancellationToken.None).ConfigureAwait(false);
+                table = await _store.ReadAsync(kind, ids, projection, read.Abandoned).ConfigureAwait(false);
                 _metrics.StoreRead(kind, _time.GetElapsedTime(started), failed: false);
             }
             catch (Exception ex)
             {
-                _metrics.StoreRead(kind, _time.GetElapsedTime(started), failed: true);
+                var elapsed = _time.GetElapsedTime(started);
+                _metrics.StoreRead(kind, elapsed, failed: true);
                 Interlocked.Exchange(ref _failedAt, _time.GetTimestamp());
+                if (read.Abandoned.IsCancellationRequested)
+                {
+                    FeatureCacheLog.StoreReadAbandoned(_logger, ids.Count, kind.ToName(), elapsed.TotalMilliseconds);
+                }
+
                 completion.SetException(ex);
                 _ = completion.Task.Exception; // observed: callers that gave up must not raise UnobservedTaskException
                 return;
@@ -287,8 +390,9 @@ public sealed class FeatureCache : IFeatureSource
                 merged[ids[row]] = Merge(kind, ids[row], table, row, slots, mask, started);
             }
 
-            completion.SetResult(merged);
+            // Within the byte bound before anyone sees the result.
             EvictIfOverBudget();
+            completion.SetResult(merged);
         }
         catch (Exception ex)
         {
@@ -318,17 +422,39 @@ public sealed class FeatureCache : IFeatureSource
                 }
 
                 var old = slot.Entity;
-                var keep = old is not null && IsFresh(old, _time.GetTimestamp()) ? old : null;
+                var now = _time.GetTimestamp();
+                ulong[] current;
+                long currentAt;
+                FetchGeneration[] older;
+                if (old is not null && IsFresh(old, now))
+                {
+                    // An extended entry keeps its oldest fetch time: it expires with its oldest values.
+                    current = FeatureMask.Union(old.Fetched, mask);
+                    currentAt = old.FetchedAt;
+                    older = KeepServable(null, old.Older, mask, now);
+                }
+                else
+                {
+                    // A refresh starts a new generation; what the expired entry held and this read did
+                    // not fetch again stays, servable stale, with its own fetch time.
+                    current = mask;
+                    currentAt = fetchedAt;
+                    older = old is null ? [] : KeepServable(new FetchGeneration(old.Fetched, old.FetchedAt), old.Older, mask, now);
+                }
+
                 var length = slots.Length == 0 ? 0 : slots[^1] + 1;
-                var values = new TypedValue[Math.Max(length, keep?.Values.Length ?? 0)];
-                keep?.Values.CopyTo(values, 0);
+                var values = new TypedValue[Math.Max(length, old?.Values.Length ?? 0)];
+                if (old is not null)
+                {
+                    CopyKept(old.Values, values, current, older);
+                }
+
                 for (var column = 0; column < slots.Length; column++)
                 {
                     values[slots[column]] = table[row, column];
                 }
 
-                // An extended entry keeps its oldest fetch time: it expires with its oldest values.
-                var updated = new CachedEntity(values, keep is null ? mask : FeatureMask.Union(keep.Fetched, mask), keep?.FetchedAt ?? fetchedAt, id);
+                var updated = new CachedEntity(values, current, currentAt, older, id);
                 slot.Entity = updated;
                 Interlocked.Add(ref _bytes, updated.SizeBytes - (old?.SizeBytes ?? 0));
                 if (!slot.Enqueued)
@@ -341,6 +467,64 @@ public sealed class FeatureCache : IFeatureSource
             }
         }
     }
+
+    /// <summary>
+    /// The generations an entry keeps beside a fetch of <paramref name="refreshed"/>, newest first:
+    /// each without the refreshed features, dropping those left empty or too old to be served stale.
+    /// </summary>
+    private FetchGeneration[] KeepServable(FetchGeneration? newest, FetchGeneration[] older, ulong[] refreshed, long now)
+    {
+        if (_options.MaxStaleness <= TimeSpan.Zero || (newest is null && older.Length == 0))
+        {
+            return [];
+        }
+
+        var limit = _options.TimeToLive + _options.MaxStaleness;
+        var kept = new List<FetchGeneration>(older.Length + 1);
+        if (newest is { } first)
+        {
+            Add(first);
+        }
+
+        foreach (var generation in older)
+        {
+            Add(generation);
+        }
+
+        return kept.Count == 0 ? [] : [.. kept];
+
+        void Add(FetchGeneration generation)
+        {
+            if (_time.GetElapsedTime(generation.FetchedAt, now) < limit)
+            {
+                var rest = FeatureMask.Except(generation.Mask, refreshed);
+                if (!FeatureMask.IsEmpty(rest))
+                {
+                    kept.Add(new FetchGeneration(rest, generation.FetchedAt));
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies the values of the slots a new entry keeps from the old one (the others are released).</summary>
+    private static void CopyKept(TypedValue[] from, TypedValue[] to, ulong[] current, FetchGeneration[] older)
+    {
+        var kept = current;
+        foreach (var generation in older)
+        {
+            kept = FeatureMask.Union(kept, generation.Mask);
+        }
+
+        for (var slot = 0; slot < from.Length; slot++)
+        {
+            if (IsSet(kept, slot))
+            {
+                to[slot] = from[slot];
+            }
+        }
+    }
+
+    private static bool IsSet(ulong[] mask, int slot) => (slot >> 6) < mask.Length && (mask[slot >> 6] & (1UL << (slot & 63))) != 0;
 
     private void EvictIfOverBudget()
     {
@@ -403,8 +587,45 @@ public sealed class FeatureCache : IFeatureSource
     private bool IsFresh(CachedEntity entity, long now) =>
         _time.GetElapsedTime(entity.FetchedAt, now) < _options.TimeToLive;
 
-    private bool CanServeStale(CachedEntity entity, ResolvedProjection projection, long now) =>
-        _options.MaxStaleness > TimeSpan.Zero
-        && _time.GetElapsedTime(entity.FetchedAt, now) < _options.TimeToLive + _options.MaxStaleness
-        && FeatureMask.Covers(entity.Fetched, projection.Mask);
+    /// <summary>
+    /// True when every feature of <paramref name="projection"/> is held by a generation of the entry
+    /// younger than TTL + <see cref="FeatureCacheOptions.MaxStaleness"/> (fresh ones included).
+    /// </summary>
+    private bool CanServeStale(CachedEntity entity, ResolvedProjection projection, long now)
+    {
+        if (_options.MaxStaleness <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        var limit = _options.TimeToLive + _options.MaxStaleness;
+        var latest = _time.GetElapsedTime(entity.FetchedAt, now) < limit;
+        var required = projection.Mask;
+        for (var word = 0; word < required.Length; word++)
+        {
+            var missing = required[word];
+            if (latest && word < entity.Fetched.Length)
+            {
+                missing &= ~entity.Fetched[word];
+            }
+
+            // Newest first: once one generation is too old, so are the rest.
+            foreach (var generation in entity.Older)
+            {
+                if (missing == 0 || _time.GetElapsedTime(generation.FetchedAt, now) >= limit)
+                {
+                    break;
+                }
+
+                missing &= word < generation.Mask.Length ? ~generation.Mask[word] : ulong.MaxValue;
+            }
+
+            if (missing != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

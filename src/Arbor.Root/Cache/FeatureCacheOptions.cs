@@ -21,6 +21,14 @@ public sealed class FeatureCacheOptions
     /// </summary>
     public TimeSpan FailureBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a request waits for the refresh of expired entities that hold a copy that may be
+    /// served stale before it serves those copies instead (entities without one wait for the read
+    /// until the request's deadline). A store read slower than this counts as a failure for
+    /// <see cref="FailureBackoff"/>; it goes on while other requests still wait for it.
+    /// </summary>
+    public TimeSpan RefreshWait { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {
@@ -32,6 +40,11 @@ public sealed class FeatureCacheOptions
         if (TimeToLive <= TimeSpan.Zero)
         {
             throw new ArgumentException($"{nameof(TimeToLive)} must be positive.");
+        }
+
+        if (RefreshWait <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(RefreshWait)} must be positive.");
         }
 
         if (MaxStaleness < TimeSpan.Zero || FailureBackoff < TimeSpan.Zero)

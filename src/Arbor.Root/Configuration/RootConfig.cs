@@ -92,6 +92,9 @@ public sealed record CacheConfig
     public long MaxBytes { get; init; } = 256L * 1024 * 1024;
 
     public double TtlSeconds { get; init; } = 300;
+
+    /// <summary>How long a request waits for the refresh of an expired entry it could serve stale (<c>FeatureCacheOptions.RefreshWait</c>).</summary>
+    public double RefreshWaitMs { get; init; } = 200;
 }
 
 /// <summary>One leaf partition: the replicas (base addresses) that serve it.</summary>

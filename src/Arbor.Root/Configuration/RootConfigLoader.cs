@@ -128,6 +128,11 @@ public static class RootConfigLoader
             problems.Add("$.cache: max_bytes and ttl_seconds must not be negative");
         }
 
+        if (!(config.Cache.RefreshWaitMs > 0))
+        {
+            problems.Add("$.cache.refresh_wait_ms: must be positive");
+        }
+
         foreach (var (name, partition) in config.Partitions)
         {
             if (partition.Endpoints.Count == 0)

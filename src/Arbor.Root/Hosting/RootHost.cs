@@ -75,6 +75,7 @@ public static class RootHost
         {
             MaxBytes = config.Cache.MaxBytes,
             TimeToLive = TimeSpan.FromSeconds(config.Cache.TtlSeconds),
+            RefreshWait = TimeSpan.FromMilliseconds(config.Cache.RefreshWaitMs),
         });
         services.AddSingleton<FeatureCacheMetrics>();
         services.AddSingleton(sp => new FeatureCache(

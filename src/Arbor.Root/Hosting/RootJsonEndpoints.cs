@@ -36,7 +36,7 @@ public static class RootJsonEndpoints
             DateTimeOffset? deadline = null;
             if (context.Request.Headers.TryGetValue("x-arbor-timeout-ms", out var timeout) && int.TryParse(timeout, out var ms) && ms > 0)
             {
-                deadline = DateTimeOffset.UtcNow.AddMilliseconds(ms);
+                deadline = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().AddMilliseconds(ms);
             }
 
             try

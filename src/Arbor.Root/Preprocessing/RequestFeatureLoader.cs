@@ -38,7 +38,19 @@ public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreproces
         var candidateRead = split.Candidate.Count == 0 || query.CandidateIds.Count == 0
             ? ValueTask.FromResult<FeatureTable?>(null)
             : ReadAsync(EntityKind.Candidate, query.CandidateIds, split.Candidate, cancellationToken);
-        var userTable = await userRead.ConfigureAwait(false);
+        FeatureTable? userTable;
+        try
+        {
+            userTable = await userRead.ConfigureAwait(false);
+        }
+        catch
+        {
+            // The request fails with the first error; the other read still ends (at the latest when
+            // the request's token fires) and its error must not go unobserved.
+            Observe(candidateRead);
+            throw;
+        }
+
         var candidateTable = await candidateRead.ConfigureAwait(false);
 
         var mismatches = 0;
@@ -47,6 +59,9 @@ public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreproces
         var context = BuildContext(split.Context, query.Context);
         return new RequestFeatures(user, candidates, context, mismatches);
     }
+
+    private static void Observe(ValueTask<FeatureTable?> read) =>
+        _ = read.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private async ValueTask<FeatureTable?> ReadAsync(EntityKind kind, IReadOnlyList<string> ids, FeatureProjection projection, CancellationToken cancellationToken) =>
         await source.ReadAsync(kind, ids, projection, cancellationToken).ConfigureAwait(false);

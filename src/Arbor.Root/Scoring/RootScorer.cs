@@ -3,6 +3,7 @@ using Arbor.Contracts.V1;
 using Arbor.Features.Selection;
 using Arbor.Features.Wire;
 using Arbor.Root.Batching;
+using Arbor.Root.Cache;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
 using Arbor.Root.Preprocessing;
@@ -29,6 +30,7 @@ public sealed class RootScorer(
     TimeProvider time)
 {
     private const int MaxRememberedProjections = 1024;
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Store.FeatureProjection> _projections = new(StringComparer.Ordinal);
 
     /// <summary>Scores a request; request-level errors throw <see cref="RpcException"/> with their status.</summary>
@@ -76,28 +78,83 @@ public sealed class RootScorer(
         }
 
         var needed = Needed(calls, snapshot.Generation);
-        Features.Batches.FeatureBatch batch;
+        var requestDeadline = deadline ?? time.GetUtcNow().AddMilliseconds(config.Limits.DefaultDeadlineMs);
+
+        // One token for every wait of the request: it fires at the deadline or when the caller cancels.
+        using var expiry = new CancellationTokenSource(UntilDeadline(requestDeadline), time);
+        using var linked = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), expiry);
+        var stage = "fetching features";
         try
         {
-            batch = await assembler.AssembleAsync(request, needed, cancellationToken);
+            ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
+            Features.Batches.FeatureBatch batch;
+            try
+            {
+                batch = await assembler.AssembleAsync(request, needed, expiry.Token);
+            }
+            catch (FeatureValueException e)
+            {
+                throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, e.Message));
+            }
+            catch (FeatureStoreUnavailableException e)
+            {
+                throw new RpcException(new GrpcStatus(RpcStatusCode.Unavailable, $"feature store unavailable: {e.Message}"));
+            }
+
+            ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
+            stage = "calling the leaves";
+            var callDeadline = LeafDeadline(requestDeadline, config.Limits.LeafTimeoutMs);
+            using var encoded = FeatureBatchEncoder.Encode(batch);
+            // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
+            var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
+
+            var response = new ScoreResponse { RequestId = request.RequestId };
+            for (var i = 0; i < calls.Length; i++)
+            {
+                response.Results.Add(ToModelResult(request, calls[i], results[i]));
+            }
+
+            return response;
         }
-        catch (FeatureValueException e)
+        catch (OperationCanceledException) when (IsDeadline(cancellationToken, requestDeadline))
         {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, e.Message));
+            throw DeadlineExceeded(stage);
         }
-
-        var callDeadline = LeafDeadline(deadline ?? time.GetUtcNow().AddMilliseconds(config.Limits.DefaultDeadlineMs), config.Limits.LeafTimeoutMs);
-        using var encoded = FeatureBatchEncoder.Encode(batch);
-        var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
-
-        var response = new ScoreResponse { RequestId = request.RequestId };
-        for (var i = 0; i < calls.Length; i++)
+        finally
         {
-            response.Results.Add(ToModelResult(request, calls[i], results[i]));
+            // Ends any wait the request leaves behind (a read still pending when another one failed).
+            await expiry.CancelAsync();
         }
-
-        return response;
     }
+
+    /// <summary>The time left until <paramref name="deadline"/> as a timer delay: zero once it passed, no timer when too far to matter.</summary>
+    private TimeSpan UntilDeadline(DateTimeOffset deadline)
+    {
+        var remaining = deadline - time.GetUtcNow();
+        return remaining <= TimeSpan.Zero ? TimeSpan.Zero
+            : remaining >= MaxTimerDelay ? Timeout.InfiniteTimeSpan
+            : remaining;
+    }
+
+    /// <summary>A cancellation the caller did not ask for, or one at or past the deadline, is the deadline's.</summary>
+    private bool IsDeadline(CancellationToken callerToken, DateTimeOffset deadline) =>
+        !callerToken.IsCancellationRequested || time.GetUtcNow() >= deadline;
+
+    private void ThrowIfExpired(CancellationToken expiry, CancellationToken callerToken, DateTimeOffset deadline, string stage)
+    {
+        if (expiry.IsCancellationRequested)
+        {
+            if (IsDeadline(callerToken, deadline))
+            {
+                throw DeadlineExceeded(stage);
+            }
+
+            callerToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static RpcException DeadlineExceeded(string stage) =>
+        new(new GrpcStatus(RpcStatusCode.DeadlineExceeded, $"the request's deadline passed while {stage}"));
 
     /// <summary>
     /// Leaf calls end a little before the request does, so that a slow leaf becomes that model's

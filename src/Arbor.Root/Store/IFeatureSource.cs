@@ -7,5 +7,9 @@ public interface IFeatureSource
     /// Reads <paramref name="features"/> of every entity in <paramref name="ids"/> with one query
     /// (never one per id). Ids without values give empty rows; duplicate ids give duplicate rows.
     /// </summary>
+    /// <param name="cancellationToken">
+    /// Fires at the caller's deadline or when it cancels: the read then ends promptly with an
+    /// <see cref="OperationCanceledException"/>, whatever the store is doing.
+    /// </param>
     ValueTask<FeatureTable> ReadAsync(EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken);
 }

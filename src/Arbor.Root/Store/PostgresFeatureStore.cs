@@ -102,6 +102,58 @@ public sealed class PostgresFeatureStore : IFeatureStore
             return new FeatureTableBuilder(ids, features).Build();
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return await ReadFromServerAsync(entity, ids, features, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // Npgsql cancels a running command by sending the server a cancel request on a new connection
+        // and waiting for the server to take it, synchronously, on the thread that cancels: against a
+        // hung server that lasts up to the connection timeout. So the caller stops waiting as soon as
+        // its token fires, the driver is told from another thread, and the read ends in the background.
+        var driver = new CancellationTokenSource();
+        var forward = cancellationToken.UnsafeRegister(static state => _ = ((CancellationTokenSource)state!).CancelAsync(), driver);
+        var read = ReadDetachedAsync(entity, ids, features, driver, forward);
+        try
+        {
+            return await read.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    public async Task<IFeatureWriter> BeginWriteAsync(CancellationToken cancellationToken) =>
+        await BeginWriterAsync(cancellationToken).ConfigureAwait(false);
+
+    public async Task<FeatureStoreStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT entity_kind, COUNT(*), SUM(feature_count)::bigint FROM entity_features GROUP BY entity_kind;");
+        return await FeatureStoreStatsReader.ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private async Task<FeatureTable> ReadDetachedAsync(
+        EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationTokenSource driver, CancellationTokenRegistration forward)
+    {
+        try
+        {
+            return await ReadFromServerAsync(entity, ids, features, driver.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await forward.DisposeAsync().ConfigureAwait(false);
+            driver.Dispose();
+        }
+    }
+
+    private async Task<FeatureTable> ReadFromServerAsync(EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken)
+    {
         var names = _names.Current ?? await LoadNamesAsync(cancellationToken).ConfigureAwait(false);
         var table = new PackedFeatureTableAssembler(entity, ids, features, names);
         await using (var command = _dataSource.CreateCommand(Read))
@@ -140,18 +192,6 @@ public sealed class PostgresFeatureStore : IFeatureStore
 
         return table.Build();
     }
-
-    public async Task<IFeatureWriter> BeginWriteAsync(CancellationToken cancellationToken) =>
-        await BeginWriterAsync(cancellationToken).ConfigureAwait(false);
-
-    public async Task<FeatureStoreStats> GetStatsAsync(CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "SELECT entity_kind, COUNT(*), SUM(feature_count)::bigint FROM entity_features GROUP BY entity_kind;");
-        return await FeatureStoreStatsReader.ReadAsync(command, cancellationToken).ConfigureAwait(false);
-    }
-
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     private static async Task<object?> ExecuteAsync(PostgresFeatureWriter writer, string text, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Arbor.Root.Store;
 
@@ -124,6 +125,41 @@ public sealed class SqliteFeatureStore : IFeatureStore
         }
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+
+        // Microsoft.Data.Sqlite runs statements synchronously and looks at the token only before a
+        // statement and between rows: interrupt the running statement when the token fires.
+        using var interrupt = cancellationToken.UnsafeRegister(static state => raw.sqlite3_interrupt(((SqliteConnection)state!).Handle), connection);
+        try
+        {
+            return await ReadCoreAsync(connection, entity, ids, features, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The feature read was cancelled.", e, cancellationToken);
+        }
+    }
+
+    public async Task<IFeatureWriter> BeginWriteAsync(CancellationToken cancellationToken) =>
+        await BeginWriterAsync(cancellationToken).ConfigureAwait(false);
+
+    public async Task<FeatureStoreStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT entity_kind, COUNT(*), SUM(feature_count) FROM entity_features GROUP BY entity_kind;";
+        return await FeatureStoreStatsReader.ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file open (and the WAL un-checkpointed) until cleared.
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<FeatureTable> ReadCoreAsync(SqliteConnection connection, EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken)
+    {
         var names = _names.Current ?? await LoadNamesAsync(connection, cancellationToken).ConfigureAwait(false);
         var table = new PackedFeatureTableAssembler(entity, ids, features, names);
         await using (var command = connection.CreateCommand())
@@ -160,25 +196,6 @@ public sealed class SqliteFeatureStore : IFeatureStore
         }
 
         return table.Build();
-    }
-
-    public async Task<IFeatureWriter> BeginWriteAsync(CancellationToken cancellationToken) =>
-        await BeginWriterAsync(cancellationToken).ConfigureAwait(false);
-
-    public async Task<FeatureStoreStats> GetStatsAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT entity_kind, COUNT(*), SUM(feature_count) FROM entity_features GROUP BY entity_kind;";
-        return await FeatureStoreStatsReader.ReadAsync(command, cancellationToken).ConfigureAwait(false);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        // Pooled connections keep the file open (and the WAL un-checkpointed) until cleared.
-        using var connection = new SqliteConnection(_connectionString);
-        SqliteConnection.ClearPool(connection);
-        return ValueTask.CompletedTask;
     }
 
     internal static string ToJsonArray(IReadOnlyList<string> values)

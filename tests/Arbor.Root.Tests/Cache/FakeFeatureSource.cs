@@ -10,13 +10,14 @@ namespace Arbor.Root.Tests.Cache;
 internal sealed class FakeFeatureSource : IFeatureSource
 {
     private readonly ConcurrentDictionary<(EntityKind, string), Dictionary<string, TypedValue>> _data = new();
-    private readonly ConcurrentQueue<(EntityKind Kind, string[] Ids, string[] Features)> _reads = new();
+    private readonly ConcurrentQueue<(EntityKind Kind, string[] Ids, string[] Features, CancellationToken Token)> _reads = new();
     private readonly SemaphoreSlim _entered = new(0);
     private TaskCompletionSource? _gate;
 
     public Exception? Failure { get; set; }
 
-    public IReadOnlyList<(EntityKind Kind, string[] Ids, string[] Features)> Reads => [.. _reads];
+    /// <summary>Every read, with the token the caller passed to the store.</summary>
+    public IReadOnlyList<(EntityKind Kind, string[] Ids, string[] Features, CancellationToken Token)> Reads => [.. _reads];
 
     public void Set(EntityKind kind, string id, string feature, TypedValue value) =>
         _data.GetOrAdd((kind, id), _ => new Dictionary<string, TypedValue>())[feature] = value;
@@ -37,7 +38,7 @@ internal sealed class FakeFeatureSource : IFeatureSource
 
     public async ValueTask<FeatureTable> ReadAsync(EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken)
     {
-        _reads.Enqueue((entity, [.. ids], [.. features.Names]));
+        _reads.Enqueue((entity, [.. ids], [.. features.Names], cancellationToken));
         _entered.Release();
         if (_gate is { } gate)
         {

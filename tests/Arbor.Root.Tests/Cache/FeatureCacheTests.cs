@@ -169,6 +169,110 @@ public sealed class FeatureCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_CallersWaitingOnOneStoreRead_EachStopsAtItsOwnDeadline_TheReadGoesOnForTheRest()
+    {
+        var cache = CreateCache();
+        _store.CloseGate();
+        using var oneSecond = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
+        using var threeSeconds = new CancellationTokenSource(TimeSpan.FromSeconds(3), _time);
+
+        var starter = cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, oneSecond.Token).AsTask();
+        await _store.WaitForReadAsync();
+        var joiner = cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, threeSeconds.Token).AsTask();
+        var patient = cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct).AsTask();
+        var storeToken = Assert.Single(_store.Reads).Token;
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => starter);
+        Assert.False(joiner.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => joiner);
+        Assert.False(patient.IsCompleted);
+        Assert.False(storeToken.IsCancellationRequested);
+
+        _store.OpenGate();
+        Assert.Equal(1, (await patient)[0, 0].AsInt64());
+        Assert.Single(_store.Reads);
+    }
+
+    [Fact]
+    public async Task Read_EveryCallerGivesUp_CancelsTheStoreRead()
+    {
+        var cache = CreateCache();
+        _store.CloseGate();
+        using var oneSecond = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
+        using var twoSeconds = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+
+        var first = cache.ReadAsync(EntityKind.Candidate, ["c1", "c2"], Ab, oneSecond.Token).AsTask();
+        await _store.WaitForReadAsync();
+        var second = cache.ReadAsync(EntityKind.Candidate, ["c2"], Ab, twoSeconds.Token).AsTask();
+        var storeToken = Assert.Single(_store.Reads).Token;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        Assert.False(storeToken.IsCancellationRequested);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+
+        await Eventually.WaitUntilAsync(() => storeToken.IsCancellationRequested, "the abandoned store read is cancelled", TimeSpan.FromSeconds(10), Ct);
+
+        // The next request does not join the abandoned read: it reads again.
+        _store.OpenGate();
+        Assert.Equal(2, (await cache.ReadAsync(EntityKind.Candidate, ["c2"], Ab, Ct))[0, 0].AsInt64());
+        Assert.Equal(2, _store.Reads.Count);
+    }
+
+    [Fact]
+    public async Task Read_StoreHungAfterExpiry_ServesStaleCopiesAfterTheRefreshWait_ColdEntitiesWaitUntilTheirDeadline()
+    {
+        var refreshWait = TimeSpan.FromMilliseconds(200);
+        var cache = CreateCache(refreshWait: refreshWait);
+        using var stale = Collector("arbor.feature_cache.stale_served");
+        var before = await cache.ReadAsync(EntityKind.Candidate, ["c1", "c2"], Ab, Ct);
+        await _store.WaitForReadAsync(); // that read's arrival, so the waits below count the next ones
+        _time.Advance(Ttl);
+        _store.CloseGate();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
+
+        var warm = cache.ReadAsync(EntityKind.Candidate, ["c2", "c1"], Ab, deadline.Token).AsTask();
+        await _store.WaitForReadAsync();
+        var mixed = cache.ReadAsync(EntityKind.Candidate, ["c1", "c3"], Ab, deadline.Token).AsTask();
+        await _store.WaitForReadAsync();
+        _time.Advance(refreshWait);
+        var table = await warm;
+
+        Assert.Equal([before[1, 0], before[0, 0]], [table[0, 0], table[1, 0]]);
+        Assert.Equal([before[1, 1], before[0, 1]], [table[0, 1], table[1, 1]]);
+        Assert.False(mixed.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(1) - refreshWait);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => mixed);
+        Assert.Equal(3, Sum(stale));
+
+        // Within the failure backoff the warm entities are served without asking the hung store.
+        var reads = _store.Reads.Count;
+        Assert.Equal(before[0, 0], (await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct))[0, 0]);
+        Assert.Equal(reads, _store.Reads.Count);
+        _store.OpenGate();
+    }
+
+    [Fact]
+    public async Task Read_FeaturesKeptByARefresh_AreServedStaleOnlyWithinTheirOwnBound()
+    {
+        var cache = CreateCache(maxStaleness: TimeSpan.FromMinutes(10), failureBackoff: TimeSpan.Zero);
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct);
+        _time.Advance(Ttl + TimeSpan.FromMinutes(5));
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct);
+        _store.Failure = new IOException("store down");
+
+        // b was fetched TTL + 5 min ago: still within TTL + 10 min.
+        Assert.Equal(0.5f, (await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct))[0, 1].AsFloat());
+
+        // b is now past TTL + 10 min; a (refreshed 5 min later) is not.
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await Assert.ThrowsAsync<FeatureStoreUnavailableException>(async () => await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct));
+        Assert.Equal(1, (await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct))[0, 0].AsInt64());
+    }
+
+    [Fact]
     public async Task Read_StoreFailsAfterExpiry_ServesTheStaleEntryWithinTheBound()
     {
         var cache = CreateCache(maxStaleness: TimeSpan.FromMinutes(10), failureBackoff: TimeSpan.Zero);
@@ -207,6 +311,46 @@ public sealed class FeatureCacheTests : IDisposable
         _store.Failure = new IOException("store down");
 
         await Assert.ThrowsAsync<FeatureStoreUnavailableException>(async () => await cache.ReadAsync(EntityKind.Candidate, ["c1"], Ab, Ct));
+    }
+
+    [Fact]
+    public async Task Read_RefreshOfSomeFeaturesAfterExpiry_KeepsTheOthersServableWhileTheStoreIsDown()
+    {
+        // A user scored with models [A, B] (features a and b), then, after the TTL, with [A] only
+        // (a refresh of a alone); then the store goes down and the [A, B] form comes back.
+        var cache = CreateCache(failureBackoff: TimeSpan.Zero);
+        _store.Set(EntityKind.User, "u9", "a", TypedValue.FromFloat(0.25f));
+        _store.Set(EntityKind.User, "u9", "b", TypedValue.FromFloatVector([1f, 2f]));
+        var modelsAb = FeatureProjection.Of("a", "b");
+        var modelA = FeatureProjection.Of("a");
+        var before = await cache.ReadAsync(EntityKind.User, ["u9"], modelsAb, Ct);
+
+        _time.Advance(Ttl);
+        await cache.ReadAsync(EntityKind.User, ["u9"], modelA, Ct);
+        Assert.Equal(["a"], _store.Reads[1].Features);
+        _store.Failure = new IOException("store down");
+        var after = await cache.ReadAsync(EntityKind.User, ["u9"], modelsAb, Ct);
+
+        Assert.Equal(BitsOf(before[0, 0]), BitsOf(after[0, 0]));
+        Assert.Equal(before[0, 1].AsFloatVector().ToArray(), after[0, 1].AsFloatVector().ToArray());
+    }
+
+    [Fact]
+    public async Task Read_AfterAPartialRefresh_RefreshedFeaturesAreFreshAndOnlyExpiredOnesAreReadAgain()
+    {
+        var cache = CreateCache();
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a", "b", "c"), Ct);
+        _time.Advance(Ttl);
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct);
+
+        await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct);
+        Assert.Equal(2, _store.Reads.Count);
+
+        var table = await cache.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("c", "a"), Ct);
+        Assert.Equal(3, _store.Reads.Count);
+        Assert.Equal(["c"], _store.Reads[2].Features);
+        Assert.Equal("s1", table[0, 0].AsString());
+        Assert.Equal(1, table[0, 1].AsInt64());
     }
 
     [Fact]
@@ -271,14 +415,17 @@ public sealed class FeatureCacheTests : IDisposable
 
     private static long Sum(CounterRecorder recorder) => recorder.Sum;
 
+    private static int BitsOf(TypedValue value) => BitConverter.SingleToInt32Bits(value.AsFloat());
+
     private CounterRecorder Collector(string instrument) => new(_meters, FeatureCacheMetrics.MeterName, instrument);
 
-    private FeatureCache CreateCache(long maxBytes = 1 << 20, TimeSpan? maxStaleness = null, TimeSpan? failureBackoff = null) =>
+    private FeatureCache CreateCache(long maxBytes = 1 << 20, TimeSpan? maxStaleness = null, TimeSpan? failureBackoff = null, TimeSpan? refreshWait = null) =>
         new(_store, new FeatureCacheOptions
         {
             MaxBytes = maxBytes,
             TimeToLive = Ttl,
             MaxStaleness = maxStaleness ?? TimeSpan.FromMinutes(30),
             FailureBackoff = failureBackoff ?? TimeSpan.FromSeconds(1),
+            RefreshWait = refreshWait ?? TimeSpan.FromMilliseconds(200),
         }, _time, _metrics);
 }

@@ -91,6 +91,17 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_CacheRefreshWait_IsReadAndMustBePositive()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"cache\": { \"refresh_wait_ms\": 75 },\n  \"partitions\"", StringComparison.Ordinal));
+        Assert.Equal(75, config.Cache.RefreshWaitMs);
+        Assert.Equal(200, RootConfigLoader.Parse(ValidConfig).Cache.RefreshWaitMs);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"cache\": { \"refresh_wait_ms\": 0 },\n  \"partitions\"", StringComparison.Ordinal)));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.cache.refresh_wait_ms", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Serialize_ThenParse_RoundTrips()
     {
         var config = RootConfigLoader.Parse(ValidConfig);

@@ -47,20 +47,25 @@ internal sealed class RootTestCluster : IAsyncDisposable
 
     public string ConfigPath => _directory.Combine("root.json");
 
+    /// <summary>The root's services (its meter factory scopes the root's metrics).</summary>
+    public IServiceProvider Services => _root!.Services;
+
     /// <param name="postgres">Use this PostgreSQL server as the feature store instead of a SQLite file.</param>
     /// <param name="cacheTtlSeconds">The feature cache's time to live.</param>
+    /// <param name="defaultDeadlineMs">The deadline of requests that carry none (limits.default_deadline_ms).</param>
     public static async Task<RootTestCluster> StartAsync(
         bool trimming = true,
         string compression = "identity",
         string? leafBAddress = null,
         int? leafTimeoutMs = null,
         PostgresTestServer? postgres = null,
-        double cacheTtlSeconds = 300)
+        double cacheTtlSeconds = 300,
+        int defaultDeadlineMs = 30000)
     {
         var directory = new TempDirectory("arbor-root-");
         var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses), await FakeLeaf.StartAsync(Uses));
         await cluster.WriteArtefactsAsync(postgres);
-        var config = Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs)
+        var config = Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
             .Replace("\"cache\": {}", $"\"cache\": {{ \"ttl_seconds\": {cacheTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", StringComparison.Ordinal);
         if (postgres is not null)
         {
@@ -75,7 +80,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         return cluster;
     }
 
-    public static string Config(bool trimming, string compression, string leafA, string leafB, int? leafTimeoutMs = null) => $$"""
+    public static string Config(bool trimming, string compression, string leafA, string leafB, int? leafTimeoutMs = null, int defaultDeadlineMs = 30000) => $$"""
         {
           "schema": "arbor.root/v1",
           "feature_store": { "kind": "sqlite", "path": "features.db" },
@@ -83,7 +88,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
           "registry": "registry.json",
           "bundles": ["bundle.json"],
           "fan_out": { "trimming": {{(trimming ? "true" : "false")}}, "compression": "{{compression}}", "compression_threshold_bytes": 0 },
-          "limits": { "max_candidates": 50, "default_deadline_ms": 30000{{(leafTimeoutMs is { } t ? $", \"leaf_timeout_ms\": {t}" : "")}} },
+          "limits": { "max_candidates": 50, "default_deadline_ms": {{defaultDeadlineMs}}{{(leafTimeoutMs is { } t ? $", \"leaf_timeout_ms\": {t}" : "")}} },
           "partitions": { "pa": { "endpoints": ["{{leafA}}"] }, "pb": { "endpoints": ["{{leafB}}"] } },
           "models": { "m_a": { "partition": "pa" }, "m_b": { "partition": "pb" } },
           "surfaces": { "home": { "models": ["m_a", "m_b"] } }
@@ -161,6 +166,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         var rows = new List<EntityFeatures>
         {
             new(EntityKind.User, "u1", [new("u_age", TypedValue.FromFloat(30)), new("u_emb", TypedValue.FromFloatVector([1, 2, 3, 4]))]),
+            new(EntityKind.User, "u9", [new("u_age", TypedValue.FromFloat(41.25f)), new("u_emb", TypedValue.FromFloatVector([0.5f, 0.25f, 2, 8]))]),
         };
         for (var i = 0; i < 10; i++)
         {

@@ -89,6 +89,34 @@ public sealed class PostgresFeatureStoreTests(PostgresServerFixture postgres) : 
         }
     }
 
+    [Fact]
+    public async Task Read_ServerHung_StopsWhenTheTokenFires_AndReadsAgainOnceItAnswers()
+    {
+        await WriteAsync(Candidate("c1", ("a", 1)));
+        Assert.Equal(1, (await Store.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct))[0, 0].AsInt64());
+        var deadline = TimeSpan.FromMilliseconds(300);
+        TimeSpan elapsed;
+        postgres.Server.Pause();
+        try
+        {
+            using var expiry = new CancellationTokenSource(deadline);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(
+                async () => await Store.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), expiry.Token));
+            elapsed = watch.Elapsed;
+        }
+        finally
+        {
+            postgres.Server.Resume();
+        }
+
+        // Without the token the read would wait for the command timeout (30 s), and Npgsql's own
+        // cancellation of a command on a hung server for up to the connection timeout (30 s here).
+        var bound = deadline + TimeSpan.FromSeconds(3);
+        Assert.True(elapsed < bound, $"the read stopped after {elapsed.TotalMilliseconds:0} ms; bound {bound.TotalMilliseconds:0} ms");
+        Assert.Equal(1, (await Store.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), Ct))[0, 0].AsInt64());
+    }
+
     private IFeatureStore Track(IFeatureStore store, string location)
     {
         _locations[store] = location;

@@ -99,6 +99,30 @@ public sealed class SqliteFeatureStoreTests : FeatureStoreContractTests, IDispos
         Assert.Contains("candidate 'c2'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Read_StatementStillRunningWhenTheTokenFires_IsInterrupted()
+    {
+        // entity_features becomes a view that takes seconds to find nothing: the read's statement
+        // then runs one long step, which only an interrupt (not the token checks before a statement
+        // and between rows) can stop.
+        await WriteAsync(Candidate("c1", ("a", 1)));
+        await ScalarAsync(((SqliteFeatureStore)Store).DatabasePath, """
+            ALTER TABLE entity_features RENAME TO stored_features;
+            CREATE VIEW entity_features AS
+              WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 20000000)
+              SELECT 'candidate' AS entity_kind, 'c1' AS entity_id, 1 AS feature_count, x'' AS features FROM n WHERE x < 0;
+            """);
+        var deadline = TimeSpan.FromMilliseconds(200);
+        using var expiry = new CancellationTokenSource(deadline);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            async () => await Store.ReadAsync(EntityKind.Candidate, ["c1"], FeatureProjection.Of("a"), expiry.Token));
+
+        var bound = deadline + TimeSpan.FromSeconds(3);
+        Assert.True(watch.Elapsed < bound, $"the read stopped after {watch.Elapsed.TotalMilliseconds:0} ms; bound {bound.TotalMilliseconds:0} ms");
+    }
+
     private static async Task<SqliteConnection> OpenRawAsync(string path)
     {
         var connection = new SqliteConnection($"Data Source={path};Pooling=False");
