@@ -108,7 +108,7 @@ public sealed class LeafServer : IAsyncDisposable
         app.MapGet("/readyz", async (HealthCheckService checks, CancellationToken cancellationToken) =>
         {
             // The same checks as grpc.health.v1.Health.
-            var report = await checks.CheckHealthAsync(check => check.Tags.Contains(RpcServiceCollectionExtensions.ReadinessTag), cancellationToken).ConfigureAwait(false);
+            var report = await checks.CheckReadinessAsync(cancellationToken).ConfigureAwait(false);
             return report.Status == HealthStatus.Healthy
                 ? Results.Text("ready\n")
                 : Results.Text($"not ready: {string.Join("; ", report.Entries.Values.Select(e => e.Description))}\n", statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -27,7 +27,7 @@ public static class RootAdminEndpoints
         endpoints.MapGet("/readyz", async (FeatureTrimmer trimmer, HealthCheckService checks, CancellationToken cancellationToken) =>
         {
             // The same checks as grpc.health.v1.Health.
-            var report = await checks.CheckHealthAsync(check => check.Tags.Contains(RpcServiceCollectionExtensions.ReadinessTag), cancellationToken);
+            var report = await checks.CheckReadinessAsync(cancellationToken);
             var ready = report.Status == HealthStatus.Healthy;
             var health = trimmer.GetHealth();
             return Results.Json(new { ready, trimmer = health.Summary, bundles = health.Bundles }, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

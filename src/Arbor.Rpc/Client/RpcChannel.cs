@@ -255,15 +255,7 @@ public sealed class RpcChannel : IDisposable
                     throw new ArgumentException($"Method '{name}' is not 'package.Service/Method'.", nameof(method));
                 }
 
-                var requests = new Marshaller<TRequest>(
-                    static (message, context) =>
-                    {
-                        context.SetPayloadLength(message.CalculateSize());
-                        message.WriteTo(context.GetBufferWriter());
-                        context.Complete();
-                    },
-                    static _ => throw new NotSupportedException("A client never reads its own requests."));
-                return new Method<TRequest, TResponse>(MethodType.Unary, path[..slash], path[(slash + 1)..], requests, ProtobufMarshaller.Create(parser));
+                return new Method<TRequest, TResponse>(MethodType.Unary, path[..slash], path[(slash + 1)..], ProtobufMarshaller.SerializeOnly<TRequest>(), ProtobufMarshaller.Create(parser));
             }, parser);
     }
 }

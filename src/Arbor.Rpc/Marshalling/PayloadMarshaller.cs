@@ -38,12 +38,18 @@ public static class ProtobufMarshaller
     /// <summary>Creates the marshaller of <typeparamref name="T"/>.</summary>
     public static Marshaller<T> Create<T>(MessageParser<T> parser)
         where T : IMessage<T> =>
-        new(
-            static (message, context) =>
-            {
-                context.SetPayloadLength(message.CalculateSize());
-                message.WriteTo(context.GetBufferWriter());
-                context.Complete();
-            },
-            context => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+        new(Serialize, context => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+
+    /// <summary>The marshaller of requests a client only sends (it never parses them back).</summary>
+    public static Marshaller<T> SerializeOnly<T>()
+        where T : IMessage<T> =>
+        new(Serialize, static _ => throw new NotSupportedException("A client never reads its own requests."));
+
+    private static void Serialize<T>(T message, SerializationContext context)
+        where T : IMessage<T>
+    {
+        context.SetPayloadLength(message.CalculateSize());
+        message.WriteTo(context.GetBufferWriter());
+        context.Complete();
+    }
 }

@@ -48,6 +48,13 @@ public static class RpcServiceCollectionExtensions
         });
     }
 
+    /// <summary>Runs the readiness checks (those tagged <see cref="ReadinessTag"/>): what <c>/readyz</c> answers from.</summary>
+    public static Task<HealthReport> CheckReadinessAsync(this HealthCheckService checks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        return checks.CheckHealthAsync(check => check.Tags.Contains(ReadinessTag), cancellationToken);
+    }
+
     /// <summary>Maps the standard services: <c>grpc.health.v1.Health</c> and (when enabled) server reflection.</summary>
     public static IEndpointRouteBuilder MapArborGrpcStandardServices(this IEndpointRouteBuilder endpoints)
     {

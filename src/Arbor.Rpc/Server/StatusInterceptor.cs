@@ -3,6 +3,7 @@ using Arbor.Rpc.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Rpc.Server;
@@ -38,11 +39,12 @@ public sealed partial class StatusInterceptor(RpcServerOptions options, ILogger<
         var status = StatusCode.Unknown;
         // Every answer lists the encodings this server reads (grpc-dotnet itself only does so when it
         // rejects one): Arbor's channels compress with an encoding only once the server listed it.
-        context.GetHttpContext().Response.Headers[AcceptEncodingHeader] = options.Compression.AcceptEncoding;
+        var http = context.GetHttpContext();
+        http.Response.Headers[AcceptEncodingHeader] = options.Compression.AcceptEncoding;
         try
         {
             var response = await continuation(request, context).ConfigureAwait(false);
-            await ChooseResponseEncodingAsync(context, response).ConfigureAwait(false);
+            await ChooseResponseEncodingAsync(context, http.Request.Headers, response).ConfigureAwait(false);
             status = StatusCode.OK;
             return response;
         }
@@ -74,9 +76,8 @@ public sealed partial class StatusInterceptor(RpcServerOptions options, ILogger<
         }
     }
 
-    private Task ChooseResponseEncodingAsync<TResponse>(ServerCallContext context, TResponse response)
+    private Task ChooseResponseEncodingAsync<TResponse>(ServerCallContext context, IHeaderDictionary headers, TResponse response)
     {
-        var headers = context.GetHttpContext().Request.Headers;
         var encoding = options.ResponseEncoding ?? headers[EncodingHeader].ToString();
         if (string.IsNullOrEmpty(encoding) || !options.Compression.TryGet(encoding, out _) || !Lists(headers[AcceptEncodingHeader].ToString(), encoding))
         {
