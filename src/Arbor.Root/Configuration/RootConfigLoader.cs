@@ -108,6 +108,16 @@ public static class RootConfigLoader
             problems.Add("$.limits.max_message_bytes: must be at least 1024");
         }
 
+        if (config.Admission.MaxInFlight is < 1)
+        {
+            problems.Add($"$.admission.max_in_flight: {config.Admission.MaxInFlight} must be at least 1");
+        }
+
+        if (config.Admission.MaxQueued is < 0)
+        {
+            problems.Add($"$.admission.max_queued: {config.Admission.MaxQueued} must not be negative");
+        }
+
         switch (config.FeatureStore.Kind)
         {
             case "sqlite" when string.IsNullOrEmpty(config.FeatureStore.Path):

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arbor.Root.Admission;
 using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
@@ -32,7 +33,7 @@ public static class RootAdminEndpoints
             var health = trimmer.GetHealth();
             return Results.Json(new { ready, trimmer = health.Summary, bundles = health.Bundles }, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        endpoints.MapGet("/admin/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader) =>
+        endpoints.MapGet("/admin/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader, AdmissionControl admission, AdmissionMetrics admissionMetrics) =>
         {
             long sent = 0, received = 0;
             var leaves = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -66,6 +67,9 @@ public static class RootAdminEndpoints
                 cache_entries = cache.Count,
                 cache_bytes = cache.SizeBytes,
                 config_error = reloader.LastError,
+                in_flight = admission.InFlight,
+                queued = admission.Queued,
+                rejected = admissionMetrics.RejectedCount,
             });
         });
         endpoints.MapGet("/admin/config", (RoutingState routing) =>

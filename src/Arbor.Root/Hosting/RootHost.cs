@@ -1,3 +1,4 @@
+using Arbor.Root.Admission;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
@@ -94,6 +95,9 @@ public static class RootHost
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
         services.AddSingleton<LeafFanOut>();
         services.AddSingleton<RootMetrics>();
+        services.AddSingleton(AdmissionOptions.From(config.Admission, Environment.ProcessorCount));
+        services.AddSingleton<AdmissionMetrics>();
+        services.AddSingleton<AdmissionControl>();
         services.AddSingleton<RootScorer>();
         services.AddSingleton<RootConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());

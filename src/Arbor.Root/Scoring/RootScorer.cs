@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Arbor.Contracts.V1;
 using Arbor.Features.Selection;
 using Arbor.Features.Wire;
+using Arbor.Root.Admission;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Diagnostics;
@@ -27,7 +28,8 @@ public sealed class RootScorer(
     RequestBatchAssembler assembler,
     LeafFanOut fanOut,
     RootMetrics metrics,
-    TimeProvider time)
+    TimeProvider time,
+    AdmissionControl? admission = null)
 {
     private const int MaxRememberedProjections = 1024;
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
@@ -40,7 +42,28 @@ public sealed class RootScorer(
         var status = "OK";
         try
         {
-            return await ScoreCoreAsync(request, deadline, cancellationToken);
+            // One routing snapshot for the request's whole life, its default deadline included.
+            var table = routing.Current;
+            var requestDeadline = deadline ?? time.GetUtcNow().AddMilliseconds(table.Config.Limits.DefaultDeadlineMs);
+            if (admission is null)
+            {
+                return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
+            }
+
+            AdmissionControl.Turn turn;
+            try
+            {
+                turn = await admission.EnterAsync(requestDeadline, cancellationToken);
+            }
+            catch (AdmissionRejectedException e)
+            {
+                throw new RpcException(new GrpcStatus(RpcStatusCode.ResourceExhausted, e.Message));
+            }
+
+            using (turn)
+            {
+                return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
+            }
         }
         catch (RpcException e)
         {
@@ -58,9 +81,8 @@ public sealed class RootScorer(
         }
     }
 
-    private async Task<ScoreResponse> ScoreCoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    private async Task<ScoreResponse> ScoreCoreAsync(ScoreRequest request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
     {
-        var table = routing.Current;
         var config = table.Config;
         Validate(request, config.Limits.MaxCandidates);
         var routes = Resolve(request, table);
@@ -78,7 +100,6 @@ public sealed class RootScorer(
         }
 
         var needed = Needed(calls, snapshot.Generation);
-        var requestDeadline = deadline ?? time.GetUtcNow().AddMilliseconds(config.Limits.DefaultDeadlineMs);
 
         // One token for every wait of the request: it fires at the deadline or when the caller cancels.
         using var expiry = new CancellationTokenSource(UntilDeadline(requestDeadline), time);

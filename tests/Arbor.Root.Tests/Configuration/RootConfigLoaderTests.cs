@@ -102,6 +102,19 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_Admission_IsReadAndBoundsMustMakeSense()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"admission\": { \"max_in_flight\": 6, \"max_queued\": 0 },\n  \"partitions\"", StringComparison.Ordinal));
+        Assert.Equal(6, config.Admission.MaxInFlight);
+        Assert.Equal(0, config.Admission.MaxQueued);
+        Assert.Null(RootConfigLoader.Parse(ValidConfig).Admission.MaxInFlight);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"admission\": { \"max_in_flight\": 0, \"max_queued\": -1 },\n  \"partitions\"", StringComparison.Ordinal)));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.admission.max_in_flight", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.admission.max_queued", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Serialize_ThenParse_RoundTrips()
     {
         var config = RootConfigLoader.Parse(ValidConfig);
