@@ -11,6 +11,8 @@ internal sealed class PartitionConfigDocument
 
     public int? Concurrency { get; set; }
 
+    public int? MaxQueued { get; set; }
+
     public double? PollIntervalSeconds { get; set; }
 
     public bool? Watch { get; set; }
@@ -61,5 +63,7 @@ internal sealed class PartitionConfigDocument
         public int? HttpPort { get; set; }
 
         public int? MaxMessageBytes { get; set; }
+
+        public int? MaxStreamsPerConnection { get; set; }
     }
 }

@@ -33,9 +33,12 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     public Task<ScoreBuffer> ScoreAsync(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
+        _limiter.EnterQueue();
         var pending = new PendingScore(batch, deadline, cancellationToken);
         if (!_queue.Writer.TryWrite(pending))
         {
+            _limiter.LeaveQueue();
+            pending.Dispose();
             throw new ObjectDisposedException(nameof(DynamicBatcher), "the model version is unloading");
         }
 
@@ -55,7 +58,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         PendingScore? carried = null;
         while (carried is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            using var slot = await _limiter.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
+            using var slot = await _limiter.AcquireQueuedAsync(CancellationToken.None).ConfigureAwait(false);
             group.Clear();
             var rows = 0;
             if (carried is not null)
@@ -83,6 +86,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     {
         while (rows < _options.MaxBatchRows && reader.TryRead(out var next))
         {
+            _limiter.LeaveQueue();
             if (!IsLive(next))
             {
                 continue;
@@ -123,6 +127,12 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     private bool IsLive(PendingScore pending)
     {
+        if (!pending.TryTake())
+        {
+            // Cancelled while queued: its caller has gone already, its rows with it.
+            return false;
+        }
+
         if (pending.CancellationToken.IsCancellationRequested)
         {
             pending.Cancel();
