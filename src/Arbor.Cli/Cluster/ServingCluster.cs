@@ -40,12 +40,13 @@ public sealed class ServingCluster : IAsyncDisposable
         Action<string> progress,
         CancellationToken cancellationToken,
         RootPorts? rootPorts = null,
-        LimitsConfig? limits = null)
+        LimitsConfig? limits = null,
+        IReadOnlyDictionary<string, string>? rootEnvironment = null)
     {
         var cluster = new ServingCluster(layout);
         try
         {
-            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, limits ?? BenchLimits, cancellationToken);
+            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, limits ?? BenchLimits, rootEnvironment, cancellationToken);
             return cluster;
         }
         catch
@@ -67,7 +68,7 @@ public sealed class ServingCluster : IAsyncDisposable
     /// </summary>
     public static LimitsConfig BenchLimits { get; } = new() { MaxCandidates = 2000, DefaultDeadlineMs = 30_000 };
 
-    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, LimitsConfig limits, CancellationToken cancellationToken)
+    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, LimitsConfig limits, IReadOnlyDictionary<string, string>? rootEnvironment, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
         var executable = ArborExecutable.Current();
@@ -105,7 +106,7 @@ public sealed class ServingCluster : IAsyncDisposable
             var fixedPorts = modes.Count == 1 ? rootPorts : null;
             var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";
             var http = $"{placement.RootAddress}:{fixedPorts?.Http ?? ports.Next()}";
-            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http]), environment: ChildEnvironment);
+            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http]), environment: RootEnvironment(rootEnvironment));
             _roots.Add(new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), config));
         }
 
@@ -166,6 +167,17 @@ public sealed class ServingCluster : IAsyncDisposable
 
     // Per-request information logs would cost the CPU being measured; the children's output is only kept for error reports.
     private static readonly Dictionary<string, string> ChildEnvironment = new(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+
+    private static Dictionary<string, string> RootEnvironment(IReadOnlyDictionary<string, string>? extra)
+    {
+        var environment = new Dictionary<string, string>(ChildEnvironment, StringComparer.Ordinal);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -17,10 +17,13 @@ public sealed class RootLimitsReloadTests
         var config = await File.ReadAllTextAsync(cluster.ConfigPath, Ct);
 
         // Every registered candidate feature takes at least one byte a row: a million rows cannot fit 1 MiB.
+        // Written aside and renamed over the file, so the reloader never reads half a file.
+        var staged = cluster.ConfigPath + ".new";
         await File.WriteAllTextAsync(
-            cluster.ConfigPath,
+            staged,
             config.Replace("\"max_candidates\": 50,", "\"max_candidates\": 1000000, \"max_message_bytes\": 1048576,", StringComparison.Ordinal),
             Ct);
+        File.Move(staged, cluster.ConfigPath, overwrite: true);
         await Eventually.WaitUntilAsync(() => reloader.LastError is not null, "the reload is refused", TimeSpan.FromSeconds(30), Ct);
 
         Assert.Contains("$.limits.max_candidates", reloader.LastError, StringComparison.Ordinal);
