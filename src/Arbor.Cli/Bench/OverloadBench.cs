@@ -41,7 +41,7 @@ public static class OverloadBench
         var maxGoodput = capacity.SucceededCandidates / capacity.Elapsed.TotalSeconds;
         if (sustainable <= 0)
         {
-            throw new InvalidOperationException($"no request succeeded in the capacity run ({capacity.Failed} failed): the cluster is not serving");
+            throw new InvalidOperationException($"no request succeeded in the capacity run: {capacity.Partial} with failed models, {capacity.Rejected} refused, {capacity.DeadlineExceeded} past their deadline, {capacity.Other} other failures ({capacity.LastError})");
         }
 
         progress.Step(string.Create(CultureInfo.InvariantCulture, $"capacity: {sustainable:F1} requests/s, {maxGoodput:F0} candidates/s"));
@@ -179,6 +179,8 @@ public static class OverloadBench
             else
             {
                 Interlocked.Increment(ref tally.Partial);
+                var failed = response.Results.First(r => r.Status.Code != 0);
+                tally.LastError = $"{failed.Model}: {(StatusCode)failed.Status.Code}: {failed.Status.Message}";
             }
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
@@ -190,10 +192,11 @@ public static class OverloadBench
             tally.Accepted.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             Interlocked.Increment(ref tally.DeadlineExceeded);
         }
-        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
             tally.Accepted.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             Interlocked.Increment(ref tally.Other);
+            tally.LastError = $"{e.StatusCode}: {e.Status.Detail}";
         }
     }
 
@@ -211,6 +214,8 @@ public static class OverloadBench
         public LatencySamples Accepted { get; } = new();
 
         public TimeSpan Elapsed { get; set; }
+
+        public string? LastError { get; set; }
 
         public long Failed => Partial + Rejected + DeadlineExceeded + Other;
     }
