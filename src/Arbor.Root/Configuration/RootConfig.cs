@@ -1,3 +1,5 @@
+using Arbor.Rpc.Security;
+
 namespace Arbor.Root.Configuration;
 
 /// <summary>
@@ -40,6 +42,19 @@ public sealed record RootConfig
 
     /// <summary>The bundle mapping files the Feature Trimmer watches; relative to the config file. Read at start-up only.</summary>
     public List<string> Bundles { get; init; } = [];
+
+    /// <summary>The admin listener's protection. Read at start-up only.</summary>
+    public AdminConfig Admin { get; init; } = new();
+}
+
+/// <summary>The admin listener (health, admin, metrics).</summary>
+public sealed record AdminConfig
+{
+    /// <summary>
+    /// When set, every admin endpoint but <c>/healthz</c> and <c>/readyz</c> requires
+    /// <c>authorization: Bearer TOKEN</c>. Inline, <c>{"env": NAME}</c> or <c>{"file": PATH}</c>.
+    /// </summary>
+    public SecretValue? Token { get; init; }
 }
 
 /// <summary>How the root sends requests to leaves.</summary>
@@ -101,8 +116,11 @@ public sealed record FeatureStoreConfig
     /// <summary>For sqlite: the database file, relative to the config file.</summary>
     public string? Path { get; init; }
 
-    /// <summary>For postgres: an Npgsql connection string.</summary>
-    public string? ConnectionString { get; init; }
+    /// <summary>
+    /// For postgres: an Npgsql connection string, inline or (better) <c>{"env": NAME}</c> or
+    /// <c>{"file": PATH}</c> (a mounted Secret). Never shown: serialised as where it comes from.
+    /// </summary>
+    public SecretValue? ConnectionString { get; init; }
 }
 
 /// <summary>Bounds of the shared feature cache.</summary>

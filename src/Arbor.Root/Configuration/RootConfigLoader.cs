@@ -63,6 +63,7 @@ public static class RootConfigLoader
         return config;
     }
 
+    /// <summary>The configuration as JSON; secrets appear as where they come from, inline ones as <c>(redacted)</c>.</summary>
     public static string Serialize(RootConfig config) => JsonSerializer.Serialize(config, Json);
 
     /// <summary>Every problem of a configuration, each with its JSON path.</summary>
@@ -113,7 +114,7 @@ public static class RootConfigLoader
             case "sqlite" when string.IsNullOrEmpty(config.FeatureStore.Path):
                 problems.Add("$.feature_store.path: required for sqlite");
                 break;
-            case "postgres" when string.IsNullOrEmpty(config.FeatureStore.ConnectionString):
+            case "postgres" when config.FeatureStore.ConnectionString is null:
                 problems.Add("$.feature_store.connection_string: required for postgres");
                 break;
             case "sqlite" or "postgres":
