@@ -90,6 +90,21 @@ public static class RootConfigLoader
             problems.Add("$.limits.max_candidates: must be at least 1");
         }
 
+        if (config.Limits.MaxModels < 1)
+        {
+            problems.Add("$.limits.max_models: must be at least 1");
+        }
+
+        if (config.Limits.MaxIdBytes < 1 || config.Limits.MaxRequestIdBytes < 0)
+        {
+            problems.Add("$.limits: max_id_bytes must be at least 1 and max_request_id_bytes not negative");
+        }
+
+        if (config.Limits.MaxEchoChars < 8)
+        {
+            problems.Add("$.limits.max_echo_chars: must be at least 8");
+        }
+
         if (config.Limits.DefaultDeadlineMs < 1)
         {
             problems.Add("$.limits.default_deadline_ms: must be at least 1");

@@ -73,7 +73,7 @@ public static class RootHost
                 listen.Protocols = HttpProtocols.Http1;
                 listen.ServeOnly(ListenerKind.Admin);
             });
-            kestrel.Limits.MaxRequestBodySize = 64L * 1024 * 1024;
+            kestrel.Limits.MaxRequestBodySize = config.Limits.MaxMessageBytes;
         });
 
         var services = builder.Services;
