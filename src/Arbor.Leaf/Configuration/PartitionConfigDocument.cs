@@ -64,6 +64,8 @@ internal sealed class PartitionConfigDocument
 
         public int? MaxMessageBytes { get; set; }
 
+        public int? MaxRowsPerCall { get; set; }
+
         public int? MaxStreamsPerConnection { get; set; }
     }
 }
