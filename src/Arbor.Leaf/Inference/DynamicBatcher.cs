@@ -33,7 +33,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     public Task<ScoreBuffer> ScoreAsync(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
-        var pending = new PendingScore(batch, deadline, cancellationToken);
+        var pending = new PendingScore(batch, deadline, cancellationToken, _time.GetTimestamp());
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(DynamicBatcher), "the model version is unloading");
@@ -141,6 +141,11 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     private void Run(List<PendingScore> group)
     {
+        foreach (var pending in group)
+        {
+            _runner.Metrics.Queued(_runner.Model, _runner.Version, _time.GetElapsedTime(pending.EnqueuedAt).TotalSeconds);
+        }
+
         if (group.Count == 1)
         {
             RunAlone(group[0]);

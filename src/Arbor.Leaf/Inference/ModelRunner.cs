@@ -55,7 +55,9 @@ public sealed class ModelRunner : IAsyncDisposable
             return await _batcher.ScoreAsync(batch, deadline, cancellationToken).ConfigureAwait(false);
         }
 
+        var queued = _time.GetTimestamp();
         using var slot = await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        Metrics.Queued(Model, Version, _time.GetElapsedTime(queued).TotalSeconds);
         if (deadline is { } due && _time.GetUtcNow() >= due)
         {
             Metrics.DeadlineSkipped(Model, Version);

@@ -3,7 +3,7 @@ using Arbor.Leaf.Conversion;
 namespace Arbor.Leaf.Inference;
 
 /// <summary>One request waiting in a <see cref="DynamicBatcher"/>: its converted rows and where its scores go.</summary>
-internal sealed class PendingScore(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
+internal sealed class PendingScore(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken, long enqueuedAt)
 {
     private readonly TaskCompletionSource<ScoreBuffer> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -12,6 +12,9 @@ internal sealed class PendingScore(ConvertedBatch batch, DateTimeOffset? deadlin
     public DateTimeOffset? Deadline { get; } = deadline;
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>When it was queued (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long EnqueuedAt { get; } = enqueuedAt;
 
     public Task<ScoreBuffer> Task => _completion.Task;
 

@@ -37,6 +37,9 @@ public sealed record RootConfig
 
     /// <summary>The bundle mapping files the Feature Trimmer watches; relative to the config file. Read at start-up only.</summary>
     public List<string> Bundles { get; init; } = [];
+
+    /// <summary>OTLP export and the console log format. Read at start-up only.</summary>
+    public Arbor.Telemetry.TelemetryConfig Telemetry { get; init; } = new();
 }
 
 /// <summary>How the root sends requests to leaves.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Arbor.Contracts.V1;
 using Arbor.Features.Requests;
 using Arbor.Features.Selection;
@@ -14,8 +15,10 @@ namespace Arbor.Root.FanOut;
 /// its model's allowlist and compressed as configured; a failing model yields an error status while
 /// the others still return their scores.
 /// </summary>
-public sealed class LeafFanOut(LeafClientPool clients)
+public sealed class LeafFanOut(LeafClientPool clients, FanOutMetrics? metrics = null)
 {
+    private readonly FanOutMetrics _metrics = metrics ?? new FanOutMetrics();
+
     /// <summary>
     /// <c>arbor.v1.Leaf/Score</c> with a request marshaller that writes the trimmed request straight
     /// into the runtime's send buffer from the columns encoded once per request.
@@ -45,6 +48,7 @@ public sealed class LeafFanOut(LeafClientPool clients)
         }
 
         using var lease = replicas.Pick();
+        var started = Stopwatch.GetTimestamp();
         var options = new RpcCallOptions
         {
             Deadline = deadline,
@@ -55,12 +59,14 @@ public sealed class LeafFanOut(LeafClientPool clients)
         {
             var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
             lease.Complete(success: true);
+            _metrics.RecordCall(route.Model, !call.Decision.IsPassThrough, response.CalculateSize(), Stopwatch.GetElapsedTime(started).TotalSeconds);
             return new LeafCallResult(response, StatusCode.OK, "", !call.Decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
         }
         catch (RpcException e)
         {
             // The replica answered for the request's faults; it failed for its own (or the network's).
             lease.Complete(success: e.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled);
+            _metrics.RecordCall(route.Model, !call.Decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
             return Failed(e.StatusCode, e.Status.Detail, call, payload, lease.Endpoint.Address.Authority);
         }
     }

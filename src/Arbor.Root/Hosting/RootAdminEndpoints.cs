@@ -6,6 +6,7 @@ using Arbor.Root.FanOut;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Server;
+using Arbor.Telemetry;
 using Arbor.Trimming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -17,13 +18,14 @@ namespace Arbor.Root.Hosting;
 /// <summary>
 /// Health and admin endpoints of a root: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/stats</c>
 /// (cumulative counters: requests, latency percentiles, bytes on the leaf connections, CPU) and
-/// <c>/admin/config</c> (the routing in force).
+/// <c>/admin/config</c> (the routing in force) and <c>/metrics</c> (Prometheus scrape of every instrument).
 /// </summary>
 public static class RootAdminEndpoints
 {
     public static void MapRootAdmin(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
+        endpoints.MapArborMetrics();
         endpoints.MapGet("/readyz", async (FeatureTrimmer trimmer, HealthCheckService checks, CancellationToken cancellationToken) =>
         {
             // The same checks as grpc.health.v1.Health.

@@ -9,9 +9,12 @@ using Arbor.Root.Scoring;
 using Arbor.Root.Store;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
+using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Server;
 using Arbor.Signatures.Registry;
+using Arbor.Telemetry;
 using Arbor.Trimming.Admin;
+using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -39,9 +42,15 @@ public static class RootHost
         string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.AddArborTelemetry(new TelemetrySettings
+        {
+            ServiceName = "arbor-root",
+            ServiceInstanceId = options.GrpcEndpoint.ToString(),
+            Meters = [RootMetrics.MeterName, FeatureCacheMetrics.MeterName, TrimmerMetrics.MeterName, RpcMetrics.MeterName],
+            OtlpEndpoint = config.Telemetry.OtlpEndpoint,
+            OtlpProtocol = config.Telemetry.OtlpProtocol,
+            LogFormat = config.Telemetry.LogFormat,
+        });
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -92,6 +101,7 @@ public static class RootHost
             MaxSendMessageSize = config.Limits.MaxMessageBytes,
         })));
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
+        services.AddSingleton<FanOutMetrics>();
         services.AddSingleton<LeafFanOut>();
         services.AddSingleton<RootMetrics>();
         services.AddSingleton<RootScorer>();

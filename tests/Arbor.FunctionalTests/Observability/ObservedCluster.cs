@@ -1,0 +1,150 @@
+using System.Text.Json.Nodes;
+using Arbor.Cli.Cluster;
+using Arbor.Contracts.V1;
+using Arbor.Root.Store;
+using Arbor.Rpc.Client;
+using Arbor.Signatures.Bundles;
+using Arbor.Testing;
+
+namespace Arbor.FunctionalTests.Observability;
+
+/// <summary>
+/// One leaf process (partition <c>related</c>, its sample models through libtorch) behind one root
+/// process (<c>arbor root</c>, trimming on, the sample store and bundle), both as they run in
+/// production, for tests that look at what they export.
+/// </summary>
+public sealed class ObservedCluster : IAsyncLifetime
+{
+    public const string Partition = "related";
+
+    private readonly TempDirectory _directory = new("arbor-observed-");
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public ManagedProcess Leaf { get; private set; } = null!;
+
+    public ManagedProcess Root { get; private set; } = null!;
+
+    /// <summary>The leaf's HTTP/1.1 port (health, models, metrics).</summary>
+    public Uri LeafHttp { get; private set; } = null!;
+
+    /// <summary>The root's HTTP/1.1 port (JSON scoring, health, admin, metrics).</summary>
+    public Uri RootHttp { get; private set; } = null!;
+
+    public RpcChannel RootGrpc { get; private set; } = null!;
+
+    public IReadOnlyList<string> Models { get; private set; } = [];
+
+    public IReadOnlyList<string> UserIds { get; private set; } = [];
+
+    public IReadOnlyList<string> CandidateIds { get; private set; } = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        var repo = SampleModelRepository.Root;
+        var manifest = PartitionManifestJson.ReadFile(Path.Combine(repo, PartitionManifest.FileName));
+        Models = manifest.Partitions[Partition].Models;
+        var bundle = new BundleBuilder(TimeProvider.System).Build(new BundleBuildRequest(repo, Partition));
+        var bundlePath = _directory.Combine($"{Partition}.bundle.json");
+        await File.WriteAllTextAsync(bundlePath, BundleJson.ToJsonString(bundle.Document));
+
+        var leafGrpc = LoopbackPort.Next();
+        var leafHttp = LoopbackPort.Next();
+        var leafConfig = new JsonObject
+        {
+            ["partition"] = Partition,
+            ["repository"] = repo,
+            ["concurrency"] = 1,
+            ["models"] = new JsonArray([.. Models.Select(m => (JsonNode)new JsonObject { ["name"] = m, ["latest"] = 1 })]),
+            ["server"] = new JsonObject { ["address"] = "127.0.0.1", ["grpc_port"] = leafGrpc, ["http_port"] = leafHttp },
+        };
+        var leafConfigPath = _directory.Combine("leaf.json");
+        await File.WriteAllTextAsync(leafConfigPath, leafConfig.ToJsonString());
+        Leaf = ManagedProcess.Start("leaf", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "leaf", "--config", leafConfigPath]);
+        LeafHttp = new Uri($"http://127.0.0.1:{leafHttp}");
+
+        var storePath = _directory.Combine("features.db");
+        await using (var store = new SqliteFeatureStore(storePath))
+        {
+            await store.InitializeAsync(CancellationToken.None);
+            var registry = Arbor.Signatures.Registry.FeatureRegistryJson.ReadFile(Path.Combine(repo, "feature_registry.json"));
+            await using var data = File.OpenRead(Path.Combine(repo, "features.jsonl"));
+            await JsonlFeatureImporter.ImportAsync(store, data, "features.jsonl", new Arbor.Root.Preprocessing.FeaturePreprocessor(registry), JsonlFeatureImporter.DefaultBatchSize, CancellationToken.None);
+        }
+
+        (UserIds, CandidateIds) = ReadIds(Path.Combine(repo, "features.jsonl"));
+        var models = new JsonObject();
+        foreach (var model in Models)
+        {
+            models[model] = new JsonObject { ["partition"] = Partition };
+        }
+
+        var rootConfig = new JsonObject
+        {
+            ["schema"] = "arbor.root/v1",
+            ["feature_store"] = new JsonObject { ["kind"] = "sqlite", ["path"] = storePath },
+            ["registry"] = Path.Combine(repo, "feature_registry.json"),
+            ["bundles"] = new JsonArray(bundlePath),
+            ["fan_out"] = new JsonObject { ["trimming"] = true, ["compression"] = "identity" },
+            ["limits"] = new JsonObject { ["default_deadline_ms"] = 60000 },
+            ["partitions"] = new JsonObject { [Partition] = new JsonObject { ["endpoints"] = new JsonArray($"http://127.0.0.1:{leafGrpc}") } },
+            ["models"] = models,
+            ["surfaces"] = new JsonObject { ["related"] = new JsonObject { ["models"] = new JsonArray([.. Models.Select(m => (JsonNode)m)]) } },
+        };
+        var rootConfigPath = _directory.Combine("root.json");
+        await File.WriteAllTextAsync(rootConfigPath, rootConfig.ToJsonString());
+        var rootGrpc = $"127.0.0.1:{LoopbackPort.Next()}";
+        var rootHttp = $"127.0.0.1:{LoopbackPort.Next()}";
+        Root = ManagedProcess.Start("root", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "root", "--config", rootConfigPath, "--grpc", rootGrpc, "--http", rootHttp]);
+        RootHttp = new Uri($"http://{rootHttp}");
+        RootGrpc = new RpcChannel($"http://{rootGrpc}");
+
+        await Leaf.WaitUntilReadyAsync(Http, new Uri(LeafHttp, "/readyz"), TimeSpan.FromMinutes(3), CancellationToken.None);
+        await Root.WaitUntilReadyAsync(Http, new Uri(RootHttp, "/readyz"), TimeSpan.FromMinutes(3), CancellationToken.None);
+    }
+
+    /// <summary>A request for every model of the partition over <paramref name="candidates"/> sample candidates.</summary>
+    public ScoreRequest Request(string requestId, int candidates)
+    {
+        var request = new ScoreRequest { Surface = "related", UserId = UserIds[0], RequestId = requestId };
+        foreach (var id in CandidateIds.Take(candidates))
+        {
+            request.Candidates.Add(new Candidate { Id = id });
+        }
+
+        return request;
+    }
+
+    public Task<ScoreResponse> ScoreAsync(ScoreRequest request) =>
+        RootGrpc.CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser, new RpcCallOptions { Timeout = TimeSpan.FromSeconds(60) });
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Root is not null)
+        {
+            await Root.DisposeAsync();
+        }
+
+        if (Leaf is not null)
+        {
+            await Leaf.DisposeAsync();
+        }
+
+        RootGrpc?.Dispose();
+        Http.Dispose();
+        _directory.Dispose();
+    }
+
+    private static (List<string> Users, List<string> Candidates) ReadIds(string jsonl)
+    {
+        List<string> users = [], candidates = [];
+        foreach (var line in File.ReadLines(jsonl))
+        {
+            using var entity = System.Text.Json.JsonDocument.Parse(line);
+            var id = entity.RootElement.GetProperty("id").GetString()!;
+            (entity.RootElement.GetProperty("entity").GetString() == "user" ? users : candidates).Add(id);
+        }
+
+        return (users, candidates);
+    }
+}
