@@ -20,6 +20,9 @@ public sealed record RootConfig
     /// <summary>Surface name → its models and experiments.</summary>
     public Dictionary<string, SurfaceConfig> Surfaces { get; init; } = [];
 
+    /// <summary>How leaf replicas are found (DNS re-resolution) and checked (health probes). Read at start-up only.</summary>
+    public DiscoveryConfig Discovery { get; init; } = new();
+
     /// <summary>Global fan-out switches (trimming, compression); models may override them.</summary>
     public FanOutConfig FanOut { get; init; } = new();
 
@@ -53,6 +56,22 @@ public sealed record FanOutConfig
 
     /// <summary>Requests smaller than this go uncompressed.</summary>
     public int CompressionThresholdBytes { get; init; } = 1024;
+
+    /// <summary>
+    /// Attempts per leaf call: a call whose replica refused the connection or went away is sent to
+    /// another replica of the partition while the deadline allows (scoring is idempotent).
+    /// </summary>
+    public int MaxLeafAttempts { get; init; } = 3;
+}
+
+/// <summary>How the root finds leaf replicas behind DNS names and checks ejected ones.</summary>
+public sealed record DiscoveryConfig
+{
+    /// <summary>How often <c>dns:///</c> endpoints are resolved again (new replicas get traffic within one interval).</summary>
+    public int ResolveIntervalMs { get; init; } = 5000;
+
+    /// <summary>How often an ejected replica is checked with <c>grpc.health.v1.Health/Check</c>.</summary>
+    public int HealthProbeIntervalMs { get; init; } = 250;
 }
 
 /// <summary>Request validation limits.</summary>
@@ -100,7 +119,10 @@ public sealed record CacheConfig
     public double RefreshWaitMs { get; init; } = 200;
 }
 
-/// <summary>One leaf partition: the replicas (base addresses) that serve it.</summary>
+/// <summary>
+/// One leaf partition: the replicas that serve it, each a base address (<c>http://host:port</c>) or
+/// a DNS name whose addresses are the replicas (<c>dns:///leaf-homefeed.arbor.svc:7000</c>).
+/// </summary>
 public sealed record PartitionConfig
 {
     public List<string> Endpoints { get; init; } = [];

@@ -124,6 +124,21 @@ public static class RootConfigLoader
                 break;
         }
 
+        if (config.Discovery.ResolveIntervalMs < 100)
+        {
+            problems.Add("$.discovery.resolve_interval_ms: must be at least 100");
+        }
+
+        if (config.Discovery.HealthProbeIntervalMs < 10)
+        {
+            problems.Add("$.discovery.health_probe_interval_ms: must be at least 10");
+        }
+
+        if (config.FanOut.MaxLeafAttempts is < 1 or > 10)
+        {
+            problems.Add("$.fan_out.max_leaf_attempts: must be from 1 to 10");
+        }
+
         if (config.Cache.MaxBytes < 0 || config.Cache.TtlSeconds < 0)
         {
             problems.Add("$.cache: max_bytes and ttl_seconds must not be negative");
@@ -143,9 +158,9 @@ public static class RootConfigLoader
 
             for (var i = 0; i < partition.Endpoints.Count; i++)
             {
-                if (!Uri.TryCreate(partition.Endpoints[i], UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                if (!Routing.LeafEndpoint.TryParse(partition.Endpoints[i], out _, out var problem))
                 {
-                    problems.Add($"$.partitions.{name}.endpoints[{i}]: '{partition.Endpoints[i]}' is not an http(s) address");
+                    problems.Add($"$.partitions.{name}.endpoints[{i}]: {problem}");
                 }
             }
         }

@@ -95,11 +95,16 @@ public static class RootHost
             sp.GetRequiredService<ILogger<FeatureCache>>()));
         services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton<RequestBatchAssembler>();
-        services.AddSingleton(sp => new LeafClientPool(sp.GetRequiredService<TimeProvider>(), address => new RpcChannel(address, new RpcChannelOptions
-        {
-            MaxReceiveMessageSize = config.Limits.MaxMessageBytes,
-            MaxSendMessageSize = config.Limits.MaxMessageBytes,
-        })));
+        services.AddSingleton(sp => new LeafClientPool(
+            sp.GetRequiredService<TimeProvider>(),
+            address => new RpcChannel(address, new RpcChannelOptions
+            {
+                MaxReceiveMessageSize = config.Limits.MaxMessageBytes,
+                MaxSendMessageSize = config.Limits.MaxMessageBytes,
+            }),
+            new LeafClientPoolOptions { HealthProbeInterval = TimeSpan.FromMilliseconds(config.Discovery.HealthProbeIntervalMs) },
+            sp.GetRequiredService<ILogger<LeafClientPool>>()));
+        services.AddHostedService<LeafDiscoveryService>();
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
         services.AddSingleton<FanOutMetrics>();
         services.AddSingleton<LeafFanOut>();

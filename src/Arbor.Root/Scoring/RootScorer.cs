@@ -74,7 +74,7 @@ public sealed class RootScorer(
                 ? trimmer.Lookup(snapshot, route.Model, route.Version)
                 : TrimDecision.PassThrough(route.Model);
             var compression = route.Compression ?? config.FanOut.Compression;
-            calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes);
+            calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes, config.FanOut.MaxLeafAttempts);
         }
 
         var needed = Needed(calls, snapshot.Generation);

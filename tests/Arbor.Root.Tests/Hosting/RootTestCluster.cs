@@ -53,6 +53,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
     /// <param name="postgres">Use this PostgreSQL server as the feature store instead of a SQLite file.</param>
     /// <param name="cacheTtlSeconds">The feature cache's time to live.</param>
     /// <param name="defaultDeadlineMs">The deadline of requests that carry none (limits.default_deadline_ms).</param>
+    /// <param name="leafBEndpoints">Partition <c>pb</c>'s endpoints (JSON strings joined by <c>", "</c>) from leaf B.</param>
     public static async Task<RootTestCluster> StartAsync(
         bool trimming = true,
         string compression = "identity",
@@ -60,12 +61,13 @@ internal sealed class RootTestCluster : IAsyncDisposable
         int? leafTimeoutMs = null,
         PostgresTestServer? postgres = null,
         double cacheTtlSeconds = 300,
-        int defaultDeadlineMs = 30000)
+        int defaultDeadlineMs = 30000,
+        Func<FakeLeaf, string>? leafBEndpoints = null)
     {
         var directory = new TempDirectory("arbor-root-");
         var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses), await FakeLeaf.StartAsync(Uses));
         await cluster.WriteArtefactsAsync(postgres);
-        var config = Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
+        var config = Config(trimming, compression, cluster.LeafA.Address, leafBEndpoints?.Invoke(cluster.LeafB) ?? leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
             .Replace("\"cache\": {}", $"\"cache\": {{ \"ttl_seconds\": {cacheTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", StringComparison.Ordinal);
         if (postgres is not null)
         {
