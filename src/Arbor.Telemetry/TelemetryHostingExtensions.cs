@@ -24,6 +24,10 @@ public static class TelemetryHostingExtensions
     /// <summary>The standard variable the OTLP exporter reads.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    // The activity sources of grpc-dotnet's client and of HttpClient (.NET 9 and later).
+    private const string GrpcClientSource = "Grpc.Net.Client";
+    private const string HttpClientSource = "System.Net.Http";
+
     /// <summary>Adds metrics, traces and the console log to <paramref name="builder"/>.</summary>
     public static WebApplicationBuilder AddArborTelemetry(this WebApplicationBuilder builder, TelemetrySettings settings)
     {
@@ -58,18 +62,30 @@ public static class TelemetryHostingExtensions
             })
             .WithTracing(tracing =>
             {
+                // Without a collector nobody listens to the sources, so requests create no spans at all.
+                if (otlp is null)
+                {
+                    return;
+                }
+
                 foreach (var source in settings.ActivitySources)
                 {
                     tracing.AddSource(source);
                 }
 
-                if (otlp is not null)
-                {
-                    tracing.AddOtlpExporter(exporter => otlp.Apply(exporter, "v1/traces"));
-                }
+                // The client spans of outgoing gRPC calls: their ids are what the callee sees as its parent.
+                tracing.AddSource(GrpcClientSource, HttpClientSource);
+
+                // The gRPC and HTTP server spans: the parents of the process's own spans, carrying the
+                // caller's traceparent. Probes and scrapes are left out.
+                tracing.AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbe(context.Request.Path));
+                tracing.AddOtlpExporter(exporter => otlp.Apply(exporter, "v1/traces"));
             });
         return builder;
     }
+
+    private static bool IsProbe(Microsoft.AspNetCore.Http.PathString path) =>
+        path.StartsWithSegments(MetricsPath) || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz");
 
     /// <summary>Maps the Prometheus scrape endpoint (<c>GET /metrics</c>, text format 0.0.4 or OpenMetrics by <c>Accept</c>).</summary>
     public static IEndpointConventionBuilder MapArborMetrics(this IEndpointRouteBuilder endpoints) =>

@@ -61,6 +61,7 @@ public sealed class LeafServer : IAsyncDisposable
             ServiceInstanceId = new IPEndPoint(address, grpcPort).ToString(),
             ResourceAttributes = new Dictionary<string, object>(StringComparer.Ordinal) { ["arbor.partition"] = config.Partition },
             Meters = [LeafMetrics.MeterName, RpcMetrics.MeterName],
+            ActivitySources = [LeafTracing.SourceName],
             OtlpEndpoint = config.Telemetry.OtlpEndpoint,
             OtlpProtocol = config.Telemetry.OtlpProtocol,
             LogFormat = config.Telemetry.LogFormat,

@@ -73,11 +73,22 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             }
 
             var started = Stopwatch.GetTimestamp();
+            using var activity = RootTracing.Source.StartActivity("root.leaf_call", ActivityKind.Client);
+            if (activity is not null)
+            {
+                activity.SetTag("arbor.model", route.Model);
+                activity.SetTag("arbor.partition", route.Partition);
+                activity.SetTag("arbor.trimmed", !call.Decision.IsPassThrough);
+                activity.SetTag("server.address", lease.Endpoint.Address.Authority);
+                activity.SetTag("arbor.attempt", attempt);
+            }
+
             try
             {
                 var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
                 lease.Complete(success: true);
                 _calls.RecordCall(route.Model, !call.Decision.IsPassThrough, response.CalculateSize(), Stopwatch.GetElapsedTime(started).TotalSeconds);
+                RootTracing.End(activity, "OK");
                 return new LeafCallResult(response, StatusCode.OK, "", !call.Decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
             }
             catch (Exception e) when (e is RpcException or ObjectDisposedException)
@@ -87,6 +98,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 // The replica answered for the request's faults; it failed for its own (or the network's).
                 lease.Complete(success: status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled);
                 _calls.RecordCall(route.Model, !call.Decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                RootTracing.End(activity, status.StatusCode.ToString());
                 failure = Failed(status.StatusCode, status.Detail, call, payload, lease.Endpoint.Address.Authority);
                 if (attempt >= call.MaxAttempts || replicas.Count < 2 || !IsReplicaGone(e) || cancellationToken.IsCancellationRequested || clients.Time.GetUtcNow() >= deadline)
                 {

@@ -47,6 +47,7 @@ public static class RootHost
             ServiceName = "arbor-root",
             ServiceInstanceId = options.GrpcEndpoint.ToString(),
             Meters = [RootMetrics.MeterName, FeatureCacheMetrics.MeterName, TrimmerMetrics.MeterName, RpcMetrics.MeterName],
+            ActivitySources = [RootTracing.SourceName],
             OtlpEndpoint = config.Telemetry.OtlpEndpoint,
             OtlpProtocol = config.Telemetry.OtlpProtocol,
             LogFormat = config.Telemetry.LogFormat,

@@ -37,6 +37,9 @@ public sealed class RootScorer(
     public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        using var activity = RootTracing.Source.StartActivity("root.score");
+        activity?.SetTag("arbor.request_id", request.RequestId);
+        activity?.SetTag("arbor.candidates", request.Candidates.Count);
         var status = "OK";
         try
         {
@@ -55,6 +58,7 @@ public sealed class RootScorer(
         finally
         {
             metrics.RecordRequest(status, request.Candidates.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            RootTracing.End(activity, status);
         }
     }
 
@@ -104,7 +108,7 @@ public sealed class RootScorer(
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";
             var callDeadline = LeafDeadline(requestDeadline, config.Limits.LeafTimeoutMs);
-            using var encoded = FeatureBatchEncoder.Encode(batch);
+            using var encoded = Encode(batch);
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
 
@@ -125,6 +129,13 @@ public sealed class RootScorer(
             // Ends any wait the request leaves behind (a read still pending when another one failed).
             await expiry.CancelAsync();
         }
+    }
+
+    private static EncodedBatch Encode(Features.Batches.FeatureBatch batch)
+    {
+        // The columns are encoded once here; each leaf call then writes its model's subset (the trim).
+        using var activity = RootTracing.Source.StartActivity("root.trim_encode");
+        return FeatureBatchEncoder.Encode(batch);
     }
 
     /// <summary>The time left until <paramref name="deadline"/> as a timer delay: zero once it passed, no timer when too far to matter.</summary>

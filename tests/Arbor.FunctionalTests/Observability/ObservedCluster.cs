@@ -11,7 +11,8 @@ namespace Arbor.FunctionalTests.Observability;
 /// <summary>
 /// One leaf process (partition <c>related</c>, its sample models through libtorch) behind one root
 /// process (<c>arbor root</c>, trimming on, the sample store and bundle), both as they run in
-/// production, for tests that look at what they export.
+/// production, for tests that look at what they export. Both push OTLP to <see cref="Otlp"/>: the
+/// root because its config file names it, the leaf through <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.
 /// </summary>
 public sealed class ObservedCluster : IAsyncLifetime
 {
@@ -33,14 +34,24 @@ public sealed class ObservedCluster : IAsyncLifetime
 
     public RpcChannel RootGrpc { get; private set; } = null!;
 
+    public OtlpReceiver Otlp { get; private set; } = null!;
+
     public IReadOnlyList<string> Models { get; private set; } = [];
 
     public IReadOnlyList<string> UserIds { get; private set; } = [];
 
     public IReadOnlyList<string> CandidateIds { get; private set; } = [];
 
+    /// <summary>Spans every 200 ms, metrics every 500 ms (the SDK's defaults are 5 s and 60 s).</summary>
+    private static readonly Dictionary<string, string> ExportQuickly = new(StringComparer.Ordinal)
+    {
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+    };
+
     public async ValueTask InitializeAsync()
     {
+        Otlp = await OtlpReceiver.StartAsync();
         var repo = SampleModelRepository.Root;
         var manifest = PartitionManifestJson.ReadFile(Path.Combine(repo, PartitionManifest.FileName));
         Models = manifest.Partitions[Partition].Models;
@@ -60,7 +71,12 @@ public sealed class ObservedCluster : IAsyncLifetime
         };
         var leafConfigPath = _directory.Combine("leaf.json");
         await File.WriteAllTextAsync(leafConfigPath, leafConfig.ToJsonString());
-        Leaf = ManagedProcess.Start("leaf", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "leaf", "--config", leafConfigPath]);
+        var leafEnvironment = new Dictionary<string, string>(ExportQuickly, StringComparer.Ordinal)
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Otlp.Endpoint.ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        };
+        Leaf = ManagedProcess.Start("leaf", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "leaf", "--config", leafConfigPath], environment: leafEnvironment);
         LeafHttp = new Uri($"http://127.0.0.1:{leafHttp}");
 
         var storePath = _directory.Combine("features.db");
@@ -90,12 +106,13 @@ public sealed class ObservedCluster : IAsyncLifetime
             ["partitions"] = new JsonObject { [Partition] = new JsonObject { ["endpoints"] = new JsonArray($"http://127.0.0.1:{leafGrpc}") } },
             ["models"] = models,
             ["surfaces"] = new JsonObject { ["related"] = new JsonObject { ["models"] = new JsonArray([.. Models.Select(m => (JsonNode)m)]) } },
+            ["telemetry"] = new JsonObject { ["otlp_endpoint"] = Otlp.Endpoint.ToString(), ["otlp_protocol"] = "http/protobuf" },
         };
         var rootConfigPath = _directory.Combine("root.json");
         await File.WriteAllTextAsync(rootConfigPath, rootConfig.ToJsonString());
         var rootGrpc = $"127.0.0.1:{LoopbackPort.Next()}";
         var rootHttp = $"127.0.0.1:{LoopbackPort.Next()}";
-        Root = ManagedProcess.Start("root", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "root", "--config", rootConfigPath, "--grpc", rootGrpc, "--http", rootHttp]);
+        Root = ManagedProcess.Start("root", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "root", "--config", rootConfigPath, "--grpc", rootGrpc, "--http", rootHttp], environment: ExportQuickly);
         RootHttp = new Uri($"http://{rootHttp}");
         RootGrpc = new RpcChannel($"http://{rootGrpc}");
 
@@ -131,6 +148,11 @@ public sealed class ObservedCluster : IAsyncLifetime
         }
 
         RootGrpc?.Dispose();
+        if (Otlp is not null)
+        {
+            await Otlp.DisposeAsync();
+        }
+
         Http.Dispose();
         _directory.Dispose();
     }
