@@ -63,6 +63,7 @@ public static class RootConfigLoader
         return config;
     }
 
+    /// <summary>The configuration as JSON; secrets appear as where they come from, inline ones as <c>(redacted)</c>.</summary>
     public static string Serialize(RootConfig config) => JsonSerializer.Serialize(config, Json);
 
     /// <summary>Every problem of a configuration, each with its JSON path.</summary>
@@ -90,6 +91,21 @@ public static class RootConfigLoader
             problems.Add("$.limits.max_candidates: must be at least 1");
         }
 
+        if (config.Limits.MaxModels < 1)
+        {
+            problems.Add("$.limits.max_models: must be at least 1");
+        }
+
+        if (config.Limits.MaxIdBytes < 1 || config.Limits.MaxRequestIdBytes < 0)
+        {
+            problems.Add("$.limits: max_id_bytes must be at least 1 and max_request_id_bytes not negative");
+        }
+
+        if (config.Limits.MaxEchoChars < 8)
+        {
+            problems.Add("$.limits.max_echo_chars: must be at least 8");
+        }
+
         if (config.Limits.DefaultDeadlineMs < 1)
         {
             problems.Add("$.limits.default_deadline_ms: must be at least 1");
@@ -114,7 +130,7 @@ public static class RootConfigLoader
             case "sqlite" when string.IsNullOrEmpty(config.FeatureStore.Path):
                 problems.Add("$.feature_store.path: required for sqlite");
                 break;
-            case "postgres" when string.IsNullOrEmpty(config.FeatureStore.ConnectionString):
+            case "postgres" when config.FeatureStore.ConnectionString is null:
                 problems.Add("$.feature_store.connection_string: required for postgres");
                 break;
             case "sqlite" or "postgres":

@@ -76,7 +76,7 @@ public sealed class MetricsScrapeTests(ObservedCluster cluster) : IClassFixture<
         }
     }
 
-    private Task<PrometheusScrape> ScrapeRootAsync() => PrometheusScrape.GetAsync(cluster.Http, new Uri(cluster.RootHttp, TelemetryHostingExtensions.MetricsPath), Ct);
+    private Task<PrometheusScrape> ScrapeRootAsync() => PrometheusScrape.GetAsync(cluster.Http, new Uri(cluster.RootAdmin, TelemetryHostingExtensions.MetricsPath), Ct);
 
     private Task<PrometheusScrape> ScrapeLeafAsync() => PrometheusScrape.GetAsync(cluster.Http, new Uri(cluster.LeafHttp, TelemetryHostingExtensions.MetricsPath), Ct);
 

@@ -29,8 +29,8 @@ public sealed class ObservedCluster : IAsyncLifetime
     /// <summary>The leaf's HTTP/1.1 port (health, models, metrics).</summary>
     public Uri LeafHttp { get; private set; } = null!;
 
-    /// <summary>The root's HTTP/1.1 port (JSON scoring, health, admin, metrics).</summary>
-    public Uri RootHttp { get; private set; } = null!;
+    /// <summary>The root's admin listener (health, admin, metrics).</summary>
+    public Uri RootAdmin { get; private set; } = null!;
 
     public RpcChannel RootGrpc { get; private set; } = null!;
 
@@ -112,12 +112,13 @@ public sealed class ObservedCluster : IAsyncLifetime
         await File.WriteAllTextAsync(rootConfigPath, rootConfig.ToJsonString());
         var rootGrpc = $"127.0.0.1:{LoopbackPort.Next()}";
         var rootHttp = $"127.0.0.1:{LoopbackPort.Next()}";
-        Root = ManagedProcess.Start("root", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "root", "--config", rootConfigPath, "--grpc", rootGrpc, "--http", rootHttp], environment: ExportQuickly);
-        RootHttp = new Uri($"http://{rootHttp}");
+        var rootAdmin = $"127.0.0.1:{LoopbackPort.Next()}";
+        Root = ManagedProcess.Start("root", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "root", "--config", rootConfigPath, "--grpc", rootGrpc, "--http", rootHttp, "--admin", rootAdmin], environment: ExportQuickly);
+        RootAdmin = new Uri($"http://{rootAdmin}");
         RootGrpc = new RpcChannel($"http://{rootGrpc}");
 
         await Leaf.WaitUntilReadyAsync(Http, new Uri(LeafHttp, "/readyz"), TimeSpan.FromMinutes(3), CancellationToken.None);
-        await Root.WaitUntilReadyAsync(Http, new Uri(RootHttp, "/readyz"), TimeSpan.FromMinutes(3), CancellationToken.None);
+        await Root.WaitUntilReadyAsync(Http, new Uri(RootAdmin, "/readyz"), TimeSpan.FromMinutes(3), CancellationToken.None);
     }
 
     /// <summary>A request for every model of the partition over <paramref name="candidates"/> sample candidates.</summary>
