@@ -7,7 +7,8 @@ namespace Arbor.FunctionalTests.Observability;
 /// <c>/metrics</c> of a real root and leaf process, parsed by Prometheus's Python client: every
 /// figure the scrape shows follows from the requests the test sent.
 /// </summary>
-public sealed class MetricsScrapeTests(ObservedCluster cluster) : IClassFixture<ObservedCluster>
+[Collection(ObservedCluster.Collection)]
+public sealed class MetricsScrapeTests(ObservedCluster cluster)
 {
     private const int Requests = 4;
     private const int Candidates = 40;
