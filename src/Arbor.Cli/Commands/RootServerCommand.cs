@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary><c>arbor root --config FILE</c>: runs a root until Ctrl+C (or SIGTERM).</summary>
+/// <summary><c>arbor root --config FILE</c>: runs a root until Ctrl+C or SIGTERM, then drains.</summary>
 public static class RootServerCommand
 {
     public static Command Create()
@@ -27,12 +27,20 @@ public static class RootServerCommand
             Description = "HTTP/1.1 listen address host:port (JSON scoring, health, admin).",
             DefaultValueFactory = _ => "127.0.0.1:7180",
         };
+        var drain = new DrainArguments();
         var command = new Command("root", "Run a root: fetch features, trim, fan out to leaves, gather scores.") { config, grpc, http };
+        drain.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             if (!IPEndPoint.TryParse(result.GetValue(grpc)!, out var grpcEndpoint) || !IPEndPoint.TryParse(result.GetValue(http)!, out var httpEndpoint))
             {
                 await Console.Error.WriteLineAsync("arbor root: --grpc and --http take host:port with an IP address (e.g. 127.0.0.1:7100)");
+                return 2;
+            }
+
+            if (drain.Read(result, out var drainProblem) is not { } drainOptions)
+            {
+                await Console.Error.WriteLineAsync($"arbor root: {drainProblem}");
                 return 2;
             }
 
@@ -43,9 +51,11 @@ public static class RootServerCommand
                     ConfigPath = result.GetValue(config)!.FullName,
                     GrpcEndpoint = grpcEndpoint,
                     HttpEndpoint = httpEndpoint,
+                    Drain = drainOptions,
                 });
                 await app.StartAsync(cancellationToken);
                 Console.WriteLine($"arbor root: serving arbor.v1.Root/Score on http://{grpcEndpoint} (gRPC), JSON and admin on http://{httpEndpoint}");
+                // SIGTERM cancels the token: the host drains (unready, delay, calls finish, GOAWAY) and stops.
                 await app.WaitForShutdownAsync(cancellationToken);
                 return 0;
             }
