@@ -43,7 +43,7 @@ public static class LeafCommand
             {
                 await using var server = await LeafServer.StartAsync(
                     partition,
-                    logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning),
+                    logging => logging.SetMinimumLevel(LogLevel.Information),
                     cancellationToken: cancellationToken,
                     drain: drainOptions);
                 var http = server.HttpAddress is { } h ? $", health on {h}healthz" : string.Empty;

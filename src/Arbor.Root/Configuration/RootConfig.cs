@@ -1,3 +1,5 @@
+using Arbor.Rpc.Security;
+
 namespace Arbor.Root.Configuration;
 
 /// <summary>
@@ -40,6 +42,22 @@ public sealed record RootConfig
 
     /// <summary>The bundle mapping files the Feature Trimmer watches; relative to the config file. Read at start-up only.</summary>
     public List<string> Bundles { get; init; } = [];
+
+    /// <summary>The admin listener's protection. Read at start-up only.</summary>
+    public AdminConfig Admin { get; init; } = new();
+
+    /// <summary>OTLP export and the console log format. Read at start-up only.</summary>
+    public Arbor.Telemetry.TelemetryConfig Telemetry { get; init; } = new();
+}
+
+/// <summary>The admin listener (health, admin, metrics).</summary>
+public sealed record AdminConfig
+{
+    /// <summary>
+    /// When set, every admin endpoint but <c>/healthz</c> and <c>/readyz</c> requires
+    /// <c>authorization: Bearer TOKEN</c>. Inline, <c>{"env": NAME}</c> or <c>{"file": PATH}</c>.
+    /// </summary>
+    public SecretValue? Token { get; init; }
 }
 
 /// <summary>How the root sends requests to leaves.</summary>
@@ -71,10 +89,26 @@ public sealed record DiscoveryConfig
     public int HealthProbeIntervalMs { get; init; } = 250;
 }
 
-/// <summary>Request validation limits.</summary>
+/// <summary>
+/// Request validation limits: what one request may ask of the root, so that the work and the leaf
+/// traffic a request causes stay in proportion to its size. Over a limit → INVALID_ARGUMENT
+/// (RESOURCE_EXHAUSTED for bytes).
+/// </summary>
 public sealed record LimitsConfig
 {
     public int MaxCandidates { get; init; } = 2000;
+
+    /// <summary>Most distinct models a request may name in <c>models</c> (repeats of one model and version count once and are scored once).</summary>
+    public int MaxModels { get; init; } = 16;
+
+    /// <summary>Longest candidate id and user id, in UTF-8 bytes.</summary>
+    public int MaxIdBytes { get; init; } = 256;
+
+    /// <summary>Longest <c>request_id</c>, in UTF-8 bytes (it is copied into every leaf call).</summary>
+    public int MaxRequestIdBytes { get; init; } = 128;
+
+    /// <summary>Longest piece of client input (a model or surface name...) quoted back in an error message, in characters.</summary>
+    public int MaxEchoChars { get; init; } = 64;
 
     /// <summary>The deadline of a request that carries none (grpc-timeout).</summary>
     public int DefaultDeadlineMs { get; init; } = 1000;
@@ -87,7 +121,8 @@ public sealed record LimitsConfig
 
     /// <summary>
     /// Largest gRPC message the root accepts from clients and exchanges with leaves (after
-    /// decompression); larger → RESOURCE_EXHAUSTED. Read at start-up (a reload does not change it).
+    /// decompression), and largest JSON request body; larger → RESOURCE_EXHAUSTED (JSON: 413).
+    /// Read at start-up (a reload does not change it).
     /// </summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
 }
@@ -101,8 +136,11 @@ public sealed record FeatureStoreConfig
     /// <summary>For sqlite: the database file, relative to the config file.</summary>
     public string? Path { get; init; }
 
-    /// <summary>For postgres: an Npgsql connection string.</summary>
-    public string? ConnectionString { get; init; }
+    /// <summary>
+    /// For postgres: an Npgsql connection string, inline or (better) <c>{"env": NAME}</c> or
+    /// <c>{"file": PATH}</c> (a mounted Secret). Never shown: serialised as where it comes from.
+    /// </summary>
+    public SecretValue? ConnectionString { get; init; }
 }
 
 /// <summary>Bounds of the shared feature cache.</summary>

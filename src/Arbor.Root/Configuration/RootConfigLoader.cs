@@ -63,12 +63,14 @@ public static class RootConfigLoader
         return config;
     }
 
+    /// <summary>The configuration as JSON; secrets appear as where they come from, inline ones as <c>(redacted)</c>.</summary>
     public static string Serialize(RootConfig config) => JsonSerializer.Serialize(config, Json);
 
     /// <summary>Every problem of a configuration, each with its JSON path.</summary>
     public static List<string> Validate(RootConfig config)
     {
         var problems = new List<string>();
+        config.Telemetry.Validate("$.telemetry", problems);
         if (config.Schema != RootConfig.SchemaV1)
         {
             problems.Add($"$.schema: expected '{RootConfig.SchemaV1}', found '{config.Schema}'");
@@ -87,6 +89,21 @@ public static class RootConfigLoader
         if (config.Limits.MaxCandidates < 1)
         {
             problems.Add("$.limits.max_candidates: must be at least 1");
+        }
+
+        if (config.Limits.MaxModels < 1)
+        {
+            problems.Add("$.limits.max_models: must be at least 1");
+        }
+
+        if (config.Limits.MaxIdBytes < 1 || config.Limits.MaxRequestIdBytes < 0)
+        {
+            problems.Add("$.limits: max_id_bytes must be at least 1 and max_request_id_bytes not negative");
+        }
+
+        if (config.Limits.MaxEchoChars < 8)
+        {
+            problems.Add("$.limits.max_echo_chars: must be at least 8");
         }
 
         if (config.Limits.DefaultDeadlineMs < 1)
@@ -113,7 +130,7 @@ public static class RootConfigLoader
             case "sqlite" when string.IsNullOrEmpty(config.FeatureStore.Path):
                 problems.Add("$.feature_store.path: required for sqlite");
                 break;
-            case "postgres" when string.IsNullOrEmpty(config.FeatureStore.ConnectionString):
+            case "postgres" when config.FeatureStore.ConnectionString is null:
                 problems.Add("$.feature_store.connection_string: required for postgres");
                 break;
             case "sqlite" or "postgres":

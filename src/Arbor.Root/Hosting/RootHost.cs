@@ -9,9 +9,13 @@ using Arbor.Root.Scoring;
 using Arbor.Root.Store;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
+using Arbor.Rpc.Diagnostics;
+using Arbor.Rpc.Security;
 using Arbor.Rpc.Server;
 using Arbor.Signatures.Registry;
+using Arbor.Telemetry;
 using Arbor.Trimming.Admin;
+using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,8 +26,10 @@ using Microsoft.Extensions.Logging;
 namespace Arbor.Root.Hosting;
 
 /// <summary>
-/// Builds a root process: the <c>arbor.v1.Root/Score</c> gRPC method on an HTTP/2 endpoint, the
-/// same call as JSON plus health and admin on an HTTP/1.1 endpoint, and everything behind them
+/// Builds a root process: three listeners, each serving only its own endpoints
+/// (<see cref="ListenerIsolation"/>): the public gRPC port (<c>arbor.v1.Root/Score</c>, health,
+/// reflection), the public HTTP port (the same call as JSON), and the admin port (health, admin,
+/// metrics; loopback by default, optionally behind a bearer token); and everything behind them
 /// (feature store and cache, preprocessing, Feature Trimmer, routing, fan-out).
 /// </summary>
 public static class RootHost
@@ -37,17 +43,47 @@ public static class RootHost
         var config = loaded.Config;
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))!;
         string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
+        string ResolveSecret(SecretValue secret, string jsonPath)
+        {
+            try
+            {
+                return secret.Resolve(baseDirectory);
+            }
+            catch (SecretUnavailableException e)
+            {
+                throw new RootConfigException(options.ConfigPath, [$"{jsonPath}: {e.Message}"]);
+            }
+        }
+
+        var connectionString = config.FeatureStore.ConnectionString is { } secret ? ResolveSecret(secret, "$.feature_store.connection_string") : null;
+        var adminTokens = config.Admin.Token is { } token ? BearerTokenSet.Single("admin", ResolveSecret(token, "$.admin.token")) : null;
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.AddArborTelemetry(new TelemetrySettings
+        {
+            ServiceName = "arbor-root",
+            ServiceInstanceId = options.GrpcEndpoint.ToString(),
+            Meters = [RootMetrics.MeterName, FeatureCacheMetrics.MeterName, TrimmerMetrics.MeterName, RpcMetrics.MeterName],
+            ActivitySources = [RootTracing.SourceName],
+            OtlpEndpoint = config.Telemetry.OtlpEndpoint,
+            OtlpProtocol = config.Telemetry.OtlpProtocol,
+            LogFormat = config.Telemetry.LogFormat,
+        });
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenRpc(options.GrpcEndpoint, counters: ByteCounters.Server(ByteCountersName));
-            kestrel.Listen(options.HttpEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
-            kestrel.Limits.MaxRequestBodySize = 64L * 1024 * 1024;
+            kestrel.Listen(options.GrpcEndpoint, listen => listen.UseRpc(ByteCounters.Server(ByteCountersName)).ServeOnly(ListenerKind.Grpc));
+            kestrel.Listen(options.HttpEndpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.ServeOnly(ListenerKind.Http);
+            });
+            kestrel.Listen(options.AdminEndpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.ServeOnly(ListenerKind.Admin);
+            });
+            kestrel.Limits.MaxRequestBodySize = config.Limits.MaxMessageBytes;
         });
 
         var services = builder.Services;
@@ -70,7 +106,7 @@ public static class RootHost
             : new FeatureRegistry(FeatureRegistry.SchemaV1, []);
         services.AddSingleton(new FeaturePreprocessor(registry));
         services.AddSingleton<IFeatureStore>(_ => config.FeatureStore.Kind == "postgres"
-            ? new PostgresFeatureStore(config.FeatureStore.ConnectionString!)
+            ? new PostgresFeatureStore(connectionString!)
             : new SqliteFeatureStore(Resolve(config.FeatureStore.Path!)));
         services.AddSingleton(new FeatureCacheOptions
         {
@@ -98,6 +134,7 @@ public static class RootHost
             sp.GetRequiredService<ILogger<LeafClientPool>>()));
         services.AddHostedService<LeafDiscoveryService>();
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
+        services.AddSingleton<FanOutMetrics>();
         services.AddSingleton<LeafFanOut>();
         services.AddSingleton<RootMetrics>();
         services.AddSingleton<RootScorer>();
@@ -105,11 +142,13 @@ public static class RootHost
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
 
         var app = builder.Build();
+        app.UseRouting();
+        app.UseListenerIsolation(adminTokens);
         app.MapGrpcService<RootGrpcService>();
         app.MapArborGrpcStandardServices();
-        app.MapRootJson();
+        app.MapRootJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
-        app.MapTrimmerAdmin();
+        app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
         app.Lifetime.ApplicationStarted.Register(() =>
             app.Services.GetRequiredService<IFeatureStore>().InitializeAsync(CancellationToken.None).GetAwaiter().GetResult());
         return app;

@@ -37,6 +37,9 @@ public sealed class RootScorer(
     public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        using var activity = RootTracing.Source.StartActivity("root.score");
+        activity?.SetTag("arbor.request_id", request.RequestId);
+        activity?.SetTag("arbor.candidates", request.Candidates.Count);
         var status = "OK";
         try
         {
@@ -55,6 +58,7 @@ public sealed class RootScorer(
         finally
         {
             metrics.RecordRequest(status, request.Candidates.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            RootTracing.End(activity, status);
         }
     }
 
@@ -62,8 +66,8 @@ public sealed class RootScorer(
     {
         var table = routing.Current;
         var config = table.Config;
-        Validate(request, config.Limits.MaxCandidates);
-        var routes = Resolve(request, table);
+        Validate(request, config.Limits);
+        var routes = Resolve(request, table, config.Limits);
 
         var snapshot = trimmer.Snapshot;
         var calls = new LeafCall[routes.Count];
@@ -104,7 +108,7 @@ public sealed class RootScorer(
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";
             var callDeadline = LeafDeadline(requestDeadline, config.Limits.LeafTimeoutMs);
-            using var encoded = FeatureBatchEncoder.Encode(batch);
+            using var encoded = Encode(batch);
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
 
@@ -125,6 +129,13 @@ public sealed class RootScorer(
             // Ends any wait the request leaves behind (a read still pending when another one failed).
             await expiry.CancelAsync();
         }
+    }
+
+    private static EncodedBatch Encode(Features.Batches.FeatureBatch batch)
+    {
+        // The columns are encoded once here; each leaf call then writes its model's subset (the trim).
+        using var activity = RootTracing.Source.StartActivity("root.trim_encode");
+        return FeatureBatchEncoder.Encode(batch);
     }
 
     /// <summary>The time left until <paramref name="deadline"/> as a timer delay: zero once it passed, no timer when too far to matter.</summary>
@@ -169,37 +180,71 @@ public sealed class RootScorer(
         return leafTimeoutMs is { } cap && now.AddMilliseconds(cap) < deadline ? now.AddMilliseconds(cap) : deadline;
     }
 
-    private static void Validate(ScoreRequest request, int maxCandidates)
+    private static void Validate(ScoreRequest request, Configuration.LimitsConfig limits)
     {
         if (request.Candidates.Count == 0)
         {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, "the request has no candidates"));
+            throw InvalidArgument("the request has no candidates");
         }
 
-        if (request.Candidates.Count > maxCandidates)
+        if (request.Candidates.Count > limits.MaxCandidates)
         {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, $"the request has {request.Candidates.Count} candidates; the limit is {maxCandidates}"));
+            throw InvalidArgument($"the request has {request.Candidates.Count} candidates; the limit is {limits.MaxCandidates}");
+        }
+
+        if (ClientEcho.ExceedsUtf8(request.RequestId, limits.MaxRequestIdBytes, out var bytes))
+        {
+            throw InvalidArgument($"request_id is {bytes} bytes; the limit is {limits.MaxRequestIdBytes}");
+        }
+
+        if (ClientEcho.ExceedsUtf8(request.UserId, limits.MaxIdBytes, out bytes))
+        {
+            throw InvalidArgument($"user_id is {bytes} bytes; the limit is {limits.MaxIdBytes}");
         }
 
         for (var i = 0; i < request.Candidates.Count; i++)
         {
-            if (string.IsNullOrEmpty(request.Candidates[i].Id))
+            var id = request.Candidates[i].Id;
+            if (string.IsNullOrEmpty(id))
             {
-                throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, $"candidates[{i}].id is empty"));
+                throw InvalidArgument($"candidates[{i}].id is empty");
+            }
+
+            if (ClientEcho.ExceedsUtf8(id, limits.MaxIdBytes, out bytes))
+            {
+                throw InvalidArgument($"candidates[{i}].id is {bytes} bytes; the limit is {limits.MaxIdBytes}");
             }
         }
     }
 
-    private static List<ModelRoute> Resolve(ScoreRequest request, RoutingTable table)
+    private static RpcException InvalidArgument(string message) => new(new GrpcStatus(RpcStatusCode.InvalidArgument, message));
+
+    /// <summary>
+    /// The request's models: its explicit <c>models</c>, each distinct name and version once (a
+    /// repeat is scored once and answered once) and at most <c>limits.max_models</c> of them, or its
+    /// surface's.
+    /// </summary>
+    private static List<ModelRoute> Resolve(ScoreRequest request, RoutingTable table, Configuration.LimitsConfig limits)
     {
-        var routes = new List<ModelRoute>(Math.Max(request.Models.Count, 4));
+        var routes = new List<ModelRoute>(Math.Min(Math.Max(request.Models.Count, 4), limits.MaxModels));
         if (request.Models.Count > 0)
         {
+            var seen = new HashSet<(string Name, string Version)>();
             foreach (var selector in request.Models)
             {
+                if (!seen.Add((selector.Name, selector.Version)))
+                {
+                    continue;
+                }
+
+                if (seen.Count > limits.MaxModels)
+                {
+                    throw InvalidArgument($"the request names more than {limits.MaxModels} distinct models; the limit is {limits.MaxModels}");
+                }
+
                 if (!table.TryResolveModel(selector.Name, selector.Version, out var route))
                 {
-                    throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown model '{selector.Name}'"));
+                    throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown model {ClientEcho.Quote(selector.Name, limits.MaxEchoChars)}"));
                 }
 
                 routes.Add(route);
@@ -215,7 +260,7 @@ public sealed class RootScorer(
 
         if (!table.TryResolveSurface(request.Surface, request.UserId, routes))
         {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown surface '{request.Surface}'"));
+            throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown surface {ClientEcho.Quote(request.Surface, limits.MaxEchoChars)}"));
         }
 
         return routes;

@@ -43,6 +43,7 @@ public sealed class GracefulDrainTests : IAsyncDisposable
         await using var leaf = await HoldingLeaf.StartAsync();
         var grpcPort = LoopbackPort.Next();
         var httpPort = LoopbackPort.Next();
+        var adminPort = LoopbackPort.Next();
         var configPath = _directory.Combine("root.json");
         await File.WriteAllTextAsync(configPath, new JsonObject
         {
@@ -53,8 +54,8 @@ public sealed class GracefulDrainTests : IAsyncDisposable
             ["models"] = new JsonObject { ["m"] = new JsonObject { ["partition"] = "p" } },
             ["surfaces"] = new JsonObject { ["home"] = new JsonObject { ["models"] = new JsonArray("m") } },
         }.ToJsonString(), Ct);
-        await using var root = Start("root", "root", "--config", configPath, "--grpc", $"127.0.0.1:{grpcPort}", "--http", $"127.0.0.1:{httpPort}", "--drain-delay-ms", $"{DrainDelayMs}", "--drain-timeout-ms", "30000");
-        var readyz = new Uri($"http://127.0.0.1:{httpPort}/readyz");
+        await using var root = Start("root", "root", "--config", configPath, "--grpc", $"127.0.0.1:{grpcPort}", "--http", $"127.0.0.1:{httpPort}", "--admin", $"127.0.0.1:{adminPort}", "--drain-delay-ms", $"{DrainDelayMs}", "--drain-timeout-ms", "30000");
+        var readyz = new Uri($"http://127.0.0.1:{adminPort}/readyz");
         await root.WaitUntilReadyAsync(_http, readyz, TimeSpan.FromMinutes(2), Ct);
         using var channel = new RpcChannel($"http://127.0.0.1:{grpcPort}");
 

@@ -74,6 +74,28 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_Telemetry_ReadsTheSection_AndReportsEveryInvalidField()
+    {
+        var valid = RootConfigLoader.Parse(ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            "\"schema\": \"arbor.root/v1\", \"telemetry\": { \"otlp_endpoint\": \"http://collector:4318\", \"otlp_protocol\": \"http/protobuf\", \"log_format\": \"json\" },",
+            StringComparison.Ordinal));
+        var json = ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            "\"schema\": \"arbor.root/v1\", \"telemetry\": { \"otlp_endpoint\": \"collector:4317\", \"otlp_protocol\": \"thrift\", \"log_format\": \"xml\" },",
+            StringComparison.Ordinal);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json));
+
+        Assert.Equal("http://collector:4318", valid.Telemetry.OtlpEndpoint);
+        Assert.Equal("http/protobuf", valid.Telemetry.OtlpProtocol);
+        Assert.Equal("json", valid.Telemetry.LogFormat);
+        Assert.Contains(error.Problems, p => p.StartsWith("$.telemetry.otlp_endpoint", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.telemetry.otlp_protocol", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.telemetry.log_format", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_MalformedJson_NamesTheLocation()
     {
         var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse("""{ "schema": "arbor.root/v1", "models": [ }"""));
@@ -109,5 +131,32 @@ public sealed class RootConfigLoaderTests
         var again = RootConfigLoader.Parse(RootConfigLoader.Serialize(config));
 
         Assert.Equal(RootConfigLoader.Serialize(config), RootConfigLoader.Serialize(again));
+    }
+
+    [Fact]
+    public void Serialize_InlineSecrets_AreRedacted_EverywhereTheConfigIsShown()
+    {
+        const string Password = "pw-0c5e";
+        var config = RootConfigLoader.Parse(ValidConfig) with
+        {
+            FeatureStore = new FeatureStoreConfig { Kind = "postgres", ConnectionString = Arbor.Rpc.Security.SecretValue.Inline($"Host=10.1.2.3;Password={Password}") },
+            Admin = new AdminConfig { Token = Arbor.Rpc.Security.SecretValue.Inline("admin-" + Password) },
+        };
+
+        var json = RootConfigLoader.Serialize(config);
+
+        Assert.DoesNotContain(Password, json, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.1.2.3", json, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, config.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, config.FeatureStore.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SecretReferences_AreKeptAsReferences()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"admin\": { \"token\": { \"env\": \"ARBOR_ADMIN_TOKEN\" } },\n  \"partitions\"", StringComparison.Ordinal));
+
+        Assert.Equal("ARBOR_ADMIN_TOKEN", config.Admin.Token!.EnvironmentVariable);
+        Assert.Contains("\"env\": \"ARBOR_ADMIN_TOKEN\"", RootConfigLoader.Serialize(config), StringComparison.Ordinal);
     }
 }
