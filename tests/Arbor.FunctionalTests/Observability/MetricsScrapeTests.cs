@@ -42,6 +42,11 @@ public sealed class MetricsScrapeTests(ObservedCluster cluster)
             Assert.Equal(Requests, Delta(leafBefore, leaf, "arbor_leaf_inference_duration_seconds_count", ("model", model)));
         }
 
+        // The first model's leaf serves an older version than its bundle's newest (see ObservedCluster).
+        Assert.Equal(Requests, Delta(rootBefore, root, "arbor_root_trim_version_mismatches_total", ("model", cluster.Models[0])));
+        Assert.Equal(0, Delta(rootBefore, root, "arbor_root_trim_version_mismatches_total", ("model", cluster.Models[1])));
+        Assert.All(cluster.Models, model => Assert.Equal(1, leaf.Sum("arbor_leaf_model_versions", ("model", model), ("state", "available"))));
+
         // The answers carried at least their scores (4 bytes each), plus the framing of the message.
         Assert.True(Delta(rootBefore, root, "arbor_root_leaf_response_bytes_total") > scoreBytes);
         Assert.True(Delta(rootBefore, root, "arbor_feature_cache_hits_total") + Delta(rootBefore, root, "arbor_feature_cache_misses_total") >= Requests * (Candidates + 1));

@@ -70,7 +70,11 @@ public sealed class ObservedCluster : IAsyncLifetime
             ["partition"] = Partition,
             ["repository"] = repo,
             ["concurrency"] = 1,
-            ["models"] = new JsonArray([.. Models.Select(m => (JsonNode)new JsonObject { ["name"] = m, ["latest"] = 1 })]),
+            // The first model is served at its oldest version while its bundle lists newer ones: the root
+            // trims for the newest, the leaf answers with the oldest, and the root counts a version mismatch.
+            ["models"] = new JsonArray([.. Models.Select((m, i) => (JsonNode)(i == 0
+                ? new JsonObject { ["name"] = m, ["versions"] = new JsonArray(manifest.Partitions[Partition].Versions[m][0]) }
+                : new JsonObject { ["name"] = m, ["latest"] = 1 }))]),
             ["server"] = new JsonObject { ["address"] = "127.0.0.1", ["grpc_port"] = leafGrpc, ["http_port"] = leafHttp },
         };
         var leafConfigPath = _directory.Combine("leaf.json");
