@@ -16,14 +16,16 @@ internal static class ColumnBuilder
     /// signature's defaults, and no bytes are spent on an empty column).
     /// </summary>
     /// <param name="name">The feature.</param>
-    /// <param name="values">One value per row; <see cref="TypedValue.None"/> where the row has none.</param>
+    /// <param name="values">One value per row; <see cref="TypedValue.None"/> where the row has none (read in place, never copied).</param>
     /// <param name="registeredKind">The registered output kind, or None when the feature is not registered.</param>
-    public static BatchColumn? Build(string name, ReadOnlySpan<TypedValue> values, TypedValueKind registeredKind)
+    public static BatchColumn? Build<TValues>(string name, TValues values, TypedValueKind registeredKind)
+        where TValues : struct, IColumnValues
     {
         var kind = registeredKind;
         var present = 0;
-        foreach (ref readonly var value in values)
+        for (var row = 0; row < values.RowCount; row++)
         {
+            var value = values[row];
             if (!value.HasValue)
             {
                 continue;
@@ -45,7 +47,7 @@ internal static class ColumnBuilder
             return null;
         }
 
-        var missing = present == values.Length ? null : MissingBits(values);
+        var missing = present == values.RowCount ? null : MissingBits(values);
         return kind switch
         {
             TypedValueKind.Float => BuildFloat(name, values, missing),
@@ -57,10 +59,11 @@ internal static class ColumnBuilder
         };
     }
 
-    private static byte[] MissingBits(ReadOnlySpan<TypedValue> values)
+    private static byte[] MissingBits<TValues>(TValues values)
+        where TValues : struct, IColumnValues
     {
-        var bits = new byte[(values.Length + 7) / 8];
-        for (var row = 0; row < values.Length; row++)
+        var bits = new byte[(values.RowCount + 7) / 8];
+        for (var row = 0; row < values.RowCount; row++)
         {
             if (!values[row].HasValue)
             {
@@ -71,39 +74,45 @@ internal static class ColumnBuilder
         return bits;
     }
 
-    private static FloatBatchColumn BuildFloat(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static FloatBatchColumn BuildFloat<TValues>(string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var column = new float[values.Length];
-        for (var row = 0; row < values.Length; row++)
+        var column = new float[values.RowCount];
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
+            var value = values[row];
+            if (value.HasValue)
             {
-                column[row] = values[row].AsFloat();
+                column[row] = value.AsFloat();
             }
         }
 
         return new FloatBatchColumn(name, column, missing);
     }
 
-    private static Int64BatchColumn BuildInt64(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static Int64BatchColumn BuildInt64<TValues>(string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var column = new long[values.Length];
-        for (var row = 0; row < values.Length; row++)
+        var column = new long[values.RowCount];
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
+            var value = values[row];
+            if (value.HasValue)
             {
-                column[row] = values[row].AsInt64();
+                column[row] = value.AsInt64();
             }
         }
 
         return new Int64BatchColumn(name, column, missing);
     }
 
-    private static FloatVectorBatchColumn BuildFloatVector(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static FloatVectorBatchColumn BuildFloatVector<TValues>(string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
         var dim = -1;
-        foreach (ref readonly var value in values)
+        for (var row = 0; row < values.RowCount; row++)
         {
+            var value = values[row];
             if (!value.HasValue)
             {
                 continue;
@@ -120,38 +129,42 @@ internal static class ColumnBuilder
             }
         }
 
-        var column = new float[values.Length * dim];
-        for (var row = 0; row < values.Length; row++)
+        var column = new float[values.RowCount * dim];
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
+            var value = values[row];
+            if (value.HasValue)
             {
-                values[row].AsFloatVector().CopyTo(column.AsSpan(row * dim, dim));
+                value.AsFloatVector().CopyTo(column.AsSpan(row * dim, dim));
             }
         }
 
         return new FloatVectorBatchColumn(name, dim, column, missing);
     }
 
-    private static Int64ListBatchColumn BuildInt64List(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static Int64ListBatchColumn BuildInt64List<TValues>(string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var lengths = new int[values.Length];
+        var lengths = new int[values.RowCount];
         var total = 0;
-        for (var row = 0; row < values.Length; row++)
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
+            var value = values[row];
+            if (value.HasValue)
             {
-                lengths[row] = values[row].AsInt64List().Length;
+                lengths[row] = value.AsInt64List().Length;
                 total += lengths[row];
             }
         }
 
         var column = new long[total];
         var offset = 0;
-        for (var row = 0; row < values.Length; row++)
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
+            var value = values[row];
+            if (value.HasValue)
             {
-                var list = values[row].AsInt64List();
+                var list = value.AsInt64List();
                 list.CopyTo(column.AsSpan(offset));
                 offset += list.Length;
             }
@@ -160,25 +173,53 @@ internal static class ColumnBuilder
         return new Int64ListBatchColumn(name, lengths, column, missing);
     }
 
-    private static StringBatchColumn BuildString(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static StringBatchColumn BuildString<TValues>(string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var column = new string[values.Length];
-        for (var row = 0; row < values.Length; row++)
+        var column = new string[values.RowCount];
+        for (var row = 0; row < values.RowCount; row++)
         {
-            column[row] = values[row].HasValue ? values[row].AsString() : string.Empty;
+            var value = values[row];
+            column[row] = value.HasValue ? value.AsString() : string.Empty;
         }
 
         return new StringBatchColumn(name, column, missing);
     }
 
-    private static BytesBatchColumn BuildBytes(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static BytesBatchColumn BuildBytes<TValues>(string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var column = new ReadOnlyMemory<byte>[values.Length];
-        for (var row = 0; row < values.Length; row++)
+        var column = new ReadOnlyMemory<byte>[values.RowCount];
+        for (var row = 0; row < values.RowCount; row++)
         {
-            column[row] = values[row].HasValue ? values[row].AsBytes().ToArray() : ReadOnlyMemory<byte>.Empty;
+            var value = values[row];
+            column[row] = value.HasValue ? value.AsBytes().ToArray() : ReadOnlyMemory<byte>.Empty;
         }
 
         return new BytesBatchColumn(name, column, missing);
     }
+}
+
+/// <summary>The values of one column over the rows of a request, read in place (a struct, so reads are not virtual calls).</summary>
+internal interface IColumnValues
+{
+    int RowCount { get; }
+
+    TypedValue this[int row] { get; }
+}
+
+/// <summary>One column of a <see cref="FeatureFrame"/>.</summary>
+internal readonly struct FrameColumn(FeatureFrame frame, int column) : IColumnValues
+{
+    public int RowCount => frame.RowCount;
+
+    public TypedValue this[int row] => frame[row, column];
+}
+
+/// <summary>A feature the client sent with some candidates; the others take <paramref name="shared"/> (the request-level value, or none).</summary>
+internal readonly struct ClientOnlyColumn(ClientColumn client, TypedValue shared) : IColumnValues
+{
+    public int RowCount => client.RowCount;
+
+    public TypedValue this[int row] => client.IsSent(row) ? client[row] : shared;
 }
