@@ -18,7 +18,7 @@ internal static class ColumnBuilder
     /// <param name="name">The feature.</param>
     /// <param name="values">One value per row; <see cref="TypedValue.None"/> where the row has none (read in place, never copied).</param>
     /// <param name="registeredKind">The registered output kind, or None when the feature is not registered.</param>
-    public static BatchColumn? Build<TValues>(string name, TValues values, TypedValueKind registeredKind)
+    public static BatchColumn? Build<TValues>(FeatureBatch batch, string name, TValues values, TypedValueKind registeredKind)
         where TValues : struct, IColumnValues
     {
         var kind = registeredKind;
@@ -50,10 +50,10 @@ internal static class ColumnBuilder
         var missing = present == values.RowCount ? null : MissingBits(values);
         return kind switch
         {
-            TypedValueKind.Float => BuildFloat(name, values, missing),
-            TypedValueKind.Int64 => BuildInt64(name, values, missing),
-            TypedValueKind.FloatVector => BuildFloatVector(name, values, missing),
-            TypedValueKind.Int64List => BuildInt64List(name, values, missing),
+            TypedValueKind.Float => BuildFloat(batch, name, values, missing),
+            TypedValueKind.Int64 => BuildInt64(batch, name, values, missing),
+            TypedValueKind.FloatVector => BuildFloatVector(batch, name, values, missing),
+            TypedValueKind.Int64List => BuildInt64List(batch, name, values, missing),
             TypedValueKind.String => BuildString(name, values, missing),
             _ => BuildBytes(name, values, missing),
         };
@@ -74,39 +74,33 @@ internal static class ColumnBuilder
         return bits;
     }
 
-    private static FloatBatchColumn BuildFloat<TValues>(string name, TValues values, byte[]? missing)
+    private static FloatBatchColumn BuildFloat<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
         where TValues : struct, IColumnValues
     {
-        var column = new float[values.RowCount];
+        var column = batch.Rent<float>(values.RowCount);
         for (var row = 0; row < values.RowCount; row++)
         {
             var value = values[row];
-            if (value.HasValue)
-            {
-                column[row] = value.AsFloat();
-            }
+            column[row] = value.HasValue ? value.AsFloat() : 0f;
         }
 
-        return new FloatBatchColumn(name, column, missing);
+        return new FloatBatchColumn(name, column, values.RowCount, missing);
     }
 
-    private static Int64BatchColumn BuildInt64<TValues>(string name, TValues values, byte[]? missing)
+    private static Int64BatchColumn BuildInt64<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
         where TValues : struct, IColumnValues
     {
-        var column = new long[values.RowCount];
+        var column = batch.Rent<long>(values.RowCount);
         for (var row = 0; row < values.RowCount; row++)
         {
             var value = values[row];
-            if (value.HasValue)
-            {
-                column[row] = value.AsInt64();
-            }
+            column[row] = value.HasValue ? value.AsInt64() : 0L;
         }
 
-        return new Int64BatchColumn(name, column, missing);
+        return new Int64BatchColumn(name, column, values.RowCount, missing);
     }
 
-    private static FloatVectorBatchColumn BuildFloatVector<TValues>(string name, TValues values, byte[]? missing)
+    private static FloatVectorBatchColumn BuildFloatVector<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
         where TValues : struct, IColumnValues
     {
         var dim = -1;
@@ -129,7 +123,7 @@ internal static class ColumnBuilder
             }
         }
 
-        var column = new float[values.RowCount * dim];
+        var column = batch.Rent<float>(values.RowCount * dim);
         for (var row = 0; row < values.RowCount; row++)
         {
             var value = values[row];
@@ -137,27 +131,28 @@ internal static class ColumnBuilder
             {
                 value.AsFloatVector().CopyTo(column.AsSpan(row * dim, dim));
             }
+            else
+            {
+                column.AsSpan(row * dim, dim).Clear();
+            }
         }
 
-        return new FloatVectorBatchColumn(name, dim, column, missing);
+        return new FloatVectorBatchColumn(name, dim, column, values.RowCount, missing);
     }
 
-    private static Int64ListBatchColumn BuildInt64List<TValues>(string name, TValues values, byte[]? missing)
+    private static Int64ListBatchColumn BuildInt64List<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
         where TValues : struct, IColumnValues
     {
-        var lengths = new int[values.RowCount];
+        var lengths = batch.Rent<int>(values.RowCount);
         var total = 0;
         for (var row = 0; row < values.RowCount; row++)
         {
             var value = values[row];
-            if (value.HasValue)
-            {
-                lengths[row] = value.AsInt64List().Length;
-                total += lengths[row];
-            }
+            lengths[row] = value.HasValue ? value.AsInt64List().Length : 0;
+            total += lengths[row];
         }
 
-        var column = new long[total];
+        var column = batch.Rent<long>(total);
         var offset = 0;
         for (var row = 0; row < values.RowCount; row++)
         {
@@ -170,7 +165,7 @@ internal static class ColumnBuilder
             }
         }
 
-        return new Int64ListBatchColumn(name, lengths, column, missing);
+        return new Int64ListBatchColumn(name, lengths, values.RowCount, column, total, missing);
     }
 
     private static StringBatchColumn BuildString<TValues>(string name, TValues values, byte[]? missing)

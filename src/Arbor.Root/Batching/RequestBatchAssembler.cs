@@ -18,7 +18,7 @@ namespace Arbor.Root.Batching;
 /// </remarks>
 public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
 {
-    /// <summary>Builds the batch; throws <see cref="FeatureValueException"/> for malformed client features.</summary>
+    /// <summary>Builds the batch (dispose it once encoded: its columns use pooled buffers); throws <see cref="FeatureValueException"/> for malformed client features.</summary>
     public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FetchPlan plan, CancellationToken cancellationToken)
     {
         var rows = request.Candidates.Count;
@@ -38,9 +38,24 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         var features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, plan, overrides, request.Context), cancellationToken);
         var candidates = features.Candidates;
         var batch = new FeatureBatch(rows, candidates.Names.Count);
+        try
+        {
+            Fill(batch, features);
+            return batch;
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+    }
+
+    private void Fill(FeatureBatch batch, RequestFeatures features)
+    {
+        var candidates = features.Candidates;
         for (var c = 0; c < candidates.Names.Count; c++)
         {
-            if (ColumnBuilder.Build(candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind) is { } column)
+            if (ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind) is { } column)
             {
                 batch.Add(column);
             }
@@ -50,7 +65,7 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         foreach (var client in clientOnly)
         {
             var kind = loader.Preprocessor.TryGetPipeline(client.Name, out var pipeline) ? pipeline.OutputKind : TypedValueKind.None;
-            if (ColumnBuilder.Build(client.Name, new ClientOnlyColumn(client, SharedValue(features, client.Name)), kind) is { } column)
+            if (ColumnBuilder.Build(batch, client.Name, new ClientOnlyColumn(client, SharedValue(features, client.Name)), kind) is { } column)
             {
                 batch.Add(column);
             }
@@ -58,7 +73,6 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
 
         AddShared(batch, features.User, clientOnly);
         AddShared(batch, features.Context, clientOnly);
-        return batch;
     }
 
     /// <summary>Client-sent candidate features the plan does not read per row, in order of first appearance.</summary>
@@ -94,7 +108,7 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         {
             var name = frame.Names[c];
             if (!perRow.Exists(p => string.Equals(p.Name, name, StringComparison.Ordinal))
-                && ColumnBuilder.Build(name, new FrameColumn(frame, c), frame.Planned(c).OutputKind) is { } column)
+                && ColumnBuilder.Build(batch, name, new FrameColumn(frame, c), frame.Planned(c).OutputKind) is { } column)
             {
                 batch.AddShared(column);
             }

@@ -105,7 +105,7 @@ public sealed class RootScorer(
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";
             var callDeadline = LeafDeadline(requestDeadline, config.Limits.LeafTimeoutMs);
-            using var encoded = FeatureBatchEncoder.Encode(batch);
+            using var encoded = EncodeAndRelease(batch);
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
 
@@ -125,6 +125,15 @@ public sealed class RootScorer(
         {
             // Ends any wait the request leaves behind (a read still pending when another one failed).
             await expiry.CancelAsync();
+        }
+    }
+
+    /// <summary>Encodes the batch's columns once, then hands the batch's pooled column buffers back.</summary>
+    private static EncodedBatch EncodeAndRelease(Features.Batches.FeatureBatch batch)
+    {
+        using (batch)
+        {
+            return FeatureBatchEncoder.Encode(batch);
         }
     }
 
