@@ -423,38 +423,66 @@ public static class RootBench
                 var config = Path.Combine(options.WorkDirectory, $"root-{mode.Slug}-{build.Name}.json");
                 var routing = ServingCluster.RootConfigFor(artefacts, mode, leafByPartition) with { Limits = ServingCluster.BenchLimits };
                 await File.WriteAllTextAsync(config, RootConfigLoader.Serialize(routing), cancellationToken);
-                var grpc = $"127.0.0.1:{ports.Next()}";
-                var http = $"127.0.0.1:{ports.Next()}";
-                var environment = new Dictionary<string, string>(QuietLogs, StringComparer.Ordinal);
-                foreach (var (key, value) in build.Environment)
-                {
-                    environment[key] = value;
-                }
-
-                var arguments = new List<string>();
-                string program;
-                if (build.Assembly is { } assembly)
-                {
-                    program = "dotnet";
-                    arguments.Add(assembly);
-                }
-                else
-                {
-                    program = executable.FileName;
-                    arguments.AddRange(executable.LeadingArguments);
-                }
-
-                arguments.AddRange(["root", "--config", config, "--grpc", grpc, "--http", http]);
-                var process = ManagedProcess.Start($"root/{label}", program, arguments, environment: environment);
-                var root = new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), config);
+                var root = StartRoot(executable, build, mode, label, config, ports, adminListener: true);
                 cluster.Roots.Add(root);
                 roots.Add(new RootUnderTest(label, build.Name, mode, root));
             }
         }
 
         progress.Step($"starting {roots.Count} roots ({string.Join(", ", roots.Select(r => r.Label))})");
-        await Task.WhenAll(roots.Select(r => r.Root.Process.WaitUntilReadyAsync(probe, new Uri(r.Root.HttpAddress, "/readyz"), ReadyTimeout, cancellationToken)));
+        for (var i = 0; i < roots.Count; i++)
+        {
+            var root = roots[i];
+            try
+            {
+                await root.Root.Process.WaitUntilReadyAsync(probe, new Uri(root.Root.AdminAddress, "/readyz"), ReadyTimeout, cancellationToken);
+            }
+            catch (InvalidOperationException) when (options.Builds.First(b => b.Name == root.Build).Assembly is not null && root.Root.Process.Output.Contains("--admin", StringComparison.Ordinal))
+            {
+                // A build from before the admin listener: health and admin are on its HTTP listener.
+                var build = options.Builds.First(b => b.Name == root.Build);
+                var again = StartRoot(executable, build, root.Mode, root.Label, root.Root.ConfigPath, ports, adminListener: false);
+                cluster.Roots.Add(again);
+                roots[i] = root with { Root = again };
+                await again.Process.WaitUntilReadyAsync(probe, new Uri(again.AdminAddress, "/readyz"), ReadyTimeout, cancellationToken);
+            }
+        }
+
         return roots;
+    }
+
+    private static RootProcess StartRoot(ArborExecutable executable, RootBuild build, BenchMode mode, string label, string config, PortAllocator ports, bool adminListener)
+    {
+        var grpc = $"127.0.0.1:{ports.Next()}";
+        var http = $"127.0.0.1:{ports.Next()}";
+        var admin = adminListener ? $"127.0.0.1:{ports.Next()}" : http;
+        var environment = new Dictionary<string, string>(QuietLogs, StringComparer.Ordinal);
+        foreach (var (key, value) in build.Environment)
+        {
+            environment[key] = value;
+        }
+
+        var arguments = new List<string>();
+        string program;
+        if (build.Assembly is { } assembly)
+        {
+            program = "dotnet";
+            arguments.Add(assembly);
+        }
+        else
+        {
+            program = executable.FileName;
+            arguments.AddRange(executable.LeadingArguments);
+        }
+
+        arguments.AddRange(["root", "--config", config, "--grpc", grpc, "--http", http]);
+        if (adminListener)
+        {
+            arguments.AddRange(["--admin", admin]);
+        }
+
+        var process = ManagedProcess.Start($"root/{label}", program, arguments, environment: environment);
+        return new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), new Uri($"http://{admin}"), config);
     }
 
     /// <summary>The report as a table.</summary>

@@ -4,19 +4,20 @@ using Arbor.Rpc.Client;
 
 namespace Arbor.Cli.Cluster;
 
-/// <summary>A running root for one fan-out mode: its process, a gRPC channel to it and its admin endpoint.</summary>
+/// <summary>A running root for one fan-out mode: its process, a gRPC channel to it and its admin listener.</summary>
 public sealed class RootProcess : IAsyncDisposable
 {
-    public RootProcess(BenchMode mode, ManagedProcess process, Uri grpcAddress, Uri httpAddress, string configPath)
+    public RootProcess(BenchMode mode, ManagedProcess process, Uri grpcAddress, Uri httpAddress, Uri adminAddress, string configPath)
     {
         Mode = mode;
         Process = process;
         GrpcAddress = grpcAddress;
         HttpAddress = httpAddress;
+        AdminAddress = adminAddress;
         ConfigPath = configPath;
         Channel = new RpcChannel(grpcAddress);
         Client = new Contracts.V1.Root.RootClient(Channel.Invoker);
-        Admin = new HttpClient { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Admin = new HttpClient { BaseAddress = adminAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public BenchMode Mode { get; }
@@ -25,7 +26,11 @@ public sealed class RootProcess : IAsyncDisposable
 
     public Uri GrpcAddress { get; }
 
+    /// <summary>The public JSON scoring listener.</summary>
     public Uri HttpAddress { get; }
+
+    /// <summary>The admin listener: health, <c>/admin/*</c>, metrics.</summary>
+    public Uri AdminAddress { get; }
 
     public string ConfigPath { get; }
 

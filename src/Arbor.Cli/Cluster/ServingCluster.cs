@@ -105,16 +105,17 @@ public sealed class ServingCluster : IAsyncDisposable
             var fixedPorts = modes.Count == 1 ? rootPorts : null;
             var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";
             var http = $"{placement.RootAddress}:{fixedPorts?.Http ?? ports.Next()}";
-            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http]), environment: ChildEnvironment);
-            _roots.Add(new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), config));
+            var admin = $"{placement.RootAddress}:{fixedPorts?.Admin ?? ports.Next()}";
+            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http, "--admin", admin]), environment: ChildEnvironment);
+            _roots.Add(new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), new Uri($"http://{admin}"), config));
         }
 
         progress($"starting {_roots.Count} root process{(_roots.Count == 1 ? "" : "es")} ({string.Join(", ", modes.Select(m => m.Name))})");
-        await Task.WhenAll(_roots.Select(r => r.Process.WaitUntilReadyAsync(probe, new Uri(r.HttpAddress, "/readyz"), ReadyTimeout, cancellationToken)));
+        await Task.WhenAll(_roots.Select(r => r.Process.WaitUntilReadyAsync(probe, new Uri(r.AdminAddress, "/readyz"), ReadyTimeout, cancellationToken)));
     }
 
     /// <summary>Fixed ports for a cluster's only root (<c>arbor up</c>), so example requests can name them.</summary>
-    public sealed record RootPorts(int Grpc, int Http);
+    public sealed record RootPorts(int Grpc, int Http, int Admin);
 
     /// <summary>The routing every mode shares; only <c>fan_out</c> differs between modes.</summary>
     public static RootConfig RootConfigFor(SampleArtefacts artefacts, BenchMode mode, IReadOnlyDictionary<string, Uri> leafByPartition)

@@ -94,9 +94,11 @@ public static class BenchCommand
         var wireBefore = clientCounters.Snapshot();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var gen0Before = GC.CollectionCount(0);
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var (latencies, errors, elapsed) = await RunWorkersAsync(channel, payload, options, settings.Concurrency, TimeSpan.FromSeconds(settings.Duration), cancellationToken);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var gen0 = GC.CollectionCount(0) - gen0Before;
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
         var wire = clientCounters.Snapshot() - wireBefore;
         await app.StopAsync(CancellationToken.None);
 
@@ -110,6 +112,7 @@ public static class BenchCommand
             Console.WriteLine(string.Create(inv, $"latency ms: p50 {Percentile(latencies, 0.50):0.000}  p90 {Percentile(latencies, 0.90):0.000}  p99 {Percentile(latencies, 0.99):0.000}  max {latencies[^1]:0.000}"));
             Console.WriteLine(string.Create(inv, $"wire bytes per call (after HTTP/2 framing): sent {wire.BytesSent / (double)calls:N0}, received {wire.BytesReceived / (double)calls:N0}; connections {clientCounters.Snapshot().ConnectionsOpened}"));
             Console.WriteLine(string.Create(inv, $"allocated per call (client + server, whole process): {allocated / (double)calls:N0} B; gen0 collections {gen0}"));
+            Console.WriteLine(string.Create(inv, $"process CPU per call (client + server): {cpu.TotalMicroseconds / calls:0.0} µs"));
         }
     }
 

@@ -226,6 +226,12 @@ public static class ReleaseCommand
 
         public Clients()
         {
+            // Roots whose admin listener requires a token (admin.token) are read with ARBOR_ADMIN_TOKEN.
+            if (Environment.GetEnvironmentVariable("ARBOR_ADMIN_TOKEN") is { Length: > 0 } token)
+            {
+                _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
             Roots = new RootAdminClient(_http);
         }
 

@@ -24,15 +24,21 @@ public static class RootServerCommand
         };
         var http = new Option<string>("--http")
         {
-            Description = "HTTP/1.1 listen address host:port (JSON scoring, health, admin).",
+            Description = "Public HTTP/1.1 listen address host:port (JSON scoring only).",
             DefaultValueFactory = _ => "127.0.0.1:7180",
         };
-        var command = new Command("root", "Run a root: fetch features, trim, fan out to leaves, gather scores.") { config, grpc, http };
+        var admin = new Option<string>("--admin")
+        {
+            Description = "Admin HTTP/1.1 listen address host:port (health, /admin/*, metrics); keep it on loopback or a private network.",
+            DefaultValueFactory = _ => "127.0.0.1:7190",
+        };
+        var command = new Command("root", "Run a root: fetch features, trim, fan out to leaves, gather scores.") { config, grpc, http, admin };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            if (!IPEndPoint.TryParse(result.GetValue(grpc)!, out var grpcEndpoint) || !IPEndPoint.TryParse(result.GetValue(http)!, out var httpEndpoint))
+            if (!IPEndPoint.TryParse(result.GetValue(grpc)!, out var grpcEndpoint) || !IPEndPoint.TryParse(result.GetValue(http)!, out var httpEndpoint)
+                || !IPEndPoint.TryParse(result.GetValue(admin)!, out var adminEndpoint))
             {
-                await Console.Error.WriteLineAsync("arbor root: --grpc and --http take host:port with an IP address (e.g. 127.0.0.1:7100)");
+                await Console.Error.WriteLineAsync("arbor root: --grpc, --http and --admin take host:port with an IP address (e.g. 127.0.0.1:7100)");
                 return 2;
             }
 
@@ -43,9 +49,10 @@ public static class RootServerCommand
                     ConfigPath = result.GetValue(config)!.FullName,
                     GrpcEndpoint = grpcEndpoint,
                     HttpEndpoint = httpEndpoint,
+                    AdminEndpoint = adminEndpoint,
                 });
                 await app.StartAsync(cancellationToken);
-                Console.WriteLine($"arbor root: serving arbor.v1.Root/Score on http://{grpcEndpoint} (gRPC), JSON and admin on http://{httpEndpoint}");
+                Console.WriteLine($"arbor root: serving arbor.v1.Root/Score on http://{grpcEndpoint} (gRPC), JSON on http://{httpEndpoint}, admin on http://{adminEndpoint}");
                 await app.WaitForShutdownAsync(cancellationToken);
                 return 0;
             }

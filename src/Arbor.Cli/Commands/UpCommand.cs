@@ -11,11 +11,12 @@ public static class UpCommand
     public static Command Create()
     {
         var grpc = new Option<int>("--grpc-port") { Description = "The root's gRPC port on 127.0.0.1.", DefaultValueFactory = _ => 7100 };
-        var http = new Option<int>("--http-port") { Description = "The root's HTTP port (JSON scoring, admin) on 127.0.0.1.", DefaultValueFactory = _ => 7180 };
+        var http = new Option<int>("--http-port") { Description = "The root's HTTP port (JSON scoring) on 127.0.0.1.", DefaultValueFactory = _ => 7180 };
+        var admin = new Option<int>("--admin-port") { Description = "The root's admin port (health, admin, metrics) on 127.0.0.1.", DefaultValueFactory = _ => 7190 };
         var trimming = new Option<bool>("--no-trim") { Description = "Fan out untrimmed (the union of features) instead of trimmed." };
         var compression = new Option<string>("--compression") { Description = "Root→leaf compression: identity, lz4, zstd or gzip.", DefaultValueFactory = _ => "identity" };
         var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles and the feature store are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "up") };
-        var command = new Command("up", "Serve the sample system (a root and two leaf partitions as separate processes) until Ctrl+C, and print example requests.") { grpc, http, trimming, compression, workDir };
+        var command = new Command("up", "Serve the sample system (a root and two leaf partitions as separate processes) until Ctrl+C, and print example requests.") { grpc, http, admin, trimming, compression, workDir };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var mode = new BenchMode(result.GetValue(trimming) ? "untrimmed" : "trimmed", !result.GetValue(trimming), result.GetValue(compression)!);
@@ -27,17 +28,17 @@ public static class UpCommand
                 var artefacts = await SampleArtefacts.EnsureAsync(repository, work, progress.Step, cancellationToken);
                 await using var cluster = await ServingCluster.StartAsync(
                     artefacts, [mode], LeafLayout.Shared, ClusterPlacement.Loopback, work, progress.Step, cancellationToken,
-                    new ServingCluster.RootPorts(result.GetValue(grpc), result.GetValue(http)), ServingCluster.InteractiveLimits);
+                    new ServingCluster.RootPorts(result.GetValue(grpc), result.GetValue(http), result.GetValue(admin)), ServingCluster.InteractiveLimits);
                 var root = cluster.Roots[0];
                 Console.WriteLine();
-                Console.WriteLine($"arbor up: root ({mode.Name}, compression {mode.Compression}) on {root.GrpcAddress} (gRPC) and {root.HttpAddress} (JSON, admin)");
+                Console.WriteLine($"arbor up: root ({mode.Name}, compression {mode.Compression}) on {root.GrpcAddress} (gRPC), {root.HttpAddress} (JSON) and {root.AdminAddress} (admin)");
                 foreach (var leaf in cluster.Leaves)
                 {
                     Console.WriteLine($"          leaf '{leaf.Partition}' on {leaf.GrpcAddress} (health {leaf.HttpAddress}readyz)");
                 }
 
                 Console.WriteLine();
-                Console.WriteLine(ExampleRequests.Format(root.GrpcAddress, root.HttpAddress));
+                Console.WriteLine(ExampleRequests.Format(root.GrpcAddress, root.HttpAddress, root.AdminAddress));
                 Console.WriteLine("Ctrl+C stops everything.");
                 await WaitForStopAsync(cluster, cancellationToken);
                 Console.Error.WriteLine("arbor up: stopping");

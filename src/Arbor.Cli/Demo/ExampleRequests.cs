@@ -5,7 +5,7 @@ public static class ExampleRequests
 {
     private const string Body = """{"surface": "home", "userId": "u1", "candidates": [{"id": "c1"}, {"id": "c2"}, {"id": "c3"}], "context": {"ctx_hour_of_day": {"floatValue": 21}, "ctx_device_type_id": {"stringValue": "ios"}}}""";
 
-    public static string Format(Uri grpc, Uri http) => $"""
+    public static string Format(Uri grpc, Uri http, Uri admin) => $"""
         JSON over HTTP:
           curl -s {http}v1/score -H 'content-type: application/json' -d '{Body}'
 
@@ -15,6 +15,6 @@ public static class ExampleRequests
           grpcurl -plaintext {grpc.Authority} grpc.health.v1.Health/Check
 
         Explicit models instead of a surface: "models": [{"{"}"name": "related_mt"{"}"}]; surfaces: home, homefeed, related.
-        Admin: curl -s {http}admin/stats | curl -s {http}admin/trimmer | curl -s {http}admin/config
+        Admin (loopback only): curl -s {admin}admin/stats | curl -s {admin}admin/trimmer | curl -s {admin}admin/config | curl -s {admin}readyz
         """;
 }

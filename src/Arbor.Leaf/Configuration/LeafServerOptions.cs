@@ -5,4 +5,17 @@ namespace Arbor.Leaf.Configuration;
 /// <param name="GrpcPort">gRPC over HTTP/2 cleartext (also answers /healthz and /readyz over HTTP/2); 0 picks a free port.</param>
 /// <param name="HttpPort">HTTP/1.1 for /healthz, /readyz and /models (curl, probes); 0 picks a free port, -1 turns it off.</param>
 /// <param name="MaxMessageBytes">Largest gRPC request or response message (after decompression); larger → RESOURCE_EXHAUSTED.</param>
-public sealed record LeafServerOptions(string Address = "127.0.0.1", int GrpcPort = 7100, int HttpPort = 7101, int MaxMessageBytes = 16 * 1024 * 1024);
+/// <param name="MaxRowsPerCall">
+/// Most rows (candidates) one Score call may ask for; more → INVALID_ARGUMENT before any work. A
+/// request states its row count in a few bytes and the leaf allocates and scores that many rows, so
+/// this bounds what one small request costs. Keep it at or above the roots' <c>limits.max_candidates</c>.
+/// </param>
+public sealed record LeafServerOptions(
+    string Address = "127.0.0.1",
+    int GrpcPort = 7100,
+    int HttpPort = 7101,
+    int MaxMessageBytes = 16 * 1024 * 1024,
+    int MaxRowsPerCall = LeafServerOptions.DefaultMaxRowsPerCall)
+{
+    public const int DefaultMaxRowsPerCall = 16_384;
+}

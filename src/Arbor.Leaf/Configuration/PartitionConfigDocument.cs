@@ -61,5 +61,7 @@ internal sealed class PartitionConfigDocument
         public int? HttpPort { get; set; }
 
         public int? MaxMessageBytes { get; set; }
+
+        public int? MaxRowsPerCall { get; set; }
     }
 }

@@ -98,7 +98,7 @@ public static class PartitionConfigLoader
             problems.Add("threads: intra_op and interop must be at least 1");
         }
 
-        var server = new LeafServerOptions(d.Server?.Address ?? "127.0.0.1", d.Server?.GrpcPort ?? 7100, d.Server?.HttpPort ?? 7101, d.Server?.MaxMessageBytes ?? 16 * 1024 * 1024);
+        var server = new LeafServerOptions(d.Server?.Address ?? "127.0.0.1", d.Server?.GrpcPort ?? 7100, d.Server?.HttpPort ?? 7101, d.Server?.MaxMessageBytes ?? 16 * 1024 * 1024, d.Server?.MaxRowsPerCall ?? LeafServerOptions.DefaultMaxRowsPerCall);
         if (!IPAddress.TryParse(server.Address, out _))
         {
             problems.Add($"server.address: '{server.Address}' is not an IP address");
@@ -107,6 +107,11 @@ public static class PartitionConfigLoader
         if (server.GrpcPort is < 0 or > 65535 || server.HttpPort is < -1 or > 65535)
         {
             problems.Add("server: grpc_port must be 0-65535 and http_port -1-65535");
+        }
+
+        if (server.MaxRowsPerCall is < 1 or > Conversion.FeatureConverter.MaxRowCount)
+        {
+            problems.Add($"server.max_rows_per_call: must be 1 to {Conversion.FeatureConverter.MaxRowCount}");
         }
 
         if (server.MaxMessageBytes < 1024)

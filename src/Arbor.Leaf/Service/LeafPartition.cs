@@ -31,7 +31,7 @@ public sealed class LeafPartition : IAsyncDisposable
         TorchRuntime.Configure(config.Threads);
         loader ??= new ModelVersionLoader(config, _limiter, time, Metrics);
         Manager = new ModelManager(config, new ModelRepository(config.Repository), loader, time, loggers.CreateLogger("Arbor.Leaf.Models"), Metrics);
-        Scorer = new LeafScorer(Manager, time, Metrics, loggers.CreateLogger("Arbor.Leaf.Service"));
+        Scorer = new LeafScorer(Manager, time, Metrics, loggers.CreateLogger("Arbor.Leaf.Service"), config.Server.MaxRowsPerCall);
     }
 
     public PartitionConfig Config { get; }

@@ -12,7 +12,7 @@ namespace Arbor.Leaf.Service;
 /// version's converter, runs inference and fills the response. Every failure becomes a
 /// <see cref="LeafScoreException"/> with the right gRPC status.
 /// </summary>
-public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetrics metrics, ILogger logger)
+public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetrics metrics, ILogger logger, int maxRowsPerCall = Configuration.LeafServerOptions.DefaultMaxRowsPerCall)
 {
     /// <exception cref="LeafScoreException">NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, DEADLINE_EXCEEDED or INTERNAL.</exception>
     public async Task<LeafScoreResponse> ScoreAsync(LeafScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
@@ -23,6 +23,11 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         var status = LeafStatusCode.Ok;
         try
         {
+            if (request.RowCount > (uint)maxRowsPerCall)
+            {
+                throw new LeafScoreException(LeafStatusCode.InvalidArgument, $"row_count {request.RowCount} is above this leaf's limit of {maxRowsPerCall} rows per call");
+            }
+
             var lease = Acquire(request);
             using (lease)
             {

@@ -1,3 +1,5 @@
+using Arbor.Rpc.Security;
+
 namespace Arbor.Root.Configuration;
 
 /// <summary>
@@ -20,6 +22,9 @@ public sealed record RootConfig
     /// <summary>Surface name → its models and experiments.</summary>
     public Dictionary<string, SurfaceConfig> Surfaces { get; init; } = [];
 
+    /// <summary>How leaf replicas are found (DNS re-resolution) and checked (health probes). Read at start-up only.</summary>
+    public DiscoveryConfig Discovery { get; init; } = new();
+
     /// <summary>Global fan-out switches (trimming, compression); models may override them.</summary>
     public FanOutConfig FanOut { get; init; } = new();
 
@@ -37,6 +42,19 @@ public sealed record RootConfig
 
     /// <summary>The bundle mapping files the Feature Trimmer watches; relative to the config file. Read at start-up only.</summary>
     public List<string> Bundles { get; init; } = [];
+
+    /// <summary>The admin listener's protection. Read at start-up only.</summary>
+    public AdminConfig Admin { get; init; } = new();
+}
+
+/// <summary>The admin listener (health, admin, metrics).</summary>
+public sealed record AdminConfig
+{
+    /// <summary>
+    /// When set, every admin endpoint but <c>/healthz</c> and <c>/readyz</c> requires
+    /// <c>authorization: Bearer TOKEN</c>. Inline, <c>{"env": NAME}</c> or <c>{"file": PATH}</c>.
+    /// </summary>
+    public SecretValue? Token { get; init; }
 }
 
 /// <summary>How the root sends requests to leaves.</summary>
@@ -50,12 +68,44 @@ public sealed record FanOutConfig
 
     /// <summary>Requests smaller than this go uncompressed.</summary>
     public int CompressionThresholdBytes { get; init; } = 1024;
+
+    /// <summary>
+    /// Attempts per leaf call: a call whose replica refused the connection or went away is sent to
+    /// another replica of the partition while the deadline allows (scoring is idempotent).
+    /// </summary>
+    public int MaxLeafAttempts { get; init; } = 3;
 }
 
-/// <summary>Request validation limits.</summary>
+/// <summary>How the root finds leaf replicas behind DNS names and checks ejected ones.</summary>
+public sealed record DiscoveryConfig
+{
+    /// <summary>How often <c>dns:///</c> endpoints are resolved again (new replicas get traffic within one interval).</summary>
+    public int ResolveIntervalMs { get; init; } = 5000;
+
+    /// <summary>How often an ejected replica is checked with <c>grpc.health.v1.Health/Check</c>.</summary>
+    public int HealthProbeIntervalMs { get; init; } = 250;
+}
+
+/// <summary>
+/// Request validation limits: what one request may ask of the root, so that the work and the leaf
+/// traffic a request causes stay in proportion to its size. Over a limit → INVALID_ARGUMENT
+/// (RESOURCE_EXHAUSTED for bytes).
+/// </summary>
 public sealed record LimitsConfig
 {
     public int MaxCandidates { get; init; } = 2000;
+
+    /// <summary>Most distinct models a request may name in <c>models</c> (repeats of one model and version count once and are scored once).</summary>
+    public int MaxModels { get; init; } = 16;
+
+    /// <summary>Longest candidate id and user id, in UTF-8 bytes.</summary>
+    public int MaxIdBytes { get; init; } = 256;
+
+    /// <summary>Longest <c>request_id</c>, in UTF-8 bytes (it is copied into every leaf call).</summary>
+    public int MaxRequestIdBytes { get; init; } = 128;
+
+    /// <summary>Longest piece of client input (a model or surface name...) quoted back in an error message, in characters.</summary>
+    public int MaxEchoChars { get; init; } = 64;
 
     /// <summary>The deadline of a request that carries none (grpc-timeout).</summary>
     public int DefaultDeadlineMs { get; init; } = 1000;
@@ -68,7 +118,8 @@ public sealed record LimitsConfig
 
     /// <summary>
     /// Largest gRPC message the root accepts from clients and exchanges with leaves (after
-    /// decompression); larger → RESOURCE_EXHAUSTED. Read at start-up (a reload does not change it).
+    /// decompression), and largest JSON request body; larger → RESOURCE_EXHAUSTED (JSON: 413).
+    /// Read at start-up (a reload does not change it).
     /// </summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
 }
@@ -82,8 +133,11 @@ public sealed record FeatureStoreConfig
     /// <summary>For sqlite: the database file, relative to the config file.</summary>
     public string? Path { get; init; }
 
-    /// <summary>For postgres: an Npgsql connection string.</summary>
-    public string? ConnectionString { get; init; }
+    /// <summary>
+    /// For postgres: an Npgsql connection string, inline or (better) <c>{"env": NAME}</c> or
+    /// <c>{"file": PATH}</c> (a mounted Secret). Never shown: serialised as where it comes from.
+    /// </summary>
+    public SecretValue? ConnectionString { get; init; }
 }
 
 /// <summary>Bounds of the shared feature cache.</summary>
@@ -97,7 +151,10 @@ public sealed record CacheConfig
     public double RefreshWaitMs { get; init; } = 200;
 }
 
-/// <summary>One leaf partition: the replicas (base addresses) that serve it.</summary>
+/// <summary>
+/// One leaf partition: the replicas that serve it, each a base address (<c>http://host:port</c>) or
+/// a DNS name whose addresses are the replicas (<c>dns:///leaf-homefeed.arbor.svc:7000</c>).
+/// </summary>
 public sealed record PartitionConfig
 {
     public List<string> Endpoints { get; init; } = [];

@@ -63,6 +63,7 @@ public static class RootConfigLoader
         return config;
     }
 
+    /// <summary>The configuration as JSON; secrets appear as where they come from, inline ones as <c>(redacted)</c>.</summary>
     public static string Serialize(RootConfig config) => JsonSerializer.Serialize(config, Json);
 
     /// <summary>Every problem of a configuration, each with its JSON path.</summary>
@@ -89,6 +90,21 @@ public static class RootConfigLoader
             problems.Add("$.limits.max_candidates: must be at least 1");
         }
 
+        if (config.Limits.MaxModels < 1)
+        {
+            problems.Add("$.limits.max_models: must be at least 1");
+        }
+
+        if (config.Limits.MaxIdBytes < 1 || config.Limits.MaxRequestIdBytes < 0)
+        {
+            problems.Add("$.limits: max_id_bytes must be at least 1 and max_request_id_bytes not negative");
+        }
+
+        if (config.Limits.MaxEchoChars < 8)
+        {
+            problems.Add("$.limits.max_echo_chars: must be at least 8");
+        }
+
         if (config.Limits.DefaultDeadlineMs < 1)
         {
             problems.Add("$.limits.default_deadline_ms: must be at least 1");
@@ -113,7 +129,7 @@ public static class RootConfigLoader
             case "sqlite" when string.IsNullOrEmpty(config.FeatureStore.Path):
                 problems.Add("$.feature_store.path: required for sqlite");
                 break;
-            case "postgres" when string.IsNullOrEmpty(config.FeatureStore.ConnectionString):
+            case "postgres" when config.FeatureStore.ConnectionString is null:
                 problems.Add("$.feature_store.connection_string: required for postgres");
                 break;
             case "sqlite" or "postgres":
@@ -121,6 +137,21 @@ public static class RootConfigLoader
             default:
                 problems.Add($"$.feature_store.kind: unknown kind '{config.FeatureStore.Kind}' (sqlite, postgres)");
                 break;
+        }
+
+        if (config.Discovery.ResolveIntervalMs < 100)
+        {
+            problems.Add("$.discovery.resolve_interval_ms: must be at least 100");
+        }
+
+        if (config.Discovery.HealthProbeIntervalMs < 10)
+        {
+            problems.Add("$.discovery.health_probe_interval_ms: must be at least 10");
+        }
+
+        if (config.FanOut.MaxLeafAttempts is < 1 or > 10)
+        {
+            problems.Add("$.fan_out.max_leaf_attempts: must be from 1 to 10");
         }
 
         if (config.Cache.MaxBytes < 0 || config.Cache.TtlSeconds < 0)
@@ -142,9 +173,9 @@ public static class RootConfigLoader
 
             for (var i = 0; i < partition.Endpoints.Count; i++)
             {
-                if (!Uri.TryCreate(partition.Endpoints[i], UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                if (!Routing.LeafEndpoint.TryParse(partition.Endpoints[i], out _, out var problem))
                 {
-                    problems.Add($"$.partitions.{name}.endpoints[{i}]: '{partition.Endpoints[i]}' is not an http(s) address");
+                    problems.Add($"$.partitions.{name}.endpoints[{i}]: {problem}");
                 }
             }
         }

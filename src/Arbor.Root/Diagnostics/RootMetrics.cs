@@ -14,11 +14,13 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _leafCalls;
     private readonly Counter<long> _leafRequestBytes;
     private readonly Counter<long> _versionMismatches;
+    private readonly Counter<long> _leafRetries;
     private long _requestCount;
     private long _errorCount;
     private long _candidateCount;
     private long _trimmedCalls;
     private long _untrimmedCalls;
+    private long _leafRetryCount;
 
     public RootMetrics(IMeterFactory? meterFactory = null)
     {
@@ -30,6 +32,8 @@ public sealed class RootMetrics : IDisposable
         _leafRequestBytes = _meter.CreateCounter<long>("arbor.root.leaf.request_bytes", "By", "Serialized leaf request bytes (before compression) by model.");
         _versionMismatches = _meter.CreateCounter<long>(
             "arbor.root.trim.version_mismatches", "{call}", "Leaf answers from a version other than the one whose allowlist trimmed the request.");
+        _leafRetries = _meter.CreateCounter<long>(
+            "arbor.root.leaf.retries", "{call}", "Leaf calls sent again to another replica because theirs refused the connection or went away, by model.");
     }
 
     /// <summary>Requests finished since start (any status).</summary>
@@ -75,6 +79,15 @@ public sealed class RootMetrics : IDisposable
 
     public void RecordVersionMismatch(string model) =>
         _versionMismatches.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Leaf calls retried on another replica since start.</summary>
+    public long LeafRetryCount => Interlocked.Read(ref _leafRetryCount);
+
+    public void RecordLeafRetry(string model)
+    {
+        Interlocked.Increment(ref _leafRetryCount);
+        _leafRetries.Add(1, new KeyValuePair<string, object?>("model", model));
+    }
 
     public void Dispose() => _meter.Dispose();
 }

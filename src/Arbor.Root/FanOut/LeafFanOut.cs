@@ -2,6 +2,7 @@ using Arbor.Contracts.V1;
 using Arbor.Features.Requests;
 using Arbor.Features.Selection;
 using Arbor.Features.Wire;
+using Arbor.Root.Diagnostics;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Client;
 using Arbor.Rpc.Marshalling;
@@ -12,9 +13,11 @@ namespace Arbor.Root.FanOut;
 /// <summary>
 /// Sends one leaf request per model, all in parallel under the request's deadline, each trimmed to
 /// its model's allowlist and compressed as configured; a failing model yields an error status while
-/// the others still return their scores.
+/// the others still return their scores. A call whose replica refused the connection or went away is
+/// sent to another replica of the partition (up to <see cref="LeafCall.MaxAttempts"/>) while the
+/// deadline allows: scoring is idempotent.
 /// </summary>
-public sealed class LeafFanOut(LeafClientPool clients)
+public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = null)
 {
     /// <summary>
     /// <c>arbor.v1.Leaf/Score</c> with a request marshaller that writes the trimmed request straight
@@ -39,35 +42,86 @@ public sealed class LeafFanOut(LeafClientPool clients)
     {
         var route = call.Route;
         var payload = new LeafRequestPayload(new LeafRequestHeader(route.Model, route.Version, requestId), batch, call.Decision);
-        if (!clients.TryGetPartition(route.Partition, out var replicas))
+        if (!clients.TryGetPartition(route.Partition, out var replicas) || replicas.Count == 0)
         {
             return Failed(StatusCode.Unavailable, $"partition '{route.Partition}' has no replicas", call, payload, null);
         }
 
-        using var lease = replicas.Pick();
         var options = new RpcCallOptions
         {
             Deadline = deadline,
             Encoding = call.Compression,
             CompressionThreshold = call.CompressionThreshold,
         };
-        try
+        List<RpcChannel>? tried = null;
+        LeafCallResult? failure = null;
+        for (var attempt = 1; ; attempt++)
         {
-            var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
-            lease.Complete(success: true);
-            return new LeafCallResult(response, StatusCode.OK, "", !call.Decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
+            using var lease = replicas.TryPick(tried);
+            if (lease is null)
+            {
+                // Every replica has been tried (or none is left): the last failure stands.
+                return failure ?? Failed(StatusCode.Unavailable, $"partition '{route.Partition}' has no replicas", call, payload, null);
+            }
+
+            if (tried is not null)
+            {
+                metrics?.RecordLeafRetry(route.Model);
+            }
+
+            try
+            {
+                var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
+                lease.Complete(success: true);
+                return new LeafCallResult(response, StatusCode.OK, "", !call.Decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
+            }
+            catch (Exception e) when (e is RpcException or ObjectDisposedException)
+            {
+                var status = e is RpcException rpc ? rpc.Status : new Grpc.Core.Status(StatusCode.Unavailable, "the replica was removed");
+
+                // The replica answered for the request's faults; it failed for its own (or the network's).
+                lease.Complete(success: status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled);
+                failure = Failed(status.StatusCode, status.Detail, call, payload, lease.Endpoint.Address.Authority);
+                if (attempt >= call.MaxAttempts || replicas.Count < 2 || !IsReplicaGone(e) || cancellationToken.IsCancellationRequested || clients.Time.GetUtcNow() >= deadline)
+                {
+                    return failure;
+                }
+
+                (tried ??= []).Add(lease.Endpoint);
+            }
         }
-        catch (RpcException e)
+    }
+
+    /// <summary>
+    /// Whether the call failed because its replica was not there: the connection was refused, reset or
+    /// closed, or the channel was retired. A status the leaf itself sent is not such a failure.
+    /// </summary>
+    internal static bool IsReplicaGone(Exception e)
+    {
+        if (e is ObjectDisposedException)
         {
-            // The replica answered for the request's faults; it failed for its own (or the network's).
-            lease.Complete(success: e.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled);
-            return Failed(e.StatusCode, e.Status.Detail, call, payload, lease.Endpoint.Address.Authority);
+            return true;
         }
+
+        if (e is not RpcException { StatusCode: StatusCode.Unavailable } rpc)
+        {
+            return false;
+        }
+
+        for (var inner = rpc.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException or IOException or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static LeafCallResult Failed(StatusCode code, string message, LeafCall call, LeafRequestPayload payload, string? replica) =>
         new(null, code, message, !call.Decision.IsPassThrough, payload.Result, replica);
 }
 
-/// <summary>One model of a request: where it goes, how it is trimmed and compressed.</summary>
-public sealed record LeafCall(ModelRoute Route, TrimDecision Decision, string? Compression, int CompressionThreshold);
+/// <summary>One model of a request: where it goes, how it is trimmed and compressed, how many replicas it may try.</summary>
+public sealed record LeafCall(ModelRoute Route, TrimDecision Decision, string? Compression, int CompressionThreshold, int MaxAttempts = 1);

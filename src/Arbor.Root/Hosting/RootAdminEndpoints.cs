@@ -17,14 +17,17 @@ namespace Arbor.Root.Hosting;
 /// <summary>
 /// Health and admin endpoints of a root: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/stats</c>
 /// (cumulative counters: requests, latency percentiles, bytes on the leaf connections, CPU) and
-/// <c>/admin/config</c> (the routing in force).
+/// <c>/admin/config</c> (the configuration in force, secrets redacted); all on the admin listener,
+/// the health probes without its token.
 /// </summary>
 public static class RootAdminEndpoints
 {
     public static void MapRootAdmin(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", () => Results.Text("ok"));
-        endpoints.MapGet("/readyz", async (FeatureTrimmer trimmer, HealthCheckService checks, CancellationToken cancellationToken) =>
+        var probes = endpoints.MapGroup("").OnListener(ListenerKind.Admin, anonymous: true);
+        var admin = endpoints.MapGroup("/admin").OnListener(ListenerKind.Admin);
+        probes.MapGet("/healthz", () => Results.Text("ok"));
+        probes.MapGet("/readyz", async (FeatureTrimmer trimmer, HealthCheckService checks, CancellationToken cancellationToken) =>
         {
             // The same checks as grpc.health.v1.Health.
             var report = await checks.CheckReadinessAsync(cancellationToken);
@@ -32,7 +35,7 @@ public static class RootAdminEndpoints
             var health = trimmer.GetHealth();
             return Results.Json(new { ready, trimmer = health.Summary, bundles = health.Bundles }, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        endpoints.MapGet("/admin/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader) =>
+        admin.MapGet("/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader) =>
         {
             long sent = 0, received = 0;
             var leaves = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -74,7 +77,7 @@ public static class RootAdminEndpoints
                 config_error = reloader.LastError,
             });
         });
-        endpoints.MapGet("/admin/config", (RoutingState routing) =>
+        admin.MapGet("/config", (RoutingState routing) =>
             Results.Text(RootConfigLoader.Serialize(routing.Current.Config), "application/json"));
     }
 }

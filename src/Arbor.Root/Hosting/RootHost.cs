@@ -9,6 +9,7 @@ using Arbor.Root.Scoring;
 using Arbor.Root.Store;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
+using Arbor.Rpc.Security;
 using Arbor.Rpc.Server;
 using Arbor.Signatures.Registry;
 using Arbor.Trimming.Admin;
@@ -22,8 +23,10 @@ using Microsoft.Extensions.Logging;
 namespace Arbor.Root.Hosting;
 
 /// <summary>
-/// Builds a root process: the <c>arbor.v1.Root/Score</c> gRPC method on an HTTP/2 endpoint, the
-/// same call as JSON plus health and admin on an HTTP/1.1 endpoint, and everything behind them
+/// Builds a root process: three listeners, each serving only its own endpoints
+/// (<see cref="ListenerIsolation"/>): the public gRPC port (<c>arbor.v1.Root/Score</c>, health,
+/// reflection), the public HTTP port (the same call as JSON), and the admin port (health, admin,
+/// metrics; loopback by default, optionally behind a bearer token); and everything behind them
 /// (feature store and cache, preprocessing, Feature Trimmer, routing, fan-out).
 /// </summary>
 public static class RootHost
@@ -37,6 +40,20 @@ public static class RootHost
         var config = loaded.Config;
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))!;
         string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
+        string ResolveSecret(SecretValue secret, string jsonPath)
+        {
+            try
+            {
+                return secret.Resolve(baseDirectory);
+            }
+            catch (SecretUnavailableException e)
+            {
+                throw new RootConfigException(options.ConfigPath, [$"{jsonPath}: {e.Message}"]);
+            }
+        }
+
+        var connectionString = config.FeatureStore.ConnectionString is { } secret ? ResolveSecret(secret, "$.feature_store.connection_string") : null;
+        var adminTokens = config.Admin.Token is { } token ? BearerTokenSet.Single("admin", ResolveSecret(token, "$.admin.token")) : null;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -45,9 +62,18 @@ public static class RootHost
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenRpc(options.GrpcEndpoint, counters: ByteCounters.Server(ByteCountersName));
-            kestrel.Listen(options.HttpEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
-            kestrel.Limits.MaxRequestBodySize = 64L * 1024 * 1024;
+            kestrel.Listen(options.GrpcEndpoint, listen => listen.UseRpc(ByteCounters.Server(ByteCountersName)).ServeOnly(ListenerKind.Grpc));
+            kestrel.Listen(options.HttpEndpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.ServeOnly(ListenerKind.Http);
+            });
+            kestrel.Listen(options.AdminEndpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.ServeOnly(ListenerKind.Admin);
+            });
+            kestrel.Limits.MaxRequestBodySize = config.Limits.MaxMessageBytes;
         });
 
         var services = builder.Services;
@@ -69,7 +95,7 @@ public static class RootHost
             : new FeatureRegistry(FeatureRegistry.SchemaV1, []);
         services.AddSingleton(new FeaturePreprocessor(registry));
         services.AddSingleton<IFeatureStore>(_ => config.FeatureStore.Kind == "postgres"
-            ? new PostgresFeatureStore(config.FeatureStore.ConnectionString!)
+            ? new PostgresFeatureStore(connectionString!)
             : new SqliteFeatureStore(Resolve(config.FeatureStore.Path!)));
         services.AddSingleton(new FeatureCacheOptions
         {
@@ -89,11 +115,16 @@ public static class RootHost
         services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton<RequestBatchAssembler>();
         services.AddSingleton(sp => new FetchPlanner(sp.GetRequiredService<FeaturePreprocessor>()));
-        services.AddSingleton(sp => new LeafClientPool(sp.GetRequiredService<TimeProvider>(), address => new RpcChannel(address, new RpcChannelOptions
-        {
-            MaxReceiveMessageSize = config.Limits.MaxMessageBytes,
-            MaxSendMessageSize = config.Limits.MaxMessageBytes,
-        })));
+        services.AddSingleton(sp => new LeafClientPool(
+            sp.GetRequiredService<TimeProvider>(),
+            address => new RpcChannel(address, new RpcChannelOptions
+            {
+                MaxReceiveMessageSize = config.Limits.MaxMessageBytes,
+                MaxSendMessageSize = config.Limits.MaxMessageBytes,
+            }),
+            new LeafClientPoolOptions { HealthProbeInterval = TimeSpan.FromMilliseconds(config.Discovery.HealthProbeIntervalMs) },
+            sp.GetRequiredService<ILogger<LeafClientPool>>()));
+        services.AddHostedService<LeafDiscoveryService>();
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
         services.AddSingleton<LeafFanOut>();
         services.AddSingleton<RootMetrics>();
@@ -102,11 +133,13 @@ public static class RootHost
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
 
         var app = builder.Build();
+        app.UseRouting();
+        app.UseListenerIsolation(adminTokens);
         app.MapGrpcService<RootGrpcService>();
         app.MapArborGrpcStandardServices();
-        app.MapRootJson();
+        app.MapRootJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
-        app.MapTrimmerAdmin();
+        app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
         app.Lifetime.ApplicationStarted.Register(() =>
             app.Services.GetRequiredService<IFeatureStore>().InitializeAsync(CancellationToken.None).GetAwaiter().GetResult());
         return app;

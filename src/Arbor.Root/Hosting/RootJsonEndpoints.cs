@@ -1,10 +1,15 @@
+using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Root.Routing;
 using Arbor.Root.Scoring;
-using Grpc.Core;
+using Arbor.Rpc.Server;
 using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Arbor.Root.Hosting;
@@ -12,6 +17,7 @@ namespace Arbor.Root.Hosting;
 /// <summary>
 /// <c>POST /v1/score</c>: the Score call as JSON (protobuf's JSON mapping), for people and scripts.
 /// Errors answer with the HTTP status matching the gRPC status and <c>{"code", "status", "message"}</c>.
+/// The body is bounded like a gRPC message (<c>limits.max_message_bytes</c>; larger → 413).
 /// </summary>
 public static class RootJsonEndpoints
 {
@@ -22,15 +28,21 @@ public static class RootJsonEndpoints
         endpoints.MapPost("/v1/score", async (HttpContext context) =>
         {
             var scorer = context.RequestServices.GetRequiredService<RootScorer>();
+            var limits = context.RequestServices.GetRequiredService<RoutingState>().Current.Config.Limits;
+            // The gRPC message limit in force (read at start-up, like Kestrel's body limit).
+            var maxBytes = context.RequestServices.GetRequiredService<RpcServerOptions>().MaxReceiveMessageSize;
             ScoreRequest request;
             try
             {
-                using var reader = new StreamReader(context.Request.Body);
-                request = Parser.Parse<ScoreRequest>(await reader.ReadToEndAsync(context.RequestAborted));
+                request = await ReadAsync(context, maxBytes);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return Error(StatusCode.ResourceExhausted, $"the request body is larger than {maxBytes} bytes", StatusCodes.Status413PayloadTooLarge);
             }
             catch (Exception e) when (e is InvalidProtocolBufferException or InvalidJsonException or FormatException)
             {
-                return Error(StatusCode.InvalidArgument, $"malformed JSON request: {e.Message}");
+                return Error(StatusCode.InvalidArgument, $"malformed JSON request: {ClientEcho.Quote(e.Message, limits.MaxEchoChars * 2)}");
             }
 
             DateTimeOffset? deadline = null;
@@ -50,8 +62,37 @@ public static class RootJsonEndpoints
             }
         });
 
-    private static IResult Error(StatusCode code, string message) =>
-        Results.Json(new { code = (int)code, status = code.ToString(), message }, statusCode: code switch
+    /// <summary>
+    /// Reads the body as the gRPC port would read a message: at most <paramref name="maxBytes"/>
+    /// (Kestrel refuses more with 413), kept in memory up to 64 KiB and in a temporary file beyond,
+    /// then parsed as a stream of characters. The body is never one string: concurrent large bodies
+    /// cost disk, not memory.
+    /// </summary>
+    private static async Task<ScoreRequest> ReadAsync(HttpContext context, int maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = maxBytes;
+        }
+
+        if (context.Request.ContentLength > maxBytes)
+        {
+            throw new BadHttpRequestException("request body too large", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        context.Request.EnableBuffering(BufferThresholdBytes);
+        var body = context.Request.Body;
+        await body.DrainAsync(context.RequestAborted);
+        body.Position = 0;
+        // Google.Protobuf reads the TextReader synchronously: from the buffer filled above.
+        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 16 * 1024, leaveOpen: true);
+        return Parser.Parse<ScoreRequest>(reader);
+    }
+
+    private const int BufferThresholdBytes = 64 * 1024;
+
+    private static IResult Error(StatusCode code, string message, int? httpStatus = null) =>
+        Results.Json(new { code = (int)code, status = code.ToString(), message }, statusCode: httpStatus ?? code switch
         {
             StatusCode.InvalidArgument => StatusCodes.Status400BadRequest,
             StatusCode.NotFound => StatusCodes.Status404NotFound,

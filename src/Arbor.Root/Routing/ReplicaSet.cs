@@ -3,66 +3,103 @@ namespace Arbor.Root.Routing;
 /// <summary>
 /// The replicas of one leaf partition and the choice among them: power of two choices on in-flight
 /// calls among healthy replicas; a replica that fails <see cref="FailuresToEject"/> times in a row is
-/// ejected for a back-off that doubles per ejection (capped), then tried again. When every replica is
-/// ejected the one whose ejection ends first is used: a partition is never refused for lack of a
-/// healthy replica, since the caller's deadline bounds the cost of trying.
+/// ejected. With a health probe (<see cref="ReplicaHealthProbe{T}"/>) an ejected replica gets no live
+/// traffic: it is probed (the first probe after a back-off that doubles per ejection without a success
+/// in between, then every probe interval) and reinstated as soon as the probe says it serves. Without
+/// one it is ejected for that back-off and then tried with live traffic again. When every replica is
+/// ejected one of them is still used: a partition is never refused for lack of a healthy replica,
+/// since the caller's deadline bounds the cost of trying.
 /// </summary>
-/// <typeparam name="T">What a replica is to the caller (e.g. its RPC channel).</typeparam>
+/// <remarks>
+/// Membership changes (<see cref="SetEndpoints"/>, from a routing reload or a DNS re-resolution)
+/// keep the state of the replicas that stay (in-flight count, failure streak, ejection); a removed
+/// replica takes no new calls while the calls it has finish. The member array is an immutable
+/// snapshot swapped atomically, so <see cref="Pick()"/> never locks.
+/// </remarks>
+/// <typeparam name="T">What a replica is to the caller (e.g. its RPC channel); equality identifies a replica.</typeparam>
 public sealed class ReplicaSet<T>
+    where T : notnull
 {
     public const int FailuresToEject = 3;
     private static readonly TimeSpan BaseEjection = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxEjection = TimeSpan.FromSeconds(30);
 
-    private readonly Replica[] _replicas;
     private readonly TimeProvider _time;
+    private readonly ReplicaHealthProbe<T>? _probe;
+    private readonly Lock _membership = new();
+    private Replica[] _replicas;
 
-    public ReplicaSet(IReadOnlyList<T> endpoints, TimeProvider time)
+    public ReplicaSet(IReadOnlyList<T> endpoints, TimeProvider time, ReplicaHealthProbe<T>? probe = null)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count);
-        _replicas = new Replica[endpoints.Count];
-        for (var i = 0; i < endpoints.Count; i++)
-        {
-            _replicas[i] = new Replica(endpoints[i]);
-        }
-
         _time = time;
+        _probe = probe;
+        _replicas = [.. endpoints.Distinct().Select(e => new Replica(e))];
     }
 
-    public int Count => _replicas.Length;
+    public int Count => Volatile.Read(ref _replicas).Length;
 
-    public IEnumerable<T> Endpoints => _replicas.Select(r => r.Endpoint);
+    public IEnumerable<T> Endpoints => Volatile.Read(ref _replicas).Select(r => r.Endpoint);
 
-    /// <summary>Picks a replica and counts the call as in flight until the lease is disposed.</summary>
-    public ReplicaLease Pick()
+    /// <summary>
+    /// Makes <paramref name="endpoints"/> the members: replicas that stay keep their state, new ones
+    /// start healthy, removed ones take no new calls. Returns the removed replicas' endpoints with a
+    /// way to see when their last call has finished (so the caller can release them).
+    /// </summary>
+    public IReadOnlyList<RemovedReplica> SetEndpoints(IReadOnlyList<T> endpoints)
     {
-        var now = _time.GetTimestamp();
-        var replicas = _replicas;
-        Replica chosen;
-        if (replicas.Length == 1)
+        lock (_membership)
         {
-            chosen = replicas[0];
-        }
-        else
-        {
-            var a = replicas[Random.Shared.Next(replicas.Length)];
-            var b = replicas[Random.Shared.Next(replicas.Length - 1)];
-            if (ReferenceEquals(a, b))
+            var current = _replicas;
+            var wanted = endpoints.Distinct().ToList();
+            var next = new Replica[wanted.Count];
+            for (var i = 0; i < wanted.Count; i++)
             {
-                b = replicas[^1];
+                next[i] = Array.Find(current, r => EqualityComparer<T>.Default.Equals(r.Endpoint, wanted[i])) ?? new Replica(wanted[i]);
             }
 
-            var aUp = a.IsAvailable(now);
-            var bUp = b.IsAvailable(now);
-            chosen = (aUp, bUp) switch
+            var removed = new List<RemovedReplica>();
+            foreach (var replica in current)
             {
-                (true, false) => a,
-                (false, true) => b,
-                (true, true) => Volatile.Read(ref a.InFlight) <= Volatile.Read(ref b.InFlight) ? a : b,
-                _ => FirstAvailableOrSoonest(replicas, now),
-            };
+                if (Array.IndexOf(next, replica) < 0)
+                {
+                    replica.Removed = true;
+                    removed.Add(new RemovedReplica(replica));
+                }
+            }
+
+            Volatile.Write(ref _replicas, next);
+            return removed;
+        }
+    }
+
+    /// <summary>Picks a replica and counts the call as in flight until the lease is disposed.</summary>
+    /// <exception cref="InvalidOperationException">The set has no replicas.</exception>
+    public ReplicaLease Pick() => Pick(null);
+
+    /// <summary>
+    /// Picks a replica, avoiding <paramref name="avoid"/> (those already tried by this call) while any
+    /// other replica exists; null when the set is empty.
+    /// </summary>
+    public ReplicaLease? TryPick(IReadOnlyCollection<T>? avoid)
+    {
+        var replicas = Volatile.Read(ref _replicas);
+        if (replicas.Length == 0)
+        {
+            return null;
         }
 
+        if (avoid is { Count: > 0 })
+        {
+            var candidates = replicas.Where(r => !avoid.Contains(r.Endpoint)).ToArray();
+            if (candidates.Length == 0)
+            {
+                return null;
+            }
+
+            replicas = candidates;
+        }
+
+        var chosen = Choose(replicas, _time.GetTimestamp());
         Interlocked.Increment(ref chosen.InFlight);
         return new ReplicaLease(this, chosen);
     }
@@ -72,7 +109,7 @@ public sealed class ReplicaSet<T>
     {
         var now = _time.GetTimestamp();
         var count = 0;
-        foreach (var replica in _replicas)
+        foreach (var replica in Volatile.Read(ref _replicas))
         {
             if (!replica.IsAvailable(now))
             {
@@ -81,6 +118,34 @@ public sealed class ReplicaSet<T>
         }
 
         return count;
+    }
+
+    private ReplicaLease Pick(IReadOnlyCollection<T>? avoid) =>
+        TryPick(avoid) ?? throw new InvalidOperationException("The replica set is empty.");
+
+    private static Replica Choose(Replica[] replicas, long now)
+    {
+        if (replicas.Length == 1)
+        {
+            return replicas[0];
+        }
+
+        var a = replicas[Random.Shared.Next(replicas.Length)];
+        var b = replicas[Random.Shared.Next(replicas.Length - 1)];
+        if (ReferenceEquals(a, b))
+        {
+            b = replicas[^1];
+        }
+
+        var aUp = a.IsAvailable(now);
+        var bUp = b.IsAvailable(now);
+        return (aUp, bUp) switch
+        {
+            (true, false) => a,
+            (false, true) => b,
+            (true, true) => Volatile.Read(ref a.InFlight) <= Volatile.Read(ref b.InFlight) ? a : b,
+            _ => FirstAvailableOrSoonest(replicas, now),
+        };
     }
 
     private static Replica FirstAvailableOrSoonest(Replica[] replicas, long now)
@@ -109,15 +174,74 @@ public sealed class ReplicaSet<T>
         {
             Volatile.Write(ref replica.ConsecutiveFailures, 0);
             Volatile.Write(ref replica.Ejections, 0);
+            if (Volatile.Read(ref replica.EjectedUntil) != long.MinValue)
+            {
+                // A live call succeeded on an ejected replica (all were ejected): it serves again.
+                Volatile.Write(ref replica.EjectedUntil, long.MinValue);
+            }
+
             return;
         }
 
-        if (Interlocked.Increment(ref replica.ConsecutiveFailures) >= FailuresToEject)
+        if (Interlocked.Increment(ref replica.ConsecutiveFailures) < FailuresToEject)
         {
-            var ejections = Math.Min(Interlocked.Increment(ref replica.Ejections), 16);
-            var backoff = TimeSpan.FromTicks(Math.Min(BaseEjection.Ticks << (ejections - 1), MaxEjection.Ticks));
+            return;
+        }
+
+        Volatile.Write(ref replica.ConsecutiveFailures, 0);
+        var ejections = Math.Min(Interlocked.Increment(ref replica.Ejections), 16);
+        var backoff = TimeSpan.FromTicks(Math.Min(BaseEjection.Ticks << (ejections - 1), MaxEjection.Ticks));
+        if (_probe is null)
+        {
             Volatile.Write(ref replica.EjectedUntil, _time.GetTimestamp() + (long)(backoff.TotalSeconds * _time.TimestampFrequency));
-            Volatile.Write(ref replica.ConsecutiveFailures, 0);
+            return;
+        }
+
+        // Ejected until a health probe says it serves; one probe loop per replica.
+        Volatile.Write(ref replica.EjectedUntil, long.MaxValue);
+        if (Interlocked.Exchange(ref replica.Probing, 1) == 0)
+        {
+            var firstProbe = ejections == 1 ? _probe.Interval : backoff;
+            _ = ProbeUntilServingAsync(replica, _probe, firstProbe);
+        }
+    }
+
+    private async Task ProbeUntilServingAsync(Replica replica, ReplicaHealthProbe<T> probe, TimeSpan firstDelay)
+    {
+        try
+        {
+            var delay = firstDelay;
+            while (!replica.Removed)
+            {
+                await Task.Delay(delay, _time).ConfigureAwait(false);
+                delay = probe.Interval;
+                if (replica.Removed)
+                {
+                    return;
+                }
+
+                bool serving;
+                try
+                {
+                    serving = await probe.CheckAsync(replica.Endpoint).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    serving = false;
+                }
+
+                if (serving)
+                {
+                    Volatile.Write(ref replica.ConsecutiveFailures, 0);
+                    Volatile.Write(ref replica.EjectedUntil, long.MinValue);
+                    probe.OnReinstated?.Invoke(replica.Endpoint);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref replica.Probing, 0);
         }
     }
 
@@ -127,9 +251,23 @@ public sealed class ReplicaSet<T>
         public int InFlight;
         public int ConsecutiveFailures;
         public int Ejections;
+        public int Probing;
         public long EjectedUntil = long.MinValue;
+        public volatile bool Removed;
 
         public bool IsAvailable(long now) => Volatile.Read(ref EjectedUntil) <= now;
+    }
+
+    /// <summary>A replica taken out of the set; <see cref="Idle"/> once its last call has finished.</summary>
+    public sealed class RemovedReplica
+    {
+        private readonly Replica _replica;
+
+        internal RemovedReplica(Replica replica) => _replica = replica;
+
+        public T Endpoint => _replica.Endpoint;
+
+        public bool Idle => Volatile.Read(ref _replica.InFlight) == 0;
     }
 
     /// <summary>A picked replica; report the outcome once with <see cref="Complete"/> or dispose.</summary>
@@ -168,3 +306,9 @@ public sealed class ReplicaSet<T>
         }
     }
 }
+
+/// <summary>How a <see cref="ReplicaSet{T}"/> checks an ejected replica (e.g. <c>grpc.health.v1.Health/Check</c>).</summary>
+/// <param name="CheckAsync">True when the replica serves; false or an exception keeps it ejected.</param>
+/// <param name="Interval">Time between probes of one ejected replica.</param>
+/// <param name="OnReinstated">Called when a probe reinstates a replica (for logs and metrics).</param>
+public sealed record ReplicaHealthProbe<T>(Func<T, Task<bool>> CheckAsync, TimeSpan Interval, Action<T>? OnReinstated = null);

@@ -61,8 +61,8 @@ public sealed class RootScorer(
     {
         var table = routing.Current;
         var config = table.Config;
-        Validate(request, config.Limits.MaxCandidates);
-        var routes = Resolve(request, table);
+        Validate(request, config.Limits);
+        var routes = Resolve(request, table, config.Limits);
 
         var snapshot = trimmer.Snapshot;
         var calls = new LeafCall[routes.Count];
@@ -74,7 +74,7 @@ public sealed class RootScorer(
                 ? trimmer.Lookup(snapshot, route.Model, route.Version)
                 : TrimDecision.PassThrough(route.Model);
             var compression = route.Compression ?? config.FanOut.Compression;
-            calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes);
+            calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes, config.FanOut.MaxLeafAttempts);
         }
 
         // What to read and how to build the columns: one plan per trimmer snapshot and model set.
@@ -179,37 +179,71 @@ public sealed class RootScorer(
         return leafTimeoutMs is { } cap && now.AddMilliseconds(cap) < deadline ? now.AddMilliseconds(cap) : deadline;
     }
 
-    private static void Validate(ScoreRequest request, int maxCandidates)
+    private static void Validate(ScoreRequest request, Configuration.LimitsConfig limits)
     {
         if (request.Candidates.Count == 0)
         {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, "the request has no candidates"));
+            throw InvalidArgument("the request has no candidates");
         }
 
-        if (request.Candidates.Count > maxCandidates)
+        if (request.Candidates.Count > limits.MaxCandidates)
         {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, $"the request has {request.Candidates.Count} candidates; the limit is {maxCandidates}"));
+            throw InvalidArgument($"the request has {request.Candidates.Count} candidates; the limit is {limits.MaxCandidates}");
+        }
+
+        if (ClientEcho.ExceedsUtf8(request.RequestId, limits.MaxRequestIdBytes, out var bytes))
+        {
+            throw InvalidArgument($"request_id is {bytes} bytes; the limit is {limits.MaxRequestIdBytes}");
+        }
+
+        if (ClientEcho.ExceedsUtf8(request.UserId, limits.MaxIdBytes, out bytes))
+        {
+            throw InvalidArgument($"user_id is {bytes} bytes; the limit is {limits.MaxIdBytes}");
         }
 
         for (var i = 0; i < request.Candidates.Count; i++)
         {
-            if (string.IsNullOrEmpty(request.Candidates[i].Id))
+            var id = request.Candidates[i].Id;
+            if (string.IsNullOrEmpty(id))
             {
-                throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, $"candidates[{i}].id is empty"));
+                throw InvalidArgument($"candidates[{i}].id is empty");
+            }
+
+            if (ClientEcho.ExceedsUtf8(id, limits.MaxIdBytes, out bytes))
+            {
+                throw InvalidArgument($"candidates[{i}].id is {bytes} bytes; the limit is {limits.MaxIdBytes}");
             }
         }
     }
 
-    private static List<ModelRoute> Resolve(ScoreRequest request, RoutingTable table)
+    private static RpcException InvalidArgument(string message) => new(new GrpcStatus(RpcStatusCode.InvalidArgument, message));
+
+    /// <summary>
+    /// The request's models: its explicit <c>models</c>, each distinct name and version once (a
+    /// repeat is scored once and answered once) and at most <c>limits.max_models</c> of them, or its
+    /// surface's.
+    /// </summary>
+    private static List<ModelRoute> Resolve(ScoreRequest request, RoutingTable table, Configuration.LimitsConfig limits)
     {
-        var routes = new List<ModelRoute>(Math.Max(request.Models.Count, 4));
+        var routes = new List<ModelRoute>(Math.Min(Math.Max(request.Models.Count, 4), limits.MaxModels));
         if (request.Models.Count > 0)
         {
+            var seen = new HashSet<(string Name, string Version)>();
             foreach (var selector in request.Models)
             {
+                if (!seen.Add((selector.Name, selector.Version)))
+                {
+                    continue;
+                }
+
+                if (seen.Count > limits.MaxModels)
+                {
+                    throw InvalidArgument($"the request names more than {limits.MaxModels} distinct models; the limit is {limits.MaxModels}");
+                }
+
                 if (!table.TryResolveModel(selector.Name, selector.Version, out var route))
                 {
-                    throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown model '{selector.Name}'"));
+                    throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown model {ClientEcho.Quote(selector.Name, limits.MaxEchoChars)}"));
                 }
 
                 routes.Add(route);
@@ -225,7 +259,7 @@ public sealed class RootScorer(
 
         if (!table.TryResolveSurface(request.Surface, request.UserId, routes))
         {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown surface '{request.Surface}'"));
+            throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown surface {ClientEcho.Quote(request.Surface, limits.MaxEchoChars)}"));
         }
 
         return routes;

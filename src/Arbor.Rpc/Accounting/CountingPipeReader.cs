@@ -29,8 +29,11 @@ internal sealed class CountingPipeReader(PipeReader inner, ConnectionByteCounter
 
     public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
 
-    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
-        Count(await inner.ReadAsync(cancellationToken).ConfigureAwait(false));
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var read = inner.ReadAsync(cancellationToken);
+        return read.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Count(read.Result)) : CountAsync(read);
+    }
 
     public override bool TryRead(out ReadResult result)
     {
@@ -42,6 +45,10 @@ internal sealed class CountingPipeReader(PipeReader inner, ConnectionByteCounter
         result = Count(result);
         return true;
     }
+
+    // Pooled: a read that waits for the network is the common case on an idle connection.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadResult> CountAsync(ValueTask<ReadResult> read) => Count(await read.ConfigureAwait(false));
 
     private ReadResult Count(ReadResult result)
     {

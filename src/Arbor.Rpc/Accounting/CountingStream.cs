@@ -64,8 +64,11 @@ public sealed class CountingStream(Stream inner, ConnectionByteCounter counter) 
     }
 
     /// <inheritdoc />
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = inner.ReadAsync(buffer, cancellationToken);
+        return read.IsCompletedSuccessfully ? new ValueTask<int>(Counted(read.Result)) : CountedAsync(read);
+    }
 
     /// <inheritdoc />
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -116,6 +119,10 @@ public sealed class CountingStream(Stream inner, ConnectionByteCounter counter) 
 
     /// <inheritdoc />
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    // Pooled: a read that waits for the network is the common case on an idle connection.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> CountedAsync(ValueTask<int> read) => Counted(await read.ConfigureAwait(false));
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

@@ -125,7 +125,7 @@ public sealed class SampleCluster : IAsyncLifetime
         await File.WriteAllTextAsync(path, config.ToJsonString());
         var grpc = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next());
         var app = RootHost.Build(
-            new RootHostOptions { ConfigPath = path, GrpcEndpoint = grpc, HttpEndpoint = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next()) },
+            new RootHostOptions { ConfigPath = path, GrpcEndpoint = grpc, HttpEndpoint = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next()), AdminEndpoint = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next()) },
             logging => logging.ClearProviders());
         await app.StartAsync();
         _roots.Add(app);

@@ -197,7 +197,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
     private async Task StartEnvironmentAsync(EnvironmentDirectory env, string featureStore, string[] leafModels)
     {
         var repository = SampleModelRepository.Root;
-        var (leafGrpc, leafHttp, rootGrpc, rootHttp) = (LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next());
+        var (leafGrpc, leafHttp, rootGrpc, rootHttp, rootAdmin) = (LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next());
         var leafConfig = Path.Combine(env.Path, "leaf.json");
         File.WriteAllText(leafConfig, JsonSerializer.Serialize(new
         {
@@ -226,9 +226,9 @@ internal sealed class ReleaseCluster : IAsyncDisposable
 
         var leaf = StartArbor($"{env.Name}-leaf", ["leaf", "--config", leafConfig]);
         await leaf.WaitUntilReadyAsync(_http, new Uri($"http://127.0.0.1:{leafHttp}/healthz"), StartTimeout, TestContext.Current.CancellationToken);
-        var root = StartArbor($"{env.Name}-root", ["root", "--config", rootConfig, "--grpc", $"127.0.0.1:{rootGrpc}", "--http", $"127.0.0.1:{rootHttp}"]);
-        await root.WaitUntilReadyAsync(_http, new Uri($"http://127.0.0.1:{rootHttp}/healthz"), StartTimeout, TestContext.Current.CancellationToken);
-        Endpoints[env.Name] = new EnvironmentEndpoints([new Uri($"http://127.0.0.1:{rootHttp}")], [new Uri($"http://127.0.0.1:{leafGrpc}")]);
+        var root = StartArbor($"{env.Name}-root", ["root", "--config", rootConfig, "--grpc", $"127.0.0.1:{rootGrpc}", "--http", $"127.0.0.1:{rootHttp}", "--admin", $"127.0.0.1:{rootAdmin}"]);
+        await root.WaitUntilReadyAsync(_http, new Uri($"http://127.0.0.1:{rootAdmin}/healthz"), StartTimeout, TestContext.Current.CancellationToken);
+        Endpoints[env.Name] = new EnvironmentEndpoints([new Uri($"http://127.0.0.1:{rootAdmin}")], [new Uri($"http://127.0.0.1:{leafGrpc}")]);
         _rootChannels[env.Name] = new RpcChannel($"http://127.0.0.1:{rootGrpc}");
         foreach (var model in env.ListModels().Where(leafModels.Contains))
         {

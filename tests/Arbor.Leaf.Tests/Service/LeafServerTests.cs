@@ -243,6 +243,26 @@ public sealed class LeafServerTests(TestModelSet models, SampleModels samples) :
         Assert.Equal(small.RowCount, response.RowCount);
     }
 
+    [Fact]
+    public async Task Score_RowCountAboveTheLimit_InvalidArgumentBeforeAnyWork_AndTheLeafKeepsServing()
+    {
+        models.CopyTo(_repo.Path, "ctr", "2");
+        var config = TestPartitions.Config(_repo.Path, new ModelConfig("ctr", VersionPolicy.Latest()));
+        await using var server = await LeafServer.StartAsync(config, cancellationToken: Ct);
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var tiny = new LeafScoreRequest { Model = "ctr", RowCount = 100_000 };
+        var good = ScoringCases.All[0].ToRequest("ctr", "2");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => channel.CallAsync(Score, tiny, LeafScoreResponse.Parser, cancellationToken: Ct));
+        var response = await channel.CallAsync(Score, good, LeafScoreResponse.Parser, cancellationToken: Ct);
+
+        Assert.True(tiny.CalculateSize() < 32, $"the request is {tiny.CalculateSize()} bytes");
+        Assert.True(tiny.RowCount > (uint)config.Server.MaxRowsPerCall);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("row_count", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(good.RowCount, response.RowCount);
+    }
+
     private async Task<LeafServer> StartCtrAsync()
     {
         models.CopyTo(_repo.Path, "ctr", "2");

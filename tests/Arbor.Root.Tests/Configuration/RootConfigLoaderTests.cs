@@ -110,4 +110,31 @@ public sealed class RootConfigLoaderTests
 
         Assert.Equal(RootConfigLoader.Serialize(config), RootConfigLoader.Serialize(again));
     }
+
+    [Fact]
+    public void Serialize_InlineSecrets_AreRedacted_EverywhereTheConfigIsShown()
+    {
+        const string Password = "pw-0c5e";
+        var config = RootConfigLoader.Parse(ValidConfig) with
+        {
+            FeatureStore = new FeatureStoreConfig { Kind = "postgres", ConnectionString = Arbor.Rpc.Security.SecretValue.Inline($"Host=10.1.2.3;Password={Password}") },
+            Admin = new AdminConfig { Token = Arbor.Rpc.Security.SecretValue.Inline("admin-" + Password) },
+        };
+
+        var json = RootConfigLoader.Serialize(config);
+
+        Assert.DoesNotContain(Password, json, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.1.2.3", json, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, config.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, config.FeatureStore.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SecretReferences_AreKeptAsReferences()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"admin\": { \"token\": { \"env\": \"ARBOR_ADMIN_TOKEN\" } },\n  \"partitions\"", StringComparison.Ordinal));
+
+        Assert.Equal("ARBOR_ADMIN_TOKEN", config.Admin.Token!.EnvironmentVariable);
+        Assert.Contains("\"env\": \"ARBOR_ADMIN_TOKEN\"", RootConfigLoader.Serialize(config), StringComparison.Ordinal);
+    }
 }

@@ -31,6 +31,8 @@ internal sealed class FakeLeaf : IAsyncDisposable
 
     public string Address { get; }
 
+    public int Port => new Uri(Address).Port;
+
     /// <summary>Every request received, in arrival order.</summary>
     public ConcurrentQueue<LeafScoreRequest> Requests { get; } = new();
 
@@ -39,19 +41,21 @@ internal sealed class FakeLeaf : IAsyncDisposable
 
     public void Release() => _hold?.TrySetResult();
 
-    public static async Task<FakeLeaf> StartAsync(IReadOnlyDictionary<string, string[]> uses)
+    /// <param name="port">The loopback port (a restarted replica comes back on its old one); a free one when null.</param>
+    public static async Task<FakeLeaf> StartAsync(IReadOnlyDictionary<string, string[]> uses, int? port = null)
     {
-        var port = Arbor.Testing.LoopbackPort.Next();
+        port ??= Arbor.Testing.LoopbackPort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.ListenRpc(new IPEndPoint(IPAddress.Loopback, port), counters: new Arbor.Rpc.Accounting.ByteCounters($"fake-leaf-{port}")));
-        builder.Services.AddArborGrpc();
+        builder.WebHost.ConfigureKestrel(k => k.ListenRpc(new IPEndPoint(IPAddress.Loopback, port.Value), counters: new Arbor.Rpc.Accounting.ByteCounters($"fake-leaf-{port}")));
+        builder.Services.AddArborGrpc().AddCheck("fake-leaf", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         var holder = new Holder();
         builder.Services.AddSingleton(holder);
         var app = builder.Build();
         var leaf = new FakeLeaf(app, uses, $"http://127.0.0.1:{port}");
         holder.Leaf = leaf;
         app.MapGrpcService<Service>();
+        app.MapArborGrpcStandardServices();
         await app.StartAsync();
         return leaf;
     }

@@ -43,7 +43,17 @@ internal sealed class RootTestCluster : IAsyncDisposable
 
     public RpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>The public HTTP listener (JSON scoring).</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The admin listener (health, admin).</summary>
+    public HttpClient Admin { get; private set; } = null!;
+
+    public IPEndPoint GrpcEndpoint { get; private set; } = null!;
+
+    public IPEndPoint HttpEndpoint { get; private set; } = null!;
+
+    public IPEndPoint AdminEndpoint { get; private set; } = null!;
 
     public string ConfigPath => _directory.Combine("root.json");
 
@@ -53,6 +63,9 @@ internal sealed class RootTestCluster : IAsyncDisposable
     /// <param name="postgres">Use this PostgreSQL server as the feature store instead of a SQLite file.</param>
     /// <param name="cacheTtlSeconds">The feature cache's time to live.</param>
     /// <param name="defaultDeadlineMs">The deadline of requests that carry none (limits.default_deadline_ms).</param>
+    /// <param name="leafBEndpoints">Partition <c>pb</c>'s endpoints (JSON strings joined by <c>", "</c>) from leaf B.</param>
+    /// <param name="editConfig">Changes the config text before the root starts.</param>
+    /// <param name="beforeStart">Runs with the cluster's directory before the root starts (to write secret files).</param>
     public static async Task<RootTestCluster> StartAsync(
         bool trimming = true,
         string compression = "identity",
@@ -60,12 +73,15 @@ internal sealed class RootTestCluster : IAsyncDisposable
         int? leafTimeoutMs = null,
         PostgresTestServer? postgres = null,
         double cacheTtlSeconds = 300,
-        int defaultDeadlineMs = 30000)
+        int defaultDeadlineMs = 30000,
+        Func<FakeLeaf, string>? leafBEndpoints = null,
+        Func<string, string>? editConfig = null,
+        Action<string>? beforeStart = null)
     {
         var directory = new TempDirectory("arbor-root-");
         var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses), await FakeLeaf.StartAsync(Uses));
         await cluster.WriteArtefactsAsync(postgres);
-        var config = Config(trimming, compression, cluster.LeafA.Address, leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
+        var config = Config(trimming, compression, cluster.LeafA.Address, leafBEndpoints?.Invoke(cluster.LeafB) ?? leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
             .Replace("\"cache\": {}", $"\"cache\": {{ \"ttl_seconds\": {cacheTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", StringComparison.Ordinal);
         if (postgres is not null)
         {
@@ -75,8 +91,18 @@ internal sealed class RootTestCluster : IAsyncDisposable
                 StringComparison.Ordinal);
         }
 
-        File.WriteAllText(cluster.ConfigPath, config);
-        await cluster.StartRootAsync();
+        File.WriteAllText(cluster.ConfigPath, editConfig is null ? config : editConfig(config));
+        beforeStart?.Invoke(directory.Path);
+        try
+        {
+            await cluster.StartRootAsync();
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+
         return cluster;
     }
 
@@ -114,6 +140,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
     {
         Channel?.Dispose();
         Http?.Dispose();
+        Admin?.Dispose();
         if (_root is not null)
         {
             await _root.StopAsync();
@@ -129,12 +156,15 @@ internal sealed class RootTestCluster : IAsyncDisposable
     {
         var grpc = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next());
         var http = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next());
+        var admin = new IPEndPoint(IPAddress.Loopback, LoopbackPort.Next());
+        (GrpcEndpoint, HttpEndpoint, AdminEndpoint) = (grpc, http, admin);
         _root = RootHost.Build(
-            new RootHostOptions { ConfigPath = ConfigPath, GrpcEndpoint = grpc, HttpEndpoint = http, ConfigPollInterval = TimeSpan.FromMilliseconds(50) },
+            new RootHostOptions { ConfigPath = ConfigPath, GrpcEndpoint = grpc, HttpEndpoint = http, AdminEndpoint = admin, ConfigPollInterval = TimeSpan.FromMilliseconds(50) },
             logging => logging.ClearProviders());
         await _root.StartAsync();
         Channel = new RpcChannel($"http://{grpc}");
         Http = new HttpClient { BaseAddress = new Uri($"http://{http}") };
+        Admin = new HttpClient { BaseAddress = new Uri($"http://{admin}") };
     }
 
     private async Task WriteArtefactsAsync(PostgresTestServer? postgres)

@@ -73,6 +73,97 @@ public sealed class ReplicaSetTests
         Assert.Equal(0, set.EjectedCount());
     }
 
+    [Fact]
+    public void SetEndpoints_KeepsTheStateOfReplicasThatStay_NewOnesTakeCalls_RemovedOnesNone()
+    {
+        var set = new ReplicaSet<string>(["a", "b"], _time);
+        FailUntilEjected(set, "a");
+        var held = set.Pick();
+        var heldEndpoint = held.Endpoint;
+
+        var removed = set.SetEndpoints(["a", "c"]);
+
+        Assert.Equal(1, set.EjectedCount());
+        Assert.Equal(["a", "c"], set.Endpoints);
+        var picked = new HashSet<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            using var lease = set.Pick();
+            picked.Add(lease.Endpoint);
+        }
+
+        Assert.Equal(["c"], picked);
+        Assert.Equal("b", Assert.Single(removed).Endpoint);
+
+        // The removed replica is idle once the call it had (if it had one) ends.
+        Assert.Equal(heldEndpoint != "b", removed[0].Idle);
+        held.Dispose();
+        Assert.True(removed[0].Idle);
+    }
+
+    [Fact]
+    public void TryPick_AvoidsTriedReplicas_NullWhenAllTriedOrEmpty()
+    {
+        var set = new ReplicaSet<string>(["a", "b"], _time);
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var lease = set.TryPick(["a"]);
+            Assert.Equal("b", lease!.Endpoint);
+        }
+
+        Assert.Null(set.TryPick(["a", "b"]));
+        Assert.Null(new ReplicaSet<string>([], _time).TryPick(null));
+    }
+
+    [Fact]
+    public async Task Ejected_WithAHealthProbe_GetsNoTrafficUntilTheProbeSaysServing()
+    {
+        var serving = false;
+        var probes = 0;
+        var probe = new ReplicaHealthProbe<string>(
+            _ =>
+            {
+                Interlocked.Increment(ref probes);
+                return Task.FromResult(Volatile.Read(ref serving));
+            },
+            TimeSpan.FromMilliseconds(250));
+        var set = new ReplicaSet<string>(["bad", "good"], _time, probe);
+        FailUntilEjected(set, "bad");
+
+        // However long it stays down, only probes reach it.
+        for (var round = 1; round <= 3; round++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+            await Eventually.WaitUntilAsync(() => Volatile.Read(ref probes) >= round, "a probe runs", TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            for (var i = 0; i < 20; i++)
+            {
+                using var lease = set.Pick();
+                Assert.Equal("good", lease.Endpoint);
+            }
+        }
+
+        Volatile.Write(ref serving, true);
+        await Eventually.WaitUntilAsync(
+            () =>
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(250));
+                return set.EjectedCount() == 0;
+            },
+            "the probe reinstates the replica",
+            TimeSpan.FromSeconds(30),
+            TestContext.Current.CancellationToken);
+
+        var picked = new HashSet<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            using var lease = set.Pick();
+            picked.Add(lease.Endpoint);
+        }
+
+        Assert.Contains("bad", picked);
+    }
+
     private static void FailUntilEjected(ReplicaSet<string> set, string endpoint)
     {
         var failures = 0;
