@@ -35,7 +35,7 @@ public static class LeafCommand
             {
                 await using var server = await LeafServer.StartAsync(
                     partition,
-                    logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning),
+                    logging => logging.SetMinimumLevel(LogLevel.Information),
                     cancellationToken: cancellationToken);
                 var http = server.HttpAddress is { } h ? $", health on {h}healthz" : string.Empty;
                 Console.WriteLine($"arbor leaf: partition '{partition.Partition}' serving gRPC on {server.GrpcAddress}{http}; ready: {server.Partition.IsReady}");

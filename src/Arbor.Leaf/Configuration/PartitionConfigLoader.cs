@@ -119,6 +119,9 @@ public static class PartitionConfigLoader
             problems.Add("server.max_message_bytes: must be at least 1024");
         }
 
+        var telemetry = new Arbor.Telemetry.TelemetryConfig { OtlpEndpoint = d.Telemetry?.OtlpEndpoint, OtlpProtocol = d.Telemetry?.OtlpProtocol, LogFormat = d.Telemetry?.LogFormat };
+        telemetry.Validate("telemetry", problems);
+
         var models = new List<ModelConfig>();
         if (d.Models is null || d.Models.Count == 0)
         {
@@ -158,6 +161,7 @@ public static class PartitionConfigLoader
             Watch = d.Watch ?? true,
             Threads = threads,
             Server = server,
+            Telemetry = telemetry,
         };
     }
 

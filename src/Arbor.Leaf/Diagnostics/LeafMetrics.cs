@@ -13,6 +13,7 @@ public sealed class LeafMetrics : IDisposable
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _conversionDuration;
     private readonly Histogram<double> _inferenceDuration;
+    private readonly Histogram<double> _queueDuration;
     private readonly Histogram<long> _batchRows;
     private readonly Histogram<long> _batchRequests;
     private readonly Counter<long> _unusedFeatures;
@@ -32,6 +33,7 @@ public sealed class LeafMetrics : IDisposable
         _requestDuration = _meter.CreateHistogram<double>("arbor.leaf.request.duration", "s", "Time to serve a Score request.");
         _conversionDuration = _meter.CreateHistogram<double>("arbor.leaf.conversion.duration", "s", "Time to decode-convert a request's features to tensors.");
         _inferenceDuration = _meter.CreateHistogram<double>("arbor.leaf.inference.duration", "s", "Time of one forward (one merged batch).");
+        _queueDuration = _meter.CreateHistogram<double>("arbor.leaf.queue.duration", "s", "Time a converted request waited for an inference slot (and for batch partners) before its forward started.");
         _batchRows = _meter.CreateHistogram<long>("arbor.leaf.batch.rows", "{row}", "Rows per forward.");
         _batchRequests = _meter.CreateHistogram<long>("arbor.leaf.batch.requests", "{request}", "Requests merged into one forward.");
         _unusedFeatures = _meter.CreateCounter<long>("arbor.leaf.features.unused", "{feature}", "Features received that the model does not use (wasted bytes).");
@@ -71,6 +73,9 @@ public sealed class LeafMetrics : IDisposable
         _batchRows.Record(rows, tags);
         _batchRequests.Record(requests, tags);
     }
+
+    public void Queued(string model, string version, double seconds) =>
+        _queueDuration.Record(seconds, new TagList { { "model", model }, { "version", version } });
 
     public void DeadlineSkipped(string model, string version) =>
         _deadlineSkipped.Add(1, new TagList { { "model", model }, { "version", version } });

@@ -1,5 +1,6 @@
 using Arbor.Contracts.V1;
 using Arbor.Features.Batches;
+using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Store;
 
@@ -35,7 +36,13 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
             }
         }
 
-        var features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, plan, overrides, request.Context), cancellationToken);
+        RequestFeatures features;
+        using (RootTracing.Source.StartActivity("root.fetch"))
+        {
+            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, plan, overrides, request.Context), cancellationToken);
+        }
+
+        using var preprocessing = RootTracing.Source.StartActivity("root.preprocess");
         var candidates = features.Candidates;
         var batch = new FeatureBatch(rows, candidates.Names.Count);
         try

@@ -6,6 +6,7 @@ using Arbor.Root.FanOut;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Server;
+using Arbor.Telemetry;
 using Arbor.Trimming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -27,6 +28,7 @@ public static class RootAdminEndpoints
         var probes = endpoints.MapGroup("").OnListener(ListenerKind.Admin, anonymous: true);
         var admin = endpoints.MapGroup("/admin").OnListener(ListenerKind.Admin);
         probes.MapGet("/healthz", () => Results.Text("ok"));
+        endpoints.MapGroup("").OnListener(ListenerKind.Admin).MapArborMetrics();
         probes.MapGet("/readyz", async (FeatureTrimmer trimmer, HealthCheckService checks, CancellationToken cancellationToken) =>
         {
             // The same checks as grpc.health.v1.Health.

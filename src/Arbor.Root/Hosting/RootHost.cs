@@ -9,10 +9,13 @@ using Arbor.Root.Scoring;
 using Arbor.Root.Store;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
+using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Security;
 using Arbor.Rpc.Server;
 using Arbor.Signatures.Registry;
+using Arbor.Telemetry;
 using Arbor.Trimming.Admin;
+using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -56,9 +59,16 @@ public static class RootHost
         var adminTokens = config.Admin.Token is { } token ? BearerTokenSet.Single("admin", ResolveSecret(token, "$.admin.token")) : null;
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.AddArborTelemetry(new TelemetrySettings
+        {
+            ServiceName = "arbor-root",
+            ServiceInstanceId = options.GrpcEndpoint.ToString(),
+            Meters = [RootMetrics.MeterName, FeatureCacheMetrics.MeterName, TrimmerMetrics.MeterName, RpcMetrics.MeterName],
+            ActivitySources = [RootTracing.SourceName],
+            OtlpEndpoint = config.Telemetry.OtlpEndpoint,
+            OtlpProtocol = config.Telemetry.OtlpProtocol,
+            LogFormat = config.Telemetry.LogFormat,
+        });
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -126,6 +136,7 @@ public static class RootHost
             sp.GetRequiredService<ILogger<LeafClientPool>>()));
         services.AddHostedService<LeafDiscoveryService>();
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
+        services.AddSingleton<FanOutMetrics>();
         services.AddSingleton<LeafFanOut>();
         services.AddSingleton<RootMetrics>();
         services.AddSingleton<RootScorer>();

@@ -36,6 +36,9 @@ public sealed class RootScorer(
     public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        using var activity = RootTracing.Source.StartActivity("root.score");
+        activity?.SetTag("arbor.request_id", request.RequestId);
+        activity?.SetTag("arbor.candidates", request.Candidates.Count);
         var status = "OK";
         try
         {
@@ -54,6 +57,7 @@ public sealed class RootScorer(
         finally
         {
             metrics.RecordRequest(status, request.Candidates.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            RootTracing.End(activity, status);
         }
     }
 
@@ -131,6 +135,8 @@ public sealed class RootScorer(
     /// <summary>Encodes the batch's columns once, then hands the batch's pooled column buffers back.</summary>
     private static EncodedBatch EncodeAndRelease(Features.Batches.FeatureBatch batch)
     {
+        // The columns are encoded once here; each leaf call then writes its model's subset (the trim).
+        using var activity = RootTracing.Source.StartActivity("root.trim_encode");
         using (batch)
         {
             return FeatureBatchEncoder.Encode(batch);
