@@ -47,8 +47,9 @@ public sealed class LeafServer : IAsyncDisposable
     public Uri? HttpAddress { get; }
 
     /// <summary>Starts listening, then loads the partition's models (returns once the first load pass is done).</summary>
+    /// <param name="drain">How the leaf drains when asked to stop (SIGTERM); no delay by default.</param>
     public static async Task<LeafServer> StartAsync(
-        PartitionConfig config, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        PartitionConfig config, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, CancellationToken cancellationToken = default, DrainOptions? drain = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var builder = WebApplication.CreateSlimBuilder();
@@ -77,6 +78,7 @@ public sealed class LeafServer : IAsyncDisposable
 
         builder.Services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Server.MaxMessageBytes).AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         builder.Services.AddSingleton<LeafGrpcService>();
+        builder.Services.AddArborDrain(drain);
         builder.Services.AddRouting();
         builder.Services.AddSingleton(services => new LeafPartition(config, time, services.GetRequiredService<ILoggerFactory>(), new LeafMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())));
 

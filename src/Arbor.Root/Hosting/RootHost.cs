@@ -92,6 +92,7 @@ public static class RootHost
         services.AddSingleton(TimeProvider.System);
         services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Limits.MaxMessageBytes).AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         services.AddSingleton<RootGrpcService>();
+        services.AddArborDrain(options.Drain);
         services.AddFeatureTrimmer(trimmer =>
         {
             foreach (var bundle in config.Bundles)
