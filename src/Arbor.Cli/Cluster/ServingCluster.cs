@@ -165,7 +165,7 @@ public sealed class ServingCluster : IAsyncDisposable
     /// batching: each request is one forward over exactly its candidates, so every mode (same
     /// candidates, same features after conversion) gets bitwise the same scores.
     /// </summary>
-    private static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort)
+    public static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort)
     {
         var document = new
         {

@@ -115,14 +115,17 @@ public static class RootHost
             RefreshWait = TimeSpan.FromMilliseconds(config.Cache.RefreshWaitMs),
         });
         services.AddSingleton<FeatureCacheMetrics>();
+        // Values are preprocessed once, as the cache is filled: requests copy what the cache holds.
+        services.AddSingleton(sp => new PreprocessedFeatureSource(sp.GetRequiredService<IFeatureStore>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new FeatureCache(
-            sp.GetRequiredService<IFeatureStore>(),
+            sp.GetRequiredService<PreprocessedFeatureSource>(),
             sp.GetRequiredService<FeatureCacheOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<FeatureCacheMetrics>(),
             sp.GetRequiredService<ILogger<FeatureCache>>()));
         services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton<RequestBatchAssembler>();
+        services.AddSingleton(sp => new FetchPlanner(sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new LeafClientPool(
             sp.GetRequiredService<TimeProvider>(),
             address => new RpcChannel(address, new RpcChannelOptions
