@@ -5,6 +5,8 @@ namespace Arbor.Cli;
 /// <summary>The <c>arbor</c> command-line tool: runs roots and leaves, builds bundles, benchmarks.</summary>
 public static class Program
 {
+    private static readonly TimeSpan ProcessTerminationGrace = TimeSpan.FromMinutes(10);
+
     public static Task<int> Main(string[] args)
     {
         var root = new RootCommand("Arbor: root-leaf online ML serving with the Feature Trimmer.");
@@ -18,6 +20,8 @@ public static class Program
         root.Subcommands.Add(Commands.BenchCommand.Create());
         root.Subcommands.Add(Commands.DemoCommand.Create());
         root.Subcommands.Add(Commands.UpCommand.Create());
-        return root.Parse(args).InvokeAsync();
+        // SIGTERM and Ctrl+C cancel the command's token; the servers then drain (delay + in-flight
+        // calls) and exit 0. The default 2 s grace would end the process in the middle of a drain.
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ProcessTerminationGrace });
     }
 }

@@ -21,6 +21,16 @@ public sealed class ServingCluster : IAsyncDisposable
 
     public LeafLayout Layout { get; }
 
+    /// <summary>The folder of the children's log files (<c>leaf-homefeed.log</c>, <c>root-trimmed.log</c>...).</summary>
+    public string LogDirectory { get; private set; } = "";
+
+    /// <summary>For every child that has exited: its name, exit code, log file and last lines.</summary>
+    public IEnumerable<string> DescribeExited(int lines = 20) =>
+        _roots.Select(r => r.Process).Concat(_leaves.Select(l => l.Process)).Where(p => p.HasExited)
+            .Select(p => $"{p.Name} exited with code {p.ExitCode}{p.LogFileNote}; its last lines:\n{p.Tail(lines)}");
+
+    private string LogFileOf(string child) => Path.Combine(LogDirectory, $"{child.Replace('/', '-')}.log");
+
     public IReadOnlyList<LeafProcess> Leaves => _leaves;
 
     public IReadOnlyList<RootProcess> Roots => _roots;
@@ -71,6 +81,14 @@ public sealed class ServingCluster : IAsyncDisposable
     private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, LimitsConfig limits, IReadOnlyDictionary<string, string>? rootEnvironment, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
+        LogDirectory = Path.GetFullPath(Path.Combine(workDirectory, "logs"));
+        Directory.CreateDirectory(LogDirectory);
+        foreach (var stale in Directory.EnumerateFiles(LogDirectory, "*.log"))
+        {
+            File.Delete(stale);
+        }
+
+        progress($"child logs: {LogDirectory}");
         var executable = ArborExecutable.Current();
         var ports = new PortAllocator();
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -87,7 +105,7 @@ public sealed class ServingCluster : IAsyncDisposable
                 var http = ports.Next();
                 var config = Path.Combine(workDirectory, set is null ? $"leaf-{partition}.json" : $"leaf-{partition}-{set}.json");
                 await File.WriteAllTextAsync(config, LeafConfigJson(artefacts, partition, placement.LeafAddress, grpc, http), cancellationToken);
-                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config]), placement.LeafWrapper, ChildEnvironment);
+                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config]), placement.LeafWrapper, ChildEnvironment, LogFileOf(name));
                 var leaf = new LeafProcess(partition, process, new Uri($"http://{placement.LeafAddress}:{grpc}"), new Uri($"http://{placement.LeafAddress}:{http}"));
                 _leaves.Add(leaf);
                 leafEndpoints[(set, partition)] = leaf.GrpcAddress;
@@ -107,7 +125,7 @@ public sealed class ServingCluster : IAsyncDisposable
             var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";
             var http = $"{placement.RootAddress}:{fixedPorts?.Http ?? ports.Next()}";
             var admin = $"{placement.RootAddress}:{fixedPorts?.Admin ?? ports.Next()}";
-            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http, "--admin", admin]), environment: RootEnvironment(rootEnvironment));
+            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http, "--admin", admin]), environment: RootEnvironment(rootEnvironment), logFile: LogFileOf($"root/{mode.Slug}"));
             _roots.Add(new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), new Uri($"http://{admin}"), config));
         }
 
@@ -148,7 +166,7 @@ public sealed class ServingCluster : IAsyncDisposable
     /// batching: each request is one forward over exactly its candidates, so every mode (same
     /// candidates, same features after conversion) gets bitwise the same scores.
     /// </summary>
-    private static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort)
+    public static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort)
     {
         var document = new
         {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary><c>arbor leaf --config FILE</c>: runs a leaf partition until Ctrl+C.</summary>
+/// <summary><c>arbor leaf --config FILE</c>: runs a leaf partition until Ctrl+C or SIGTERM, then drains.</summary>
 public static class LeafCommand
 {
     public static Command Create()
@@ -16,10 +16,18 @@ public static class LeafCommand
             Description = "Partition configuration (JSON or YAML; see docs/leaf.md).",
             Required = true,
         };
+        var drain = new DrainArguments();
         var command = new Command("leaf", "Run a leaf partition: load its TorchScript models and serve arbor.v1.Leaf over gRPC.") { config };
+        drain.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var path = result.GetValue(config)!.FullName;
+            if (drain.Read(result, out var drainProblem) is not { } drainOptions)
+            {
+                await Console.Error.WriteLineAsync($"arbor leaf: {drainProblem}");
+                return 2;
+            }
+
             PartitionConfig partition;
             try
             {
@@ -35,8 +43,9 @@ public static class LeafCommand
             {
                 await using var server = await LeafServer.StartAsync(
                     partition,
-                    logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning),
-                    cancellationToken: cancellationToken);
+                    logging => logging.SetMinimumLevel(LogLevel.Information),
+                    cancellationToken: cancellationToken,
+                    drain: drainOptions);
                 var http = server.HttpAddress is { } h ? $", health on {h}healthz" : string.Empty;
                 Console.WriteLine($"arbor leaf: partition '{partition.Partition}' serving gRPC on {server.GrpcAddress}{http}; ready: {server.Partition.IsReady}");
                 await server.WaitForShutdownAsync(cancellationToken);

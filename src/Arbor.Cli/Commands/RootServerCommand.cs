@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary><c>arbor root --config FILE</c>: runs a root until Ctrl+C (or SIGTERM).</summary>
+/// <summary><c>arbor root --config FILE</c>: runs a root until Ctrl+C or SIGTERM, then drains.</summary>
 public static class RootServerCommand
 {
     public static Command Create()
@@ -33,12 +33,20 @@ public static class RootServerCommand
             DefaultValueFactory = _ => "127.0.0.1:7190",
         };
         var command = new Command("root", "Run a root: fetch features, trim, fan out to leaves, gather scores.") { config, grpc, http, admin };
+        var drain = new DrainArguments();
+        drain.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             if (!IPEndPoint.TryParse(result.GetValue(grpc)!, out var grpcEndpoint) || !IPEndPoint.TryParse(result.GetValue(http)!, out var httpEndpoint)
                 || !IPEndPoint.TryParse(result.GetValue(admin)!, out var adminEndpoint))
             {
                 await Console.Error.WriteLineAsync("arbor root: --grpc, --http and --admin take host:port with an IP address (e.g. 127.0.0.1:7100)");
+                return 2;
+            }
+
+            if (drain.Read(result, out var drainProblem) is not { } drainOptions)
+            {
+                await Console.Error.WriteLineAsync($"arbor root: {drainProblem}");
                 return 2;
             }
 
@@ -50,9 +58,12 @@ public static class RootServerCommand
                     GrpcEndpoint = grpcEndpoint,
                     HttpEndpoint = httpEndpoint,
                     AdminEndpoint = adminEndpoint,
+                    Drain = drainOptions,
                 });
                 await app.StartAsync(cancellationToken);
                 Console.WriteLine($"arbor root: serving arbor.v1.Root/Score on http://{grpcEndpoint} (gRPC), JSON on http://{httpEndpoint}, admin on http://{adminEndpoint}");
+
+                // SIGTERM cancels the token: the host drains (unready, delay, calls finish, GOAWAY) and stops.
                 await app.WaitForShutdownAsync(cancellationToken);
                 return 0;
             }

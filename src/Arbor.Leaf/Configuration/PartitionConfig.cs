@@ -47,6 +47,9 @@ public sealed record PartitionConfig
 
     public LeafServerOptions Server { get; init; } = new();
 
+    /// <summary>OTLP export and the console log format.</summary>
+    public Arbor.Telemetry.TelemetryConfig Telemetry { get; init; } = new();
+
     /// <summary>The batching of one model: its override or the partition's.</summary>
     public BatchingOptions BatchingFor(string model) =>
         Models.FirstOrDefault(m => m.Name == model)?.Batching ?? Batching;

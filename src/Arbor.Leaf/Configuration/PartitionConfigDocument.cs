@@ -25,6 +25,17 @@ internal sealed class PartitionConfigDocument
 
     public List<ModelDocument>? Models { get; set; }
 
+    public TelemetryDocument? Telemetry { get; set; }
+
+    internal sealed class TelemetryDocument
+    {
+        public string? OtlpEndpoint { get; set; }
+
+        public string? OtlpProtocol { get; set; }
+
+        public string? LogFormat { get; set; }
+    }
+
     internal sealed class ModelDocument
     {
         public string? Name { get; set; }

@@ -135,6 +135,9 @@ public static class PartitionConfigLoader
             problems.Add($"server.max_streams_per_connection: {server.MaxStreamsPerConnection} must be at least 1");
         }
 
+        var telemetry = new Arbor.Telemetry.TelemetryConfig { OtlpEndpoint = d.Telemetry?.OtlpEndpoint, OtlpProtocol = d.Telemetry?.OtlpProtocol, LogFormat = d.Telemetry?.LogFormat };
+        telemetry.Validate("telemetry", problems);
+
         var models = new List<ModelConfig>();
         if (d.Models is null || d.Models.Count == 0)
         {
@@ -175,6 +178,7 @@ public static class PartitionConfigLoader
             Watch = d.Watch ?? true,
             Threads = threads,
             Server = server,
+            Telemetry = telemetry,
         };
     }
 

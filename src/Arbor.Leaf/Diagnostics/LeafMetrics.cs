@@ -13,6 +13,7 @@ public sealed class LeafMetrics : IDisposable
     private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _conversionDuration;
     private readonly Histogram<double> _inferenceDuration;
+    private readonly Histogram<double> _queueDuration;
     private readonly Histogram<long> _batchRows;
     private readonly Histogram<long> _batchRequests;
     private readonly Counter<long> _unusedFeatures;
@@ -32,6 +33,7 @@ public sealed class LeafMetrics : IDisposable
         _requestDuration = _meter.CreateHistogram<double>("arbor.leaf.request.duration", "s", "Time to serve a Score request.");
         _conversionDuration = _meter.CreateHistogram<double>("arbor.leaf.conversion.duration", "s", "Time to decode-convert a request's features to tensors.");
         _inferenceDuration = _meter.CreateHistogram<double>("arbor.leaf.inference.duration", "s", "Time of one forward (one merged batch).");
+        _queueDuration = _meter.CreateHistogram<double>("arbor.leaf.queue.duration", "s", "Time a converted request waited for an inference slot (and for batch partners) before its forward started.");
         _batchRows = _meter.CreateHistogram<long>("arbor.leaf.batch.rows", "{row}", "Rows per forward.");
         _batchRequests = _meter.CreateHistogram<long>("arbor.leaf.batch.requests", "{request}", "Requests merged into one forward.");
         _unusedFeatures = _meter.CreateCounter<long>("arbor.leaf.features.unused", "{feature}", "Features received that the model does not use (wasted bytes).");
@@ -72,6 +74,9 @@ public sealed class LeafMetrics : IDisposable
         _batchRequests.Record(requests, tags);
     }
 
+    public void Queued(string model, string version, double seconds) =>
+        _queueDuration.Record(seconds, new TagList { { "model", model }, { "version", version } });
+
     public void DeadlineSkipped(string model, string version) =>
         _deadlineSkipped.Add(1, new TagList { { "model", model }, { "version", version } });
 
@@ -85,5 +90,26 @@ public sealed class LeafMetrics : IDisposable
     public void Unloaded(string model, string version) =>
         _unloads.Add(1, new TagList { { "model", model }, { "version", version } });
 
+    /// <summary>
+    /// Publishes <c>arbor.leaf.model.versions</c>: 1 per version <paramref name="models"/> lists at
+    /// collection time, tagged with its state (a failed version is visible until it disappears).
+    /// </summary>
+    public void ObserveVersions(Func<IReadOnlyList<Models.ModelStatus>> models) =>
+        _meter.CreateObservableGauge(
+            "arbor.leaf.model.versions",
+            () => models().SelectMany(m => m.Versions.Select(v => new Measurement<int>(
+                1, new KeyValuePair<string, object?>("model", m.Name), new KeyValuePair<string, object?>("version", v.Version), new KeyValuePair<string, object?>("state", StateTag(v.State))))),
+            "{version}",
+            "Model versions the leaf lists, by state (loading, available, unloading, unloaded, failed).");
+
     public void Dispose() => _meter.Dispose();
+
+    private static string StateTag(Models.ModelVersionState state) => state switch
+    {
+        Models.ModelVersionState.Loading => "loading",
+        Models.ModelVersionState.Available => "available",
+        Models.ModelVersionState.Unloading => "unloading",
+        Models.ModelVersionState.Unloaded => "unloaded",
+        _ => "failed",
+    };
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Arbor.Leaf.Diagnostics;
 using Arbor.Leaf.Conversion;
 
 namespace Arbor.Leaf.Inference;
@@ -34,11 +36,19 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     public Task<ScoreBuffer> ScoreAsync(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         _limiter.EnterQueue();
-        var pending = new PendingScore(batch, deadline, cancellationToken);
+        var queueSpan = LeafTracing.Source.StartActivity("leaf.queue");
+        if (queueSpan is not null)
+        {
+            // The span belongs to the request's trace but ends on a worker: it must not stay current here.
+            Activity.Current = queueSpan.Parent;
+        }
+
+        var pending = new PendingScore(batch, deadline, cancellationToken, _time.GetTimestamp(), queueSpan);
         if (!_queue.Writer.TryWrite(pending))
         {
             _limiter.LeaveQueue();
             pending.Dispose();
+            queueSpan?.Dispose();
             throw new ObjectDisposedException(nameof(DynamicBatcher), "the model version is unloading");
         }
 
@@ -130,11 +140,13 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         if (!pending.TryTake())
         {
             // Cancelled while queued: its caller has gone already, its rows with it.
+            pending.QueueSpan?.Dispose();
             return false;
         }
 
         if (pending.CancellationToken.IsCancellationRequested)
         {
+            pending.QueueSpan?.Dispose();
             pending.Cancel();
             return false;
         }
@@ -142,6 +154,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         if (pending.Deadline is { } deadline && _time.GetUtcNow() >= deadline)
         {
             _runner.Metrics.DeadlineSkipped(_runner.Model, _runner.Version);
+            pending.QueueSpan?.Dispose();
             pending.Fail(new DeadlineExceededException());
             return false;
         }
@@ -151,6 +164,44 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     private void Run(List<PendingScore> group)
     {
+        Activity[]? forwardSpans = null;
+        for (var i = 0; i < group.Count; i++)
+        {
+            var pending = group[i];
+            _runner.Metrics.Queued(_runner.Model, _runner.Version, _time.GetElapsedTime(pending.EnqueuedAt).TotalSeconds);
+            if (pending.QueueSpan is { } queueSpan)
+            {
+                queueSpan.Dispose();
+                var forward = LeafTracing.Source.StartActivity("leaf.forward", ActivityKind.Internal, queueSpan.Parent?.Context ?? default(ActivityContext));
+                if (forward is not null)
+                {
+                    forward.SetTag("arbor.batch.requests", group.Count);
+                    (forwardSpans ??= new Activity[group.Count])[i] = forward;
+                }
+            }
+        }
+
+        // The forward spans are not current on this worker thread; each belongs to its request's trace.
+        Activity.Current = null;
+        try
+        {
+            RunGroup(group);
+        }
+        finally
+        {
+            if (forwardSpans is not null)
+            {
+                foreach (var span in forwardSpans)
+                {
+                    span?.Dispose();
+                }
+            }
+        }
+    }
+
+    private void RunGroup(List<PendingScore> group)
+    {
+
         if (group.Count == 1)
         {
             RunAlone(group[0]);

@@ -55,13 +55,19 @@ public sealed class ModelRunner : IAsyncDisposable
             return await _batcher.ScoreAsync(batch, deadline, cancellationToken).ConfigureAwait(false);
         }
 
+        var queued = _time.GetTimestamp();
+        var queue = LeafTracing.Source.StartActivity("leaf.queue");
         using var slot = await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        queue?.Dispose();
+        Metrics.Queued(Model, Version, _time.GetElapsedTime(queued).TotalSeconds);
         if (deadline is { } due && _time.GetUtcNow() >= due)
         {
             Metrics.DeadlineSkipped(Model, Version);
             throw new DeadlineExceededException();
         }
 
+        using var forward = LeafTracing.Source.StartActivity("leaf.forward");
+        forward?.SetTag("arbor.batch.requests", 1);
         return Forward(batch, 1);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Arbor.Leaf.Conversion;
 
 namespace Arbor.Leaf.Inference;
@@ -11,15 +12,21 @@ namespace Arbor.Leaf.Inference;
 /// </summary>
 internal sealed class PendingScore : IDisposable
 {
+    private const int Queued = 0;
+    private const int Taken = 1;
+    private const int CancelledWhileQueued = 2;
+
     private readonly TaskCompletionSource<ScoreBuffer> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenRegistration _registration;
     private int _state; // Queued, then Taken by a worker or CancelledWhileQueued: whichever comes first.
 
-    public PendingScore(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    public PendingScore(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken, long enqueuedAt, Activity? queueSpan)
     {
         Batch = batch;
         Deadline = deadline;
         CancellationToken = cancellationToken;
+        EnqueuedAt = enqueuedAt;
+        QueueSpan = queueSpan;
         _registration = cancellationToken.UnsafeRegister(static state => ((PendingScore)state!).CancelQueued(), this);
     }
 
@@ -29,7 +36,19 @@ internal sealed class PendingScore : IDisposable
 
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>When it was queued (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long EnqueuedAt { get; }
+
+    /// <summary>The request's <c>leaf.queue</c> span (null when nobody traces): it ends when the request leaves the queue.</summary>
+    public Activity? QueueSpan { get; }
+
     public Task<ScoreBuffer> Task => _completion.Task;
+
+    /// <summary>
+    /// A worker takes the request to run it; false when its caller cancelled first (the caller may
+    /// have released <see cref="Batch"/> already, so it must not be touched).
+    /// </summary>
+    public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Queued) == Queued;
 
     public void Complete(ScoreBuffer scores)
     {
@@ -46,20 +65,10 @@ internal sealed class PendingScore : IDisposable
         _completion.TrySetException(error);
     }
 
-    /// <summary>
-    /// A worker takes the request to run it; false when its caller cancelled first (the caller may
-    /// have released <see cref="Batch"/> already, so it must not be touched).
-    /// </summary>
-    public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Queued) == Queued;
-
     /// <summary>Cancels a request the worker took but will not run.</summary>
     public void Cancel() => _completion.TrySetCanceled(CancellationToken);
 
     public void Dispose() => _registration.Dispose();
-
-    private const int Queued = 0;
-    private const int Taken = 1;
-    private const int CancelledWhileQueued = 2;
 
     private void CancelQueued()
     {

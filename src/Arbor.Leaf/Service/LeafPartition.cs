@@ -30,6 +30,7 @@ public sealed class LeafPartition : IAsyncDisposable
         TorchRuntime.Configure(config.Threads);
         loader ??= new ModelVersionLoader(config, Limiter, time, Metrics);
         Manager = new ModelManager(config, new ModelRepository(config.Repository), loader, time, loggers.CreateLogger("Arbor.Leaf.Models"), Metrics);
+        Metrics.ObserveVersions(Manager.Describe);
         Scorer = new LeafScorer(Manager, time, Metrics, loggers.CreateLogger("Arbor.Leaf.Service"), config.Server.MaxRowsPerCall);
     }
 

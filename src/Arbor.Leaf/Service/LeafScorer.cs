@@ -21,6 +21,9 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         var started = time.GetTimestamp();
         var version = request.Version;
         var status = LeafStatusCode.Ok;
+        using var activity = LeafTracing.Source.StartActivity("leaf.score");
+        activity?.SetTag("arbor.model", request.Model);
+        activity?.SetTag("arbor.rows", request.RowCount);
         try
         {
             if (request.RowCount > (uint)maxRowsPerCall)
@@ -41,7 +44,7 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
                 }
 
                 var convertStarted = time.GetTimestamp();
-                using var batch = Convert(runner.Converter, request);
+                using var batch = ConvertTraced(runner.Converter, request);
                 metrics.Converted(request.Model, version, time.GetElapsedTime(convertStarted).TotalSeconds, batch.UnusedFeatures, batch.MissingFeatures);
                 response.UnusedFeatures = (uint)batch.UnusedFeatures;
                 response.MissingFeatures = (uint)batch.MissingFeatures;
@@ -64,6 +67,16 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         }
         finally
         {
+            if (activity is not null)
+            {
+                activity.SetTag("arbor.version", version);
+                activity.SetTag("rpc.grpc.status", status.ToString());
+                if (status != LeafStatusCode.Ok)
+                {
+                    activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, status.ToString());
+                }
+            }
+
             metrics.Request(request.Model, version, status.ToString(), time.GetElapsedTime(started).TotalSeconds);
         }
     }
@@ -112,6 +125,12 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         manager.Snapshot.Models.TryGetValue(model, out var served) && served.Versions.Count > 0
             ? string.Join(", ", served.Versions.Keys.Order(StringComparer.Ordinal))
             : "none";
+
+    private static ConvertedBatch ConvertTraced(FeatureConverter converter, LeafScoreRequest request)
+    {
+        using var activity = LeafTracing.Source.StartActivity("leaf.convert");
+        return Convert(converter, request);
+    }
 
     private static ConvertedBatch Convert(FeatureConverter converter, LeafScoreRequest request)
     {

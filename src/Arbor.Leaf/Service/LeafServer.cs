@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using Arbor.Contracts.V1;
 using Arbor.Leaf.Configuration;
+using Arbor.Leaf.Diagnostics;
+using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Server;
+using Arbor.Telemetry;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -18,7 +21,7 @@ namespace Arbor.Leaf.Service;
 /// <summary>
 /// A leaf partition on the network: the <c>arbor.v1.Leaf</c> gRPC service (Score, ListModels) on
 /// an HTTP/2 port, and <c>/healthz</c> (live), <c>/readyz</c> (every model has a serving version)
-/// and <c>/models</c> (JSON) on an HTTP/1.1 port and on the gRPC port. The server answers as soon as
+/// <c>/models</c> (JSON) and <c>/metrics</c> (Prometheus) on an HTTP/1.1 port and on the gRPC port. The server answers as soon as
 /// it starts; models load behind it and /readyz says when they are in.
 /// </summary>
 public sealed class LeafServer : IAsyncDisposable
@@ -44,22 +47,41 @@ public sealed class LeafServer : IAsyncDisposable
     public Uri? HttpAddress { get; }
 
     /// <summary>Starts listening, then loads the partition's models (returns once the first load pass is done).</summary>
+    /// <param name="drain">How the leaf drains when asked to stop (SIGTERM); no delay by default.</param>
     public static async Task<LeafServer> StartAsync(
-        PartitionConfig config, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        PartitionConfig config, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, CancellationToken cancellationToken = default, DrainOptions? drain = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        logging?.Invoke(builder.Logging);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-        builder.Services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Server.MaxMessageBytes).AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
-        builder.Services.AddSingleton<LeafGrpcService>();
-        builder.Services.AddRouting();
-        builder.Services.AddSingleton(services => new LeafPartition(config, time, services.GetRequiredService<ILoggerFactory>()));
-
         var address = IPAddress.Parse(config.Server.Address);
         var grpcPort = config.Server.GrpcPort == 0 ? FreePort(address) : config.Server.GrpcPort;
         var httpPort = config.Server.HttpPort == 0 ? FreePort(address) : config.Server.HttpPort;
+        builder.AddArborTelemetry(new TelemetrySettings
+        {
+            ServiceName = "arbor-leaf",
+            ServiceInstanceId = new IPEndPoint(address, grpcPort).ToString(),
+            ResourceAttributes = new Dictionary<string, object>(StringComparer.Ordinal) { ["arbor.partition"] = config.Partition },
+            Meters = [LeafMetrics.MeterName, RpcMetrics.MeterName],
+            ActivitySources = [LeafTracing.SourceName],
+            OtlpEndpoint = config.Telemetry.OtlpEndpoint,
+            OtlpProtocol = config.Telemetry.OtlpProtocol,
+            LogFormat = config.Telemetry.LogFormat,
+        });
+        if (logging is null)
+        {
+            builder.Logging.ClearProviders();
+        }
+        else
+        {
+            logging(builder.Logging);
+        }
+
+        builder.Services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Server.MaxMessageBytes).AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
+        builder.Services.AddSingleton<LeafGrpcService>();
+        builder.Services.AddArborDrain(drain);
+        builder.Services.AddRouting();
+        builder.Services.AddSingleton(services => new LeafPartition(config, time, services.GetRequiredService<ILoggerFactory>(), new LeafMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())));
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Deliberate HTTP/2 limits: streams per connection as configured (clients open more
@@ -115,6 +137,7 @@ public sealed class LeafServer : IAsyncDisposable
         app.MapArborGrpcStandardServices();
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapArborMetrics();
         app.MapGet("/readyz", async (HealthCheckService checks, CancellationToken cancellationToken) =>
         {
             // The same checks as grpc.health.v1.Health.

@@ -48,6 +48,9 @@ public sealed record RootConfig
 
     /// <summary>The admin listener's protection. Read at start-up only.</summary>
     public AdminConfig Admin { get; init; } = new();
+
+    /// <summary>OTLP export and the console log format. Read at start-up only.</summary>
+    public Arbor.Telemetry.TelemetryConfig Telemetry { get; init; } = new();
 }
 
 /// <summary>The admin listener (health, admin, metrics).</summary>

@@ -82,6 +82,7 @@ public static class RootConfigLoader
     public static List<string> Validate(RootConfig config)
     {
         var problems = new List<string>();
+        config.Telemetry.Validate("$.telemetry", problems);
         if (config.Schema != RootConfig.SchemaV1)
         {
             problems.Add($"$.schema: expected '{RootConfig.SchemaV1}', found '{config.Schema}'");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Arbor.Contracts.V1;
 using Arbor.Features.Requests;
 using Arbor.Features.Selection;
@@ -17,8 +18,10 @@ namespace Arbor.Root.FanOut;
 /// sent to another replica of the partition (up to <see cref="LeafCall.MaxAttempts"/>) while the
 /// deadline allows: scoring is idempotent.
 /// </summary>
-public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = null)
+public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = null, FanOutMetrics? fanOutMetrics = null)
 {
+    private readonly FanOutMetrics _calls = fanOutMetrics ?? new FanOutMetrics();
+
     /// <summary>
     /// <c>arbor.v1.Leaf/Score</c> with a request marshaller that writes the trimmed request straight
     /// into the runtime's send buffer from the columns encoded once per request.
@@ -69,10 +72,23 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 metrics?.RecordLeafRetry(route.Model);
             }
 
+            var started = Stopwatch.GetTimestamp();
+            using var activity = RootTracing.Source.StartActivity("root.leaf_call", ActivityKind.Client);
+            if (activity is not null)
+            {
+                activity.SetTag("arbor.model", route.Model);
+                activity.SetTag("arbor.partition", route.Partition);
+                activity.SetTag("arbor.trimmed", !call.Decision.IsPassThrough);
+                activity.SetTag("server.address", lease.Endpoint.Address.Authority);
+                activity.SetTag("arbor.attempt", attempt);
+            }
+
             try
             {
                 var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
                 lease.Complete(success: true);
+                _calls.RecordCall(route.Model, !call.Decision.IsPassThrough, response.CalculateSize(), Stopwatch.GetElapsedTime(started).TotalSeconds);
+                RootTracing.End(activity, "OK");
                 return new LeafCallResult(response, StatusCode.OK, "", !call.Decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
             }
             catch (Exception e) when (e is RpcException or ObjectDisposedException)
@@ -81,6 +97,8 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
 
                 // The replica answered for the request's faults; it failed for its own (or the network's).
                 lease.Complete(success: status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled);
+                _calls.RecordCall(route.Model, !call.Decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                RootTracing.End(activity, status.StatusCode.ToString());
                 failure = Failed(status.StatusCode, status.Detail, call, payload, lease.Endpoint.Address.Authority);
                 if (attempt >= call.MaxAttempts || replicas.Count < 2 || !IsReplicaGone(e) || cancellationToken.IsCancellationRequested || clients.Time.GetUtcNow() >= deadline)
                 {

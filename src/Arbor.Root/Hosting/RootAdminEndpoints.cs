@@ -7,6 +7,7 @@ using Arbor.Root.FanOut;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Server;
+using Arbor.Telemetry;
 using Arbor.Trimming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,6 +29,7 @@ public static class RootAdminEndpoints
         var probes = endpoints.MapGroup("").OnListener(ListenerKind.Admin, anonymous: true);
         var admin = endpoints.MapGroup("/admin").OnListener(ListenerKind.Admin);
         probes.MapGet("/healthz", () => Results.Text("ok"));
+        endpoints.MapGroup("").OnListener(ListenerKind.Admin).MapArborMetrics();
         probes.MapGet("/readyz", async (FeatureTrimmer trimmer, HealthCheckService checks, CancellationToken cancellationToken) =>
         {
             // The same checks as grpc.health.v1.Health.
@@ -67,6 +69,12 @@ public static class RootAdminEndpoints
                 client_bytes_received = server.BytesReceived,
                 client_bytes_sent = server.BytesSent,
                 cpu_seconds = process.TotalProcessorTime.TotalSeconds,
+                allocated_bytes = GC.GetTotalAllocatedBytes(precise: false),
+                gc_gen0_collections = GC.CollectionCount(0),
+                gc_gen1_collections = GC.CollectionCount(1),
+                gc_gen2_collections = GC.CollectionCount(2),
+                gc_heap_bytes = GC.GetGCMemoryInfo().HeapSizeBytes,
+                working_set_bytes = process.WorkingSet64,
                 cache_entries = cache.Count,
                 cache_bytes = cache.SizeBytes,
                 config_error = reloader.LastError,

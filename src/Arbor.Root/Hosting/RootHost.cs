@@ -10,10 +10,13 @@ using Arbor.Root.Scoring;
 using Arbor.Root.Store;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
+using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Security;
 using Arbor.Rpc.Server;
 using Arbor.Signatures.Registry;
+using Arbor.Telemetry;
 using Arbor.Trimming.Admin;
+using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -57,9 +60,16 @@ public static class RootHost
         var adminTokens = config.Admin.Token is { } token ? BearerTokenSet.Single("admin", ResolveSecret(token, "$.admin.token")) : null;
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.AddArborTelemetry(new TelemetrySettings
+        {
+            ServiceName = "arbor-root",
+            ServiceInstanceId = options.GrpcEndpoint.ToString(),
+            Meters = [RootMetrics.MeterName, FeatureCacheMetrics.MeterName, TrimmerMetrics.MeterName, RpcMetrics.MeterName],
+            ActivitySources = [RootTracing.SourceName],
+            OtlpEndpoint = config.Telemetry.OtlpEndpoint,
+            OtlpProtocol = config.Telemetry.OtlpProtocol,
+            LogFormat = config.Telemetry.LogFormat,
+        });
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -83,6 +93,7 @@ public static class RootHost
         services.AddSingleton(TimeProvider.System);
         services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Limits.MaxMessageBytes).AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         services.AddSingleton<RootGrpcService>();
+        services.AddArborDrain(options.Drain);
         services.AddFeatureTrimmer(trimmer =>
         {
             foreach (var bundle in config.Bundles)
@@ -105,14 +116,17 @@ public static class RootHost
             RefreshWait = TimeSpan.FromMilliseconds(config.Cache.RefreshWaitMs),
         });
         services.AddSingleton<FeatureCacheMetrics>();
+        // Values are preprocessed once, as the cache is filled: requests copy what the cache holds.
+        services.AddSingleton(sp => new PreprocessedFeatureSource(sp.GetRequiredService<IFeatureStore>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new FeatureCache(
-            sp.GetRequiredService<IFeatureStore>(),
+            sp.GetRequiredService<PreprocessedFeatureSource>(),
             sp.GetRequiredService<FeatureCacheOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<FeatureCacheMetrics>(),
             sp.GetRequiredService<ILogger<FeatureCache>>()));
         services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton<RequestBatchAssembler>();
+        services.AddSingleton(sp => new FetchPlanner(sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new LeafClientPool(
             sp.GetRequiredService<TimeProvider>(),
             address => new RpcChannel(address, new RpcChannelOptions
@@ -124,6 +138,7 @@ public static class RootHost
             sp.GetRequiredService<ILogger<LeafClientPool>>()));
         services.AddHostedService<LeafDiscoveryService>();
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
+        services.AddSingleton<FanOutMetrics>();
         services.AddSingleton<LeafFanOut>();
         services.AddSingleton<RootMetrics>();
         services.AddSingleton(AdmissionOptions.From(config.Admission, Environment.ProcessorCount));

@@ -19,4 +19,7 @@ public sealed class RootHostOptions
 
     /// <summary>How often the config file is checked for changes.</summary>
     public TimeSpan ConfigPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How the root drains when asked to stop (SIGTERM): unready at once, serve on for the delay, finish calls.</summary>
+    public Arbor.Rpc.Server.DrainOptions Drain { get; init; } = new();
 }

@@ -74,6 +74,28 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_Telemetry_ReadsTheSection_AndReportsEveryInvalidField()
+    {
+        var valid = RootConfigLoader.Parse(ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            "\"schema\": \"arbor.root/v1\", \"telemetry\": { \"otlp_endpoint\": \"http://collector:4318\", \"otlp_protocol\": \"http/protobuf\", \"log_format\": \"json\" },",
+            StringComparison.Ordinal));
+        var json = ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            "\"schema\": \"arbor.root/v1\", \"telemetry\": { \"otlp_endpoint\": \"collector:4317\", \"otlp_protocol\": \"thrift\", \"log_format\": \"xml\" },",
+            StringComparison.Ordinal);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json));
+
+        Assert.Equal("http://collector:4318", valid.Telemetry.OtlpEndpoint);
+        Assert.Equal("http/protobuf", valid.Telemetry.OtlpProtocol);
+        Assert.Equal("json", valid.Telemetry.LogFormat);
+        Assert.Contains(error.Problems, p => p.StartsWith("$.telemetry.otlp_endpoint", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.telemetry.otlp_protocol", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.telemetry.log_format", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_MalformedJson_NamesTheLocation()
     {
         var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse("""{ "schema": "arbor.root/v1", "models": [ }"""));

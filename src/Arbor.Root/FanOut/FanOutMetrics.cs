@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+
+namespace Arbor.Root.FanOut;
+
+/// <summary>
+/// What the fan-out puts on the network per model (meter <c>Arbor.Root</c>): leaf calls sent
+/// trimmed or untrimmed, the bytes of the answers, and how long each leaf call took.
+/// </summary>
+public sealed class FanOutMetrics : IDisposable
+{
+    public const string MeterName = Diagnostics.RootMetrics.MeterName;
+
+    // Boxed once: recording a call allocates nothing.
+    private static readonly KeyValuePair<string, object?> Trimmed = new("trim", "trimmed");
+    private static readonly KeyValuePair<string, object?> Untrimmed = new("trim", "untrimmed");
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _calls;
+    private readonly Counter<long> _responseBytes;
+    private readonly Histogram<double> _duration;
+
+    /// <param name="meterFactory">Creates the meter (DI); null creates a standalone one.</param>
+    public FanOutMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _calls = _meter.CreateCounter<long>("arbor.root.leaf.trim.calls", "{call}", "Leaf calls by model and trim (trimmed: the model's allowlist; untrimmed: every fetched feature).");
+        _responseBytes = _meter.CreateCounter<long>("arbor.root.leaf.response_bytes", "By", "Serialized leaf answer bytes (after decompression) by model.");
+        _duration = _meter.CreateHistogram<double>("arbor.root.leaf.call.duration", "s", "Leaf call latency seen by the root (send to answer, any status) by model.");
+    }
+
+    /// <summary>Counts one leaf call of <paramref name="model"/>; <paramref name="responseBytes"/> is 0 when it failed.</summary>
+    public void RecordCall(string model, bool trimmed, long responseBytes, double seconds)
+    {
+        var modelTag = new KeyValuePair<string, object?>("model", model);
+        _calls.Add(1, modelTag, trimmed ? Trimmed : Untrimmed);
+        _duration.Record(seconds, modelTag);
+        if (responseBytes > 0)
+        {
+            _responseBytes.Add(responseBytes, modelTag);
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
