@@ -64,13 +64,15 @@ public static class OverloadBench
     {
         var text = new StringBuilder();
         var culture = CultureInfo.InvariantCulture;
-        text.AppendLine(culture, $"capacity (closed loop): {report.SustainablePerSecond:F1} requests/s, max goodput {report.MaxCandidatesPerSecond:F0} candidates/s");
+        // The closed-loop run can stay below what open-loop load gets out of the root: the maximum is the best seen.
+        var max = Math.Max(report.MaxCandidatesPerSecond, report.Phases.Count == 0 ? 0 : report.Phases.Max(p => p.SucceededCandidatesPerSecond));
+        text.AppendLine(culture, $"capacity (closed loop): {report.SustainablePerSecond:F1} requests/s, {report.MaxCandidatesPerSecond:F0} candidates/s; max goodput seen {max:F0} candidates/s");
         text.AppendLine("load | offered req/s | offered cand/s | goodput cand/s | % of max | ok | partial | refused (429) | deadline | other | p50 accepted ms | p99 accepted ms | root RSS peak MB");
         text.AppendLine("---|---|---|---|---|---|---|---|---|---|---|---|---");
         foreach (var p in report.Phases)
         {
             text.AppendLine(culture,
-                $"{p.Factor:0.#}× | {p.OfferedPerSecond:F1} | {p.OfferedCandidatesPerSecond:F0} | {p.SucceededCandidatesPerSecond:F0} | {100 * p.SucceededCandidatesPerSecond / report.MaxCandidatesPerSecond:F0}% | " +
+                $"{p.Factor:0.#}× | {p.OfferedPerSecond:F1} | {p.OfferedCandidatesPerSecond:F0} | {p.SucceededCandidatesPerSecond:F0} | {100 * p.SucceededCandidatesPerSecond / max:F0}% | " +
                 $"{p.Succeeded} | {p.Partial} | {p.Rejected} | {p.DeadlineExceeded} | {p.OtherFailures} | {p.AcceptedP50Ms:F0} | {p.AcceptedP99Ms:F0} | {Megabytes(p.RootRssPeakBytes)}");
         }
 
