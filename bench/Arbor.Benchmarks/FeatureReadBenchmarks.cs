@@ -60,9 +60,9 @@ public class FeatureReadBenchmarks
         }
 
         _metrics = new FeatureCacheMetrics();
-        _cache = new FeatureCache(_store, new FeatureCacheOptions(), TimeProvider.System, _metrics);
+        _cache = new FeatureCache(new PreprocessedFeatureSource(_store, FeaturePreprocessor.Empty), new FeatureCacheOptions(), TimeProvider.System, _metrics);
         _loader = new RequestFeatureLoader(_cache, FeaturePreprocessor.Empty);
-        _query = new RequestFeatureQuery("u1", _candidateIds, _projection);
+        _query = new RequestFeatureQuery("u1", _candidateIds, FetchPlan.Create(_projection, FeaturePreprocessor.Empty));
         await _loader.LoadAsync(_query, CancellationToken.None);
     }
 
@@ -92,7 +92,7 @@ public class FeatureReadBenchmarks
         return user.RowCount + candidates.RowCount;
     }
 
-    /// <summary>A warm-cache request through the loader: reads, override checks, column-major frames.</summary>
+    /// <summary>A warm-cache request through the loader: client values, reads, frames as views.</summary>
     [Benchmark]
     public async Task<int> LoaderWarm() => (await _loader.LoadAsync(_query, CancellationToken.None)).Candidates.RowCount;
 

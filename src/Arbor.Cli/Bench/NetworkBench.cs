@@ -24,6 +24,30 @@ public static class NetworkBench
         var artefacts = await SampleArtefacts.EnsureAsync(repository, options.WorkDirectory, progress.Step, cancellationToken);
         await using var cluster = await ServingCluster.StartAsync(artefacts, options.Modes, options.Leaves, options.Placement, options.WorkDirectory, progress.Step, cancellationToken);
         progress.Step($"cluster ready after {clock.Elapsed.TotalSeconds:F0} s");
+        try
+        {
+            return await MeasureAsync(options, progress, cluster, artefacts, clock, startedAt, cancellationToken);
+        }
+        catch (Exception) when (ReportExited(cluster, progress))
+        {
+            throw;
+        }
+    }
+
+    // An exception filter: the children's tails are printed before the cluster is disposed.
+    private static bool ReportExited(ServingCluster cluster, BenchProgress progress)
+    {
+        foreach (var description in cluster.DescribeExited())
+        {
+            progress.Step(description);
+        }
+
+        return false;
+    }
+
+    private static async Task<BenchReport> MeasureAsync(
+        NetworkBenchOptions options, BenchProgress progress, ServingCluster cluster, SampleArtefacts artefacts, Stopwatch clock, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
 
         var remaining = options.Duration - clock.Elapsed - ShutdownReserve;
         var warmup = TimeSpan.FromSeconds(Math.Clamp(remaining.TotalSeconds * 0.2, 3, 15));

@@ -6,7 +6,8 @@ namespace Arbor.Cli.Cluster;
 /// <summary>
 /// A child process of the cluster (a root or a leaf): started with its output captured (the last
 /// lines are kept for error reports), asked to stop with SIGTERM and killed if it does not stop in
-/// time. Its CPU time is read from the kernel's accounting. <see cref="Restart"/> starts it again
+/// time. Its CPU time is read from the kernel's accounting. With a log file, every line it prints
+/// (stdout and stderr, across restarts) is also appended there. <see cref="Restart"/> starts it again
 /// with the same command line (a supervisor's job: see <see cref="ProcessSupervisor"/>).
 /// </summary>
 public sealed class ManagedProcess : IAsyncDisposable
@@ -14,16 +15,27 @@ public sealed class ManagedProcess : IAsyncDisposable
     private const int KeptLines = 200;
     private readonly ProcessStartInfo _info;
     private readonly Queue<string> _lastLines = new();
+    private readonly StreamWriter? _log;
     private Process _process;
 
-    private ManagedProcess(string name, ProcessStartInfo info)
+    private ManagedProcess(string name, ProcessStartInfo info, string? logFile)
     {
         Name = name;
         _info = info;
+        if (logFile is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
+            _log = new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+            LogFile = Path.GetFullPath(logFile);
+        }
+
         _process = Launch();
     }
 
     public string Name { get; }
+
+    /// <summary>The file every output line is appended to, or null when the output is only kept in memory.</summary>
+    public string? LogFile { get; }
 
     public int Id => _process.Id;
 
@@ -53,6 +65,7 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        Keep($"--- {Name} restarted at {DateTimeOffset.UtcNow:O} ---");
         _process = Launch();
         Restarts++;
     }
@@ -80,7 +93,8 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="fileName"/>, prefixed by <paramref name="wrapper"/> when given (e.g. <c>ip netns exec NS</c>).</summary>
-    public static ManagedProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyList<string>? wrapper = null, IDictionary<string, string>? environment = null)
+    public static ManagedProcess Start(
+        string name, string fileName, IEnumerable<string> arguments, IReadOnlyList<string>? wrapper = null, IDictionary<string, string>? environment = null, string? logFile = null)
     {
         var info = new ProcessStartInfo
         {
@@ -109,7 +123,7 @@ public sealed class ManagedProcess : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        return new ManagedProcess(name, info);
+        return new ManagedProcess(name, info, logFile);
     }
 
     private Process Launch()
@@ -123,6 +137,9 @@ public sealed class ManagedProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>" (log: FILE)" when the output goes to a file, for messages about the process.</summary>
+    public string LogFileNote => LogFile is null ? "" : $" (log: {LogFile})";
+
     /// <summary>Waits until GET <paramref name="url"/> answers 200, failing early if the process exits.</summary>
     public async Task WaitUntilReadyAsync(HttpClient http, Uri url, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -132,7 +149,7 @@ public sealed class ManagedProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before it was ready:\n{Output}");
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before it was ready{LogFileNote}:\n{Output}");
             }
 
             try
@@ -153,7 +170,7 @@ public sealed class ManagedProcess : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:0} s:\n{Output}");
+                throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:0} s{LogFileNote}:\n{Output}");
             }
 
             try
@@ -162,7 +179,7 @@ public sealed class ManagedProcess : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:0} s:\n{Output}");
+                throw new TimeoutException($"{Name} was not ready at {url} within {timeout.TotalSeconds:0} s{LogFileNote}:\n{Output}");
             }
         }
     }
@@ -195,6 +212,13 @@ public sealed class ManagedProcess : IAsyncDisposable
     {
         await StopAsync(TimeSpan.FromSeconds(5));
         _process.Dispose();
+        if (_log is not null)
+        {
+            lock (_lastLines)
+            {
+                _log.Dispose();
+            }
+        }
     }
 
     private void Keep(string? line)
@@ -212,6 +236,14 @@ public sealed class ManagedProcess : IAsyncDisposable
             }
 
             _lastLines.Enqueue(line);
+            try
+            {
+                _log?.WriteLine(line);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // A full disk or a late line after disposal: the in-memory tail still has it.
+            }
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class ProcessSupervisor(TimeProvider time, Action<string> report)
                     backoff = InitialBackoff;
                 }
 
-                report($"{process.Name} exited with code {process.ExitCode}; restarting in {backoff.TotalMilliseconds:0} ms. Its last lines:\n{process.Tail(TailLines)}");
+                report($"{process.Name} exited with code {process.ExitCode}; restarting in {backoff.TotalMilliseconds:0} ms. Its last lines{process.LogFileNote}:\n{process.Tail(TailLines)}");
                 await Task.Delay(backoff, time, stop).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                 process.Restart();

@@ -21,6 +21,16 @@ public sealed class ServingCluster : IAsyncDisposable
 
     public LeafLayout Layout { get; }
 
+    /// <summary>The folder of the children's log files (<c>leaf-homefeed.log</c>, <c>root-trimmed.log</c>...).</summary>
+    public string LogDirectory { get; private set; } = "";
+
+    /// <summary>For every child that has exited: its name, exit code, log file and last lines.</summary>
+    public IEnumerable<string> DescribeExited(int lines = 20) =>
+        _roots.Select(r => r.Process).Concat(_leaves.Select(l => l.Process)).Where(p => p.HasExited)
+            .Select(p => $"{p.Name} exited with code {p.ExitCode}{p.LogFileNote}; its last lines:\n{p.Tail(lines)}");
+
+    private string LogFileOf(string child) => Path.Combine(LogDirectory, $"{child.Replace('/', '-')}.log");
+
     public IReadOnlyList<LeafProcess> Leaves => _leaves;
 
     public IReadOnlyList<RootProcess> Roots => _roots;
@@ -40,12 +50,13 @@ public sealed class ServingCluster : IAsyncDisposable
         Action<string> progress,
         CancellationToken cancellationToken,
         RootPorts? rootPorts = null,
-        LimitsConfig? limits = null)
+        LimitsConfig? limits = null,
+        IReadOnlyDictionary<string, string>? rootEnvironment = null)
     {
         var cluster = new ServingCluster(layout);
         try
         {
-            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, limits ?? BenchLimits, cancellationToken);
+            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, limits ?? BenchLimits, rootEnvironment, cancellationToken);
             return cluster;
         }
         catch
@@ -67,9 +78,17 @@ public sealed class ServingCluster : IAsyncDisposable
     /// </summary>
     public static LimitsConfig BenchLimits { get; } = new() { MaxCandidates = 2000, DefaultDeadlineMs = 30_000 };
 
-    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, LimitsConfig limits, CancellationToken cancellationToken)
+    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, LimitsConfig limits, IReadOnlyDictionary<string, string>? rootEnvironment, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
+        LogDirectory = Path.GetFullPath(Path.Combine(workDirectory, "logs"));
+        Directory.CreateDirectory(LogDirectory);
+        foreach (var stale in Directory.EnumerateFiles(LogDirectory, "*.log"))
+        {
+            File.Delete(stale);
+        }
+
+        progress($"child logs: {LogDirectory}");
         var executable = ArborExecutable.Current();
         var ports = new PortAllocator();
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -86,7 +105,7 @@ public sealed class ServingCluster : IAsyncDisposable
                 var http = ports.Next();
                 var config = Path.Combine(workDirectory, set is null ? $"leaf-{partition}.json" : $"leaf-{partition}-{set}.json");
                 await File.WriteAllTextAsync(config, LeafConfigJson(artefacts, partition, placement.LeafAddress, grpc, http), cancellationToken);
-                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config]), placement.LeafWrapper, ChildEnvironment);
+                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config]), placement.LeafWrapper, ChildEnvironment, LogFileOf(name));
                 var leaf = new LeafProcess(partition, process, new Uri($"http://{placement.LeafAddress}:{grpc}"), new Uri($"http://{placement.LeafAddress}:{http}"));
                 _leaves.Add(leaf);
                 leafEndpoints[(set, partition)] = leaf.GrpcAddress;
@@ -106,7 +125,7 @@ public sealed class ServingCluster : IAsyncDisposable
             var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";
             var http = $"{placement.RootAddress}:{fixedPorts?.Http ?? ports.Next()}";
             var admin = $"{placement.RootAddress}:{fixedPorts?.Admin ?? ports.Next()}";
-            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http, "--admin", admin]), environment: ChildEnvironment);
+            var process = ManagedProcess.Start($"root/{mode.Slug}", executable.FileName, executable.With(["root", "--config", config, "--grpc", grpc, "--http", http, "--admin", admin]), environment: RootEnvironment(rootEnvironment), logFile: LogFileOf($"root/{mode.Slug}"));
             _roots.Add(new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), new Uri($"http://{admin}"), config));
         }
 
@@ -147,7 +166,7 @@ public sealed class ServingCluster : IAsyncDisposable
     /// batching: each request is one forward over exactly its candidates, so every mode (same
     /// candidates, same features after conversion) gets bitwise the same scores.
     /// </summary>
-    private static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort)
+    public static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort)
     {
         var document = new
         {
@@ -167,6 +186,17 @@ public sealed class ServingCluster : IAsyncDisposable
 
     // Per-request information logs would cost the CPU being measured; the children's output is only kept for error reports.
     private static readonly Dictionary<string, string> ChildEnvironment = new(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+
+    private static Dictionary<string, string> RootEnvironment(IReadOnlyDictionary<string, string>? extra)
+    {
+        var environment = new Dictionary<string, string>(ChildEnvironment, StringComparer.Ordinal);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
 
     public async ValueTask DisposeAsync()
     {

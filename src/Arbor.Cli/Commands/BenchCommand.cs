@@ -35,6 +35,8 @@ public static class BenchCommand
         var bench = new Command("bench", "Benchmark the Feature Trimmer end to end: bytes, CPU, latency and score parity per fan-out mode (docs/benchmarks.md); subcommands benchmark components.");
         Bench.NetworkBenchCommandLine.AddTo(bench);
         bench.Subcommands.Add(CreateRpc());
+        bench.Subcommands.Add(Bench.RootBenchCommandLine.Create());
+        bench.Subcommands.Add(Bench.NullLeaf.Create());
         return bench;
     }
 

@@ -37,6 +37,8 @@ public static class UpCommand
                     Console.WriteLine($"          leaf '{leaf.Partition}' on {leaf.GrpcAddress} (health {leaf.HttpAddress}readyz)");
                 }
 
+                Console.WriteLine($"          logs of every process in {cluster.LogDirectory}");
+
                 Console.WriteLine();
                 Console.WriteLine(ExampleRequests.Format(root.GrpcAddress, root.HttpAddress, root.AdminAddress));
                 Console.WriteLine("Ctrl+C stops everything.");

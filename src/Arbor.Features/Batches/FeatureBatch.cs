@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Arbor.Features.Batches;
 
 /// <summary>
@@ -7,10 +9,13 @@ namespace Arbor.Features.Batches;
 /// <remarks>
 /// Built by the root once per request; encode it once with <see cref="Wire.FeatureBatchEncoder"/>
 /// and every leaf request (trimmed or not) reuses the encoded columns. Not thread-safe while being
-/// built; read-only afterwards by convention.
+/// built; read-only afterwards by convention. Column buffers taken with <see cref="Rent{T}"/> come
+/// from the shared array pools and go back on <see cref="Dispose"/>: dispose the batch once it is
+/// encoded, and use its columns no more.
 /// </remarks>
-public sealed class FeatureBatch
+public sealed class FeatureBatch : IDisposable
 {
+    private List<Array>? _rented;
     private readonly List<BatchColumn> _columns;
     private readonly List<BatchColumn> _sharedColumns = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
@@ -59,6 +64,43 @@ public sealed class FeatureBatch
         AddName(column.Name);
         _sharedColumns.Add(column);
         return this;
+    }
+
+    /// <summary>A buffer of at least <paramref name="length"/> elements from the shared pool (old contents: overwrite every element used), returned when the batch is disposed.</summary>
+    public T[] Rent<T>(int length)
+        where T : unmanaged
+    {
+        var array = ArrayPool<T>.Shared.Rent(length);
+        (_rented ??= []).Add(array);
+        return array;
+    }
+
+    /// <summary>Returns the rented buffers; the columns built on them must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _rented, null) is not { } rented)
+        {
+            return;
+        }
+
+        foreach (var array in rented)
+        {
+            switch (array)
+            {
+                case float[] floats:
+                    ArrayPool<float>.Shared.Return(floats);
+                    break;
+                case long[] longs:
+                    ArrayPool<long>.Shared.Return(longs);
+                    break;
+                case int[] ints:
+                    ArrayPool<int>.Shared.Return(ints);
+                    break;
+                case byte[] bytes:
+                    ArrayPool<byte>.Shared.Return(bytes);
+                    break;
+            }
+        }
     }
 
     private void AddName(string name)

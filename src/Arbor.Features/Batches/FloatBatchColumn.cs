@@ -13,13 +13,24 @@ public sealed class FloatBatchColumn : BatchColumn
     /// <param name="values">One value per row; not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public FloatBatchColumn(string name, float[] values, byte[]? missing = null)
-        : base(name, FeatureKind.Float, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
+        : this(name, values, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
     {
+    }
+
+    /// <param name="name">The feature name.</param>
+    /// <param name="values">At least <paramref name="rowCount"/> values, one per row, the rest ignored (e.g. a pooled buffer); not copied.</param>
+    /// <param name="rowCount">The number of rows.</param>
+    /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
+    public FloatBatchColumn(string name, float[] values, int rowCount, byte[]? missing = null)
+        : base(name, FeatureKind.Float, rowCount, missing)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Length);
         _values = values;
     }
 
     /// <summary>The values, one per row.</summary>
-    public ReadOnlySpan<float> Values => _values;
+    public ReadOnlySpan<float> Values => _values.AsSpan(0, RowCount);
 
     internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
     {
@@ -37,7 +48,7 @@ public sealed class FloatBatchColumn : BatchColumn
         var offset = ProtoWire.WriteLengthPrefix(destination, 1, layout.PartA);
         if (rows.All)
         {
-            ProtoWire.WriteFloats(destination[offset..], _values);
+            ProtoWire.WriteFloats(destination[offset..], Values);
             return;
         }
 

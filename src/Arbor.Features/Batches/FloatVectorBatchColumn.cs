@@ -22,11 +22,26 @@ public sealed class FloatVectorBatchColumn : BatchColumn
         Dimension = dimension;
     }
 
+    /// <param name="name">The feature name.</param>
+    /// <param name="dimension">The vector length (positive).</param>
+    /// <param name="values">At least <paramref name="rowCount"/> × <paramref name="dimension"/> values, rows concatenated, the rest ignored (e.g. a pooled buffer); not copied.</param>
+    /// <param name="rowCount">The number of rows.</param>
+    /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
+    public FloatVectorBatchColumn(string name, int dimension, float[] values, int rowCount, byte[]? missing = null)
+        : base(name, FeatureKind.FloatVector, rowCount, missing)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)rowCount * dimension, values.Length, nameof(rowCount));
+        _values = values;
+        Dimension = dimension;
+    }
+
     /// <summary>The vector length.</summary>
     public int Dimension { get; }
 
     /// <summary>All values, rows concatenated.</summary>
-    public ReadOnlySpan<float> Values => _values;
+    public ReadOnlySpan<float> Values => _values.AsSpan(0, RowCount * Dimension);
 
     /// <summary>The vector of one row.</summary>
     public ReadOnlySpan<float> Row(int row) => _values.AsSpan(row * Dimension, Dimension);
@@ -50,7 +65,7 @@ public sealed class FloatVectorBatchColumn : BatchColumn
         offset += ProtoWire.WriteLengthPrefix(destination[offset..], 2, layout.PartA);
         if (rows.All)
         {
-            ProtoWire.WriteFloats(destination[offset..], _values);
+            ProtoWire.WriteFloats(destination[offset..], Values);
             return;
         }
 

@@ -12,19 +12,30 @@ public sealed class Int64BatchColumn : BatchColumn
     /// <param name="values">One value per row; not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public Int64BatchColumn(string name, long[] values, byte[]? missing = null)
-        : base(name, FeatureKind.Int64, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
+        : this(name, values, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
     {
+    }
+
+    /// <param name="name">The feature name.</param>
+    /// <param name="values">At least <paramref name="rowCount"/> values, one per row, the rest ignored (e.g. a pooled buffer); not copied.</param>
+    /// <param name="rowCount">The number of rows.</param>
+    /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
+    public Int64BatchColumn(string name, long[] values, int rowCount, byte[]? missing = null)
+        : base(name, FeatureKind.Int64, rowCount, missing)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Length);
         _values = values;
     }
 
     /// <summary>The values, one per row.</summary>
-    public ReadOnlySpan<long> Values => _values;
+    public ReadOnlySpan<long> Values => _values.AsSpan(0, RowCount);
 
     internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
     {
         if (rows.All)
         {
-            layout.PartA = ProtoWire.VarintsSize(_values);
+            layout.PartA = ProtoWire.VarintsSize(Values);
         }
         else
         {
@@ -50,7 +61,7 @@ public sealed class Int64BatchColumn : BatchColumn
         var offset = ProtoWire.WriteLengthPrefix(destination, 1, layout.PartA);
         if (rows.All)
         {
-            ProtoWire.WriteVarints(destination[offset..], _values);
+            ProtoWire.WriteVarints(destination[offset..], Values);
             return;
         }
 

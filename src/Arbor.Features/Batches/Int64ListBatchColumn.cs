@@ -12,18 +12,33 @@ public sealed class Int64ListBatchColumn : BatchColumn
     private readonly int[] _lengths;
     private readonly int[] _offsets;
     private readonly long[] _values;
+    private readonly int _valueCount;
 
     /// <param name="name">The feature name.</param>
     /// <param name="lengths">The list length of each row; not copied.</param>
     /// <param name="values">The values of every row concatenated (as many as the lengths add up to); not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public Int64ListBatchColumn(string name, int[] lengths, long[] values, byte[]? missing = null)
-        : base(name, FeatureKind.Int64List, (lengths ?? throw new ArgumentNullException(nameof(lengths))).Length, missing)
+        : this(name, lengths, (lengths ?? throw new ArgumentNullException(nameof(lengths))).Length, values, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
     {
+    }
+
+    /// <param name="name">The feature name.</param>
+    /// <param name="lengths">At least <paramref name="rowCount"/> list lengths, the rest ignored (e.g. a pooled buffer); not copied.</param>
+    /// <param name="rowCount">The number of rows.</param>
+    /// <param name="values">At least <paramref name="valueCount"/> values, every row's concatenated, the rest ignored; not copied.</param>
+    /// <param name="valueCount">How many values the lengths add up to.</param>
+    /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
+    public Int64ListBatchColumn(string name, int[] lengths, int rowCount, long[] values, int valueCount, byte[]? missing = null)
+        : base(name, FeatureKind.Int64List, rowCount, missing)
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
         ArgumentNullException.ThrowIfNull(values);
-        _offsets = new int[lengths.Length + 1];
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, lengths.Length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(valueCount, values.Length);
+        _offsets = new int[rowCount + 1];
         long total = 0;
-        for (var i = 0; i < lengths.Length; i++)
+        for (var i = 0; i < rowCount; i++)
         {
             if (lengths[i] < 0)
             {
@@ -31,7 +46,7 @@ public sealed class Int64ListBatchColumn : BatchColumn
             }
 
             total += lengths[i];
-            if (total > values.Length)
+            if (total > valueCount)
             {
                 break;
             }
@@ -39,22 +54,23 @@ public sealed class Int64ListBatchColumn : BatchColumn
             _offsets[i + 1] = (int)total;
         }
 
-        if (total != values.Length)
+        if (total != valueCount)
         {
             throw new ArgumentException(
-                $"Column '{name}': the row lengths add up to {total}, but {values.Length} values were given.",
+                $"Column '{name}': the row lengths add up to {total}, but {valueCount} values were given.",
                 nameof(values));
         }
 
         _lengths = lengths;
         _values = values;
+        _valueCount = valueCount;
     }
 
     /// <summary>The list length of each row.</summary>
-    public ReadOnlySpan<int> Lengths => _lengths;
+    public ReadOnlySpan<int> Lengths => _lengths.AsSpan(0, RowCount);
 
     /// <summary>All values, rows concatenated.</summary>
-    public ReadOnlySpan<long> Values => _values;
+    public ReadOnlySpan<long> Values => _values.AsSpan(0, _valueCount);
 
     /// <summary>The list of one row.</summary>
     public ReadOnlySpan<long> Row(int row) => _values.AsSpan(_offsets[row], _lengths[row]);
@@ -63,8 +79,8 @@ public sealed class Int64ListBatchColumn : BatchColumn
     {
         if (rows.All)
         {
-            layout.PartA = ProtoWire.VarintsSize(_lengths);
-            layout.PartB = ProtoWire.VarintsSize(_values);
+            layout.PartA = ProtoWire.VarintsSize(Lengths);
+            layout.PartB = ProtoWire.VarintsSize(Values);
         }
         else
         {
@@ -91,7 +107,7 @@ public sealed class Int64ListBatchColumn : BatchColumn
             offset += ProtoWire.WriteLengthPrefix(destination, 1, layout.PartA);
             if (rows.All)
             {
-                foreach (var length in _lengths)
+                foreach (var length in Lengths)
                 {
                     offset += ProtoWire.WriteVarint(destination[offset..], (uint)length);
                 }
@@ -110,7 +126,7 @@ public sealed class Int64ListBatchColumn : BatchColumn
             offset += ProtoWire.WriteLengthPrefix(destination[offset..], 2, layout.PartB);
             if (rows.All)
             {
-                ProtoWire.WriteVarints(destination[offset..], _values);
+                ProtoWire.WriteVarints(destination[offset..], Values);
                 return;
             }
 

@@ -10,12 +10,19 @@ namespace Arbor.Leaf.Configuration;
 /// request states its row count in a few bytes and the leaf allocates and scores that many rows, so
 /// this bounds what one small request costs. Keep it at or above the roots' <c>limits.max_candidates</c>.
 /// </param>
+/// <param name="MaxStreamsPerConnection">
+/// HTTP/2 streams (calls) one client connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS);
+/// a client that needs more opens another connection.
+/// </param>
 public sealed record LeafServerOptions(
     string Address = "127.0.0.1",
     int GrpcPort = 7100,
     int HttpPort = 7101,
     int MaxMessageBytes = 16 * 1024 * 1024,
-    int MaxRowsPerCall = LeafServerOptions.DefaultMaxRowsPerCall)
+    int MaxRowsPerCall = LeafServerOptions.DefaultMaxRowsPerCall,
+    int MaxStreamsPerConnection = LeafServerOptions.DefaultMaxStreamsPerConnection)
 {
     public const int DefaultMaxRowsPerCall = 16_384;
+
+    public const int DefaultMaxStreamsPerConnection = 100;
 }

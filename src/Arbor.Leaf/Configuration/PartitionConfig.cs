@@ -22,6 +22,19 @@ public sealed record PartitionConfig
     /// <summary>Forwards that may run at once in the partition.</summary>
     public int Concurrency { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Requests that may wait for a forward at once; one more is shed with RESOURCE_EXHAUSTED.
+    /// Default <see cref="DefaultQueuedPerSlot"/> per slot of <see cref="Concurrency"/>.
+    /// </summary>
+    public int MaxQueued { get; init; } = DefaultQueuedPerSlot * Environment.ProcessorCount;
+
+    /// <summary>
+    /// Queued requests per inference slot by default. A 300-row forward of the sample models takes a
+    /// few milliseconds, so a slot clears this many well within a leaf timeout (800 ms by default);
+    /// a longer queue would only hold calls the root has given up on.
+    /// </summary>
+    public const int DefaultQueuedPerSlot = 64;
+
     public BatchingOptions Batching { get; init; } = BatchingOptions.Disabled;
 
     /// <summary>How often the repository is rescanned for new and removed versions.</summary>

@@ -11,6 +11,8 @@ internal sealed class PartitionConfigDocument
 
     public int? Concurrency { get; set; }
 
+    public int? MaxQueued { get; set; }
+
     public double? PollIntervalSeconds { get; set; }
 
     public bool? Watch { get; set; }
@@ -74,5 +76,7 @@ internal sealed class PartitionConfigDocument
         public int? MaxMessageBytes { get; set; }
 
         public int? MaxRowsPerCall { get; set; }
+
+        public int? MaxStreamsPerConnection { get; set; }
     }
 }

@@ -86,6 +86,11 @@ public static class PartitionConfigLoader
             problems.Add($"concurrency: {d.Concurrency} must be at least 1");
         }
 
+        if (d.MaxQueued is < 0)
+        {
+            problems.Add($"max_queued: {d.MaxQueued} must not be negative");
+        }
+
         if (d.PollIntervalSeconds is <= 0 or double.NaN)
         {
             problems.Add($"poll_interval_seconds: {d.PollIntervalSeconds} must be positive");
@@ -98,7 +103,13 @@ public static class PartitionConfigLoader
             problems.Add("threads: intra_op and interop must be at least 1");
         }
 
-        var server = new LeafServerOptions(d.Server?.Address ?? "127.0.0.1", d.Server?.GrpcPort ?? 7100, d.Server?.HttpPort ?? 7101, d.Server?.MaxMessageBytes ?? 16 * 1024 * 1024, d.Server?.MaxRowsPerCall ?? LeafServerOptions.DefaultMaxRowsPerCall);
+        var server = new LeafServerOptions(
+            d.Server?.Address ?? "127.0.0.1",
+            d.Server?.GrpcPort ?? 7100,
+            d.Server?.HttpPort ?? 7101,
+            d.Server?.MaxMessageBytes ?? 16 * 1024 * 1024,
+            d.Server?.MaxRowsPerCall ?? LeafServerOptions.DefaultMaxRowsPerCall,
+            d.Server?.MaxStreamsPerConnection ?? LeafServerOptions.DefaultMaxStreamsPerConnection);
         if (!IPAddress.TryParse(server.Address, out _))
         {
             problems.Add($"server.address: '{server.Address}' is not an IP address");
@@ -117,6 +128,11 @@ public static class PartitionConfigLoader
         if (server.MaxMessageBytes < 1024)
         {
             problems.Add("server.max_message_bytes: must be at least 1024");
+        }
+
+        if (server.MaxStreamsPerConnection < 1)
+        {
+            problems.Add($"server.max_streams_per_connection: {server.MaxStreamsPerConnection} must be at least 1");
         }
 
         var telemetry = new Arbor.Telemetry.TelemetryConfig { OtlpEndpoint = d.Telemetry?.OtlpEndpoint, OtlpProtocol = d.Telemetry?.OtlpProtocol, LogFormat = d.Telemetry?.LogFormat };
@@ -156,6 +172,7 @@ public static class PartitionConfigLoader
             Models = models,
             Device = device,
             Concurrency = d.Concurrency ?? Environment.ProcessorCount,
+            MaxQueued = d.MaxQueued ?? PartitionConfig.DefaultQueuedPerSlot * (d.Concurrency ?? Environment.ProcessorCount),
             Batching = batching,
             PollInterval = TimeSpan.FromSeconds(d.PollIntervalSeconds ?? 5),
             Watch = d.Watch ?? true,

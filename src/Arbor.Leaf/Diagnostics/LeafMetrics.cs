@@ -90,5 +90,26 @@ public sealed class LeafMetrics : IDisposable
     public void Unloaded(string model, string version) =>
         _unloads.Add(1, new TagList { { "model", model }, { "version", version } });
 
+    /// <summary>
+    /// Publishes <c>arbor.leaf.model.versions</c>: 1 per version <paramref name="models"/> lists at
+    /// collection time, tagged with its state (a failed version is visible until it disappears).
+    /// </summary>
+    public void ObserveVersions(Func<IReadOnlyList<Models.ModelStatus>> models) =>
+        _meter.CreateObservableGauge(
+            "arbor.leaf.model.versions",
+            () => models().SelectMany(m => m.Versions.Select(v => new Measurement<int>(
+                1, new KeyValuePair<string, object?>("model", m.Name), new KeyValuePair<string, object?>("version", v.Version), new KeyValuePair<string, object?>("state", StateTag(v.State))))),
+            "{version}",
+            "Model versions the leaf lists, by state (loading, available, unloading, unloaded, failed).");
+
     public void Dispose() => _meter.Dispose();
+
+    private static string StateTag(Models.ModelVersionState state) => state switch
+    {
+        Models.ModelVersionState.Loading => "loading",
+        Models.ModelVersionState.Available => "available",
+        Models.ModelVersionState.Unloading => "unloading",
+        Models.ModelVersionState.Unloaded => "unloaded",
+        _ => "failed",
+    };
 }

@@ -35,6 +35,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     public Task<ScoreBuffer> ScoreAsync(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
+        _limiter.EnterQueue();
         var queueSpan = LeafTracing.Source.StartActivity("leaf.queue");
         if (queueSpan is not null)
         {
@@ -45,6 +46,9 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         var pending = new PendingScore(batch, deadline, cancellationToken, _time.GetTimestamp(), queueSpan);
         if (!_queue.Writer.TryWrite(pending))
         {
+            _limiter.LeaveQueue();
+            pending.Dispose();
+            queueSpan?.Dispose();
             throw new ObjectDisposedException(nameof(DynamicBatcher), "the model version is unloading");
         }
 
@@ -64,7 +68,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
         PendingScore? carried = null;
         while (carried is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            using var slot = await _limiter.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
+            using var slot = await _limiter.AcquireQueuedAsync(CancellationToken.None).ConfigureAwait(false);
             group.Clear();
             var rows = 0;
             if (carried is not null)
@@ -92,6 +96,7 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     {
         while (rows < _options.MaxBatchRows && reader.TryRead(out var next))
         {
+            _limiter.LeaveQueue();
             if (!IsLive(next))
             {
                 continue;
@@ -132,6 +137,13 @@ internal sealed class DynamicBatcher : IAsyncDisposable
 
     private bool IsLive(PendingScore pending)
     {
+        if (!pending.TryTake())
+        {
+            // Cancelled while queued: its caller has gone already, its rows with it.
+            pending.QueueSpan?.Dispose();
+            return false;
+        }
+
         if (pending.CancellationToken.IsCancellationRequested)
         {
             pending.QueueSpan?.Dispose();

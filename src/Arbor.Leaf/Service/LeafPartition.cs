@@ -16,7 +16,6 @@ public sealed class LeafPartition : IAsyncDisposable
 {
     private int _disposed;
 
-    private readonly InferenceLimiter _limiter;
     private readonly bool _ownsMetrics;
 
     public LeafPartition(PartitionConfig config, TimeProvider? time = null, ILoggerFactory? loggers = null, LeafMetrics? metrics = null, IModelVersionLoader? loader = null)
@@ -27,16 +26,20 @@ public sealed class LeafPartition : IAsyncDisposable
         loggers ??= NullLoggerFactory.Instance;
         _ownsMetrics = metrics is null;
         Metrics = metrics ?? new LeafMetrics();
-        _limiter = new InferenceLimiter(config.Concurrency);
+        Limiter = new InferenceLimiter(config.Concurrency, config.MaxQueued);
         TorchRuntime.Configure(config.Threads);
-        loader ??= new ModelVersionLoader(config, _limiter, time, Metrics);
+        loader ??= new ModelVersionLoader(config, Limiter, time, Metrics);
         Manager = new ModelManager(config, new ModelRepository(config.Repository), loader, time, loggers.CreateLogger("Arbor.Leaf.Models"), Metrics);
+        Metrics.ObserveVersions(Manager.Describe);
         Scorer = new LeafScorer(Manager, time, Metrics, loggers.CreateLogger("Arbor.Leaf.Service"), config.Server.MaxRowsPerCall);
     }
 
     public PartitionConfig Config { get; }
 
     public LeafMetrics Metrics { get; }
+
+    /// <summary>The partition's bound on forwards running and requests waiting for one.</summary>
+    public InferenceLimiter Limiter { get; }
 
     public ModelManager Manager { get; }
 
@@ -57,7 +60,7 @@ public sealed class LeafPartition : IAsyncDisposable
         }
 
         await Manager.DisposeAsync().ConfigureAwait(false);
-        _limiter.Dispose();
+        Limiter.Dispose();
         if (_ownsMetrics)
         {
             Metrics.Dispose();

@@ -14,7 +14,7 @@ namespace Arbor.Leaf.Service;
 /// </summary>
 public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetrics metrics, ILogger logger, int maxRowsPerCall = Configuration.LeafServerOptions.DefaultMaxRowsPerCall)
 {
-    /// <exception cref="LeafScoreException">NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, DEADLINE_EXCEEDED or INTERNAL.</exception>
+    /// <exception cref="LeafScoreException">NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (shed: the inference queue is full) or INTERNAL.</exception>
     public async Task<LeafScoreResponse> ScoreAsync(LeafScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -58,6 +58,11 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         {
             status = e.Status;
             LeafLog.ScoreFailed(logger, request.Model, version, e.Status.ToString(), e.Message);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            status = LeafStatusCode.Cancelled;
             throw;
         }
         finally
@@ -156,6 +161,10 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         catch (ObjectDisposedException e)
         {
             throw new LeafScoreException(LeafStatusCode.Unavailable, $"{runner.Model} version {runner.Version} is unloading: {e.Message}", e);
+        }
+        catch (LeafOverloadedException e)
+        {
+            throw new LeafScoreException(LeafStatusCode.ResourceExhausted, e.Message, e);
         }
     }
 

@@ -84,6 +84,16 @@ public sealed class LeafServer : IAsyncDisposable
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Deliberate HTTP/2 limits: streams per connection as configured (clients open more
+            // connections beyond it), windows large enough for a few-hundred-KB leaf request to
+            // arrive in one round trip. Kestrel refuses streams with ENHANCE_YOUR_CALM, then drops the
+            // connection, once a connection has twice this many streams whose handlers still run
+            // after the client reset them: handlers end as soon as their call is cancelled
+            // (PendingScore) and excess work is shed with RESOURCE_EXHAUSTED (InferenceLimiter),
+            // so they do not pile up.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = config.Server.MaxStreamsPerConnection;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
             kestrel.ListenRpc(new IPEndPoint(address, grpcPort));
             if (httpPort > 0)
             {

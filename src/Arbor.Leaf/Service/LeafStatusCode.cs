@@ -4,9 +4,11 @@ namespace Arbor.Leaf.Service;
 public enum LeafStatusCode
 {
     Ok = 0,
+    Cancelled = 1,
     InvalidArgument = 3,
     DeadlineExceeded = 4,
     NotFound = 5,
+    ResourceExhausted = 8,
     Internal = 13,
     Unavailable = 14,
 }

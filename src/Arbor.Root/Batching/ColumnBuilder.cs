@@ -16,14 +16,16 @@ internal static class ColumnBuilder
     /// signature's defaults, and no bytes are spent on an empty column).
     /// </summary>
     /// <param name="name">The feature.</param>
-    /// <param name="values">One value per row; <see cref="TypedValue.None"/> where the row has none.</param>
+    /// <param name="values">One value per row; <see cref="TypedValue.None"/> where the row has none (read in place, never copied).</param>
     /// <param name="registeredKind">The registered output kind, or None when the feature is not registered.</param>
-    public static BatchColumn? Build(string name, ReadOnlySpan<TypedValue> values, TypedValueKind registeredKind)
+    public static BatchColumn? Build<TValues>(FeatureBatch batch, string name, TValues values, TypedValueKind registeredKind)
+        where TValues : struct, IColumnValues
     {
         var kind = registeredKind;
         var present = 0;
-        foreach (ref readonly var value in values)
+        for (var row = 0; row < values.RowCount; row++)
         {
+            var value = values[row];
             if (!value.HasValue)
             {
                 continue;
@@ -45,22 +47,23 @@ internal static class ColumnBuilder
             return null;
         }
 
-        var missing = present == values.Length ? null : MissingBits(values);
+        var missing = present == values.RowCount ? null : MissingBits(values);
         return kind switch
         {
-            TypedValueKind.Float => BuildFloat(name, values, missing),
-            TypedValueKind.Int64 => BuildInt64(name, values, missing),
-            TypedValueKind.FloatVector => BuildFloatVector(name, values, missing),
-            TypedValueKind.Int64List => BuildInt64List(name, values, missing),
+            TypedValueKind.Float => BuildFloat(batch, name, values, missing),
+            TypedValueKind.Int64 => BuildInt64(batch, name, values, missing),
+            TypedValueKind.FloatVector => BuildFloatVector(batch, name, values, missing),
+            TypedValueKind.Int64List => BuildInt64List(batch, name, values, missing),
             TypedValueKind.String => BuildString(name, values, missing),
             _ => BuildBytes(name, values, missing),
         };
     }
 
-    private static byte[] MissingBits(ReadOnlySpan<TypedValue> values)
+    private static byte[] MissingBits<TValues>(TValues values)
+        where TValues : struct, IColumnValues
     {
-        var bits = new byte[(values.Length + 7) / 8];
-        for (var row = 0; row < values.Length; row++)
+        var bits = new byte[(values.RowCount + 7) / 8];
+        for (var row = 0; row < values.RowCount; row++)
         {
             if (!values[row].HasValue)
             {
@@ -71,39 +74,39 @@ internal static class ColumnBuilder
         return bits;
     }
 
-    private static FloatBatchColumn BuildFloat(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static FloatBatchColumn BuildFloat<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var column = new float[values.Length];
-        for (var row = 0; row < values.Length; row++)
+        var column = batch.Rent<float>(values.RowCount);
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
-            {
-                column[row] = values[row].AsFloat();
-            }
+            var value = values[row];
+            column[row] = value.HasValue ? value.AsFloat() : 0f;
         }
 
-        return new FloatBatchColumn(name, column, missing);
+        return new FloatBatchColumn(name, column, values.RowCount, missing);
     }
 
-    private static Int64BatchColumn BuildInt64(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static Int64BatchColumn BuildInt64<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var column = new long[values.Length];
-        for (var row = 0; row < values.Length; row++)
+        var column = batch.Rent<long>(values.RowCount);
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
-            {
-                column[row] = values[row].AsInt64();
-            }
+            var value = values[row];
+            column[row] = value.HasValue ? value.AsInt64() : 0L;
         }
 
-        return new Int64BatchColumn(name, column, missing);
+        return new Int64BatchColumn(name, column, values.RowCount, missing);
     }
 
-    private static FloatVectorBatchColumn BuildFloatVector(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static FloatVectorBatchColumn BuildFloatVector<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
         var dim = -1;
-        foreach (ref readonly var value in values)
+        for (var row = 0; row < values.RowCount; row++)
         {
+            var value = values[row];
             if (!value.HasValue)
             {
                 continue;
@@ -120,65 +123,98 @@ internal static class ColumnBuilder
             }
         }
 
-        var column = new float[values.Length * dim];
-        for (var row = 0; row < values.Length; row++)
+        var column = batch.Rent<float>(values.RowCount * dim);
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
+            var value = values[row];
+            if (value.HasValue)
             {
-                values[row].AsFloatVector().CopyTo(column.AsSpan(row * dim, dim));
+                value.AsFloatVector().CopyTo(column.AsSpan(row * dim, dim));
+            }
+            else
+            {
+                column.AsSpan(row * dim, dim).Clear();
             }
         }
 
-        return new FloatVectorBatchColumn(name, dim, column, missing);
+        return new FloatVectorBatchColumn(name, dim, column, values.RowCount, missing);
     }
 
-    private static Int64ListBatchColumn BuildInt64List(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static Int64ListBatchColumn BuildInt64List<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var lengths = new int[values.Length];
+        var lengths = batch.Rent<int>(values.RowCount);
         var total = 0;
-        for (var row = 0; row < values.Length; row++)
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
-            {
-                lengths[row] = values[row].AsInt64List().Length;
-                total += lengths[row];
-            }
+            var value = values[row];
+            lengths[row] = value.HasValue ? value.AsInt64List().Length : 0;
+            total += lengths[row];
         }
 
-        var column = new long[total];
+        var column = batch.Rent<long>(total);
         var offset = 0;
-        for (var row = 0; row < values.Length; row++)
+        for (var row = 0; row < values.RowCount; row++)
         {
-            if (values[row].HasValue)
+            var value = values[row];
+            if (value.HasValue)
             {
-                var list = values[row].AsInt64List();
+                var list = value.AsInt64List();
                 list.CopyTo(column.AsSpan(offset));
                 offset += list.Length;
             }
         }
 
-        return new Int64ListBatchColumn(name, lengths, column, missing);
+        return new Int64ListBatchColumn(name, lengths, values.RowCount, column, total, missing);
     }
 
-    private static StringBatchColumn BuildString(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static StringBatchColumn BuildString<TValues>(string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var column = new string[values.Length];
-        for (var row = 0; row < values.Length; row++)
+        var column = new string[values.RowCount];
+        for (var row = 0; row < values.RowCount; row++)
         {
-            column[row] = values[row].HasValue ? values[row].AsString() : string.Empty;
+            var value = values[row];
+            column[row] = value.HasValue ? value.AsString() : string.Empty;
         }
 
         return new StringBatchColumn(name, column, missing);
     }
 
-    private static BytesBatchColumn BuildBytes(string name, ReadOnlySpan<TypedValue> values, byte[]? missing)
+    private static BytesBatchColumn BuildBytes<TValues>(string name, TValues values, byte[]? missing)
+        where TValues : struct, IColumnValues
     {
-        var column = new ReadOnlyMemory<byte>[values.Length];
-        for (var row = 0; row < values.Length; row++)
+        var column = new ReadOnlyMemory<byte>[values.RowCount];
+        for (var row = 0; row < values.RowCount; row++)
         {
-            column[row] = values[row].HasValue ? values[row].AsBytes().ToArray() : ReadOnlyMemory<byte>.Empty;
+            var value = values[row];
+            column[row] = value.HasValue ? value.AsBytes().ToArray() : ReadOnlyMemory<byte>.Empty;
         }
 
         return new BytesBatchColumn(name, column, missing);
     }
+}
+
+/// <summary>The values of one column over the rows of a request, read in place (a struct, so reads are not virtual calls).</summary>
+internal interface IColumnValues
+{
+    int RowCount { get; }
+
+    TypedValue this[int row] { get; }
+}
+
+/// <summary>One column of a <see cref="FeatureFrame"/>.</summary>
+internal readonly struct FrameColumn(FeatureFrame frame, int column) : IColumnValues
+{
+    public int RowCount => frame.RowCount;
+
+    public TypedValue this[int row] => frame[row, column];
+}
+
+/// <summary>A feature the client sent with some candidates; the others take <paramref name="shared"/> (the request-level value, or none).</summary>
+internal readonly struct ClientOnlyColumn(ClientColumn client, TypedValue shared) : IColumnValues
+{
+    public int RowCount => client.RowCount;
+
+    public TypedValue this[int row] => client.IsSent(row) ? client[row] : shared;
 }

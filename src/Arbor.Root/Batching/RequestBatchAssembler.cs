@@ -8,9 +8,10 @@ namespace Arbor.Root.Batching;
 
 /// <summary>
 /// Turns one score request into the columnar <see cref="FeatureBatch"/> every leaf request is cut
-/// from: the <see cref="RequestFeatureLoader"/> reads the needed features of the user and the
-/// candidates through the shared cache and preprocesses them once; candidate features become per-row
-/// columns, user and context features one-row shared columns sent once per request.
+/// from: the <see cref="RequestFeatureLoader"/> reads the plan's features of the user and the
+/// candidates through the shared cache (values preprocessed at cache fill) and the client's values
+/// (validated and preprocessed once); candidate features become per-row columns, user and context
+/// features one-row shared columns sent once per request. Values are read in place into the columns.
 /// </summary>
 /// <remarks>
 /// A client may send, with a candidate, a value for any feature, including a user or context one:
@@ -18,8 +19,8 @@ namespace Arbor.Root.Batching;
 /// </remarks>
 public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
 {
-    /// <summary>Builds the batch; throws <see cref="FeatureValueException"/> for malformed client features.</summary>
-    public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FeatureProjection needed, CancellationToken cancellationToken)
+    /// <summary>Builds the batch (dispose it once encoded: its columns use pooled buffers); throws <see cref="FeatureValueException"/> for malformed client features.</summary>
+    public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FetchPlan plan, CancellationToken cancellationToken)
     {
         var rows = request.Candidates.Count;
         var ids = new string[rows];
@@ -38,83 +39,62 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         RequestFeatures features;
         using (RootTracing.Source.StartActivity("root.fetch"))
         {
-            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, needed, overrides, request.Context), cancellationToken);
+            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, plan, overrides, request.Context), cancellationToken);
         }
 
         using var preprocessing = RootTracing.Source.StartActivity("root.preprocess");
-        var preprocessor = loader.Preprocessor;
         var candidates = features.Candidates;
         var batch = new FeatureBatch(rows, candidates.Names.Count);
-        var perRow = new HashSet<string>(candidates.Names, StringComparer.Ordinal);
-        for (var c = 0; c < candidates.Names.Count; c++)
+        try
         {
-            var name = candidates.Names[c];
-            if (ColumnBuilder.Build(name, candidates.Column(c), OutputKind(preprocessor, name)) is { } column)
-            {
-                batch.Add(column);
-            }
+            Fill(batch, features);
+            return batch;
         }
-
-        if (overrides is not null)
+        catch
         {
-            AddClientOnlyColumns(batch, overrides, features, preprocessor, perRow);
+            batch.Dispose();
+            throw;
         }
-
-        AddShared(batch, features.User, preprocessor, perRow);
-        AddShared(batch, features.Context, preprocessor, perRow);
-        return batch;
     }
 
-    private static TypedValueKind OutputKind(FeaturePreprocessor preprocessor, string name) =>
-        preprocessor.TryGetPipeline(name, out var pipeline) ? pipeline.OutputKind : TypedValueKind.None;
-
-    /// <summary>Per-row columns for client-sent features the loader did not place per row.</summary>
-    private static void AddClientOnlyColumns(
-        FeatureBatch batch,
-        IReadOnlyDictionary<string, FeatureValue>?[] overrides,
-        RequestFeatures features,
-        FeaturePreprocessor preprocessor,
-        HashSet<string> perRow)
+    private void Fill(FeatureBatch batch, RequestFeatures features)
     {
-        var names = new List<string>();
-        foreach (var sent in overrides)
+        var candidates = features.Candidates;
+        for (var c = 0; c < candidates.Names.Count; c++)
         {
-            foreach (var name in sent?.Keys ?? [])
-            {
-                if (perRow.Add(name))
-                {
-                    names.Add(name);
-                }
-            }
-        }
-
-        if (names.Count == 0)
-        {
-            return;
-        }
-
-        var values = new TypedValue[overrides.Length];
-        foreach (var name in names)
-        {
-            preprocessor.TryGetPipeline(name, out var pipeline);
-            var shared = SharedValue(features, name);
-            for (var row = 0; row < values.Length; row++)
-            {
-                if (overrides[row] is { } sent && sent.TryGetValue(name, out var value))
-                {
-                    values[row] = Preprocess(pipeline, name, TypedValue.FromProto(value), row);
-                }
-                else
-                {
-                    values[row] = shared;
-                }
-            }
-
-            if (ColumnBuilder.Build(name, values, pipeline?.OutputKind ?? TypedValueKind.None) is { } column)
+            if (ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind) is { } column)
             {
                 batch.Add(column);
             }
         }
+
+        var clientOnly = ClientOnlyColumns(features);
+        foreach (var client in clientOnly)
+        {
+            var kind = loader.Preprocessor.TryGetPipeline(client.Name, out var pipeline) ? pipeline.OutputKind : TypedValueKind.None;
+            if (ColumnBuilder.Build(batch, client.Name, new ClientOnlyColumn(client, SharedValue(features, client.Name)), kind) is { } column)
+            {
+                batch.Add(column);
+            }
+        }
+
+        AddShared(batch, features.User, clientOnly);
+        AddShared(batch, features.Context, clientOnly);
+    }
+
+    /// <summary>Client-sent candidate features the plan does not read per row, in order of first appearance.</summary>
+    private static List<ClientColumn> ClientOnlyColumns(RequestFeatures features)
+    {
+        var columns = new List<ClientColumn>();
+        foreach (var client in features.Client.CandidateColumns)
+        {
+            if (features.Plan.Candidate.IndexOf(client.Name) < 0)
+            {
+                columns.Add(client);
+            }
+        }
+
+        return columns;
     }
 
     private static TypedValue SharedValue(RequestFeatures features, string name)
@@ -129,29 +109,13 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         return index >= 0 ? features.Context[0, index] : default;
     }
 
-    private static TypedValue Preprocess(FeaturePipeline? pipeline, string name, TypedValue raw, int row)
-    {
-        if (pipeline is null)
-        {
-            return raw;
-        }
-
-        try
-        {
-            return pipeline.Apply(pipeline.ValidateInput(raw));
-        }
-        catch (FeatureValueException e)
-        {
-            throw new FeatureValueException($"candidate {row}: {e.Message} ({name})", e);
-        }
-    }
-
-    private static void AddShared(FeatureBatch batch, FeatureFrame frame, FeaturePreprocessor preprocessor, HashSet<string> perRow)
+    private static void AddShared(FeatureBatch batch, FeatureFrame frame, List<ClientColumn> perRow)
     {
         for (var c = 0; c < frame.Names.Count; c++)
         {
             var name = frame.Names[c];
-            if (!perRow.Contains(name) && ColumnBuilder.Build(name, frame.Column(c), OutputKind(preprocessor, name)) is { } column)
+            if (!perRow.Exists(p => string.Equals(p.Name, name, StringComparison.Ordinal))
+                && ColumnBuilder.Build(batch, name, new FrameColumn(frame, c), frame.Planned(c).OutputKind) is { } column)
             {
                 batch.AddShared(column);
             }

@@ -34,6 +34,14 @@ public sealed class FeatureCacheMetrics : IDisposable
         _storeReads = _meter.CreateCounter<long>("arbor.feature_cache.store_reads", "{read}", "Batch reads sent to the store.");
         _storeErrors = _meter.CreateCounter<long>("arbor.feature_cache.store_errors", "{read}", "Batch reads the store failed.");
         _storeReadDuration = _meter.CreateHistogram<double>("arbor.feature_cache.store_read.duration", "s", "Duration of batch reads sent to the store.");
+
+        // The failure counters exist from the start at zero, so that alerts and dashboards over them
+        // see "none yet" rather than no series at all.
+        foreach (var tag in new[] { UserTag, CandidateTag })
+        {
+            _staleServed.Add(0, tag);
+            _storeErrors.Add(0, tag);
+        }
     }
 
     internal void Hits(EntityKind kind, long count) => Add(_hits, kind, count);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Arbor.Root.Store;
 
 namespace Arbor.Root.Cache;
@@ -13,7 +12,6 @@ internal sealed class FeatureCatalog
 {
     private readonly ConcurrentDictionary<string, int>[] _slots = [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
     private readonly List<string>[] _names = [[], []];
-    private readonly ConditionalWeakTable<FeatureProjection, ResolvedProjection>[] _resolved = [new(), new()];
 
     public int Count(EntityKind kind)
     {
@@ -33,7 +31,10 @@ internal sealed class FeatureCatalog
         }
     }
 
-    /// <summary>Maps a projection to slots, remembering the answer for the projection instance.</summary>
+    /// <summary>
+    /// Maps a projection to slots. The answer is kept on the projection itself (a fetch plan's
+    /// projections live as long as the plan), so a request with a known plan does no lookups.
+    /// </summary>
     public ResolvedProjection Resolve(EntityKind kind, FeatureProjection projection)
     {
         if (projection.IsAll)
@@ -41,16 +42,20 @@ internal sealed class FeatureCatalog
             throw new ArgumentException("The feature cache reads explicit features; resolve 'all' against the feature registry first.", nameof(projection));
         }
 
-        return _resolved[(int)kind].GetValue(projection, p =>
+        if (projection.Resolution is ResolvedProjection known && ReferenceEquals(known.Catalog, this) && known.Kind == kind)
         {
-            var slots = new int[p.Count];
-            for (var i = 0; i < slots.Length; i++)
-            {
-                slots[i] = SlotOf(kind, p.Names[i]);
-            }
+            return known;
+        }
 
-            return new ResolvedProjection(p.Names, slots);
-        });
+        var slots = new int[projection.Count];
+        for (var i = 0; i < slots.Length; i++)
+        {
+            slots[i] = SlotOf(kind, projection.Names[i]);
+        }
+
+        var resolved = new ResolvedProjection(this, kind, projection.Names, slots);
+        projection.Resolution = resolved;
+        return resolved;
     }
 
     private int SlotOf(EntityKind kind, string name)

@@ -31,6 +31,9 @@ public sealed record RootConfig
     /// <summary>Request limits and the default deadline.</summary>
     public LimitsConfig Limits { get; init; } = new();
 
+    /// <summary>Bounds on requests in flight and queued. Read at start-up only.</summary>
+    public AdmissionConfig Admission { get; init; } = new();
+
     /// <summary>Where features come from. Read at start-up only.</summary>
     public FeatureStoreConfig FeatureStore { get; init; } = new();
 

@@ -34,10 +34,17 @@ public static class RootConfigLoader
             throw new RootConfigException(path, [$"cannot read the file: {e.Message}"]);
         }
 
-        return new LoadedRootConfig(Parse(System.Text.Encoding.UTF8.GetString(content), path), System.Security.Cryptography.SHA256.HashData(content));
+        return new LoadedRootConfig(
+            Parse(System.Text.Encoding.UTF8.GetString(content), path, Path.GetDirectoryName(Path.GetFullPath(path))),
+            System.Security.Cryptography.SHA256.HashData(content));
     }
 
-    public static RootConfig Parse(string json, string source = "<inline>")
+    /// <summary>
+    /// Parses and validates a configuration. With <paramref name="baseDirectory"/> (the config file's
+    /// folder) the limits are also checked against the feature registry the file names
+    /// (<see cref="ValidatePayload"/>); every problem is reported at once.
+    /// </summary>
+    public static RootConfig Parse(string json, string source = "<inline>", string? baseDirectory = null)
     {
         RootConfig? config;
         try
@@ -55,6 +62,11 @@ public static class RootConfigLoader
         }
 
         var problems = Validate(config);
+        if (baseDirectory is not null)
+        {
+            problems.AddRange(ValidatePayload(config, baseDirectory));
+        }
+
         if (problems.Count > 0)
         {
             throw new RootConfigException(source, problems);
@@ -123,6 +135,16 @@ public static class RootConfigLoader
         if (config.Limits.MaxMessageBytes < 1024)
         {
             problems.Add("$.limits.max_message_bytes: must be at least 1024");
+        }
+
+        if (config.Admission.MaxInFlight is < 1)
+        {
+            problems.Add($"$.admission.max_in_flight: {config.Admission.MaxInFlight} must be at least 1");
+        }
+
+        if (config.Admission.MaxQueued is < 0)
+        {
+            problems.Add($"$.admission.max_queued: {config.Admission.MaxQueued} must not be negative");
         }
 
         switch (config.FeatureStore.Kind)
@@ -233,6 +255,45 @@ public static class RootConfigLoader
                     problems.Add($"{path}.fraction: {experiment.Fraction} is outside [0, 1]");
                 }
             }
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// Refuses limits no request could live with: <c>max_candidates</c> rows of every registered
+    /// feature (what an untrimmed model receives) beyond <c>max_message_bytes</c>, counting each
+    /// feature at the least its largest value takes on the wire (<see cref="CandidatePayloadBound"/>).
+    /// </summary>
+    public static List<string> ValidatePayload(RootConfig config, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var problems = new List<string>();
+        if (config.Registry is not { } registryPath)
+        {
+            return problems;
+        }
+
+        Arbor.Signatures.Registry.FeatureRegistry registry;
+        try
+        {
+            registry = Arbor.Signatures.Registry.FeatureRegistryJson.ReadFile(Path.GetFullPath(registryPath, baseDirectory));
+        }
+        catch (Arbor.Signatures.Validation.ArtefactException e)
+        {
+            problems.Add($"$.registry: {e.Message}");
+            return problems;
+        }
+
+        var bound = CandidatePayloadBound.Of(registry);
+        var bytes = bound.RequestBytes(config.Limits.MaxCandidates);
+        if (config.Limits.MaxCandidates >= 1 && bytes > config.Limits.MaxMessageBytes)
+        {
+            var fits = bound.BytesPerCandidate == 0 ? 0 : Math.Max(0, (config.Limits.MaxMessageBytes - bound.SharedBytes) / bound.BytesPerCandidate);
+            problems.Add(
+                $"$.limits.max_candidates: {config.Limits.MaxCandidates} candidates × at least {bound.BytesPerCandidate} bytes each (every candidate feature of the registry, " +
+                $"as an untrimmed model receives them) make leaf requests of at least {bytes} bytes, beyond limits.max_message_bytes ({config.Limits.MaxMessageBytes}); " +
+                $"at most {fits} candidates fit");
         }
 
         return problems;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arbor.Root.Admission;
 using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
@@ -37,7 +38,7 @@ public static class RootAdminEndpoints
             var health = trimmer.GetHealth();
             return Results.Json(new { ready, trimmer = health.Summary, bundles = health.Bundles }, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        admin.MapGet("/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader) =>
+        admin.MapGet("/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader, AdmissionControl admission, AdmissionMetrics admissionMetrics) =>
         {
             long sent = 0, received = 0;
             var leaves = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -68,9 +69,18 @@ public static class RootAdminEndpoints
                 client_bytes_received = server.BytesReceived,
                 client_bytes_sent = server.BytesSent,
                 cpu_seconds = process.TotalProcessorTime.TotalSeconds,
+                allocated_bytes = GC.GetTotalAllocatedBytes(precise: false),
+                gc_gen0_collections = GC.CollectionCount(0),
+                gc_gen1_collections = GC.CollectionCount(1),
+                gc_gen2_collections = GC.CollectionCount(2),
+                gc_heap_bytes = GC.GetGCMemoryInfo().HeapSizeBytes,
+                working_set_bytes = process.WorkingSet64,
                 cache_entries = cache.Count,
                 cache_bytes = cache.SizeBytes,
                 config_error = reloader.LastError,
+                in_flight = admission.InFlight,
+                queued = admission.Queued,
+                rejected = admissionMetrics.RejectedCount,
             });
         });
         admin.MapGet("/config", (RoutingState routing) =>

@@ -46,7 +46,7 @@ public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRo
         _lastHash = hash;
         try
         {
-            routing.Update(RootConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(content), options.ConfigPath));
+            routing.Update(RootConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(content), options.ConfigPath, Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))));
             LastError = null;
             LogReloaded(options.ConfigPath);
             return true;

@@ -1,3 +1,4 @@
+using Arbor.Root.Admission;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
@@ -115,14 +116,17 @@ public static class RootHost
             RefreshWait = TimeSpan.FromMilliseconds(config.Cache.RefreshWaitMs),
         });
         services.AddSingleton<FeatureCacheMetrics>();
+        // Values are preprocessed once, as the cache is filled: requests copy what the cache holds.
+        services.AddSingleton(sp => new PreprocessedFeatureSource(sp.GetRequiredService<IFeatureStore>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new FeatureCache(
-            sp.GetRequiredService<IFeatureStore>(),
+            sp.GetRequiredService<PreprocessedFeatureSource>(),
             sp.GetRequiredService<FeatureCacheOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<FeatureCacheMetrics>(),
             sp.GetRequiredService<ILogger<FeatureCache>>()));
         services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton<RequestBatchAssembler>();
+        services.AddSingleton(sp => new FetchPlanner(sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new LeafClientPool(
             sp.GetRequiredService<TimeProvider>(),
             address => new RpcChannel(address, new RpcChannelOptions
@@ -137,6 +141,9 @@ public static class RootHost
         services.AddSingleton<FanOutMetrics>();
         services.AddSingleton<LeafFanOut>();
         services.AddSingleton<RootMetrics>();
+        services.AddSingleton(AdmissionOptions.From(config.Admission, Environment.ProcessorCount));
+        services.AddSingleton<AdmissionMetrics>();
+        services.AddSingleton<AdmissionControl>();
         services.AddSingleton<RootScorer>();
         services.AddSingleton<RootConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());

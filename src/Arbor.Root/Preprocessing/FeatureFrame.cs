@@ -3,31 +3,34 @@ using Arbor.Root.Store;
 namespace Arbor.Root.Preprocessing;
 
 /// <summary>
-/// Preprocessed values of one entity kind for one request, column-major (one contiguous span of
-/// rows per feature), ready to become the columns of a batch.
+/// The preprocessed values of one entity kind for one request, as a view: what the cache read
+/// (already preprocessed), with the client's values winning where it sent one, and each feature's
+/// missing value (a default_fill) where neither has one. Nothing is copied per value.
 /// </summary>
 public sealed class FeatureFrame
 {
-    private readonly TypedValue[] _values;
-    private readonly Dictionary<string, int> _index;
+    private readonly IReadOnlyList<PlannedColumn> _columns;
+    private readonly FeatureTable? _table;
+    private readonly IReadOnlyList<ClientColumn?>? _client;
+    private Dictionary<string, int>? _index;
 
-    public FeatureFrame(IReadOnlyList<string> names, int rowCount, TypedValue[] values)
+    /// <param name="columns">The features, in the table's column order.</param>
+    /// <param name="rowCount">The rows.</param>
+    /// <param name="table">What the cache read (preprocessed), or null when nothing was read.</param>
+    /// <param name="client">Per column the client's values, or null; null for none at all.</param>
+    public FeatureFrame(IReadOnlyList<PlannedColumn> columns, int rowCount, FeatureTable? table, IReadOnlyList<ClientColumn?>? client)
     {
-        ArgumentNullException.ThrowIfNull(names);
-        ArgumentNullException.ThrowIfNull(values);
-        if (values.Length != names.Count * rowCount)
+        ArgumentNullException.ThrowIfNull(columns);
+        if (table is not null && (table.ColumnCount != columns.Count || table.RowCount != rowCount))
         {
-            throw new ArgumentException("A frame holds exactly one value per feature per row.", nameof(values));
+            throw new ArgumentException("The table must have the frame's columns and rows.", nameof(table));
         }
 
-        Names = names;
+        _columns = columns;
         RowCount = rowCount;
-        _values = values;
-        _index = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
-        for (var i = 0; i < names.Count; i++)
-        {
-            _index[names[i]] = i;
-        }
+        _table = table;
+        _client = client is { Count: > 0 } ? client : null;
+        Names = new ColumnNames(columns);
     }
 
     /// <summary>The feature of each column.</summary>
@@ -35,11 +38,61 @@ public sealed class FeatureFrame
 
     public int RowCount { get; }
 
-    /// <summary>Every row's value of feature <paramref name="column"/> (none where absent after preprocessing).</summary>
-    public ReadOnlySpan<TypedValue> Column(int column) => _values.AsSpan(column * RowCount, RowCount);
+    /// <summary>The planned column (name, pipeline, type) of <paramref name="column"/>.</summary>
+    public PlannedColumn Planned(int column) => _columns[column];
 
-    public TypedValue this[int row, int column] => _values[(column * RowCount) + row];
+    /// <summary>The value of <paramref name="column"/> for <paramref name="row"/>.</summary>
+    public TypedValue this[int row, int column]
+    {
+        get
+        {
+            if (_client is not null && _client[column] is { } sent && sent.IsSent(row))
+            {
+                return sent[row];
+            }
+
+            return _columns[column].OrMissing(_table is null ? default : _table[row, column]);
+        }
+    }
+
+    /// <summary>Every row's value of <paramref name="column"/>, copied (tests and tools; the request path reads values in place).</summary>
+    public TypedValue[] Column(int column)
+    {
+        var values = new TypedValue[RowCount];
+        for (var row = 0; row < values.Length; row++)
+        {
+            values[row] = this[row, column];
+        }
+
+        return values;
+    }
 
     /// <summary>The column of <paramref name="feature"/>, or -1.</summary>
-    public int IndexOf(string feature) => _index.TryGetValue(feature, out var i) ? i : -1;
+    public int IndexOf(string feature)
+    {
+        var index = _index;
+        if (index is null)
+        {
+            index = new Dictionary<string, int>(_columns.Count, StringComparer.Ordinal);
+            for (var i = 0; i < _columns.Count; i++)
+            {
+                index[_columns[i].Name] = i;
+            }
+
+            _index = index;
+        }
+
+        return index.TryGetValue(feature, out var at) ? at : -1;
+    }
+
+    private sealed class ColumnNames(IReadOnlyList<PlannedColumn> columns) : IReadOnlyList<string>
+    {
+        public string this[int index] => columns[index].Name;
+
+        public int Count => columns.Count;
+
+        public IEnumerator<string> GetEnumerator() => columns.Select(c => c.Name).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

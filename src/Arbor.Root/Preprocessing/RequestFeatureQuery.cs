@@ -6,16 +6,15 @@ namespace Arbor.Root.Preprocessing;
 /// <summary>What one request needs from <see cref="RequestFeatureLoader"/>.</summary>
 /// <param name="UserId">The request's user (empty: no user features, all defaults).</param>
 /// <param name="CandidateIds">The candidates, in request order.</param>
-/// <param name="Needed">
-/// The union of the allowlists of the models the request fans out to, or
-/// <see cref="FeatureProjection.All"/> (every registry feature) when any of them is untrimmed.
-/// Reuse one instance per model set: its resolution is remembered per instance.
+/// <param name="Plan">
+/// The fetch plan of the models the request fans out to (see <see cref="FetchPlanner"/>): what to
+/// read per entity kind and how client values are preprocessed.
 /// </param>
 /// <param name="CandidateOverrides">Per candidate (same order), features the caller sent; they win over stored values. Null entries: none.</param>
 /// <param name="Context">Request-level features the caller sent.</param>
 public sealed record RequestFeatureQuery(
     string UserId,
     IReadOnlyList<string> CandidateIds,
-    FeatureProjection Needed,
+    FetchPlan Plan,
     IReadOnlyList<IReadOnlyDictionary<string, ProtoFeatureValue>?>? CandidateOverrides = null,
     IReadOnlyDictionary<string, ProtoFeatureValue>? Context = null);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Arbor.Contracts.V1;
 using Arbor.Features.Selection;
 using Arbor.Features.Wire;
+using Arbor.Root.Admission;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Diagnostics;
@@ -25,13 +26,13 @@ public sealed class RootScorer(
     RoutingState routing,
     FeatureTrimmer trimmer,
     RequestBatchAssembler assembler,
+    FetchPlanner planner,
     LeafFanOut fanOut,
     RootMetrics metrics,
-    TimeProvider time)
+    TimeProvider time,
+    AdmissionControl? admission = null)
 {
-    private const int MaxRememberedProjections = 1024;
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Store.FeatureProjection> _projections = new(StringComparer.Ordinal);
 
     /// <summary>Scores a request; request-level errors throw <see cref="RpcException"/> with their status.</summary>
     public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
@@ -43,7 +44,28 @@ public sealed class RootScorer(
         var status = "OK";
         try
         {
-            return await ScoreCoreAsync(request, deadline, cancellationToken);
+            // One routing snapshot for the request's whole life, its default deadline included.
+            var table = routing.Current;
+            var requestDeadline = deadline ?? time.GetUtcNow().AddMilliseconds(table.Config.Limits.DefaultDeadlineMs);
+            if (admission is null)
+            {
+                return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
+            }
+
+            AdmissionControl.Turn turn;
+            try
+            {
+                turn = await admission.EnterAsync(requestDeadline, cancellationToken);
+            }
+            catch (AdmissionRejectedException e)
+            {
+                throw new RpcException(new GrpcStatus(RpcStatusCode.ResourceExhausted, e.Message));
+            }
+
+            using (turn)
+            {
+                return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
+            }
         }
         catch (RpcException e)
         {
@@ -62,27 +84,27 @@ public sealed class RootScorer(
         }
     }
 
-    private async Task<ScoreResponse> ScoreCoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    private async Task<ScoreResponse> ScoreCoreAsync(ScoreRequest request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
     {
-        var table = routing.Current;
         var config = table.Config;
         Validate(request, config.Limits);
         var routes = Resolve(request, table, config.Limits);
 
         var snapshot = trimmer.Snapshot;
         var calls = new LeafCall[routes.Count];
+        var decisions = new TrimDecision[routes.Count];
         for (var i = 0; i < calls.Length; i++)
         {
             var route = routes[i];
-            var decision = route.Trimming ?? config.FanOut.Trimming
+            var decision = decisions[i] = route.Trimming ?? config.FanOut.Trimming
                 ? trimmer.Lookup(snapshot, route.Model, route.Version)
                 : TrimDecision.PassThrough(route.Model);
             var compression = route.Compression ?? config.FanOut.Compression;
             calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes, config.FanOut.MaxLeafAttempts);
         }
 
-        var needed = Needed(calls, snapshot.Generation);
-        var requestDeadline = deadline ?? time.GetUtcNow().AddMilliseconds(config.Limits.DefaultDeadlineMs);
+        // What to read and how to build the columns: one plan per trimmer snapshot and model set.
+        var plan = planner.PlanFor(snapshot, decisions);
 
         // One token for every wait of the request: it fires at the deadline or when the caller cancels.
         using var expiry = new CancellationTokenSource(UntilDeadline(requestDeadline), time);
@@ -94,7 +116,7 @@ public sealed class RootScorer(
             Features.Batches.FeatureBatch batch;
             try
             {
-                batch = await assembler.AssembleAsync(request, needed, expiry.Token);
+                batch = await assembler.AssembleAsync(request, plan, expiry.Token);
             }
             catch (FeatureValueException e)
             {
@@ -108,7 +130,7 @@ public sealed class RootScorer(
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";
             var callDeadline = LeafDeadline(requestDeadline, config.Limits.LeafTimeoutMs);
-            using var encoded = Encode(batch);
+            using var encoded = EncodeAndRelease(batch);
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
 
@@ -131,11 +153,15 @@ public sealed class RootScorer(
         }
     }
 
-    private static EncodedBatch Encode(Features.Batches.FeatureBatch batch)
+    /// <summary>Encodes the batch's columns once, then hands the batch's pooled column buffers back.</summary>
+    private static EncodedBatch EncodeAndRelease(Features.Batches.FeatureBatch batch)
     {
         // The columns are encoded once here; each leaf call then writes its model's subset (the trim).
         using var activity = RootTracing.Source.StartActivity("root.trim_encode");
-        return FeatureBatchEncoder.Encode(batch);
+        using (batch)
+        {
+            return FeatureBatchEncoder.Encode(batch);
+        }
     }
 
     /// <summary>The time left until <paramref name="deadline"/> as a timer delay: zero once it passed, no timer when too far to matter.</summary>
@@ -264,50 +290,6 @@ public sealed class RootScorer(
         }
 
         return routes;
-    }
-
-    /// <summary>
-    /// The union of the allowlists of the request's models ("fetch what you use"), or every
-    /// registered feature when any of them goes untrimmed. Remembered per snapshot and model set, so
-    /// the loader's per-projection work is done once, not per request.
-    /// </summary>
-    private Store.FeatureProjection Needed(LeafCall[] calls, long generation)
-    {
-        var key = new System.Text.StringBuilder().Append(generation);
-        foreach (var call in calls)
-        {
-            key.Append('|').Append(call.Route.Model).Append('@').Append(call.Decision.IsPassThrough ? "*" : call.Decision.AllowlistVersion);
-        }
-
-        var text = key.ToString();
-        if (_projections.TryGetValue(text, out var cached))
-        {
-            return cached;
-        }
-
-        Store.FeatureProjection projection;
-        if (Array.Exists(calls, call => call.Decision.IsPassThrough))
-        {
-            projection = Store.FeatureProjection.All;
-        }
-        else
-        {
-            var union = new List<string>();
-            foreach (var call in calls)
-            {
-                union.AddRange(call.Decision.Allowlist!.Features);
-            }
-
-            projection = Store.FeatureProjection.Of(union);
-        }
-
-        if (_projections.Count > MaxRememberedProjections)
-        {
-            _projections.Clear();
-        }
-
-        _projections[text] = projection;
-        return projection;
     }
 
     private ModelResult ToModelResult(ScoreRequest request, LeafCall call, LeafCallResult result)

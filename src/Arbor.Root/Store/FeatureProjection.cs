@@ -9,6 +9,7 @@ public sealed class FeatureProjection
 {
     private readonly string[] _names;
     private readonly Dictionary<string, int>? _index;
+    private object? _resolution;
 
     private FeatureProjection(string[] names, bool isAll)
     {
@@ -53,6 +54,13 @@ public sealed class FeatureProjection
     }
 
     public static FeatureProjection Of(params string[] names) => Of((IEnumerable<string>)names);
+
+    /// <summary>The cache's slot mapping of this projection, set by the cache on first use (a benign race: any writer's answer is right).</summary>
+    internal object? Resolution
+    {
+        get => Volatile.Read(ref _resolution);
+        set => Volatile.Write(ref _resolution, value);
+    }
 
     /// <summary>The position of <paramref name="name"/>, or -1.</summary>
     public int IndexOf(string name) => _index is not null && _index.TryGetValue(name, out var i) ? i : -1;

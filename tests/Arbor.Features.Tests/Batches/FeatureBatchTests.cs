@@ -1,9 +1,45 @@
 using Arbor.Features.Batches;
+using Arbor.Features.Wire;
 
 namespace Arbor.Features.Tests.Batches;
 
 public sealed class FeatureBatchTests
 {
+    [Fact]
+    public void RentedBuffers_LongerThanTheRows_EncodeExactlyLikeExactArrays()
+    {
+        float[] floats = [0.5f, -1f, 3f];
+        long[] ids = [7, 1L << 40, -2];
+        float[] vectors = [1f, 2f, 3f, 4f, 5f, 6f];
+        int[] lengths = [2, 0, 1];
+        long[] lists = [9, 10, 11];
+        byte[] missing = [0b010];
+        using var pooled = new FeatureBatch(3);
+        var f = Fill(pooled.Rent<float>(3), floats);
+        var i = Fill(pooled.Rent<long>(3), ids);
+        var v = Fill(pooled.Rent<float>(6), vectors);
+        var l = Fill(pooled.Rent<int>(3), lengths);
+        var x = Fill(pooled.Rent<long>(3), lists);
+        pooled.Add(new FloatBatchColumn("f", f, 3, missing))
+            .Add(new Int64BatchColumn("i", i, 3))
+            .Add(new FloatVectorBatchColumn("v", 2, v, 3))
+            .Add(new Int64ListBatchColumn("l", l, 3, x, 3, missing));
+        var exact = new FeatureBatch(3)
+            .Add(new FloatBatchColumn("f", floats, missing))
+            .Add(new Int64BatchColumn("i", ids))
+            .Add(new FloatVectorBatchColumn("v", 2, vectors))
+            .Add(new Int64ListBatchColumn("l", lengths, lists, missing));
+
+        using var fromPooled = FeatureBatchEncoder.Encode(pooled);
+        using var fromExact = FeatureBatchEncoder.Encode(exact);
+
+        Assert.Equal(fromExact.ColumnCount, fromPooled.ColumnCount);
+        for (var c = 0; c < fromExact.ColumnCount; c++)
+        {
+            Assert.Equal(fromExact.GetBytes(fromExact.Columns[c]).ToArray(), fromPooled.GetBytes(fromPooled.Columns[c]).ToArray());
+        }
+    }
+
     [Fact]
     public void Add_ColumnWithOtherRowCount_Throws()
     {
@@ -68,5 +104,18 @@ public sealed class FeatureBatchTests
         Assert.True(column.IsMissing(9));
         Assert.False(column.IsMissing(8));
         Assert.True(column.HasMissing);
+    }
+
+    /// <summary>Copies <paramref name="values"/> to the start of a (pooled, possibly longer) buffer and fills the rest with garbage.</summary>
+    private static T[] Fill<T>(T[] buffer, T[] values)
+        where T : unmanaged
+    {
+        values.CopyTo(buffer, 0);
+        for (var k = values.Length; k < buffer.Length; k++)
+        {
+            buffer[k] = values[0];
+        }
+
+        return buffer;
     }
 }

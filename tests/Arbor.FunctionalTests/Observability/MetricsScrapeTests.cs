@@ -7,7 +7,8 @@ namespace Arbor.FunctionalTests.Observability;
 /// <c>/metrics</c> of a real root and leaf process, parsed by Prometheus's Python client: every
 /// figure the scrape shows follows from the requests the test sent.
 /// </summary>
-public sealed class MetricsScrapeTests(ObservedCluster cluster) : IClassFixture<ObservedCluster>
+[Collection(ObservedCluster.Collection)]
+public sealed class MetricsScrapeTests(ObservedCluster cluster)
 {
     private const int Requests = 4;
     private const int Candidates = 40;
@@ -40,6 +41,11 @@ public sealed class MetricsScrapeTests(ObservedCluster cluster) : IClassFixture<
             Assert.Equal(Requests, Delta(leafBefore, leaf, "arbor_leaf_queue_duration_seconds_count", ("model", model)));
             Assert.Equal(Requests, Delta(leafBefore, leaf, "arbor_leaf_inference_duration_seconds_count", ("model", model)));
         }
+
+        // The first model's leaf serves an older version than its bundle's newest (see ObservedCluster).
+        Assert.Equal(Requests, Delta(rootBefore, root, "arbor_root_trim_version_mismatches_total", ("model", cluster.Models[0])));
+        Assert.Equal(0, Delta(rootBefore, root, "arbor_root_trim_version_mismatches_total", ("model", cluster.Models[1])));
+        Assert.All(cluster.Models, model => Assert.Equal(1, leaf.Sum("arbor_leaf_model_versions", ("model", model), ("state", "available"))));
 
         // The answers carried at least their scores (4 bytes each), plus the framing of the message.
         Assert.True(Delta(rootBefore, root, "arbor_root_leaf_response_bytes_total") > scoreBytes);

@@ -12,10 +12,14 @@ namespace Arbor.FunctionalTests.Observability;
 /// One leaf process (partition <c>related</c>, its sample models through libtorch) behind one root
 /// process (<c>arbor root</c>, trimming on, the sample store and bundle), both as they run in
 /// production, for tests that look at what they export. Both push OTLP to <see cref="Otlp"/>: the
-/// root because its config file names it, the leaf through <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.
+/// root because its config file names it, the leaf through <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>; both
+/// log JSON (the root by its config file, the leaf by <c>Logging__Console__FormatterName</c>) to files.
 /// </summary>
 public sealed class ObservedCluster : IAsyncLifetime
 {
+    /// <summary>The collection of the tests sharing one cluster.</summary>
+    public const string Collection = "observed cluster";
+
     public const string Partition = "related";
 
     private readonly TempDirectory _directory = new("arbor-observed-");
@@ -66,7 +70,11 @@ public sealed class ObservedCluster : IAsyncLifetime
             ["partition"] = Partition,
             ["repository"] = repo,
             ["concurrency"] = 1,
-            ["models"] = new JsonArray([.. Models.Select(m => (JsonNode)new JsonObject { ["name"] = m, ["latest"] = 1 })]),
+            // The first model is served at its oldest version while its bundle lists newer ones: the root
+            // trims for the newest, the leaf answers with the oldest, and the root counts a version mismatch.
+            ["models"] = new JsonArray([.. Models.Select((m, i) => (JsonNode)(i == 0
+                ? new JsonObject { ["name"] = m, ["versions"] = new JsonArray(manifest.Partitions[Partition].Versions[m][0]) }
+                : new JsonObject { ["name"] = m, ["latest"] = 1 }))]),
             ["server"] = new JsonObject { ["address"] = "127.0.0.1", ["grpc_port"] = leafGrpc, ["http_port"] = leafHttp },
         };
         var leafConfigPath = _directory.Combine("leaf.json");
@@ -75,8 +83,9 @@ public sealed class ObservedCluster : IAsyncLifetime
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Otlp.Endpoint.ToString(),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["Logging__Console__FormatterName"] = "json",
         };
-        Leaf = ManagedProcess.Start("leaf", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "leaf", "--config", leafConfigPath], environment: leafEnvironment);
+        Leaf = ManagedProcess.Start("leaf", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "leaf", "--config", leafConfigPath], environment: leafEnvironment, logFile: _directory.Combine("logs", "leaf.log"));
         LeafHttp = new Uri($"http://127.0.0.1:{leafHttp}");
 
         var storePath = _directory.Combine("features.db");
@@ -106,14 +115,14 @@ public sealed class ObservedCluster : IAsyncLifetime
             ["partitions"] = new JsonObject { [Partition] = new JsonObject { ["endpoints"] = new JsonArray($"http://127.0.0.1:{leafGrpc}") } },
             ["models"] = models,
             ["surfaces"] = new JsonObject { ["related"] = new JsonObject { ["models"] = new JsonArray([.. Models.Select(m => (JsonNode)m)]) } },
-            ["telemetry"] = new JsonObject { ["otlp_endpoint"] = Otlp.Endpoint.ToString(), ["otlp_protocol"] = "http/protobuf" },
+            ["telemetry"] = new JsonObject { ["otlp_endpoint"] = Otlp.Endpoint.ToString(), ["otlp_protocol"] = "http/protobuf", ["log_format"] = "json" },
         };
         var rootConfigPath = _directory.Combine("root.json");
         await File.WriteAllTextAsync(rootConfigPath, rootConfig.ToJsonString());
         var rootGrpc = $"127.0.0.1:{LoopbackPort.Next()}";
         var rootHttp = $"127.0.0.1:{LoopbackPort.Next()}";
         var rootAdmin = $"127.0.0.1:{LoopbackPort.Next()}";
-        Root = ManagedProcess.Start("root", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "root", "--config", rootConfigPath, "--grpc", rootGrpc, "--http", rootHttp, "--admin", rootAdmin], environment: ExportQuickly);
+        Root = ManagedProcess.Start("root", "dotnet", [Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "root", "--config", rootConfigPath, "--grpc", rootGrpc, "--http", rootHttp, "--admin", rootAdmin], environment: ExportQuickly, logFile: _directory.Combine("logs", "root.log"));
         RootAdmin = new Uri($"http://{rootAdmin}");
         RootGrpc = new RpcChannel($"http://{rootGrpc}");
 

@@ -6,7 +6,8 @@ namespace Arbor.FunctionalTests.Observability;
 /// Traces from a real root and leaf process, pushed over OTLP/HTTP to a collector in the test: one
 /// request is one trace across both processes.
 /// </summary>
-public sealed class TracingTests(ObservedCluster cluster) : IClassFixture<ObservedCluster>
+[Collection(ObservedCluster.Collection)]
+public sealed class TracingTests(ObservedCluster cluster)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -28,6 +28,9 @@ public sealed class PartitionConfigLoaderTests
             repository: repo
             device: tpu
             concurrency: 0
+            max_queued: -1
+            server:
+              max_streams_per_connection: 0
             models:
               - name: a
                 latest: 2
@@ -44,6 +47,28 @@ public sealed class PartitionConfigLoaderTests
         Assert.Contains("concurrency", error.Message, StringComparison.Ordinal);
         Assert.Contains("either latest or versions", error.Message, StringComparison.Ordinal);
         Assert.Contains("listed twice", error.Message, StringComparison.Ordinal);
+        Assert.Contains("max_queued: -1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("server.max_streams_per_connection: 0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_QueueAndStreamLimits_AreReadWithDefaultsFromConcurrency()
+    {
+        const string yaml = """
+            partition: p
+            repository: repo
+            concurrency: 3
+            models:
+              - name: a
+            """;
+
+        var defaults = PartitionConfigLoader.Parse(yaml, yaml: true, "/tmp");
+        var set = PartitionConfigLoader.Parse(yaml + "\nmax_queued: 7\nserver:\n  max_streams_per_connection: 50\n", yaml: true, "/tmp");
+
+        Assert.Equal(PartitionConfig.DefaultQueuedPerSlot * 3, defaults.MaxQueued);
+        Assert.Equal(100, defaults.Server.MaxStreamsPerConnection);
+        Assert.Equal(7, set.MaxQueued);
+        Assert.Equal(50, set.Server.MaxStreamsPerConnection);
     }
 
     [Fact]

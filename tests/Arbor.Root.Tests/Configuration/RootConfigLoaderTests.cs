@@ -124,6 +124,47 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_Admission_IsReadAndBoundsMustMakeSense()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"admission\": { \"max_in_flight\": 6, \"max_queued\": 0 },\n  \"partitions\"", StringComparison.Ordinal));
+        Assert.Equal(6, config.Admission.MaxInFlight);
+        Assert.Equal(0, config.Admission.MaxQueued);
+        Assert.Null(RootConfigLoader.Parse(ValidConfig).Admission.MaxInFlight);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"admission\": { \"max_in_flight\": 0, \"max_queued\": -1 },\n  \"partitions\"", StringComparison.Ordinal)));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.admission.max_in_flight", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.admission.max_queued", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(1310, false)]
+    [InlineData(1311, true)]
+    public void Parse_MaxCandidatesBeyondTheMessageLimit_IsRefusedWithTheOtherProblems(int maxCandidates, bool refused)
+    {
+        // Per candidate at least: two floats (4 + 4), a 8-float vector (32), an int64 at its widest
+        // varint (10) = 50 bytes; the user's float adds 4 once. (65,536 - 4) / 50 = 1,310 fit.
+        using var directory = new Arbor.Testing.TempDirectory("arbor-config-");
+        File.WriteAllText(directory.Combine("registry.json"), Arbor.Signatures.Registry.FeatureRegistryJson.ToJsonString(new(Arbor.Signatures.Registry.FeatureRegistry.SchemaV1,
+        [
+            new("u_age", Arbor.Signatures.Registry.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.User),
+            new("c_ctr", Arbor.Signatures.Registry.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.Candidate),
+            new("c_len", Arbor.Signatures.Registry.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.Candidate),
+            new("c_emb", Arbor.Signatures.Registry.FeatureType.FloatVector, Arbor.Signatures.Registry.FeatureEntity.Candidate, Dim: 8),
+            new("c_cat", Arbor.Signatures.Registry.FeatureType.Int64, Arbor.Signatures.Registry.FeatureEntity.Candidate),
+        ])));
+        var json = ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            $"\"schema\": \"arbor.root/v1\", \"registry\": \"registry.json\", \"limits\": {{ \"max_candidates\": {maxCandidates}, \"max_message_bytes\": 65536, \"default_deadline_ms\": 100, \"leaf_timeout_ms\": 100 }},",
+            StringComparison.Ordinal);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json, "root.json", directory.Path));
+
+        Assert.Contains(error.Problems, p => p.StartsWith("$.limits.leaf_timeout_ms", StringComparison.Ordinal));
+        Assert.Equal(refused, error.Problems.Any(p => p.StartsWith("$.limits.max_candidates", StringComparison.Ordinal) && p.Contains("at most 1310 candidates fit", StringComparison.Ordinal)));
+        Assert.Equal(refused ? 2 : 1, error.Problems.Count);
+    }
+
+    [Fact]
     public void Serialize_ThenParse_RoundTrips()
     {
         var config = RootConfigLoader.Parse(ValidConfig);

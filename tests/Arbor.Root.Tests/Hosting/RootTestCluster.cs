@@ -63,6 +63,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
     /// <param name="postgres">Use this PostgreSQL server as the feature store instead of a SQLite file.</param>
     /// <param name="cacheTtlSeconds">The feature cache's time to live.</param>
     /// <param name="defaultDeadlineMs">The deadline of requests that carry none (limits.default_deadline_ms).</param>
+    /// <param name="admission">The <c>admission</c> section (JSON).</param>
     /// <param name="leafBEndpoints">Partition <c>pb</c>'s endpoints (JSON strings joined by <c>", "</c>) from leaf B.</param>
     /// <param name="editConfig">Changes the config text before the root starts.</param>
     /// <param name="beforeStart">Runs with the cluster's directory before the root starts (to write secret files).</param>
@@ -74,6 +75,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         PostgresTestServer? postgres = null,
         double cacheTtlSeconds = 300,
         int defaultDeadlineMs = 30000,
+        string admission = "{}",
         Func<FakeLeaf, string>? leafBEndpoints = null,
         Func<string, string>? editConfig = null,
         Action<string>? beforeStart = null)
@@ -82,6 +84,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses), await FakeLeaf.StartAsync(Uses));
         await cluster.WriteArtefactsAsync(postgres);
         var config = Config(trimming, compression, cluster.LeafA.Address, leafBEndpoints?.Invoke(cluster.LeafB) ?? leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
+            .Replace("\"admission\": {}", $"\"admission\": {admission}", StringComparison.Ordinal)
             .Replace("\"cache\": {}", $"\"cache\": {{ \"ttl_seconds\": {cacheTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", StringComparison.Ordinal);
         if (postgres is not null)
         {
@@ -111,6 +114,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
           "schema": "arbor.root/v1",
           "feature_store": { "kind": "sqlite", "path": "features.db" },
           "cache": {},
+          "admission": {},
           "registry": "registry.json",
           "bundles": ["bundle.json"],
           "fan_out": { "trimming": {{(trimming ? "true" : "false")}}, "compression": "{{compression}}", "compression_threshold_bytes": 0 },

@@ -33,12 +33,16 @@ public sealed class RequestFeatureLoaderTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    private static PreprocessedFeatureSource Preprocessed(IFeatureSource store) => new(store, Preprocessor);
+
+    private static FetchPlan Plan(FeatureProjection needed) => FetchPlan.Create(needed, Preprocessor);
+
     [Fact]
     public async Task Load_PreprocessesStoredAndMissingValues()
     {
-        var loader = new RequestFeatureLoader(_store, Preprocessor);
+        var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);
 
-        var features = await loader.LoadAsync(new RequestFeatureQuery("u1", ["p1", "p2"], FeatureProjection.All), Ct);
+        var features = await loader.LoadAsync(new RequestFeatureQuery("u1", ["p1", "p2"], Plan(FeatureProjection.All)), Ct);
 
         Assert.Equal((float)Math.Log(31), features.User[0, features.User.IndexOf("user_age_days")].AsFloat());
         Assert.Equal([1f, 2f], features.User[0, features.User.IndexOf("user_emb")].AsFloatVector().ToArray());
@@ -52,9 +56,9 @@ public sealed class RequestFeatureLoaderTests
     [Fact]
     public async Task Load_NeededFeatures_FetchesOnlyThoseOneReadPerEntityKind()
     {
-        var loader = new RequestFeatureLoader(_store, Preprocessor);
+        var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);
 
-        var features = await loader.LoadAsync(new RequestFeatureQuery("u1", ["p1", "p2", "p3"], FeatureProjection.Of("pin_ctr", "user_emb")), Ct);
+        var features = await loader.LoadAsync(new RequestFeatureQuery("u1", ["p1", "p2", "p3"], Plan(FeatureProjection.Of("pin_ctr", "user_emb"))), Ct);
 
         Assert.Equal(2, _store.Reads.Count);
         Assert.Contains(_store.Reads, r => r.Kind == EntityKind.User && r.Features.SequenceEqual(["user_emb"]));
@@ -66,7 +70,7 @@ public sealed class RequestFeatureLoaderTests
     [Fact]
     public async Task Load_ClientFeatures_WinOverStoredAndArePreprocessed()
     {
-        var loader = new RequestFeatureLoader(_store, Preprocessor);
+        var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);
         var overrides = new Candidate { Id = "p1" };
         overrides.Features["pin_ctr"] = new FeatureValue { FloatValue = -3f };
         overrides.Features["pin_age_bucket"] = new FeatureValue { Int64Value = 40 };
@@ -74,7 +78,7 @@ public sealed class RequestFeatureLoaderTests
         context.Context["device"] = new FeatureValue { StringValue = "ios" };
 
         var features = await loader.LoadAsync(
-            new RequestFeatureQuery("u1", ["p1", "p2"], FeatureProjection.All, [overrides.Features, null], context.Context), Ct);
+            new RequestFeatureQuery("u1", ["p1", "p2"], Plan(FeatureProjection.All), [overrides.Features, null], context.Context), Ct);
 
         Assert.Equal(0f, features.Candidates[0, features.Candidates.IndexOf("pin_ctr")].AsFloat());
         Assert.Equal(3, features.Candidates[0, features.Candidates.IndexOf("pin_age_bucket")].AsInt64());
@@ -85,12 +89,12 @@ public sealed class RequestFeatureLoaderTests
     [Fact]
     public async Task Load_ClientFeatureOfTheWrongType_IsAFeatureValueError()
     {
-        var loader = new RequestFeatureLoader(_store, Preprocessor);
+        var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);
         var candidate = new Candidate { Id = "p2" };
         candidate.Features["pin_ctr"] = new FeatureValue { StringValue = "high" };
 
         var error = await Assert.ThrowsAsync<FeatureValueException>(() =>
-            loader.LoadAsync(new RequestFeatureQuery("u1", ["p1", "p2"], FeatureProjection.All, [null, candidate.Features]), Ct));
+            loader.LoadAsync(new RequestFeatureQuery("u1", ["p1", "p2"], Plan(FeatureProjection.All), [null, candidate.Features]), Ct));
 
         Assert.Contains("candidate 1", error.Message, StringComparison.Ordinal);
         Assert.Contains("pin_ctr", error.Message, StringComparison.Ordinal);
@@ -100,11 +104,12 @@ public sealed class RequestFeatureLoaderTests
     public async Task Load_StoredValueOfTheWrongType_IsTreatedAsAbsentAndCounted()
     {
         _store.Set(EntityKind.Candidate, "p2", "pin_age_bucket", TypedValue.FromString("old data"));
-        var loader = new RequestFeatureLoader(_store, Preprocessor);
+        var source = Preprocessed(_store);
+        var loader = new RequestFeatureLoader(source, Preprocessor);
 
-        var features = await loader.LoadAsync(new RequestFeatureQuery("u1", ["p2"], FeatureProjection.Of("pin_age_bucket")), Ct);
+        var features = await loader.LoadAsync(new RequestFeatureQuery("u1", ["p2"], Plan(FeatureProjection.Of("pin_age_bucket"))), Ct);
 
-        Assert.Equal(1, features.StoredTypeMismatches);
+        Assert.Equal(1, source.StoredTypeMismatches);
         Assert.Equal(0, features.Candidates[0, 0].AsInt64());
     }
 
@@ -120,11 +125,11 @@ public sealed class RequestFeatureLoaderTests
             """;
         await JsonlFeatureImporter.ImportAsync(store, new MemoryStream(Encoding.UTF8.GetBytes(Jsonl)), "f.jsonl", Preprocessor, 100, Ct);
         using var metrics = new FeatureCacheMetrics();
-        var cache = new FeatureCache(store, new FeatureCacheOptions(), TimeProvider.System, metrics);
+        var cache = new FeatureCache(new PreprocessedFeatureSource(store, Preprocessor), new FeatureCacheOptions(), TimeProvider.System, metrics);
         var loader = new RequestFeatureLoader(cache, Preprocessor);
 
-        var first = await loader.LoadAsync(new RequestFeatureQuery("u9", ["p7", "unknown"], FeatureProjection.All), Ct);
-        var second = await loader.LoadAsync(new RequestFeatureQuery("u9", ["p7", "unknown"], FeatureProjection.All), Ct);
+        var first = await loader.LoadAsync(new RequestFeatureQuery("u9", ["p7", "unknown"], Plan(FeatureProjection.All)), Ct);
+        var second = await loader.LoadAsync(new RequestFeatureQuery("u9", ["p7", "unknown"], Plan(FeatureProjection.All)), Ct);
 
         Assert.Equal((float)NumericFunctions.Log1p(99), first.User[0, first.User.IndexOf("user_age_days")].AsFloat());
         Assert.Equal(1, first.Candidates[0, first.Candidates.IndexOf("pin_age_bucket")].AsInt64());

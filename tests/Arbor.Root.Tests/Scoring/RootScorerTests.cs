@@ -56,13 +56,14 @@ public sealed class RootScorerTests : IDisposable
         ]));
         _cacheMetrics = new FeatureCacheMetrics(_meters);
         _rootMetrics = new RootMetrics(_meters);
-        var cache = new FeatureCache(_store, new FeatureCacheOptions(), _time, _cacheMetrics);
+        var cache = new FeatureCache(new PreprocessedFeatureSource(_store, preprocessor), new FeatureCacheOptions(), _time, _cacheMetrics);
         _trimmer = new FeatureTrimmer(Options.Create(new FeatureTrimmerOptions()), new TrimmerMetrics(_meters), NullLogger<FeatureTrimmer>.Instance, _time);
         _leaves = new LeafClientPool(_time);
         _scorer = new RootScorer(
             new RoutingState(RoutingTable.Build(config), _leaves),
             _trimmer,
             new RequestBatchAssembler(new RequestFeatureLoader(cache, preprocessor)),
+            new FetchPlanner(preprocessor),
             new LeafFanOut(_leaves),
             _rootMetrics,
             _time);

@@ -1,0 +1,221 @@
+using System.Buffers;
+using System.CommandLine;
+using System.Net;
+using System.Text;
+using Arbor.Contracts.V1;
+using Arbor.Rpc.Server;
+using Arbor.Signatures.Bundles;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor.Cli.Bench;
+
+/// <summary>
+/// <c>arbor bench null-leaf</c>: a leaf partition that answers every <c>arbor.v1.Leaf/Score</c> call
+/// with valid scores (one output, one score per row, the model's latest version from the partition
+/// manifest) without decoding the columns or running a model, so a root measured against it is the
+/// only process doing real work: the bench's saturation mode uses it to find the root's own limit.
+/// </summary>
+/// <remarks>
+/// The request is scanned, not parsed: only the model, version and row count are read; the columns
+/// are skipped by their length prefixes. Every score is 0.5, in every mode, so score parity holds
+/// trivially and says nothing (the bench reports parity only against real leaves).
+/// </remarks>
+public static class NullLeaf
+{
+    public const string Output = "p_null";
+
+    public static Command Create()
+    {
+        var manifest = new Option<string>("--manifest") { Description = "The partition manifest (partitions.json) naming the models and versions.", Required = true };
+        var partition = new Option<string>("--partition") { Description = "The partition to serve.", Required = true };
+        var grpc = new Option<string>("--grpc") { Description = "gRPC listen address (host:port).", Required = true };
+        var http = new Option<string>("--http") { Description = "HTTP listen address for /readyz (host:port).", Required = true };
+        var command = new Command("null-leaf", "A leaf that answers valid scores without inference (for root benchmarks).")
+        {
+            manifest, partition, grpc, http,
+        };
+        command.Hidden = true;
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            var partitions = PartitionManifestJson.ReadFile(result.GetValue(manifest)!);
+            if (!partitions.Partitions.TryGetValue(result.GetValue(partition)!, out var served))
+            {
+                await Console.Error.WriteLineAsync($"null-leaf: the manifest has no partition '{result.GetValue(partition)}'");
+                return 2;
+            }
+
+            var latest = served.Models.ToDictionary(
+                m => m,
+                m => served.Versions.TryGetValue(m, out var versions) && versions.Count > 0
+                    ? versions.OrderBy(v => long.TryParse(v, out var n) ? n : long.MaxValue).ThenBy(v => v, StringComparer.Ordinal).Last()
+                    : "1",
+                StringComparer.Ordinal);
+            await RunAsync(latest, IPEndPoint.Parse(result.GetValue(grpc)!), IPEndPoint.Parse(result.GetValue(http)!), cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task RunAsync(IReadOnlyDictionary<string, string> latest, IPEndPoint grpc, IPEndPoint http, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddArborGrpc();
+        builder.Services.AddSingleton(new NullLeafService(latest));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenRpc(grpc);
+            kestrel.Listen(http);
+        });
+        await using var app = builder.Build();
+        app.MapGrpcService<NullLeafService>();
+        app.MapGet("/readyz", () => Results.Text("ready"));
+        await app.StartAsync(cancellationToken);
+        await app.WaitForShutdownAsync(cancellationToken);
+    }
+
+    /// <summary>What the null leaf reads of a score request.</summary>
+    public sealed record ScoreHeader(string Model, string Version, uint RowCount, string RequestId);
+
+    /// <summary>Reads fields 1 (model), 2 (version), 3 (row_count) and 6 (request_id) of a <c>LeafScoreRequest</c>, skipping the rest.</summary>
+    public static ScoreHeader ScanRequest(ReadOnlySequence<byte> payload)
+    {
+        var reader = new SequenceReader<byte>(payload);
+        string model = "", version = "", requestId = "";
+        uint rows = 0;
+        while (!reader.End)
+        {
+            var tag = ReadVarint(ref reader);
+            var field = tag >> 3;
+            switch ((int)(tag & 7))
+            {
+                case 0:
+                    var value = ReadVarint(ref reader);
+                    if (field == 3)
+                    {
+                        rows = (uint)value;
+                    }
+
+                    break;
+                case 1:
+                    Skip(ref reader, 8);
+                    break;
+                case 2:
+                    var length = (long)ReadVarint(ref reader);
+                    if (field is 1 or 2 or 6)
+                    {
+                        var text = ReadString(ref reader, length);
+                        _ = field switch { 1 => model = text, 2 => version = text, _ => requestId = text };
+                    }
+                    else
+                    {
+                        Skip(ref reader, length);
+                    }
+
+                    break;
+                case 5:
+                    Skip(ref reader, 4);
+                    break;
+                default:
+                    throw new InvalidDataException($"unsupported wire type in field {field}");
+            }
+        }
+
+        return new ScoreHeader(model, version, rows, requestId);
+    }
+
+    private static ulong ReadVarint(ref SequenceReader<byte> reader)
+    {
+        ulong result = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            if (!reader.TryRead(out var b))
+            {
+                throw new InvalidDataException("the request ends inside a number");
+            }
+
+            result |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return result;
+            }
+        }
+
+        throw new InvalidDataException("a number longer than 10 bytes");
+    }
+
+    private static void Skip(ref SequenceReader<byte> reader, long count)
+    {
+        if (reader.Remaining < count)
+        {
+            throw new InvalidDataException("the request ends inside a field");
+        }
+
+        reader.Advance(count);
+    }
+
+    private static string ReadString(ref SequenceReader<byte> reader, long length)
+    {
+        if (reader.Remaining < length)
+        {
+            throw new InvalidDataException("the request ends inside a string");
+        }
+
+        var slice = reader.UnreadSequence.Slice(0, length);
+        reader.Advance(length);
+        return Encoding.UTF8.GetString(slice);
+    }
+
+    private static readonly Marshaller<ScoreHeader> HeaderMarshaller = new(
+        static (_, _) => throw new NotSupportedException("the null leaf only receives score requests"),
+        static context => ScanRequest(context.PayloadAsReadOnlySequence()));
+
+    private static readonly Marshaller<LeafScoreResponse> ResponseMarshaller = new(
+        static (response, context) =>
+        {
+            context.SetPayloadLength(response.CalculateSize());
+            Google.Protobuf.MessageExtensions.WriteTo(response, context.GetBufferWriter());
+            context.Complete();
+        },
+        static context => LeafScoreResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+
+    internal static readonly Method<ScoreHeader, LeafScoreResponse> ScoreMethod =
+        new(MethodType.Unary, "arbor.v1.Leaf", "Score", HeaderMarshaller, ResponseMarshaller);
+
+    /// <summary>
+    /// The service behind <c>arbor.v1.Leaf/Score</c>, bound the way generated code binds it (grpc-dotnet
+    /// finds the handler as a virtual method declared on the bound type, hence not sealed).
+    /// </summary>
+    [BindServiceMethod(typeof(NullLeafService), nameof(BindService))]
+    public class NullLeafService(IReadOnlyDictionary<string, string> latest)
+    {
+        public static void BindService(ServiceBinderBase binder, NullLeafService? service) =>
+            binder.AddMethod(ScoreMethod, service is null ? null : service.Score);
+
+        public virtual Task<LeafScoreResponse> Score(ScoreHeader request, ServerCallContext context)
+        {
+            if (!latest.TryGetValue(request.Model, out var newest))
+            {
+                throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"model '{request.Model}' is not served by this partition"));
+            }
+
+            var response = new LeafScoreResponse
+            {
+                Model = request.Model,
+                Version = request.Version.Length > 0 ? request.Version : newest,
+                RowCount = request.RowCount,
+                Outputs = { Output },
+            };
+            var scores = new float[request.RowCount];
+            Array.Fill(scores, 0.5f);
+            response.Scores.AddRange(scores);
+            return Task.FromResult(response);
+        }
+    }
+}

@@ -1,0 +1,641 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Arbor.Cli.Cluster;
+using Arbor.Contracts.V1;
+using Arbor.Root.Configuration;
+using Grpc.Core;
+
+namespace Arbor.Cli.Bench;
+
+/// <summary>
+/// <c>arbor bench root</c>: the root's own CPU cost at steady state. Every root under test is a fresh
+/// process (one per fan-out mode, and per build or environment variant when comparing), all behind
+/// the same leaves. Phases, per root:
+/// <list type="number">
+/// <item>cold start: the first <c>--cold-requests</c> requests of the fresh root, one at a time;</item>
+/// <item>warm-up until stable: closed-loop windows of at least <c>--window-seconds</c> until three
+/// consecutive windows' CPU per candidate lie within <see cref="StableSpread"/> of their median
+/// (detected, not a fixed count; the report says when a root never settled);</item>
+/// <item>steady state: <c>--rounds</c> rounds; in each, every root in a freshly shuffled order gets the
+/// same list of requests at <c>--concurrency</c> callers (a load where the root, not idle time,
+/// dominates); figures per round, the median reported; responses compared bitwise with the first
+/// root's (meaningful with real leaves only);</item>
+/// <item>idle: every root's CPU with no requests (after the rounds, once background compilation has
+/// settled), so the steady figures can also be given net of idle;</item>
+/// <item>saturation (with <c>--saturate-seconds</c>): one root at a time, more callers, for the
+/// root's maximum candidates/s and candidates/s per core of root CPU.</item>
+/// </list>
+/// CPU is the kernel's user+system time of the root process (<c>/proc</c>), so every build is
+/// measured the same way; allocation and GC counts come from the root's <c>/admin/stats</c> where
+/// the build reports them.
+/// </summary>
+public static class RootBench
+{
+    /// <summary>Three windows within ±5% of their median count as stable.</summary>
+    public const double StableSpread = 0.05;
+
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(4);
+    private static readonly Dictionary<string, string> QuietLogs = new(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+
+    public static async Task<RootBenchReport> RunAsync(RootBenchOptions options, BenchProgress progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var repository = RepositoryLocator.Find();
+        var artefacts = await SampleArtefacts.EnsureAsync(repository, options.WorkDirectory, progress.Step, cancellationToken);
+        var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed);
+        await using var cluster = new Processes();
+        var roots = await StartAsync(cluster, artefacts, options, progress, cancellationToken);
+        progress.Step($"{roots.Count} roots ready after {clock.Elapsed.TotalSeconds:F0} s ({(options.NullLeaves ? "null leaves: valid scores without inference" : "real leaves")}, {options.Scenario.CandidatesPerRequest} candidates per request)");
+
+        // 1. Cold start: the first requests of each fresh root, one at a time.
+        var results = roots.ToDictionary(r => r, r => new RootBenchResult { Root = r.Label, Mode = r.Mode.Name, Build = r.Build });
+        foreach (var root in roots)
+        {
+            var requests = Enumerable.Range(0, options.ColdRequests).Select(_ => workload.Next()).ToList();
+            var window = await RunWindowAsync(root, requests, concurrency: 1, cancellationToken);
+            results[root].ColdCpuUsPerCandidate = window.CpuUsPerCandidate;
+            results[root].ColdRequests = requests.Count;
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {requests.Count} requests {window.CpuUsPerCandidate:F1} µs/candidate"));
+        }
+
+        // 2. Warm-up until each root's CPU per candidate is stable.
+        foreach (var root in roots)
+        {
+            var windows = new List<double>();
+            var requestsSent = 0;
+            var started = Stopwatch.GetTimestamp();
+            while (true)
+            {
+                var window = await RunTimedWindowAsync(root, workload, options, cancellationToken);
+                windows.Add(window.CpuUsPerCandidate);
+                requestsSent += window.Requests;
+                if (IsStable(windows) is { } settled)
+                {
+                    results[root].WarmupRequests = requestsSent;
+                    results[root].WarmupStable = true;
+                    results[root].WarmupCpuUsPerCandidate = settled;
+                    break;
+                }
+
+                if (Stopwatch.GetElapsedTime(started) > options.MaxWarmup)
+                {
+                    results[root].WarmupRequests = requestsSent;
+                    results[root].WarmupStable = false;
+                    results[root].WarmupCpuUsPerCandidate = windows[^1];
+                    break;
+                }
+            }
+
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"warm {root.Label}: {(results[root].WarmupStable ? "stable" : "NOT stable")} after {requestsSent} requests; windows {string.Join(", ", windows.Select(w => w.ToString("F1", CultureInfo.InvariantCulture)))} µs/candidate"));
+        }
+
+        // 3. Steady state: the same requests to every root, in shuffled order, round after round.
+        var shuffle = new Random(options.Seed);
+        var rounds = roots.ToDictionary(r => r, _ => new List<Window>());
+        var perRound = Math.Max(1, options.RequestsPerRound);
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            var requests = Enumerable.Range(0, perRound).Select(_ => workload.Next()).ToList();
+            var order = roots.ToArray();
+            shuffle.Shuffle(order);
+            var responses = new Dictionary<RootUnderTest, ScoreResponse?[]>();
+            foreach (var root in order)
+            {
+                var window = await RunWindowAsync(root, requests, options.Concurrency, cancellationToken);
+                rounds[root].Add(window);
+                responses[root] = window.Responses;
+            }
+
+            Compare(roots, responses, results);
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}/{options.Rounds}: {string.Join(", ", roots.Select(r => $"{r.Label} {rounds[r][^1].CpuUsPerCandidate:F1}"))} µs/candidate"));
+        }
+
+        // 4. Idle CPU of every root at once, once the steady rounds have run (background JIT of the warm-up has settled).
+        var idleBefore = roots.ToDictionary(r => r, r => r.Root.Process.CpuTime);
+        var idleClock = Stopwatch.GetTimestamp();
+        await Task.Delay(options.IdleTime, cancellationToken);
+        var idleElapsed = Stopwatch.GetElapsedTime(idleClock);
+        foreach (var root in roots)
+        {
+            results[root].IdleCpuUsPerSecond = (root.Root.Process.CpuTime - idleBefore[root]).TotalMicroseconds / idleElapsed.TotalSeconds;
+        }
+
+        foreach (var root in roots)
+        {
+            Summarise(results[root], rounds[root]);
+        }
+
+        // 5. Saturation: one root at a time, more callers than the root has cores.
+        if (options.SaturateTime > TimeSpan.Zero)
+        {
+            foreach (var root in roots)
+            {
+                var window = await RunSaturatedAsync(root, workload, options, cancellationToken);
+                var cores = window.Cpu.TotalSeconds / window.Elapsed.TotalSeconds;
+                results[root].SaturatedCandidatesPerS = window.Candidates / window.Elapsed.TotalSeconds;
+                results[root].SaturatedRootCores = cores;
+                results[root].SaturatedCandidatesPerCoreS = window.Candidates / Math.Max(window.Cpu.TotalSeconds, 1e-9);
+                results[root].Errors += window.Errors;
+                progress.Step(string.Create(CultureInfo.InvariantCulture, $"saturate {root.Label}: {results[root].SaturatedCandidatesPerS:N0} candidates/s on {cores:F2} root cores = {results[root].SaturatedCandidatesPerCoreS:N0} candidates/s per core"));
+            }
+        }
+
+        foreach (var root in roots)
+        {
+            var stats = await ReadCountersAsync(root.Root, cancellationToken);
+            results[root].WorkingSetBytes = stats.WorkingSetBytes;
+            results[root].CacheEntries = stats.CacheEntries;
+            results[root].CacheBytes = stats.CacheBytes;
+        }
+
+        return new RootBenchReport
+        {
+            Scenario = options.Scenario.Name,
+            CandidatesPerRequest = options.Scenario.CandidatesPerRequest,
+            Leaves = options.NullLeaves ? "null" : "real",
+            Concurrency = options.Concurrency,
+            Rounds = options.Rounds,
+            RequestsPerRound = perRound,
+            Command = options.Command,
+            Started = DateTimeOffset.UtcNow - clock.Elapsed,
+            ProcessorCount = Environment.ProcessorCount,
+            Roots = [.. roots.Select(r => results[r])],
+        };
+    }
+
+    /// <summary>The median of the last three windows when they lie within <see cref="StableSpread"/> of it; otherwise null.</summary>
+    public static double? IsStable(IReadOnlyList<double> windows)
+    {
+        if (windows.Count < 3)
+        {
+            return null;
+        }
+
+        double[] last = [windows[^3], windows[^2], windows[^1]];
+        Array.Sort(last);
+        var median = last[1];
+        return last[0] >= median * (1 - StableSpread) && last[2] <= median * (1 + StableSpread) ? median : null;
+    }
+
+    private static void Summarise(RootBenchResult result, List<Window> rounds)
+    {
+        double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        // Totals over the rounds (the kernel counts CPU in 10 ms ticks: a total is exact to that, a
+        // short round is not); the rounds' own figures show the spread.
+        var idle = result.IdleCpuUsPerSecond;
+        var cpu = rounds.Sum(w => w.Cpu.TotalMicroseconds);
+        var elapsed = rounds.Sum(w => w.Elapsed.TotalSeconds);
+        var candidates = Math.Max(rounds.Sum(w => w.Candidates), 1);
+        var net = rounds.Select(w => (w.Cpu.TotalMicroseconds - (idle * w.Elapsed.TotalSeconds)) / Math.Max(w.Candidates, 1)).ToList();
+        result.SteadyCpuUsPerCandidate = cpu / candidates;
+        result.SteadyNetCpuUsPerCandidate = (cpu - (idle * elapsed)) / candidates;
+        result.SteadyNetMin = net.Min();
+        result.SteadyNetMax = net.Max();
+        result.IdleShare = idle * elapsed / Math.Max(cpu, 1);
+        result.ColdVsSteady = result.ColdCpuUsPerCandidate / Math.Max(result.SteadyNetCpuUsPerCandidate, 1e-9);
+        var latencies = new LatencySamples();
+        foreach (var window in rounds)
+        {
+            foreach (var ms in window.LatenciesMs)
+            {
+                latencies.Add(ms);
+            }
+        }
+
+        result.P50Ms = latencies.Percentile(50);
+        result.P99Ms = latencies.Percentile(99);
+        result.SteadyRequests = rounds.Sum(w => w.Requests);
+        result.Errors += rounds.Sum(w => w.Errors);
+        if (rounds.All(w => w.AllocatedBytes is not null))
+        {
+            result.AllocatedBytesPerRequest = Median(rounds.Select(w => (double)w.AllocatedBytes!.Value / Math.Max(w.Requests, 1)));
+            result.Gen0PerKRequests = 1000.0 * rounds.Sum(w => w.Gen0!.Value) / Math.Max(result.SteadyRequests, 1);
+            result.Gen2PerKRequests = 1000.0 * rounds.Sum(w => w.Gen2!.Value) / Math.Max(result.SteadyRequests, 1);
+        }
+    }
+
+    private static void Compare(IReadOnlyList<RootUnderTest> roots, Dictionary<RootUnderTest, ScoreResponse?[]> responses, Dictionary<RootUnderTest, RootBenchResult> results)
+    {
+        var baseline = responses[roots[0]];
+        foreach (var root in roots.Skip(1))
+        {
+            var actual = responses[root];
+            for (var i = 0; i < baseline.Length; i++)
+            {
+                if (baseline[i] is { } expected && actual[i] is { } response)
+                {
+                    results[root].ScoresCompared++;
+                    if (ScoreParity.FirstDifference(expected, response) is { } difference)
+                    {
+                        results[root].ScoreMismatches++;
+                        results[root].FirstMismatch ??= difference;
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed record Window(
+        int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs)
+    {
+        public double CpuUsPerCandidate => Cpu.TotalMicroseconds / Math.Max(Candidates, 1);
+    }
+
+    /// <summary>Sends <paramref name="requests"/> with <paramref name="concurrency"/> callers and measures the root's CPU over them.</summary>
+    private static async Task<Window> RunWindowAsync(RootUnderTest root, IReadOnlyList<ScoreRequest> requests, int concurrency, CancellationToken cancellationToken)
+    {
+        var before = await ReadCountersAsync(root.Root, cancellationToken);
+        var cpuBefore = root.Root.Process.CpuTime;
+        var clock = Stopwatch.GetTimestamp();
+        var responses = new ScoreResponse?[requests.Count];
+        var latencies = new List<double>(requests.Count);
+        var next = -1;
+        long candidates = 0;
+        var errors = 0;
+        var callers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < requests.Count)
+            {
+                var (response, ms) = await CallAsync(root, requests[i], cancellationToken);
+                responses[i] = response;
+                if (response is null)
+                {
+                    Interlocked.Increment(ref errors);
+                    continue;
+                }
+
+                Interlocked.Add(ref candidates, requests[i].Candidates.Count);
+                lock (latencies)
+                {
+                    latencies.Add(ms);
+                }
+            }
+        });
+        await Task.WhenAll(callers);
+        var elapsed = Stopwatch.GetElapsedTime(clock);
+        var cpu = root.Root.Process.CpuTime - cpuBefore;
+        var after = await ReadCountersAsync(root.Root, cancellationToken);
+        return new Window(
+            requests.Count, candidates, errors, cpu, elapsed,
+            after.AllocatedBytes - before.AllocatedBytes, after.Gen0 - before.Gen0, after.Gen2 - before.Gen2, responses, latencies);
+    }
+
+    /// <summary>Windows of whole batches of requests until at least <c>--window-seconds</c> have passed.</summary>
+    private static async Task<Window> RunTimedWindowAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, CancellationToken cancellationToken)
+    {
+        var cpuBefore = root.Root.Process.CpuTime;
+        var clock = Stopwatch.GetTimestamp();
+        int requests = 0, errors = 0;
+        long candidates = 0;
+        while (Stopwatch.GetElapsedTime(clock) < options.WindowTime)
+        {
+            var batch = Enumerable.Range(0, options.Concurrency * 4).Select(_ => workload.Next()).ToList();
+            var window = await RunWindowAsync(root, batch, options.Concurrency, cancellationToken);
+            requests += window.Requests;
+            errors += window.Errors;
+            candidates += window.Candidates;
+        }
+
+        return new Window(requests, candidates, errors, root.Root.Process.CpuTime - cpuBefore, Stopwatch.GetElapsedTime(clock), null, null, null, [], []);
+    }
+
+    private static async Task<Window> RunSaturatedAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, CancellationToken cancellationToken)
+    {
+        // Requests are generated before the clock starts, so the driver's own work does not count.
+        var pool = Enumerable.Range(0, 64).Select(_ => workload.Next()).ToArray();
+        var cpuBefore = root.Root.Process.CpuTime;
+        var clock = Stopwatch.GetTimestamp();
+        long candidates = 0;
+        var errors = 0;
+        var sent = -1;
+        var callers = Enumerable.Range(0, options.SaturateConcurrency).Select(async _ =>
+        {
+            while (Stopwatch.GetElapsedTime(clock) < options.SaturateTime)
+            {
+                var request = pool[(Interlocked.Increment(ref sent) & int.MaxValue) % pool.Length];
+                var (response, _) = await CallAsync(root, request, cancellationToken);
+                if (response is null)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+                else
+                {
+                    Interlocked.Add(ref candidates, request.Candidates.Count);
+                }
+            }
+        });
+        await Task.WhenAll(callers);
+        return new Window(sent + 1, candidates, errors, root.Root.Process.CpuTime - cpuBefore, Stopwatch.GetElapsedTime(clock), null, null, null, [], []);
+    }
+
+    private static async Task<(ScoreResponse? Response, double Ms)> CallAsync(RootUnderTest root, ScoreRequest request, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await root.Root.Client.ScoreAsync(request, deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken).ResponseAsync;
+            var failed = response.Results.Any(r => (r.Status?.Code ?? 0) != 0);
+            return (failed ? null : response, Stopwatch.GetElapsedTime(clock).TotalMilliseconds);
+        }
+        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, Stopwatch.GetElapsedTime(clock).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>The counters of a root's <c>/admin/stats</c> the bench uses beyond CPU (absent in builds that do not report them).</summary>
+    private sealed record RootCounters(long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes);
+
+    private static async Task<RootCounters> ReadCountersAsync(RootProcess root, CancellationToken cancellationToken)
+    {
+        await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
+        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        long? Read(string name) => json.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;
+        return new RootCounters(Read("allocated_bytes"), Read("gc_gen0_collections"), Read("gc_gen2_collections"), Read("working_set_bytes"), Read("cache_entries"), Read("cache_bytes"));
+    }
+
+    /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>
+    private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root);
+
+    /// <summary>The bench's child processes, stopped roots first.</summary>
+    private sealed class Processes : IAsyncDisposable
+    {
+        public List<RootProcess> Roots { get; } = [];
+
+        public List<ManagedProcess> Leaves { get; } = [];
+
+        public async ValueTask DisposeAsync()
+        {
+            await Task.WhenAll(Roots.Select(r => r.DisposeAsync().AsTask()));
+            await Task.WhenAll(Leaves.Select(l => l.DisposeAsync().AsTask()));
+        }
+    }
+
+    private static async Task<List<RootUnderTest>> StartAsync(Processes cluster, SampleArtefacts artefacts, RootBenchOptions options, BenchProgress progress, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.WorkDirectory);
+        var executable = ArborExecutable.Current();
+        var ports = new PortAllocator();
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var leafByPartition = new Dictionary<string, Uri>(StringComparer.Ordinal);
+        var ready = new List<(ManagedProcess Process, Uri Url)>();
+        foreach (var partition in artefacts.Partitions.Partitions.Keys.Order(StringComparer.Ordinal))
+        {
+            var grpc = ports.Next();
+            var http = ports.Next();
+            ManagedProcess process;
+            if (options.NullLeaves)
+            {
+                process = ManagedProcess.Start($"null-leaf/{partition}", executable.FileName, executable.With(
+                    ["bench", "null-leaf", "--manifest", Path.Combine(artefacts.Repository, Signatures.Bundles.PartitionManifest.FileName), "--partition", partition, "--grpc", $"127.0.0.1:{grpc}", "--http", $"127.0.0.1:{http}"]),
+                    environment: QuietLogs);
+            }
+            else
+            {
+                var config = Path.Combine(options.WorkDirectory, $"leaf-{partition}.json");
+                await File.WriteAllTextAsync(config, ServingCluster.LeafConfigJson(artefacts, partition, "127.0.0.1", grpc, http), cancellationToken);
+                process = ManagedProcess.Start($"leaf/{partition}", executable.FileName, executable.With(["leaf", "--config", config]), environment: QuietLogs);
+            }
+
+            cluster.Leaves.Add(process);
+            leafByPartition[partition] = new Uri($"http://127.0.0.1:{grpc}");
+            ready.Add((process, new Uri($"http://127.0.0.1:{http}/readyz")));
+        }
+
+        progress.Step($"starting {cluster.Leaves.Count} {(options.NullLeaves ? "null " : "")}leaves");
+        await Task.WhenAll(ready.Select(l => l.Process.WaitUntilReadyAsync(probe, l.Url, ReadyTimeout, cancellationToken)));
+
+        var roots = new List<RootUnderTest>();
+        foreach (var build in options.Builds)
+        {
+            foreach (var mode in options.Modes)
+            {
+                var label = options.Builds.Count == 1 ? mode.Name : $"{mode.Name}@{build.Name}";
+                var config = Path.Combine(options.WorkDirectory, $"root-{mode.Slug}-{build.Name}.json");
+                var routing = ServingCluster.RootConfigFor(artefacts, mode, leafByPartition) with { Limits = ServingCluster.BenchLimits };
+                await File.WriteAllTextAsync(config, RootConfigLoader.Serialize(routing), cancellationToken);
+                var root = StartRoot(executable, build, mode, label, config, ports, adminListener: true);
+                cluster.Roots.Add(root);
+                roots.Add(new RootUnderTest(label, build.Name, mode, root));
+            }
+        }
+
+        progress.Step($"starting {roots.Count} roots ({string.Join(", ", roots.Select(r => r.Label))})");
+        for (var i = 0; i < roots.Count; i++)
+        {
+            var root = roots[i];
+            try
+            {
+                await root.Root.Process.WaitUntilReadyAsync(probe, new Uri(root.Root.AdminAddress, "/readyz"), ReadyTimeout, cancellationToken);
+            }
+            catch (InvalidOperationException) when (options.Builds.First(b => b.Name == root.Build).Assembly is not null && root.Root.Process.Output.Contains("--admin", StringComparison.Ordinal))
+            {
+                // A build from before the admin listener: health and admin are on its HTTP listener.
+                var build = options.Builds.First(b => b.Name == root.Build);
+                var again = StartRoot(executable, build, root.Mode, root.Label, root.Root.ConfigPath, ports, adminListener: false);
+                cluster.Roots.Add(again);
+                roots[i] = root with { Root = again };
+                await again.Process.WaitUntilReadyAsync(probe, new Uri(again.AdminAddress, "/readyz"), ReadyTimeout, cancellationToken);
+            }
+        }
+
+        return roots;
+    }
+
+    private static RootProcess StartRoot(ArborExecutable executable, RootBuild build, BenchMode mode, string label, string config, PortAllocator ports, bool adminListener)
+    {
+        var grpc = $"127.0.0.1:{ports.Next()}";
+        var http = $"127.0.0.1:{ports.Next()}";
+        var admin = adminListener ? $"127.0.0.1:{ports.Next()}" : http;
+        var environment = new Dictionary<string, string>(QuietLogs, StringComparer.Ordinal);
+        foreach (var (key, value) in build.Environment)
+        {
+            environment[key] = value;
+        }
+
+        var arguments = new List<string>();
+        string program;
+        if (build.Assembly is { } assembly)
+        {
+            program = "dotnet";
+            arguments.Add(assembly);
+        }
+        else
+        {
+            program = executable.FileName;
+            arguments.AddRange(executable.LeadingArguments);
+        }
+
+        arguments.AddRange(["root", "--config", config, "--grpc", grpc, "--http", http]);
+        if (adminListener)
+        {
+            arguments.AddRange(["--admin", admin]);
+        }
+
+        var process = ManagedProcess.Start($"root/{label}", program, arguments, environment: environment);
+        return new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), new Uri($"http://{admin}"), config);
+    }
+
+    /// <summary>The report as a table.</summary>
+    public static string Format(RootBenchReport report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(string.Create(inv, $"root CPU, scenario {report.Scenario} ({report.CandidatesPerRequest} candidates/request), {report.Leaves} leaves, {report.Concurrency} callers, {report.Rounds} rounds × {report.RequestsPerRound} requests, {report.ProcessorCount} cores"));
+        text.AppendLine("| root | cold µs/cand (first N) | cold/steady | warm-up requests | steady µs/cand | net of idle µs/cand (rounds min–max) | idle share | alloc KB/request | gen2 per 1k req | p50 ms | p99 ms | sat cand/s | sat cand/s per core | parity |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in report.Roots)
+        {
+            var parity = r.ScoresCompared == 0 ? "baseline" : r.ScoreMismatches == 0 ? $"100% ({r.ScoresCompared})" : $"{1 - ((double)r.ScoreMismatches / r.ScoresCompared):P1}";
+            text.AppendLine(string.Create(inv,
+                $"| {r.Root} | {r.ColdCpuUsPerCandidate:F1} ({r.ColdRequests}) | {r.ColdVsSteady:F1}× | {r.WarmupRequests}{(r.WarmupStable ? "" : " (not stable)")} | {r.SteadyCpuUsPerCandidate:F1} | {r.SteadyNetCpuUsPerCandidate:F1} ({r.SteadyNetMin:F1}–{r.SteadyNetMax:F1}) | {r.IdleShare:P0} | {Kb(r.AllocatedBytesPerRequest)} | {Per(r.Gen2PerKRequests)} | {r.P50Ms:F1} | {r.P99Ms:F1} | {N(r.SaturatedCandidatesPerS)} | {N(r.SaturatedCandidatesPerCoreS)} | {parity}{(r.Errors > 0 ? $", {r.Errors} errors" : "")} |"));
+        }
+
+        return text.ToString();
+
+        static string Kb(double? bytes) => bytes is { } b ? (b / 1024).ToString("N1", CultureInfo.InvariantCulture) : "n/a";
+        static string Per(double? value) => value is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) : "n/a";
+        static string N(double? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "-";
+    }
+}
+
+/// <summary>A root build to measure: the current one, or another build's <c>arbor.dll</c>, with extra environment variables.</summary>
+public sealed record RootBuild(string Name, string? Assembly, IReadOnlyDictionary<string, string> Environment)
+{
+    public static RootBuild Current { get; } = new("current", null, new Dictionary<string, string>());
+}
+
+public sealed record RootBenchOptions
+{
+    public required BenchScenario Scenario { get; init; }
+
+    public required IReadOnlyList<BenchMode> Modes { get; init; }
+
+    public IReadOnlyList<RootBuild> Builds { get; init; } = [RootBuild.Current];
+
+    public bool NullLeaves { get; init; } = true;
+
+    public int Concurrency { get; init; } = 4;
+
+    public int ColdRequests { get; init; } = 100;
+
+    public TimeSpan WindowTime { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan MaxWarmup { get; init; } = TimeSpan.FromSeconds(90);
+
+    public TimeSpan IdleTime { get; init; } = TimeSpan.FromSeconds(5);
+
+    public int Rounds { get; init; } = 8;
+
+    public int RequestsPerRound { get; init; } = 50;
+
+    public TimeSpan SaturateTime { get; init; } = TimeSpan.Zero;
+
+    public int SaturateConcurrency { get; init; } = 8;
+
+    public int Seed { get; init; } = 7;
+
+    public required string WorkDirectory { get; init; }
+
+    public string Command { get; init; } = "";
+}
+
+public sealed record RootBenchReport
+{
+    public string Schema { get; init; } = "arbor.bench.root/v1";
+
+    public required string Scenario { get; init; }
+
+    public int CandidatesPerRequest { get; init; }
+
+    public required string Leaves { get; init; }
+
+    public int Concurrency { get; init; }
+
+    public int Rounds { get; init; }
+
+    public int RequestsPerRound { get; init; }
+
+    public int ProcessorCount { get; init; }
+
+    public string Command { get; init; } = "";
+
+    public DateTimeOffset Started { get; init; }
+
+    public required IReadOnlyList<RootBenchResult> Roots { get; init; }
+}
+
+public sealed class RootBenchResult
+{
+    public required string Root { get; init; }
+
+    public required string Mode { get; init; }
+
+    public required string Build { get; init; }
+
+    public double ColdCpuUsPerCandidate { get; set; }
+
+    public int ColdRequests { get; set; }
+
+    public int WarmupRequests { get; set; }
+
+    public bool WarmupStable { get; set; }
+
+    public double WarmupCpuUsPerCandidate { get; set; }
+
+    public double IdleCpuUsPerSecond { get; set; }
+
+    public double IdleShare { get; set; }
+
+    public double SteadyCpuUsPerCandidate { get; set; }
+
+    /// <summary>Cold-start CPU per candidate over steady (net of idle).</summary>
+    public double ColdVsSteady { get; set; }
+
+    public double SteadyNetCpuUsPerCandidate { get; set; }
+
+    public double SteadyNetMin { get; set; }
+
+    public double SteadyNetMax { get; set; }
+
+    public int SteadyRequests { get; set; }
+
+    public double P50Ms { get; set; }
+
+    public double P99Ms { get; set; }
+
+    public double? AllocatedBytesPerRequest { get; set; }
+
+    public double? Gen0PerKRequests { get; set; }
+
+    public double? Gen2PerKRequests { get; set; }
+
+    public double? SaturatedCandidatesPerS { get; set; }
+
+    public double? SaturatedRootCores { get; set; }
+
+    public double? SaturatedCandidatesPerCoreS { get; set; }
+
+    public long? WorkingSetBytes { get; set; }
+
+    public long? CacheEntries { get; set; }
+
+    public long? CacheBytes { get; set; }
+
+    public int ScoresCompared { get; set; }
+
+    public int ScoreMismatches { get; set; }
+
+    public string? FirstMismatch { get; set; }
+
+    public int Errors { get; set; }
+}

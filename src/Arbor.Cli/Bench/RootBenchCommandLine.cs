@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Arbor.Cli.Bench;
+
+/// <summary>
+/// <c>arbor bench root</c>: the root's CPU per candidate at steady state, its cold start and its
+/// saturation throughput (see <see cref="RootBench"/> and docs/benchmarks.md).
+/// </summary>
+public static class RootBenchCommandLine
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static Command Create()
+    {
+        var scenario = new Option<string>("--scenario") { Description = $"Workload: {string.Join(", ", BenchScenario.All.Select(s => s.Name))}.", DefaultValueFactory = _ => BenchScenario.Reference.Name };
+        var candidates = new Option<int?>("--candidates") { Description = "Candidates per request (default: the scenario's)." };
+        var modes = new Option<string>("--modes") { Description = "Comma-separated fan-out modes; untrimmed is always included.", DefaultValueFactory = _ => "trimmed,trimmed+lz4" };
+        var realLeaves = new Option<bool>("--real-leaves") { Description = "Run the real leaves (libtorch inference) instead of null leaves; score parity is then meaningful." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Callers per root in the warm-up and steady phases.", DefaultValueFactory = _ => 4 };
+        var rounds = new Option<int>("--rounds") { Description = "Steady-state rounds (every root gets the same requests each round).", DefaultValueFactory = _ => 8 };
+        var perRound = new Option<int>("--requests-per-round") { Description = "Requests per root per round.", DefaultValueFactory = _ => 50 };
+        var window = new Option<double>("--window-seconds") { Description = "Least length of a warm-up window.", DefaultValueFactory = _ => 3 };
+        var maxWarmup = new Option<double>("--max-warmup-seconds") { Description = "Warm-up gives up (and says so) after this long.", DefaultValueFactory = _ => 90 };
+        var cold = new Option<int>("--cold-requests") { Description = "Requests of a fresh root measured as its cold start.", DefaultValueFactory = _ => 100 };
+        var saturate = new Option<double>("--saturate-seconds") { Description = "Saturation phase per root (0: none).", DefaultValueFactory = _ => 0 };
+        var saturateCallers = new Option<int>("--saturate-concurrency") { Description = "Callers in the saturation phase.", DefaultValueFactory = _ => 8 };
+        var compare = new Option<string[]>("--compare") { Description = "Also measure another build: NAME=PATH/arbor.dll (its roots run beside the current build's, interleaved).", AllowMultipleArgumentsPerToken = false };
+        var variant = new Option<string[]>("--variant") { Description = "Also measure the current build with environment variables: NAME=KEY:VALUE,KEY:VALUE." };
+        var json = new Option<string?>("--json") { Description = "Write the report to this JSON file." };
+        var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles and the feature store are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "bench-root") };
+        var seed = new Option<int>("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => 7 };
+        var command = new Command("root", "Root CPU per candidate at steady state (warmed until stable, net of idle), cold start and saturation, against null or real leaves.")
+        {
+            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, saturateCallers, compare, variant, json, workDir, seed,
+        };
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            RootBenchOptions options;
+            try
+            {
+                var chosen = BenchScenario.Get(result.GetValue(scenario)!);
+                if (result.GetValue(candidates) is { } count)
+                {
+                    ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count, "--candidates");
+                    chosen = chosen with { Name = $"{chosen.Name}-{count}", CandidatesPerRequest = count };
+                }
+
+                var builds = new List<RootBuild> { RootBuild.Current };
+                foreach (var spec in result.GetValue(compare) ?? [])
+                {
+                    var (name, path) = Split(spec, "--compare");
+                    builds.Add(new RootBuild(name, Path.GetFullPath(path), new Dictionary<string, string>()));
+                }
+
+                foreach (var spec in result.GetValue(variant) ?? [])
+                {
+                    var (name, settings) = Split(spec, "--variant");
+                    var environment = settings.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => Split(s.Replace(':', '='), "--variant")).ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+                    builds.Add(new RootBuild(name, null, environment));
+                }
+
+                if (result.GetValue(concurrency) < 1 || result.GetValue(rounds) < 1 || result.GetValue(perRound) < 1 || result.GetValue(cold) < 1 || result.GetValue(window) <= 0)
+                {
+                    throw new ArgumentException("--concurrency, --rounds, --requests-per-round, --cold-requests and --window-seconds must be positive");
+                }
+
+                options = new RootBenchOptions
+                {
+                    Scenario = chosen,
+                    Modes = BenchMode.ParseList(result.GetValue(modes)),
+                    Builds = builds,
+                    NullLeaves = !result.GetValue(realLeaves),
+                    Concurrency = result.GetValue(concurrency),
+                    Rounds = result.GetValue(rounds),
+                    RequestsPerRound = result.GetValue(perRound),
+                    WindowTime = TimeSpan.FromSeconds(result.GetValue(window)),
+                    MaxWarmup = TimeSpan.FromSeconds(result.GetValue(maxWarmup)),
+                    ColdRequests = result.GetValue(cold),
+                    SaturateTime = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(saturate))),
+                    SaturateConcurrency = Math.Max(1, result.GetValue(saturateCallers)),
+                    WorkDirectory = Path.GetFullPath(result.GetValue(workDir)!),
+                    Seed = result.GetValue(seed),
+                    Command = "arbor bench root " + string.Join(' ', result.Tokens.Select(t => t.Value)),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync($"arbor bench root: {e.Message}");
+                return 2;
+            }
+
+            try
+            {
+                var report = await RootBench.RunAsync(options, BenchProgress.Console(), cancellationToken);
+                Console.WriteLine();
+                Console.Write(RootBench.Format(report));
+                if (result.GetValue(json) is { } path)
+                {
+                    var full = Path.GetFullPath(path);
+                    Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                    await File.WriteAllTextAsync(full, JsonSerializer.Serialize(report, Json) + "\n", cancellationToken);
+                    Console.WriteLine($"report: {path}");
+                }
+
+                return report.Roots.All(r => r.ScoreMismatches == 0 && r.Errors == 0) ? 0 : 1;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("arbor bench root: interrupted; processes stopped");
+                return 130;
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or HttpRequestException)
+            {
+                await Console.Error.WriteLineAsync($"arbor bench root: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static (string Name, string Value) Split(string spec, string option)
+    {
+        var at = spec.IndexOf('=', StringComparison.Ordinal);
+        return at > 0 && at < spec.Length - 1
+            ? (spec[..at], spec[(at + 1)..])
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{option} takes NAME=VALUE, not '{spec}'"));
+    }
+}

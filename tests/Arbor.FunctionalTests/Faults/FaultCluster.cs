@@ -1,0 +1,56 @@
+using Arbor.Cli.Bench;
+using Arbor.Cli.Cluster;
+using Arbor.Contracts.V1;
+using Arbor.Root.Configuration;
+using Arbor.Rpc.Client;
+using Arbor.Testing;
+
+namespace Arbor.FunctionalTests.Faults;
+
+/// <summary>
+/// The sample system as processes for fault tests: one root (trimmed) and the two sample leaves
+/// (partitions <c>homefeed</c> and <c>related</c>), with limits loose enough for a loaded machine
+/// and tight enough that a hung leaf costs its models and not the request.
+/// </summary>
+public sealed class FaultCluster : IAsyncLifetime
+{
+    /// <summary>A slow machine still answers well inside these; a hung leaf's calls end at the leaf timeout.</summary>
+    public static readonly LimitsConfig Limits = new() { MaxCandidates = 2000, DefaultDeadlineMs = 20_000, LeafTimeoutMs = 4_000 };
+
+    private readonly TempDirectory _work = new("arbor-faults-");
+    private ServingCluster? _cluster;
+    private ScoreWorkload? _workload;
+
+    public ServingCluster Cluster => _cluster!;
+
+    public RootProcess Root => Cluster.RootOf(BenchMode.Trimmed);
+
+    public HttpClient Probe { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public LeafProcess Leaf(string partition) => Cluster.Leaves.Single(l => l.Partition == partition);
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var artefacts = await SampleArtefacts.EnsureAsync(RepositoryLocator.Find(), _work.Path, _ => { }, ct);
+        _cluster = await ServingCluster.StartAsync(artefacts, [BenchMode.Trimmed], LeafLayout.Shared, ClusterPlacement.Loopback, _work.Path, _ => { }, ct, limits: Limits);
+        _workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), BenchScenario.Small, seed: 11);
+    }
+
+    /// <summary>A request of the small scenario (30 candidates, surface <c>home</c>: models on both partitions).</summary>
+    public ScoreRequest NextRequest() => _workload!.Next();
+
+    public Task<ScoreResponse> ScoreAsync(ScoreRequest request, CancellationToken cancellationToken) =>
+        Root.Channel.CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser, new RpcCallOptions { Timeout = TimeSpan.FromMilliseconds(Limits.DefaultDeadlineMs) }, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+
+        Probe.Dispose();
+        _work.Dispose();
+    }
+}
