@@ -47,9 +47,9 @@ if ! podman image exists "$base" && ! timeout 30 podman pull -q "$base" >/dev/nu
 fi
 
 echo "images: base $base" >&2
-podman build -q -f "$here/deploy/images/root.Containerfile" --build-arg "BASE_IMAGE=$base" -t "localhost/arbor-root:$tag" "$out" >/dev/null
+podman build -q --format docker -f "$here/deploy/images/root.Containerfile" --build-arg "BASE_IMAGE=$base" -t "localhost/arbor-root:$tag" "$out" >/dev/null
 # shellcheck disable=SC2086 # ARBOR_LEAF_BUILD_ARGS is a list of arguments
-podman build -q -f "$here/deploy/images/leaf.Containerfile" --build-arg "BASE_IMAGE=$base" ${ARBOR_LEAF_BUILD_ARGS:-} -t "localhost/arbor-leaf:$tag" "$out" >/dev/null
+podman build -q --format docker -f "$here/deploy/images/leaf.Containerfile" --build-arg "BASE_IMAGE=$base" ${ARBOR_LEAF_BUILD_ARGS:-} -t "localhost/arbor-leaf:$tag" "$out" >/dev/null
 
 for image in "localhost/arbor-root:$tag" "localhost/arbor-leaf:$tag"; do
   size=$(podman image inspect --format '{{.Size}}' "$image")
