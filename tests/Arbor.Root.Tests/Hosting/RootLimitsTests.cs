@@ -9,6 +9,7 @@ namespace Arbor.Root.Tests.Hosting;
 /// What one request may ask of the root: distinct models (repeats scored once), id and request id
 /// lengths, echoed input in errors, the JSON body size; each refusal leaves the root serving.
 /// </summary>
+[Collection(AllocationMeasuredCollection.Name)]
 public sealed class RootLimitsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
