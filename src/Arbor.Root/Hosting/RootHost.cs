@@ -4,6 +4,7 @@ using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
+using Arbor.Root.Health;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Root.Scoring;
@@ -145,6 +146,15 @@ public static class RootHost
         services.AddSingleton<AdmissionMetrics>();
         services.AddSingleton<AdmissionControl>();
         services.AddSingleton<RootScorer>();
+        // Readiness: the store is initialised and the leaves checked before the server accepts calls.
+        var checkInterval = TimeSpan.FromMilliseconds(config.Readiness.CheckIntervalMs);
+        var checkTimeout = TimeSpan.FromMilliseconds(config.Readiness.CheckTimeoutMs);
+        services.AddSingleton(sp => new FeatureStoreReadiness(
+            sp.GetRequiredService<IFeatureStore>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FeatureStoreReadiness>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<FeatureStoreReadiness>());
+        services.AddSingleton(sp => new LeafReadiness(
+            sp.GetRequiredService<RoutingState>(), sp.GetRequiredService<LeafClientPool>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeafReadiness>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<LeafReadiness>());
         services.AddSingleton<RootConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
 
@@ -156,8 +166,6 @@ public static class RootHost
         app.MapRootJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
         app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
-        app.Lifetime.ApplicationStarted.Register(() =>
-            app.Services.GetRequiredService<IFeatureStore>().InitializeAsync(CancellationToken.None).GetAwaiter().GetResult());
         return app;
     }
 }
