@@ -1,6 +1,7 @@
 using Arbor.Root.Admission;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
+using Arbor.Root.ClientTrimming;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
@@ -144,6 +145,8 @@ public static class RootHost
         services.AddSingleton(AdmissionOptions.From(config.Admission, Environment.ProcessorCount));
         services.AddSingleton<AdmissionMetrics>();
         services.AddSingleton<AdmissionControl>();
+        services.AddSingleton<ClientFeatureViews>();
+        services.AddSingleton<ClientFeatureViewEndpoint>();
         services.AddSingleton<RootScorer>();
         services.AddSingleton<RootConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
@@ -154,6 +157,7 @@ public static class RootHost
         app.MapGrpcService<RootGrpcService>();
         app.MapArborGrpcStandardServices();
         app.MapRootJson().OnListener(ListenerKind.Http);
+        app.MapClientFeaturesJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
         app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
         app.Lifetime.ApplicationStarted.Register(() =>
