@@ -1,6 +1,7 @@
 using Arbor.Root.Admission;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
+using Arbor.Root.ClientTrimming;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
@@ -145,6 +146,8 @@ public static class RootHost
         services.AddSingleton(AdmissionOptions.From(config.Admission, Environment.ProcessorCount));
         services.AddSingleton<AdmissionMetrics>();
         services.AddSingleton<AdmissionControl>();
+        services.AddSingleton<ClientFeatureViews>();
+        services.AddSingleton<ClientFeatureViewEndpoint>();
         services.AddSingleton<RootScorer>();
         // Readiness: the store is initialised and the leaves checked before the server accepts calls.
         var checkInterval = TimeSpan.FromMilliseconds(config.Readiness.CheckIntervalMs);
@@ -164,6 +167,7 @@ public static class RootHost
         app.MapGrpcService<RootGrpcService>();
         app.MapArborGrpcStandardServices();
         app.MapRootJson().OnListener(ListenerKind.Http);
+        app.MapClientFeaturesJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
         app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
         return app;
