@@ -35,12 +35,7 @@ public sealed class PostgresTestServer : IDisposable
             RunTool("initdb", ["-D", _dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
             Port = LoopbackPort.Next();
 
-            // Durability is pointless for a throw-away cluster; turning it off keeps tests fast.
-            var options = string.Create(
-                CultureInfo.InvariantCulture,
-                $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
-            RunTool("pg_ctl", ["-D", _dataDirectory, "-l", Path.Combine(_root, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
-            _running = true;
+            Start();
         }
         catch
         {
@@ -58,6 +53,22 @@ public sealed class PostgresTestServer : IDisposable
 
     /// <summary>The same server, with <c>search_path</c> set to <paramref name="schema"/> (isolates one test's tables).</summary>
     public string ConnectionStringFor(string schema) => ConnectionString + ";Search Path=" + schema;
+
+    /// <summary>Starts the server (again, after <see cref="Stop"/>) on the same port with the same data.</summary>
+    public void Start()
+    {
+        if (_running)
+        {
+            return;
+        }
+
+        // Durability is pointless for a throw-away cluster; turning it off keeps tests fast.
+        var options = string.Create(
+            CultureInfo.InvariantCulture,
+            $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        RunTool("pg_ctl", ["-D", _dataDirectory, "-l", Path.Combine(_root, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
+        _running = true;
+    }
 
     /// <summary>Stops the server abruptly (to test a store that goes down); dispose still cleans up.</summary>
     public void Stop()

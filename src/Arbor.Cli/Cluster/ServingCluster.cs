@@ -51,12 +51,13 @@ public sealed class ServingCluster : IAsyncDisposable
         CancellationToken cancellationToken,
         RootPorts? rootPorts = null,
         LimitsConfig? limits = null,
-        IReadOnlyDictionary<string, string>? rootEnvironment = null)
+        IReadOnlyDictionary<string, string>? rootEnvironment = null,
+        Func<RootConfig, RootConfig>? configureRoot = null)
     {
         var cluster = new ServingCluster(layout);
         try
         {
-            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, limits ?? BenchLimits, rootEnvironment, cancellationToken);
+            await cluster.StartCoreAsync(artefacts, modes, placement, workDirectory, progress, rootPorts, limits ?? BenchLimits, rootEnvironment, configureRoot ?? (c => c), cancellationToken);
             return cluster;
         }
         catch
@@ -78,7 +79,7 @@ public sealed class ServingCluster : IAsyncDisposable
     /// </summary>
     public static LimitsConfig BenchLimits { get; } = new() { MaxCandidates = 2000, DefaultDeadlineMs = 30_000 };
 
-    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, LimitsConfig limits, IReadOnlyDictionary<string, string>? rootEnvironment, CancellationToken cancellationToken)
+    private async Task StartCoreAsync(SampleArtefacts artefacts, IReadOnlyList<BenchMode> modes, ClusterPlacement placement, string workDirectory, Action<string> progress, RootPorts? rootPorts, LimitsConfig limits, IReadOnlyDictionary<string, string>? rootEnvironment, Func<RootConfig, RootConfig> configureRoot, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
         LogDirectory = Path.GetFullPath(Path.Combine(workDirectory, "logs"));
@@ -119,7 +120,7 @@ public sealed class ServingCluster : IAsyncDisposable
         {
             var set = Layout == LeafLayout.Shared ? null : mode.Slug;
             var config = Path.Combine(workDirectory, $"root-{mode.Slug}.json");
-            var routing = RootConfigFor(artefacts, mode, partitions.ToDictionary(p => p, p => leafEndpoints[(set, p)])) with { Limits = limits };
+            var routing = configureRoot(RootConfigFor(artefacts, mode, partitions.ToDictionary(p => p, p => leafEndpoints[(set, p)])) with { Limits = limits });
             await File.WriteAllTextAsync(config, RootConfigLoader.Serialize(routing), cancellationToken);
             var fixedPorts = modes.Count == 1 ? rootPorts : null;
             var grpc = $"{placement.RootAddress}:{fixedPorts?.Grpc ?? ports.Next()}";

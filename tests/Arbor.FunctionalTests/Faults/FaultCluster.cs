@@ -12,7 +12,7 @@ namespace Arbor.FunctionalTests.Faults;
 /// (partitions <c>homefeed</c> and <c>related</c>), with limits loose enough for a loaded machine
 /// and tight enough that a hung leaf costs its models and not the request.
 /// </summary>
-public sealed class FaultCluster : IAsyncLifetime
+public class FaultCluster : IAsyncLifetime
 {
     /// <summary>A slow machine still answers well inside these; a hung leaf's calls end at the leaf timeout.</summary>
     public static readonly LimitsConfig Limits = new() { MaxCandidates = 2000, DefaultDeadlineMs = 20_000, LeafTimeoutMs = 4_000 };
@@ -29,11 +29,18 @@ public sealed class FaultCluster : IAsyncLifetime
 
     public LeafProcess Leaf(string partition) => Cluster.Leaves.Single(l => l.Partition == partition);
 
+    /// <summary>The folder the cluster's configs, bundles and logs live in.</summary>
+    public string WorkDirectory => _work.Path;
+
+    public SampleArtefacts Artefacts { get; private set; } = null!;
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var artefacts = await SampleArtefacts.EnsureAsync(RepositoryLocator.Find(), _work.Path, _ => { }, ct);
-        _cluster = await ServingCluster.StartAsync(artefacts, [BenchMode.Trimmed], LeafLayout.Shared, ClusterPlacement.Loopback, _work.Path, _ => { }, ct, limits: Limits);
+        Artefacts = artefacts;
+        var environment = await PrepareRootAsync(artefacts, ct);
+        _cluster = await ServingCluster.StartAsync(artefacts, [BenchMode.Trimmed], LeafLayout.Shared, ClusterPlacement.Loopback, _work.Path, _ => { }, ct, limits: Limits, rootEnvironment: environment, configureRoot: ConfigureRoot);
         _workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), BenchScenario.Small, seed: 11);
     }
 
@@ -43,6 +50,13 @@ public sealed class FaultCluster : IAsyncLifetime
     public Task<ScoreResponse> ScoreAsync(ScoreRequest request, CancellationToken cancellationToken) =>
         Root.Channel.CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser, new RpcCallOptions { Timeout = TimeSpan.FromMilliseconds(Limits.DefaultDeadlineMs) }, cancellationToken);
 
+    /// <summary>Runs before the processes start (to set up a store); returns the root's extra environment.</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string>?> PrepareRootAsync(SampleArtefacts artefacts, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string>?>(null);
+
+    /// <summary>Changes the root's config before it starts.</summary>
+    protected virtual RootConfig ConfigureRoot(RootConfig config) => config;
+
     public async ValueTask DisposeAsync()
     {
         if (_cluster is not null)
@@ -50,7 +64,12 @@ public sealed class FaultCluster : IAsyncLifetime
             await _cluster.DisposeAsync();
         }
 
+        await DisposeCoreAsync();
         Probe.Dispose();
         _work.Dispose();
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>Releases what <see cref="PrepareRootAsync"/> set up, after the processes stopped.</summary>
+    protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
 }
