@@ -17,6 +17,7 @@ using Arbor.Rpc.Security;
 using Arbor.Rpc.Server;
 using Arbor.Signatures.Registry;
 using Arbor.Telemetry;
+using Arbor.Telemetry.Status;
 using Arbor.Trimming.Admin;
 using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Hosting;
@@ -158,6 +159,8 @@ public static class RootHost
         services.AddSingleton(sp => new LeafReadiness(
             sp.GetRequiredService<RoutingState>(), sp.GetRequiredService<LeafClientPool>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeafReadiness>>()));
         services.AddHostedService(sp => sp.GetRequiredService<LeafReadiness>());
+        services.AddSingleton(sp => new TrafficHistory(
+            RootStatusPage.Instruments, sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<TimeProvider>(), RootStatusPage.Slot, RootStatusPage.Slots));
         services.AddSingleton<RootConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
 
@@ -170,6 +173,9 @@ public static class RootHost
         app.MapClientFeaturesJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
         app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
+
+        // Listening from the start: the status page shows the traffic of the last minutes.
+        app.Services.GetRequiredService<TrafficHistory>();
         return app;
     }
 }
