@@ -18,6 +18,7 @@ using Arbor.Rpc.Server;
 using Arbor.Rpc.Tls;
 using Arbor.Signatures.Registry;
 using Arbor.Telemetry;
+using Arbor.Telemetry.Status;
 using Arbor.Trimming.Admin;
 using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Hosting;
@@ -189,6 +190,8 @@ public static class RootHost
         services.AddSingleton(sp => new TlsReloadService(
             [.. new[] { serverTls, leafTls }.OfType<TlsCredentialSource>()], TimeSpan.FromMilliseconds(config.Tls.ReloadIntervalMs), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TlsReloadService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<TlsReloadService>());
+        services.AddSingleton(sp => new TrafficHistory(
+            RootStatusPage.Instruments, sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<TimeProvider>(), RootStatusPage.Slot, RootStatusPage.Slots));
         services.AddSingleton<RootConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
 
@@ -201,6 +204,9 @@ public static class RootHost
         app.MapClientFeaturesJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
         app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
+
+        // Listening from the start: the status page shows the traffic of the last minutes.
+        app.Services.GetRequiredService<TrafficHistory>();
         return app;
     }
 }
