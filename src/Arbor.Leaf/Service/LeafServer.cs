@@ -5,6 +5,7 @@ using Arbor.Leaf.Configuration;
 using Arbor.Leaf.Diagnostics;
 using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Server;
+using Arbor.Rpc.Tls;
 using Arbor.Telemetry;
 using Google.Protobuf;
 using Grpc.AspNetCore.HealthChecks;
@@ -42,7 +43,7 @@ public sealed class LeafServer : IAsyncDisposable
 
     public LeafPartition Partition { get; }
 
-    /// <summary>http://address:port of the gRPC (h2c) endpoint.</summary>
+    /// <summary>http://address:port of the gRPC (h2c) endpoint; https:// with TLS.</summary>
     public Uri GrpcAddress { get; }
 
     /// <summary>http://address:port of the HTTP/1.1 health endpoint, or null when turned off.</summary>
@@ -88,6 +89,13 @@ public sealed class LeafServer : IAsyncDisposable
             builder.Services.Configure<GrpcHealthChecksOptions>(options => options.Services.Map(ModelReadinessCheck.ServiceName(model.Name), context => context.Name == check));
         }
 
+        // TLS files are read now: a leaf whose certificate cannot be used fails to start, naming the file.
+        var tls = config.Server.Tls is { } files ? new TlsCredentialSource("leaf-server", files, time) : null;
+        if (tls is not null)
+        {
+            builder.Services.AddHostedService(services => new TlsReloadService([tls], config.Server.TlsReloadInterval, time ?? TimeProvider.System, services.GetService<ILogger<TlsReloadService>>()));
+        }
+
         builder.Services.AddSingleton<LeafGrpcService>();
         builder.Services.AddArborDrain(drain);
         builder.Services.AddRouting();
@@ -105,7 +113,15 @@ public sealed class LeafServer : IAsyncDisposable
             kestrel.Limits.Http2.MaxStreamsPerConnection = config.Server.MaxStreamsPerConnection;
             kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
-            kestrel.ListenRpc(new IPEndPoint(address, grpcPort));
+            if (tls is null)
+            {
+                kestrel.ListenRpc(new IPEndPoint(address, grpcPort));
+            }
+            else
+            {
+                kestrel.ListenRpc(new IPEndPoint(address, grpcPort), tls);
+            }
+
             if (httpPort > 0)
             {
                 kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
@@ -128,7 +144,7 @@ public sealed class LeafServer : IAsyncDisposable
         }
 
         var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-        return new LeafServer(app, partition, new Uri($"http://{host}:{grpcPort}"), httpPort > 0 ? new Uri($"http://{host}:{httpPort}") : null);
+        return new LeafServer(app, partition, new Uri($"{(tls is null ? "http" : "https")}://{host}:{grpcPort}"), httpPort > 0 ? new Uri($"http://{host}:{httpPort}") : null);
     }
 
     /// <summary>Waits until the host stops (Ctrl+C or <paramref name="cancellationToken"/>).</summary>
