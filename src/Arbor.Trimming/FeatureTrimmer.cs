@@ -8,6 +8,7 @@ using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Health;
 using Arbor.Trimming.Options;
 using Arbor.Trimming.Snapshots;
+using Arbor.Trimming.Verification;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,7 @@ public sealed class FeatureTrimmer : IDisposable
     private readonly TrimmerMetrics _metrics;
     private readonly Lock _publishGate = new();
     private readonly Lock _lifecycleGate = new();
+    private readonly TrimGapLedger _gaps = new();
 
     private AllowlistSnapshot _snapshot = AllowlistSnapshot.Empty;
     private FrozenSet<(string Source, string Model)> _shadowed = FrozenSet<(string, string)>.Empty;
@@ -84,6 +86,29 @@ public sealed class FeatureTrimmer : IDisposable
 
     /// <summary>Counts what a leaf request written by <see cref="LeafRequestWriter"/> carried and removed.</summary>
     public void RecordTrim(in TrimDecision decision, in LeafRequestWriteResult result) => _metrics.RecordTrim(decision.Model, result);
+
+    /// <summary>
+    /// Records that a leaf refused a call trimmed by <paramref name="decision"/> because the version it
+    /// serves uses features the allowlist lacks (a model version reached the leaves before its
+    /// allowlist reached this root). The caller sends the call again untrimmed; this marks the
+    /// allowlist stale in the admin view and health, counts it and logs its first refusal.
+    /// </summary>
+    /// <param name="decision">The trimmed decision the leaf refused.</param>
+    /// <param name="detail">The leaf's message (the version it served and the features it lacked).</param>
+    public void ReportGap(in TrimDecision decision, string detail)
+    {
+        if (decision.Allowlist is null)
+        {
+            return;
+        }
+
+        var version = decision.AllowlistVersion ?? "";
+        _metrics.RecordGap(decision.Model, version);
+        if (_gaps.Record(decision.Model, version, decision.Allowlist.Sha256, detail, _time.GetUtcNow()))
+        {
+            _logger.TrimGap(decision.Model, version, decision.Allowlist.Sha256, detail);
+        }
+    }
 
     /// <summary>
     /// Loads every bundle (a failure is reported, never thrown), publishes the first snapshot, arms the
@@ -143,7 +168,7 @@ public sealed class FeatureTrimmer : IDisposable
             bundles.Add(source.GetStatus(model => shadowed.Contains((source.Id, model))));
         }
 
-        return new TrimmerStatus(snapshot.Generation, snapshot.BuiltAt, snapshot.Models.Count, bundles);
+        return new TrimmerStatus(snapshot.Generation, snapshot.BuiltAt, snapshot.Models.Count, bundles, _gaps.Describe(snapshot.BuiltAt));
     }
 
     /// <summary>A health summary: healthy while every bundle's map matches its file.</summary>

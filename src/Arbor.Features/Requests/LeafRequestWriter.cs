@@ -28,9 +28,40 @@ public static class LeafRequestWriter
         return size;
     }
 
-    /// <summary>Writes the request trimmed as <paramref name="decision"/> says (untrimmed on pass-through).</summary>
-    public static LeafRequestWriteResult Write(IBufferWriter<byte> output, in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision) =>
-        Write(output, header, batch, decision.Allowlist);
+    /// <summary>
+    /// The size <see cref="Write(IBufferWriter{byte}, in LeafRequestHeader, EncodedBatch, in TrimDecision)"/>
+    /// would write: the columns and, when trimmed, the <c>trimmed_for</c> field.
+    /// </summary>
+    public static int Measure(in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision) =>
+        Measure(header, batch, decision.Allowlist) + TrimmedForSize(decision);
+
+    /// <summary>
+    /// Writes the request trimmed as <paramref name="decision"/> says (untrimmed on pass-through). A
+    /// trimmed request ends with <c>trimmed_for</c> (model, allowlist version, allowlist hash), so the
+    /// leaf can refuse it when the version it serves needs a feature the trim removed.
+    /// </summary>
+    public static LeafRequestWriteResult Write(IBufferWriter<byte> output, in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision)
+    {
+        var result = Write(output, header, batch, decision.Allowlist);
+        if (decision.Allowlist is null)
+        {
+            return result;
+        }
+
+        var body = TrimmedForBodySize(decision);
+        var size = ProtoWire.LengthDelimitedSize(body);
+        var span = output.GetSpan(size);
+        var offset = ProtoWire.WriteLengthPrefix(span, 7, body);
+        offset += WriteString(span[offset..], 1, decision.Model);
+        if (!string.IsNullOrEmpty(decision.AllowlistVersion))
+        {
+            offset += WriteString(span[offset..], 2, decision.AllowlistVersion);
+        }
+
+        offset += WriteString(span[offset..], 3, decision.Allowlist!.Sha256);
+        output.Advance(offset);
+        return result with { MessageBytes = result.MessageBytes + size };
+    }
 
     /// <summary>Writes the request with the columns <paramref name="allowlist"/> names, or all when it is null.</summary>
     public static LeafRequestWriteResult Write(IBufferWriter<byte> output, in LeafRequestHeader header, EncodedBatch batch, ColumnAllowlist? allowlist)
@@ -101,6 +132,13 @@ public static class LeafRequestWriter
 
         return size;
     }
+
+    // The whole trimmed_for field (tag, length, message); 0 on pass-through.
+    private static int TrimmedForSize(in TrimDecision decision) =>
+        decision.Allowlist is null ? 0 : ProtoWire.LengthDelimitedSize(TrimmedForBodySize(decision));
+
+    private static int TrimmedForBodySize(in TrimDecision decision) =>
+        StringSize(decision.Model) + StringSize(decision.AllowlistVersion) + StringSize(decision.Allowlist!.Sha256);
 
     private static int StringSize(string? value) =>
         string.IsNullOrEmpty(value) ? 0 : ProtoWire.LengthDelimitedSize(Encoding.UTF8.GetByteCount(value));

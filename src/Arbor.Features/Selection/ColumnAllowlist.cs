@@ -28,7 +28,11 @@ public sealed class ColumnAllowlist
 
         _features = [.. _set];
         Array.Sort(_features, StringComparer.Ordinal);
+        Sha256 = AllowlistHash.Of(_features);
     }
+
+    /// <summary>The allowlist's identity (<see cref="AllowlistHash"/>), sent with every request trimmed to it.</summary>
+    public string Sha256 { get; }
 
     /// <summary>The number of distinct features.</summary>
     public int Count => _features.Length;
