@@ -88,8 +88,9 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
 
     /// <summary>
     /// A trimmed request lacks features the served version uses: when the allowlist it was trimmed to
-    /// is not this version's, the trim may have removed them, and scoring on defaults could silently
-    /// change the scores. FAILED_PRECONDITION tells the root to send the call again untrimmed.
+    /// is not this version's and those features are not ones the root said it lacked, the allowlist
+    /// does not cover this version, and scoring on defaults could silently change the scores.
+    /// FAILED_PRECONDITION tells the root to send the call again untrimmed.
     /// </summary>
     private void RefuseTrimGap(LeafScoreRequest request, TrimmedFor trimmedFor, string version, FeatureConverter converter)
     {
@@ -98,7 +99,13 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
             return;
         }
 
-        var absent = converter.AbsentFeatures(request);
+        // Features the root listed as absent on its side were on the allowlist: not removed by the trim.
+        var absent = converter.AbsentFeatures(request).Where(f => !trimmedFor.AbsentFeatures.Contains(f)).ToList();
+        if (absent.Count == 0)
+        {
+            return;
+        }
+
         metrics.TrimGap(request.Model, version, trimmedFor.Version);
         throw new LeafScoreException(
             LeafStatusCode.FailedPrecondition,

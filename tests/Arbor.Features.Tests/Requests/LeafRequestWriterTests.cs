@@ -89,14 +89,16 @@ public sealed class LeafRequestWriterTests
     public void Write_TrimDecision_SaysWhichAllowlistItWasTrimmedFor()
     {
         using var encoded = FeatureBatchEncoder.Encode(SampleBatches.EveryKind());
-        var allowlist = new ColumnAllowlist(["pin_hash", "user_age_days"]);
+        var allowlist = new ColumnAllowlist(["pin_hash", "user_age_days", "not_in_batch_b", "not_in_batch_a"]);
         var decision = new TrimDecision("homefeed_ctr", TrimOutcome.LatestFallback, "7", allowlist);
         var buffer = new ArrayBufferWriter<byte>();
 
         var result = LeafRequestWriter.Write(buffer, Header, encoded, decision);
 
         var parsed = LeafScoreRequest.Parser.ParseFrom(buffer.WrittenSpan.ToArray());
-        Assert.Equal(new TrimmedFor { Model = "homefeed_ctr", Version = "7", AllowlistSha256 = allowlist.Sha256 }, parsed.TrimmedFor);
+        var expected = new TrimmedFor { Model = "homefeed_ctr", Version = "7", AllowlistSha256 = allowlist.Sha256, AbsentFeatures = { "not_in_batch_a", "not_in_batch_b" } };
+        Assert.Equal(expected, parsed.TrimmedFor);
+        Assert.Equal(2, result.AllowlistedAbsent);
         Assert.Equal(parsed.ToByteArray(), buffer.WrittenSpan.ToArray());
         Assert.Equal(buffer.WrittenCount, result.MessageBytes);
         Assert.Equal(buffer.WrittenCount, LeafRequestWriter.Measure(Header, encoded, decision));

@@ -98,4 +98,21 @@ public sealed class LeafScorerTests(TestModelSet models)
 
         Assert.Equal(untrimmed.Scores, trimmed.Scores);
     }
+
+    [Fact]
+    public async Task Score_TrimmedForAnotherAllowlist_LackingOnlyFeaturesTheRootLacked_ScoresWithDefaults()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        await using var partition = await TestPartitions.StartAsync(TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())));
+        var request = ScoringCases.All[0].ToRequest("ctr");
+        var removed = request.Columns[0].Name;
+        request.Columns.RemoveAt(0);
+        var untrimmed = await partition.Scorer.ScoreAsync(request.Clone(), null, Ct);
+        request.TrimmedFor = new TrimmedFor { Model = "ctr", Version = "0", AllowlistSha256 = AllowlistHash.Of(["some_other_feature", removed]), AbsentFeatures = { removed } };
+
+        var trimmed = await partition.Scorer.ScoreAsync(request, null, Ct);
+
+        Assert.Equal(untrimmed.Scores, trimmed.Scores);
+    }
 }
