@@ -45,6 +45,10 @@ internal sealed class PartitionConfigDocument
         public List<string>? Versions { get; set; }
 
         public BatchingDocument? Batching { get; set; }
+
+        public string? Role { get; set; }
+
+        public bool? Required { get; set; }
     }
 
     internal sealed class BatchingDocument

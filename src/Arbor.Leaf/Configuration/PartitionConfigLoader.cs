@@ -216,7 +216,20 @@ public static class PartitionConfigLoader
         }
 
         var batching = m.Batching is null ? null : ReadBatching(m.Batching, $"{path}.batching", fallback, problems);
-        return problems.Count == before ? new ModelConfig(m.Name!, policy!, batching) : null;
+        var role = ModelRole.Production;
+        switch (m.Role)
+        {
+            case null or "production":
+                break;
+            case "experiment":
+                role = ModelRole.Experiment;
+                break;
+            default:
+                problems.Add($"{path}.role: '{m.Role}' is not production or experiment");
+                break;
+        }
+
+        return problems.Count == before ? new ModelConfig(m.Name!, policy!, batching, role, m.Required ?? role == ModelRole.Production) : null;
     }
 
     private static BatchingOptions ReadBatching(PartitionConfigDocument.BatchingDocument? b, string path, BatchingOptions fallback, List<string> problems)

@@ -62,14 +62,18 @@ public sealed class ModelManager : IAsyncDisposable
     /// <summary>What is served now.</summary>
     public ServingSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
-    /// <summary>Ready when every configured model has a serving version.</summary>
+    /// <summary>
+    /// Ready when every required model (<see cref="ModelConfig.Required"/>) has a serving version: a
+    /// model that is not required (an experiment, by default) never holds the partition back.
+    /// </summary>
     public bool IsReady
     {
         get
         {
-            foreach (var model in Snapshot.Models.Values)
+            var snapshot = Snapshot;
+            foreach (var model in _config.Models)
             {
-                if (model.DefaultVersion is null)
+                if (model.Required && snapshot.Models.TryGetValue(model.Name, out var served) && served.DefaultVersion is null)
                 {
                     return false;
                 }
@@ -78,6 +82,16 @@ public sealed class ModelManager : IAsyncDisposable
             return true;
         }
     }
+
+    /// <summary>The required models without a serving version (why the partition is not ready).</summary>
+    public IReadOnlyList<string> RequiredNotServing()
+    {
+        var snapshot = Snapshot;
+        return [.. _config.Models.Where(m => m.Required && snapshot.Models.TryGetValue(m.Name, out var served) && served.DefaultVersion is null).Select(m => m.Name)];
+    }
+
+    /// <summary>Whether <paramref name="model"/> has a serving version; false when the partition does not serve it.</summary>
+    public bool IsServing(string model) => Snapshot.Models.TryGetValue(model, out var served) && served.DefaultVersion is not null;
 
     /// <summary>Completed reconciliations (tests wait on this rather than on time).</summary>
     public long Reconciliations => Interlocked.Read(ref _reconciliations);
@@ -154,7 +168,7 @@ public sealed class ModelManager : IAsyncDisposable
                         v.Loaded?.Signature.Outputs.Select(o => o.Name).ToArray() ?? [],
                         v.InFlight))
                     .ToArray();
-                result.Add(new ModelStatus(model.Name, model.Policy.ToString(), snapshot.Models[model.Name].DefaultVersion, versions));
+                result.Add(new ModelStatus(model.Name, model.Policy.ToString(), snapshot.Models[model.Name].DefaultVersion, versions, model.Role, model.Required));
             }
         }
 

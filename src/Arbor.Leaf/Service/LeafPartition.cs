@@ -45,7 +45,7 @@ public sealed class LeafPartition : IAsyncDisposable
 
     public LeafScorer Scorer { get; }
 
-    /// <summary>Live while the process runs (the scorer answers); ready when every model has a serving version.</summary>
+    /// <summary>Live while the process runs (the scorer answers); ready when every required model has a serving version.</summary>
     public bool IsReady => Manager.IsReady;
 
     /// <summary>Loads the configured versions, then keeps polling the repository.</summary>

@@ -3,8 +3,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Arbor.Leaf.Service;
 
 /// <summary>
-/// The leaf's readiness, behind both <c>/readyz</c> and <c>grpc.health.v1.Health</c>: ready when
-/// every configured model has a serving version.
+/// The leaf's readiness, behind both <c>/readyz</c> and <c>grpc.health.v1.Health</c> (service
+/// <c>""</c>): ready when every required model (production models by default) has a serving
+/// version. A model that is not required (an experiment by default) may be broken or still loading
+/// without taking the partition out of rotation; its own state is on <see cref="ModelReadinessCheck"/>.
 /// </summary>
 public sealed class LeafReadinessCheck(LeafPartition partition) : IHealthCheck
 {
@@ -12,12 +14,9 @@ public sealed class LeafReadinessCheck(LeafPartition partition) : IHealthCheck
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (partition.IsReady)
-        {
-            return Task.FromResult(HealthCheckResult.Healthy("every model has a serving version"));
-        }
-
-        var missing = partition.Manager.Snapshot.Models.Values.Where(m => m.DefaultVersion is null).Select(m => m.Name).Order(StringComparer.Ordinal);
-        return Task.FromResult(HealthCheckResult.Unhealthy($"no serving version for {string.Join(", ", missing)}"));
+        var missing = partition.Manager.RequiredNotServing();
+        return Task.FromResult(missing.Count == 0
+            ? HealthCheckResult.Healthy("every required model has a serving version")
+            : HealthCheckResult.Unhealthy($"no serving version for required {string.Join(", ", missing.Order(StringComparer.Ordinal))}"));
     }
 }

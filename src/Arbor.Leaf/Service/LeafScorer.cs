@@ -121,7 +121,14 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         var response = new ListModelsResponse { Partition = manager.Partition };
         foreach (var model in manager.Describe())
         {
-            var served = new ServedModel { Name = model.Name, DefaultVersion = model.DefaultVersion ?? string.Empty };
+            var served = new ServedModel
+            {
+                Name = model.Name,
+                DefaultVersion = model.DefaultVersion ?? string.Empty,
+                Role = model.Role == Configuration.ModelRole.Experiment ? "experiment" : "production",
+                Required = model.Required,
+                Ready = model.Ready,
+            };
             foreach (var version in model.Versions)
             {
                 var entry = new ServedVersion

@@ -7,6 +7,7 @@ using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Server;
 using Arbor.Telemetry;
 using Google.Protobuf;
+using Grpc.AspNetCore.HealthChecks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -19,8 +20,9 @@ using Microsoft.Extensions.Logging;
 namespace Arbor.Leaf.Service;
 
 /// <summary>
-/// A leaf partition on the network: the <c>arbor.v1.Leaf</c> gRPC service (Score, ListModels) on
-/// an HTTP/2 port, and <c>/healthz</c> (live), <c>/readyz</c> (every model has a serving version)
+/// A leaf partition on the network: the <c>arbor.v1.Leaf</c> gRPC service (Score, ListModels) and
+/// <c>grpc.health.v1.Health</c> (the partition as <c>""</c>, each model as <c>arbor.v1.Leaf/&lt;model&gt;</c>) on
+/// an HTTP/2 port, and <c>/healthz</c> (live), <c>/readyz</c> (every required model has a serving version)
 /// <c>/models</c> (JSON) and <c>/metrics</c> (Prometheus) on an HTTP/1.1 port and on the gRPC port. The server answers as soon as
 /// it starts; models load behind it and /readyz says when they are in.
 /// </summary>
@@ -76,7 +78,16 @@ public sealed class LeafServer : IAsyncDisposable
             logging(builder.Logging);
         }
 
-        builder.Services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Server.MaxMessageBytes).AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
+        var health = builder.Services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Server.MaxMessageBytes)
+            .AddCheck<LeafReadinessCheck>(LeafReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
+        foreach (var model in config.Models)
+        {
+            // One gRPC health service per model (arbor.v1.Leaf/<model>), outside the partition's readiness.
+            var check = ModelReadinessCheck.NamePrefix + model.Name;
+            health.Add(new HealthCheckRegistration(check, services => new ModelReadinessCheck(services.GetRequiredService<LeafPartition>(), model.Name), HealthStatus.Unhealthy, [check]));
+            builder.Services.Configure<GrpcHealthChecksOptions>(options => options.Services.Map(ModelReadinessCheck.ServiceName(model.Name), context => context.Name == check));
+        }
+
         builder.Services.AddSingleton<LeafGrpcService>();
         builder.Services.AddArborDrain(drain);
         builder.Services.AddRouting();
@@ -144,7 +155,7 @@ public sealed class LeafServer : IAsyncDisposable
             var report = await checks.CheckReadinessAsync(cancellationToken).ConfigureAwait(false);
             return report.Status == HealthStatus.Healthy
                 ? Results.Text("ready\n")
-                : Results.Text($"not ready: {string.Join("; ", report.Entries.Values.Select(e => e.Description))}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+                : Results.Text($"not ready: {string.Join("; ", report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description))}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/models", () => Results.Text(JsonFormatter.Default.Format(scorer.ListModels()), "application/json"));
     }

@@ -25,6 +25,9 @@ public sealed record RootConfig
     /// <summary>How leaf replicas are found (DNS re-resolution) and checked (health probes). Read at start-up only.</summary>
     public DiscoveryConfig Discovery { get; init; } = new();
 
+    /// <summary>How often and how patiently the root checks what its readiness depends on. Read at start-up only.</summary>
+    public ReadinessConfig Readiness { get; init; } = new();
+
     /// <summary>Global fan-out switches (trimming, compression); models may override them.</summary>
     public FanOutConfig FanOut { get; init; } = new();
 

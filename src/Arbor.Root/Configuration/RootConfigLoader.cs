@@ -172,6 +172,16 @@ public static class RootConfigLoader
             problems.Add("$.discovery.health_probe_interval_ms: must be at least 10");
         }
 
+        if (config.Readiness.CheckIntervalMs < 10)
+        {
+            problems.Add("$.readiness.check_interval_ms: must be at least 10");
+        }
+
+        if (config.Readiness.CheckTimeoutMs < 10)
+        {
+            problems.Add("$.readiness.check_timeout_ms: must be at least 10");
+        }
+
         if (config.FanOut.MaxLeafAttempts is < 1 or > 10)
         {
             problems.Add("$.fan_out.max_leaf_attempts: must be from 1 to 10");

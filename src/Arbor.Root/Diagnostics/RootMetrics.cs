@@ -15,6 +15,7 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _leafRequestBytes;
     private readonly Counter<long> _versionMismatches;
     private readonly Counter<long> _leafRetries;
+    private readonly Counter<long> _clientViewRefused;
     private long _requestCount;
     private long _errorCount;
     private long _candidateCount;
@@ -34,6 +35,8 @@ public sealed class RootMetrics : IDisposable
             "arbor.root.trim.version_mismatches", "{call}", "Leaf answers from a version other than the one whose allowlist trimmed the request.");
         _leafRetries = _meter.CreateCounter<long>(
             "arbor.root.leaf.retries", "{call}", "Leaf calls sent again to another replica because theirs refused the connection or went away, by model.");
+        _clientViewRefused = _meter.CreateCounter<long>(
+            "arbor.root.client_features.stale", "{request}", "Requests refused because their client trimmed them to a client feature view that is no longer current.");
     }
 
     /// <summary>Requests finished since start (any status).</summary>
@@ -52,6 +55,9 @@ public sealed class RootMetrics : IDisposable
 
     /// <summary>Candidates of successful requests since start.</summary>
     public long CandidateCount => Interlocked.Read(ref _candidateCount);
+
+    /// <summary>Counts a request refused for a stale client feature view.</summary>
+    public void RecordClientViewRefused() => _clientViewRefused.Add(1);
 
     public void RecordRequest(string status, int candidates, double milliseconds)
     {

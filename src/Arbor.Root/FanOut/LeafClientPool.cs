@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using System.Diagnostics;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Client;
-using Grpc.Health.V1;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -280,12 +279,8 @@ public sealed partial class LeafClientPool : IDisposable
         }
     }
 
-    private static async Task<bool> CheckHealthAsync(RpcChannel channel)
-    {
-        var client = new Health.HealthClient(channel.Invoker);
-        var response = await client.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow + ProbeTimeout).ConfigureAwait(false);
-        return response.Status == HealthCheckResponse.Types.ServingStatus.Serving;
-    }
+    private static async Task<bool> CheckHealthAsync(RpcChannel channel) =>
+        await LeafHealthCheck.CheckAsync(channel, ProbeTimeout, CancellationToken.None).ConfigureAwait(false) is null;
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Resolving leaf name {Host} failed; its last known replicas stay: {Error}")]
     private partial void LogResolveFailed(string host, string error);

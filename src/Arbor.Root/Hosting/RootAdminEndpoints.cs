@@ -4,6 +4,7 @@ using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
+using Arbor.Root.Health;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Server;
@@ -30,13 +31,23 @@ public static class RootAdminEndpoints
         var admin = endpoints.MapGroup("/admin").OnListener(ListenerKind.Admin);
         probes.MapGet("/healthz", () => Results.Text("ok"));
         endpoints.MapGroup("").OnListener(ListenerKind.Admin).MapArborMetrics();
-        probes.MapGet("/readyz", async (FeatureTrimmer trimmer, HealthCheckService checks, CancellationToken cancellationToken) =>
+        probes.MapGet("/readyz", async (FeatureTrimmer trimmer, FeatureStoreReadiness store, LeafReadiness leaves, HealthCheckService checks, CancellationToken cancellationToken) =>
         {
-            // The same checks as grpc.health.v1.Health.
+            // The same checks as grpc.health.v1.Health; counts and states only, no addresses (no token needed here).
             var report = await checks.CheckReadinessAsync(cancellationToken);
             var ready = report.Status == HealthStatus.Healthy;
             var health = trimmer.GetHealth();
-            return Results.Json(new { ready, trimmer = health.Summary, bundles = health.Bundles }, statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(
+                new
+                {
+                    ready,
+                    reasons = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description).ToArray(),
+                    feature_store = store.Current.Summary,
+                    partitions = leaves.Partitions.ToDictionary(p => p.Key, p => p.Value.State.Summary, StringComparer.Ordinal),
+                    trimmer = health.Summary,
+                    bundles = health.Bundles,
+                },
+                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         admin.MapGet("/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader, AdmissionControl admission, AdmissionMetrics admissionMetrics) =>
         {

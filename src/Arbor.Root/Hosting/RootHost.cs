@@ -1,9 +1,11 @@
 using Arbor.Root.Admission;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
+using Arbor.Root.ClientTrimming;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
+using Arbor.Root.Health;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Root.Scoring;
@@ -144,7 +146,18 @@ public static class RootHost
         services.AddSingleton(AdmissionOptions.From(config.Admission, Environment.ProcessorCount));
         services.AddSingleton<AdmissionMetrics>();
         services.AddSingleton<AdmissionControl>();
+        services.AddSingleton<ClientFeatureViews>();
+        services.AddSingleton<ClientFeatureViewEndpoint>();
         services.AddSingleton<RootScorer>();
+        // Readiness: the store is initialised and the leaves checked before the server accepts calls.
+        var checkInterval = TimeSpan.FromMilliseconds(config.Readiness.CheckIntervalMs);
+        var checkTimeout = TimeSpan.FromMilliseconds(config.Readiness.CheckTimeoutMs);
+        services.AddSingleton(sp => new FeatureStoreReadiness(
+            sp.GetRequiredService<IFeatureStore>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FeatureStoreReadiness>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<FeatureStoreReadiness>());
+        services.AddSingleton(sp => new LeafReadiness(
+            sp.GetRequiredService<RoutingState>(), sp.GetRequiredService<LeafClientPool>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeafReadiness>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<LeafReadiness>());
         services.AddSingleton<RootConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
 
@@ -154,10 +167,9 @@ public static class RootHost
         app.MapGrpcService<RootGrpcService>();
         app.MapArborGrpcStandardServices();
         app.MapRootJson().OnListener(ListenerKind.Http);
+        app.MapClientFeaturesJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
         app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
-        app.Lifetime.ApplicationStarted.Register(() =>
-            app.Services.GetRequiredService<IFeatureStore>().InitializeAsync(CancellationToken.None).GetAwaiter().GetResult());
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Root.ClientTrimming;
 using Arbor.Root.Routing;
 using Arbor.Root.Scoring;
 using Arbor.Rpc.Server;
@@ -34,7 +35,7 @@ public static class RootJsonEndpoints
             ScoreRequest request;
             try
             {
-                request = await ReadAsync(context, maxBytes);
+                request = await ReadAsync<ScoreRequest>(context, maxBytes);
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
@@ -63,12 +64,49 @@ public static class RootJsonEndpoints
         });
 
     /// <summary>
+    /// <c>POST /v1/client-features</c>: GetClientFeatures as JSON (a <c>ClientFeaturesRequest</c> in,
+    /// a <c>ClientFeatureView</c> out), for clients that trim their requests over JSON.
+    /// </summary>
+    public static IEndpointConventionBuilder MapClientFeaturesJson(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPost("/v1/client-features", async (HttpContext context) =>
+        {
+            var limits = context.RequestServices.GetRequiredService<RoutingState>().Current.Config.Limits;
+            ClientFeaturesRequest request;
+            try
+            {
+                request = await ReadAsync<ClientFeaturesRequest>(context, ClientFeaturesBodyBytes);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return Error(StatusCode.ResourceExhausted, $"the request body is larger than {ClientFeaturesBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge);
+            }
+            catch (Exception e) when (e is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+            {
+                return Error(StatusCode.InvalidArgument, $"malformed JSON request: {ClientEcho.Quote(e.Message, limits.MaxEchoChars * 2)}");
+            }
+
+            try
+            {
+                var view = context.RequestServices.GetRequiredService<ClientFeatureViewEndpoint>().Get(request);
+                return Results.Text(Formatter.Format(view), "application/json");
+            }
+            catch (RpcException e)
+            {
+                return Error(e.StatusCode, Arbor.Rpc.Server.StatusDetail.Cap(e.Status.Detail));
+            }
+        });
+
+    /// <summary>The largest GetClientFeatures JSON body: a surface and a model list.</summary>
+    private const int ClientFeaturesBodyBytes = 64 * 1024;
+
+    /// <summary>
     /// Reads the body as the gRPC port would read a message: at most <paramref name="maxBytes"/>
     /// (Kestrel refuses more with 413), kept in memory up to 64 KiB and in a temporary file beyond,
     /// then parsed as a stream of characters. The body is never one string: concurrent large bodies
     /// cost disk, not memory.
     /// </summary>
-    private static async Task<ScoreRequest> ReadAsync(HttpContext context, int maxBytes)
+    private static async Task<T> ReadAsync<T>(HttpContext context, int maxBytes)
+        where T : IMessage<T>, new()
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
@@ -86,7 +124,7 @@ public static class RootJsonEndpoints
         body.Position = 0;
         // Google.Protobuf reads the TextReader synchronously: from the buffer filled above.
         using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 16 * 1024, leaveOpen: true);
-        return Parser.Parse<ScoreRequest>(reader);
+        return Parser.Parse<T>(reader);
     }
 
     private const int BufferThresholdBytes = 64 * 1024;
@@ -99,6 +137,7 @@ public static class RootJsonEndpoints
             StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
             StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
             StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+            StatusCode.FailedPrecondition => StatusCodes.Status412PreconditionFailed,
             _ => StatusCodes.Status500InternalServerError,
         });
 }

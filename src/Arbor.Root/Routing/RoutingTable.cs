@@ -69,6 +69,30 @@ public sealed class RoutingTable
         return true;
     }
 
+    /// <summary>
+    /// Every model a request on <paramref name="surface"/> may be scored with, whoever the user:
+    /// the surface's models and every experiment's. Returns false when the surface is unknown.
+    /// </summary>
+    public bool TryListSurfaceRoutes(string surface, List<ModelRoute> routes)
+    {
+        if (!_surfaces.TryGetValue(surface, out var config))
+        {
+            return false;
+        }
+
+        foreach (var model in config.Models)
+        {
+            routes.Add(Route(model));
+        }
+
+        foreach (var experiment in config.Experiments)
+        {
+            routes.Add(Route(experiment.Model, experiment.Name));
+        }
+
+        return true;
+    }
+
     /// <summary>A model the request names explicitly; false when the routing table does not know it.</summary>
     public bool TryResolveModel(string model, string? version, out ModelRoute route)
     {

@@ -5,11 +5,13 @@ using Arbor.Features.Wire;
 using Arbor.Root.Admission;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
+using Arbor.Root.ClientTrimming;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.FanOut;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Trimming;
+using Arbor.Trimming.Snapshots;
 using GrpcStatus = Grpc.Core.Status;
 using RpcException = Grpc.Core.RpcException;
 using RpcStatusCode = Grpc.Core.StatusCode;
@@ -30,7 +32,8 @@ public sealed class RootScorer(
     LeafFanOut fanOut,
     RootMetrics metrics,
     TimeProvider time,
-    AdmissionControl? admission = null)
+    AdmissionControl? admission = null,
+    ClientFeatureViews? clientViews = null)
 {
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
 
@@ -88,17 +91,20 @@ public sealed class RootScorer(
     {
         var config = table.Config;
         Validate(request, config.Limits);
-        var routes = Resolve(request, table, config.Limits);
+        var routes = ModelResolution.Resolve(request, table, config.Limits);
 
         var snapshot = trimmer.Snapshot;
+        if (request.ClientFeaturesVersion.Length > 0)
+        {
+            RequireCurrentClientView(request, table, snapshot);
+        }
+
         var calls = new LeafCall[routes.Count];
         var decisions = new TrimDecision[routes.Count];
         for (var i = 0; i < calls.Length; i++)
         {
             var route = routes[i];
-            var decision = decisions[i] = route.Trimming ?? config.FanOut.Trimming
-                ? trimmer.Lookup(snapshot, route.Model, route.Version)
-                : TrimDecision.PassThrough(route.Model);
+            var decision = decisions[i] = TrimChoice.Decide(trimmer, snapshot, route, config);
             var compression = route.Compression ?? config.FanOut.Compression;
             calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes, config.FanOut.MaxLeafAttempts);
         }
@@ -249,51 +255,29 @@ public sealed class RootScorer(
     private static RpcException InvalidArgument(string message) => new(new GrpcStatus(RpcStatusCode.InvalidArgument, message));
 
     /// <summary>
-    /// The request's models: its explicit <c>models</c>, each distinct name and version once (a
-    /// repeat is scored once and answered once) and at most <c>limits.max_models</c> of them, or its
-    /// surface's.
+    /// A request trimmed by its client to a view that is no longer current may lack a feature a
+    /// model now uses: it is refused (FAILED_PRECONDITION, the current version in the
+    /// <see cref="ClientFeatureViewTrailer"/> trailer) so that the client refreshes and resends it.
     /// </summary>
-    private static List<ModelRoute> Resolve(ScoreRequest request, RoutingTable table, Configuration.LimitsConfig limits)
+    private void RequireCurrentClientView(ScoreRequest request, RoutingTable table, AllowlistSnapshot snapshot)
     {
-        var routes = new List<ModelRoute>(Math.Min(Math.Max(request.Models.Count, 4), limits.MaxModels));
-        if (request.Models.Count > 0)
+        if (clientViews is null)
         {
-            var seen = new HashSet<(string Name, string Version)>();
-            foreach (var selector in request.Models)
-            {
-                if (!seen.Add((selector.Name, selector.Version)))
-                {
-                    continue;
-                }
-
-                if (seen.Count > limits.MaxModels)
-                {
-                    throw InvalidArgument($"the request names more than {limits.MaxModels} distinct models; the limit is {limits.MaxModels}");
-                }
-
-                if (!table.TryResolveModel(selector.Name, selector.Version, out var route))
-                {
-                    throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown model {ClientEcho.Quote(selector.Name, limits.MaxEchoChars)}"));
-                }
-
-                routes.Add(route);
-            }
-
-            return routes;
+            return;
         }
 
-        if (string.IsNullOrEmpty(request.Surface))
+        var current = clientViews.For(table, snapshot, request.Surface, request.Models);
+        if (!string.Equals(current.Version, request.ClientFeaturesVersion, StringComparison.Ordinal))
         {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, "the request names neither a surface nor models"));
+            metrics.RecordClientViewRefused();
+            throw new RpcException(
+                new GrpcStatus(RpcStatusCode.FailedPrecondition, $"the client feature view changed: the current version is {current.Version}"),
+                new Grpc.Core.Metadata { { ClientFeatureViewTrailer, current.Version } });
         }
-
-        if (!table.TryResolveSurface(request.Surface, request.UserId, routes))
-        {
-            throw new RpcException(new GrpcStatus(RpcStatusCode.NotFound, $"unknown surface {ClientEcho.Quote(request.Surface, limits.MaxEchoChars)}"));
-        }
-
-        return routes;
     }
+
+    /// <summary>The trailer naming the current client feature view version when a request's is stale.</summary>
+    public const string ClientFeatureViewTrailer = "arbor-client-features-version";
 
     private ModelResult ToModelResult(ScoreRequest request, LeafCall call, LeafCallResult result)
     {

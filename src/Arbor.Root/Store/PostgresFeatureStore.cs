@@ -17,6 +17,8 @@ public sealed class PostgresFeatureStore : IFeatureStore
         JOIN entity_features AS e ON e.entity_kind = @kind AND e.entity_id = i.id
         """;
 
+    private const string CheckSchema = "SELECT value FROM arbor_schema WHERE key = 'version'";
+
     private const string ReadNames = "SELECT id, name FROM feature_names";
 
     private const string CreateMetadata = """
@@ -128,6 +130,15 @@ public sealed class PostgresFeatureStore : IFeatureStore
 
     public async Task<IFeatureWriter> BeginWriteAsync(CancellationToken cancellationToken) =>
         await BeginWriterAsync(cancellationToken).ConfigureAwait(false);
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(CheckSchema);
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string)
+        {
+            throw new InvalidOperationException("Feature store has no schema version: it is not initialised.");
+        }
+    }
 
     public async Task<FeatureStoreStats> GetStatsAsync(CancellationToken cancellationToken)
     {

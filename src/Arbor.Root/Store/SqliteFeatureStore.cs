@@ -21,6 +21,8 @@ public sealed class SqliteFeatureStore : IFeatureStore
         CROSS JOIN entity_features AS e ON e.entity_kind = $kind AND e.entity_id = i.value
         """;
 
+    private const string CheckSchema = "SELECT value FROM arbor_schema WHERE key = 'version'";
+
     private const string ReadNames = "SELECT id, name FROM feature_names";
 
     private const string CreateMetadata = """
@@ -75,6 +77,21 @@ public sealed class SqliteFeatureStore : IFeatureStore
     /// in one transaction, and refuses any other version.
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InitializeCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException)
+        {
+            // A pooled connection keeps the file it opened: a file replaced after a failure (a
+            // repaired or restored store) is only seen by new connections.
+            ClearPool();
+            throw;
+        }
+    }
+
+    private async Task InitializeCoreAsync(CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(DatabasePath);
         if (!string.IsNullOrEmpty(directory))
@@ -142,6 +159,30 @@ public sealed class SqliteFeatureStore : IFeatureStore
     public async Task<IFeatureWriter> BeginWriteAsync(CancellationToken cancellationToken) =>
         await BeginWriterAsync(cancellationToken).ConfigureAwait(false);
 
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CheckCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException)
+        {
+            ClearPool();
+            throw;
+        }
+    }
+
+    private async Task CheckCoreAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = CheckSchema;
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string)
+        {
+            throw new InvalidOperationException($"Feature store {DatabasePath} has no schema version: it is not initialised.");
+        }
+    }
+
     public async Task<FeatureStoreStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -153,9 +194,14 @@ public sealed class SqliteFeatureStore : IFeatureStore
     public ValueTask DisposeAsync()
     {
         // Pooled connections keep the file open (and the WAL un-checkpointed) until cleared.
+        ClearPool();
+        return ValueTask.CompletedTask;
+    }
+
+    private void ClearPool()
+    {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        return ValueTask.CompletedTask;
     }
 
     private async Task<FeatureTable> ReadCoreAsync(SqliteConnection connection, EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken)

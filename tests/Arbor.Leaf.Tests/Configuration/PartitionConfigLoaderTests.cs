@@ -52,6 +52,47 @@ public sealed class PartitionConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_ModelRoles_ProductionRequiredAndExperimentsNotByDefault_EitherCanBeOverridden()
+    {
+        const string yaml = """
+            partition: p
+            repository: repo
+            models:
+              - name: prod
+              - name: exp
+                role: experiment
+              - name: exp_required
+                role: experiment
+                required: true
+              - name: prod_optional
+                role: production
+                required: false
+            """;
+
+        var config = PartitionConfigLoader.Parse(yaml, yaml: true, "/tmp");
+
+        Assert.Equal(
+            [("prod", ModelRole.Production, true), ("exp", ModelRole.Experiment, false), ("exp_required", ModelRole.Experiment, true), ("prod_optional", ModelRole.Production, false)],
+            config.Models.Select(m => (m.Name, m.Role, m.Required)));
+    }
+
+    [Fact]
+    public void Parse_UnknownRole_IsAProblemNamingIt()
+    {
+        const string yaml = """
+            partition: p
+            repository: repo
+            models:
+              - name: a
+                role: canary
+            """;
+
+        var error = Assert.Throws<PartitionConfigException>(() => PartitionConfigLoader.Parse(yaml, yaml: true, "/tmp"));
+
+        Assert.Contains("models[0].role: 'canary' is not production or experiment", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_QueueAndStreamLimits_AreReadWithDefaultsFromConcurrency()
     {
         const string yaml = """

@@ -5,8 +5,8 @@ using Arbor.Leaf.Models;
 using Arbor.Leaf.Service;
 using Arbor.Leaf.Tests.TestModels;
 using Arbor.Rpc.Client;
-using Grpc.Core;
 using Arbor.Testing;
+using Grpc.Core;
 
 namespace Arbor.Leaf.Tests.Service;
 
@@ -179,6 +179,65 @@ public sealed class LeafServerTests(TestModelSet models, SampleModels samples) :
         Assert.Equal(["VERSION_STATE_FAILED", "VERSION_STATE_FAILED", "VERSION_STATE_AVAILABLE"], versions.Select(v => (string?)v!["state"]));
         Assert.Contains(Path.Combine("ctr", "3", "model.pt"), (string?)versions[0]!["error"], StringComparison.Ordinal);
         Assert.Contains(Path.Combine("ctr", "2", "model.pt"), (string?)versions[1]!["error"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readiness_BrokenExperimentWithNoServingVersion_PartitionStaysReady_PerModelViewShowsIt()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        models.CopyTo(repo.Path, "wrong_outputs", "1");
+        await using var server = await LeafServer.StartAsync(TestPartitions.Config(repo.Path,
+            new ModelConfig("ctr", VersionPolicy.Latest()), new ModelConfig("wrong_outputs", VersionPolicy.Latest(), Role: ModelRole.Experiment, Required: false)), cancellationToken: Ct);
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var health = new Grpc.Health.V1.Health.HealthClient(channel.Invoker);
+
+        using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
+        var partition = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), cancellationToken: Ct);
+        var production = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "arbor.v1.Leaf/ctr" }, cancellationToken: Ct);
+        var experiment = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "arbor.v1.Leaf/wrong_outputs" }, cancellationToken: Ct);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "arbor.v1.Leaf/nope" }, cancellationToken: Ct).ResponseAsync);
+        var listed = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri("/models", UriKind.Relative), Ct))!["models"]!.AsArray();
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, partition.Status);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, production.Status);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, experiment.Status);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        var ctr = listed.Single(m => (string?)m!["name"] == "ctr")!;
+        var broken = listed.Single(m => (string?)m!["name"] == "wrong_outputs")!;
+        Assert.Equal(("production", true, true), ((string?)ctr["role"], (bool?)ctr["required"], (bool?)ctr["ready"]));
+        Assert.Equal("experiment", (string?)broken["role"]);
+
+        // proto3 JSON leaves out false values.
+        Assert.Null(broken["required"]);
+        Assert.Null(broken["ready"]);
+        Assert.Null(broken["defaultVersion"]);
+        Assert.Equal("VERSION_STATE_FAILED", (string?)broken["versions"]![0]!["state"]);
+    }
+
+    [Fact]
+    public async Task Readiness_RequiredModelBroken_NotReadyNamingIt()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        models.CopyTo(repo.Path, "wrong_outputs", "1");
+        await using var server = await LeafServer.StartAsync(TestPartitions.Config(repo.Path,
+            new ModelConfig("ctr", VersionPolicy.Latest()), new ModelConfig("wrong_outputs", VersionPolicy.Latest())), cancellationToken: Ct);
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+        using var channel = new RpcChannel(server.GrpcAddress);
+        var health = new Grpc.Health.V1.Health.HealthClient(channel.Invoker);
+
+        using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
+        var partition = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), cancellationToken: Ct);
+        var production = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "arbor.v1.Leaf/ctr" }, cancellationToken: Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("not ready: no serving version for required wrong_outputs\n", await ready.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, partition.Status);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, production.Status);
+        Assert.False(server.Partition.IsReady);
     }
 
     [Fact]

@@ -171,6 +171,17 @@ internal sealed class RootTestCluster : IAsyncDisposable
         Admin = new HttpClient { BaseAddress = new Uri($"http://{admin}") };
     }
 
+    /// <summary>Writes the trimmer bundle with these allowlists (version "1" of each model); the root reloads it.</summary>
+    public void WriteBundle(IReadOnlyDictionary<string, string[]> allowlists)
+    {
+        var models = allowlists.ToDictionary(
+            m => m.Key,
+            m => new BundleModel("1", new Dictionary<string, BundleModelVersion> { ["1"] = new([.. m.Value], new string('a', 64)) }));
+        var path = _directory.Combine("bundle.json");
+        File.WriteAllText(path + ".tmp", BundleJson.ToJsonString(new BundleDocument(BundleDocument.SchemaV1, "test", DateTimeOffset.UnixEpoch, models)));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
     private async Task WriteArtefactsAsync(PostgresTestServer? postgres)
     {
         List<FeatureDefinition> features =
@@ -189,10 +200,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
 
         File.WriteAllText(_directory.Combine("registry.json"), FeatureRegistryJson.ToJsonString(new FeatureRegistry(FeatureRegistry.SchemaV1, features)));
 
-        var models = Uses.ToDictionary(
-            m => m.Key,
-            m => new BundleModel("1", new Dictionary<string, BundleModelVersion> { ["1"] = new([.. m.Value], new string('a', 64)) }));
-        File.WriteAllText(_directory.Combine("bundle.json"), BundleJson.ToJsonString(new BundleDocument(BundleDocument.SchemaV1, "test", DateTimeOffset.UnixEpoch, models)));
+        WriteBundle(Uses);
 
         await using IFeatureStore store = postgres is null ? new SqliteFeatureStore(_directory.Combine("features.db")) : new PostgresFeatureStore(postgres.ConnectionString);
         await store.InitializeAsync(CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Arbor.Testing;
 
 namespace Arbor.Rpc.Tests.Interop;
 

@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using System.Reflection;
-using Arbor.Testing;
-
-namespace Arbor.Rpc.Tests.Interop;
+namespace Arbor.Testing;
 
 /// <summary>
-/// The real gRPC peer of the interop tests: Debian's /usr/bin/python3 with python3-grpcio. The
-/// Python message classes come from one descriptor set (<c>messages.pb</c>) that the protoc of the
-/// Grpc.Tools package writes once per test run, into a temporary folder, from proto/arbor/v1 and
-/// the standard gRPC protos in Interop/protos (health, reflection); interop_messages.py builds
-/// the classes from it. (Generated *_pb2.py files would need a protobuf runtime as new as that
+/// The real gRPC peer of the interop tests (and the runner of the Python client's tests): Debian's
+/// /usr/bin/python3 with python3-grpcio. The Python message classes come from one descriptor set
+/// (<c>messages.pb</c>) that the protoc of the Grpc.Tools package writes once per test run, into a
+/// temporary folder, from proto/arbor/v1 and the standard gRPC protos in
+/// tests/Arbor.Rpc.Tests/Interop/protos (health, reflection); interop_messages.py builds the
+/// classes from it. (Generated *_pb2.py files would need a protobuf runtime as new as that
 /// protoc, 7.x; Debian's python3-protobuf is 4.21.)
 /// </summary>
 public static class PythonInterop
@@ -22,7 +21,7 @@ public static class PythonInterop
     /// <summary>The folder holding <c>messages.pb</c>.</summary>
     public static string MessagesDirectory => GeneratedDirectory.Value;
 
-    /// <summary>The path of a script beside the tests (copied to the output folder).</summary>
+    /// <summary>The path of a script beside the tests (copied to the output folder's Interop folder).</summary>
     public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Interop", name);
 
     /// <summary>Runs a Python script to completion within <paramref name="timeout"/>; returns stdout.</summary>
@@ -93,7 +92,7 @@ public static class PythonInterop
         }
         var output = Directory.CreateTempSubdirectory("arbor-interop-pb-").FullName;
         var protoRoot = RepositoryPaths.Combine("proto");
-        var standardRoot = Path.Combine(AppContext.BaseDirectory, "Interop", "protos");
+        var standardRoot = RepositoryPaths.Combine("tests", "Arbor.Rpc.Tests", "Interop", "protos");
         var start = new ProcessStartInfo(protoc) { RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add($"-I{protoRoot}");
         start.ArgumentList.Add($"-I{standardRoot}");
