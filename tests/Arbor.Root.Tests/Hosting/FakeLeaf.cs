@@ -85,13 +85,13 @@ internal sealed class FakeLeaf : IAsyncDisposable
     }
 
     public static float Contribution(FeatureColumn column, int index) => column.ValuesCase switch
-        {
-            FeatureColumn.ValuesOneofCase.Floats => column.Floats.Values[index],
-            FeatureColumn.ValuesOneofCase.Int64S => column.Int64S.Values[index],
-            FeatureColumn.ValuesOneofCase.FloatVectors => column.FloatVectors.Values.Skip(index * (int)column.FloatVectors.Dim).Take((int)column.FloatVectors.Dim).Sum(),
-            FeatureColumn.ValuesOneofCase.Int64Lists => column.Int64Lists.Lengths[index],
-            _ => 0,
-        };
+    {
+        FeatureColumn.ValuesOneofCase.Floats => column.Floats.Values[index],
+        FeatureColumn.ValuesOneofCase.Int64S => column.Int64S.Values[index],
+        FeatureColumn.ValuesOneofCase.FloatVectors => column.FloatVectors.Values.Skip(index * (int)column.FloatVectors.Dim).Take((int)column.FloatVectors.Dim).Sum(),
+        FeatureColumn.ValuesOneofCase.Int64Lists => column.Int64Lists.Lengths[index],
+        _ => 0,
+    };
 
     public async ValueTask DisposeAsync()
     {
