@@ -99,6 +99,17 @@ public sealed class LeafTlsTests(TestModelSet models) : IDisposable
         Assert.Contains("client_ca", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void PartitionTlsExample_InSecurityMd_Parses()
+    {
+        var config = PartitionConfigLoader.Parse(DocumentationExamples.Read("security.md", "leaf_tls.yaml"), yaml: true, _directory.Path);
+
+        Assert.Equal("/var/run/secrets/arbor-tls/tls.crt", config.Server.Tls!.Certificate);
+        Assert.Equal("/var/run/secrets/arbor-tls/tls.key", config.Server.Tls.Key.File);
+        Assert.Equal("/var/run/secrets/arbor-tls/ca.crt", config.Server.Tls.Ca);
+        Assert.Equal(TimeSpan.FromSeconds(5), config.Server.TlsReloadInterval);
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private TlsCredentialSource Credentials(string name) =>
