@@ -55,6 +55,20 @@ public sealed class TrafficHistoryTests : IDisposable
     }
 
     [Fact]
+    public void Snapshot_ClientErrors_AreCountedApartFromServerErrors()
+    {
+        Call("m", "OK", 0.002, rows: 1, saved: 0);
+        Call("m", "NotFound", 0.002, rows: 0, saved: 0);
+        Call("m", "InvalidArgument", 0.002, rows: 0, saved: 0);
+        Call("m", "DeadlineExceeded", 0.002, rows: 0, saved: 0);
+
+        var last = _history.Snapshot()["m"][^1];
+
+        Assert.Equal((4L, 1L, 2L), (last.Calls, last.Errors, last.ClientErrors));
+        Assert.Equal(0.25, last.ErrorRate);
+    }
+
+    [Fact]
     public void Snapshot_SlowTailAboveOnePercent_P99IsItsBucket()
     {
         for (var i = 0; i < 97; i++)
