@@ -30,7 +30,7 @@ fi
 
 echo "images: publishing the arbor CLI (self-contained, linux-x64)" >&2
 rm -rf "$out/app"
-dotnet publish "$here/src/Arbor.Cli/Arbor.Cli.csproj" -c Release -r linux-x64 --self-contained -o "$out/app" -nologo -clp:ErrorsOnly >&2
+dotnet publish "$here/src/Arbor.Cli/Arbor.Cli.csproj" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o "$out/app" -nologo -clp:ErrorsOnly >&2
 
 base="docker.io/library/debian:bookworm-slim"
 if ! podman image exists "$base" && ! timeout 30 podman pull -q "$base" >/dev/null 2>&1; then

@@ -5,8 +5,9 @@
 #   postgresql : the PostgreSQL feature-store adapter's tests start a private server
 #   iproute2 : network namespaces for the bandwidth-limited benchmark
 #   python3-prometheus-client : parses /metrics scrapes in the observability tests
+#   chromium : loads the status page in a real (headless) browser in the observability tests
 set -euo pipefail
-packages=(libtorch-dev python3-torch python3-grpcio python3-protobuf python3-prometheus-client postgresql iproute2 g++)
+packages=(libtorch-dev python3-torch python3-grpcio python3-protobuf python3-prometheus-client postgresql iproute2 g++ chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

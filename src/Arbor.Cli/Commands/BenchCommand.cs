@@ -37,6 +37,7 @@ public static class BenchCommand
         bench.Subcommands.Add(CreateRpc());
         bench.Subcommands.Add(Bench.RootBenchCommandLine.Create());
         bench.Subcommands.Add(Bench.NullLeaf.Create());
+        bench.Subcommands.Add(Bench.ClientFeaturesBench.Create());
         return bench;
     }
 

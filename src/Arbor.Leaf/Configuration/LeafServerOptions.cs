@@ -24,5 +24,15 @@ public sealed record LeafServerOptions(
 {
     public const int DefaultMaxRowsPerCall = 16_384;
 
+    /// <summary>
+    /// Mutual TLS on the gRPC port: the leaf's certificate and key and the CA bundle of the clients
+    /// (roots) it accepts; a client without a certificate from that CA is refused at the handshake.
+    /// Null: h2c. The HTTP/1.1 port stays cleartext (probes, metrics; it serves no calls).
+    /// </summary>
+    public Arbor.Rpc.Tls.TlsFiles? Tls { get; init; }
+
+    /// <summary>How often the TLS files are re-read (a renewed certificate is used within one interval).</summary>
+    public TimeSpan TlsReloadInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public const int DefaultMaxStreamsPerConnection = 100;
 }

@@ -82,5 +82,18 @@ internal sealed class PartitionConfigDocument
         public int? MaxRowsPerCall { get; set; }
 
         public int? MaxStreamsPerConnection { get; set; }
+
+        public TlsDocument? Tls { get; set; }
+    }
+
+    internal sealed class TlsDocument
+    {
+        public string? Certificate { get; set; }
+
+        public string? Key { get; set; }
+
+        public string? ClientCa { get; set; }
+
+        public double? ReloadIntervalSeconds { get; set; }
     }
 }

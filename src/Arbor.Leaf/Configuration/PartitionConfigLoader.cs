@@ -3,6 +3,8 @@ using System.Text.Json;
 using Arbor.Leaf.Inference;
 using Arbor.Leaf.Models;
 using Arbor.Leaf.Native;
+using Arbor.Rpc.Security;
+using Arbor.Rpc.Tls;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -110,6 +112,31 @@ public static class PartitionConfigLoader
             d.Server?.MaxMessageBytes ?? 16 * 1024 * 1024,
             d.Server?.MaxRowsPerCall ?? LeafServerOptions.DefaultMaxRowsPerCall,
             d.Server?.MaxStreamsPerConnection ?? LeafServerOptions.DefaultMaxStreamsPerConnection);
+        var tls = d.Server?.Tls;
+        if (tls is not null)
+        {
+            if (string.IsNullOrWhiteSpace(tls.Certificate) || string.IsNullOrWhiteSpace(tls.Key) || string.IsNullOrWhiteSpace(tls.ClientCa))
+            {
+                problems.Add("server.tls: certificate, key and client_ca are all required (mutual TLS: the CA bundle of the roots it accepts)");
+            }
+            else
+            {
+                server = server with { Tls = new TlsFiles(tls.Certificate, SecretValue.FromFile(tls.Key), tls.ClientCa, baseDirectory) };
+            }
+
+            if (tls.ReloadIntervalSeconds is { } reload)
+            {
+                if (reload is <= 0 or double.NaN)
+                {
+                    problems.Add($"server.tls.reload_interval_seconds: {reload} must be positive");
+                }
+                else
+                {
+                    server = server with { TlsReloadInterval = TimeSpan.FromSeconds(reload) };
+                }
+            }
+        }
+
         if (!IPAddress.TryParse(server.Address, out _))
         {
             problems.Add($"server.address: '{server.Address}' is not an IP address");

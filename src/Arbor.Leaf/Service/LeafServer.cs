@@ -5,7 +5,9 @@ using Arbor.Leaf.Configuration;
 using Arbor.Leaf.Diagnostics;
 using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Server;
+using Arbor.Rpc.Tls;
 using Arbor.Telemetry;
+using Arbor.Telemetry.Status;
 using Google.Protobuf;
 using Grpc.AspNetCore.HealthChecks;
 using Microsoft.AspNetCore.Builder;
@@ -23,7 +25,7 @@ namespace Arbor.Leaf.Service;
 /// A leaf partition on the network: the <c>arbor.v1.Leaf</c> gRPC service (Score, ListModels) and
 /// <c>grpc.health.v1.Health</c> (the partition as <c>""</c>, each model as <c>arbor.v1.Leaf/&lt;model&gt;</c>) on
 /// an HTTP/2 port, and <c>/healthz</c> (live), <c>/readyz</c> (every required model has a serving version)
-/// <c>/models</c> (JSON) and <c>/metrics</c> (Prometheus) on an HTTP/1.1 port and on the gRPC port. The server answers as soon as
+/// <c>/models</c> (JSON), <c>/metrics</c> (Prometheus) and <c>/status</c> (a page for people) on an HTTP/1.1 port and on the gRPC port. The server answers as soon as
 /// it starts; models load behind it and /readyz says when they are in.
 /// </summary>
 public sealed class LeafServer : IAsyncDisposable
@@ -42,7 +44,7 @@ public sealed class LeafServer : IAsyncDisposable
 
     public LeafPartition Partition { get; }
 
-    /// <summary>http://address:port of the gRPC (h2c) endpoint.</summary>
+    /// <summary>http://address:port of the gRPC (h2c) endpoint; https:// with TLS.</summary>
     public Uri GrpcAddress { get; }
 
     /// <summary>http://address:port of the HTTP/1.1 health endpoint, or null when turned off.</summary>
@@ -88,9 +90,18 @@ public sealed class LeafServer : IAsyncDisposable
             builder.Services.Configure<GrpcHealthChecksOptions>(options => options.Services.Map(ModelReadinessCheck.ServiceName(model.Name), context => context.Name == check));
         }
 
+        // TLS files are read now: a leaf whose certificate cannot be used fails to start, naming the file.
+        var tls = config.Server.Tls is { } files ? new TlsCredentialSource("leaf-server", files, time) : null;
+        if (tls is not null)
+        {
+            builder.Services.AddHostedService(services => new TlsReloadService([tls], config.Server.TlsReloadInterval, time ?? TimeProvider.System, services.GetService<ILogger<TlsReloadService>>()));
+        }
+
         builder.Services.AddSingleton<LeafGrpcService>();
         builder.Services.AddArborDrain(drain);
         builder.Services.AddRouting();
+        builder.Services.AddSingleton(services => new TrafficHistory(
+            LeafStatusPage.Instruments, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), time ?? TimeProvider.System, LeafStatusPage.Slot, LeafStatusPage.Slots));
         builder.Services.AddSingleton(services => new LeafPartition(config, time, services.GetRequiredService<ILoggerFactory>(), new LeafMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -105,7 +116,15 @@ public sealed class LeafServer : IAsyncDisposable
             kestrel.Limits.Http2.MaxStreamsPerConnection = config.Server.MaxStreamsPerConnection;
             kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
-            kestrel.ListenRpc(new IPEndPoint(address, grpcPort));
+            if (tls is null)
+            {
+                kestrel.ListenRpc(new IPEndPoint(address, grpcPort));
+            }
+            else
+            {
+                kestrel.ListenRpc(new IPEndPoint(address, grpcPort), tls);
+            }
+
             if (httpPort > 0)
             {
                 kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
@@ -114,9 +133,12 @@ public sealed class LeafServer : IAsyncDisposable
 
         var app = builder.Build();
         var partition = app.Services.GetRequiredService<LeafPartition>();
+
+        // Listening from the start: the status page shows the traffic of the last minutes.
+        var traffic = app.Services.GetRequiredService<TrafficHistory>();
         try
         {
-            Map(app, partition);
+            Map(app, partition, traffic, time ?? TimeProvider.System);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await partition.StartAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -128,7 +150,7 @@ public sealed class LeafServer : IAsyncDisposable
         }
 
         var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-        return new LeafServer(app, partition, new Uri($"http://{host}:{grpcPort}"), httpPort > 0 ? new Uri($"http://{host}:{httpPort}") : null);
+        return new LeafServer(app, partition, new Uri($"{(tls is null ? "http" : "https")}://{host}:{grpcPort}"), httpPort > 0 ? new Uri($"http://{host}:{httpPort}") : null);
     }
 
     /// <summary>Waits until the host stops (Ctrl+C or <paramref name="cancellationToken"/>).</summary>
@@ -141,7 +163,7 @@ public sealed class LeafServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static void Map(WebApplication app, LeafPartition partition)
+    private static void Map(WebApplication app, LeafPartition partition, TrafficHistory traffic, TimeProvider time)
     {
         var scorer = partition.Scorer;
         app.MapGrpcService<LeafGrpcService>();
@@ -158,6 +180,7 @@ public sealed class LeafServer : IAsyncDisposable
                 : Results.Text($"not ready: {string.Join("; ", report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description))}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/models", () => Results.Text(JsonFormatter.Default.Format(scorer.ListModels()), "application/json"));
+        app.MapGet("/status", () => Results.Content(LeafStatusPage.Render(partition, traffic, time), "text/html; charset=utf-8"));
     }
 
     private static int FreePort(IPAddress address)

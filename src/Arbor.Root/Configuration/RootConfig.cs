@@ -54,6 +54,9 @@ public sealed record RootConfig
 
     /// <summary>OTLP export and the console log format. Read at start-up only.</summary>
     public Arbor.Telemetry.TelemetryConfig Telemetry { get; init; } = new();
+
+    /// <summary>TLS on the public listeners and mutual TLS to leaves. Read at start-up only (its files are reloaded).</summary>
+    public RootTlsConfig Tls { get; init; } = new();
 }
 
 /// <summary>The admin listener (health, admin, metrics).</summary>

@@ -182,6 +182,21 @@ public static class RootConfigLoader
             problems.Add("$.readiness.check_timeout_ms: must be at least 10");
         }
 
+        if (config.Tls.Server is { } server && (string.IsNullOrWhiteSpace(server.Certificate) || server.Key is null))
+        {
+            problems.Add("$.tls.server: certificate and key are required");
+        }
+
+        if (config.Tls.Leaves is { } leaves && (string.IsNullOrWhiteSpace(leaves.Certificate) || leaves.Key is null || string.IsNullOrWhiteSpace(leaves.Ca)))
+        {
+            problems.Add("$.tls.leaves: certificate, key and ca are required (mutual TLS: the CA bundle that signs the leaves)");
+        }
+
+        if (config.Tls.ReloadIntervalMs < 10)
+        {
+            problems.Add("$.tls.reload_interval_ms: must be at least 10");
+        }
+
         if (config.FanOut.MaxLeafAttempts is < 1 or > 10)
         {
             problems.Add("$.fan_out.max_leaf_attempts: must be from 1 to 10");

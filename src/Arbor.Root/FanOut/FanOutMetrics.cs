@@ -18,6 +18,7 @@ public sealed class FanOutMetrics : IDisposable
     private readonly Counter<long> _calls;
     private readonly Counter<long> _responseBytes;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _rows;
 
     /// <param name="meterFactory">Creates the meter (DI); null creates a standalone one.</param>
     public FanOutMetrics(IMeterFactory? meterFactory = null)
@@ -26,10 +27,11 @@ public sealed class FanOutMetrics : IDisposable
         _calls = _meter.CreateCounter<long>("arbor.root.leaf.trim.calls", "{call}", "Leaf calls by model and trim (trimmed: the model's allowlist; untrimmed: every fetched feature).");
         _responseBytes = _meter.CreateCounter<long>("arbor.root.leaf.response_bytes", "By", "Serialized leaf answer bytes (after decompression) by model.");
         _duration = _meter.CreateHistogram<double>("arbor.root.leaf.call.duration", "s", "Leaf call latency seen by the root (send to answer, any status) by model.");
+        _rows = _meter.CreateCounter<long>("arbor.root.leaf.rows", "{candidate}", "Candidates the leaves scored (rows of successful leaf calls) by model.");
     }
 
-    /// <summary>Counts one leaf call of <paramref name="model"/>; <paramref name="responseBytes"/> is 0 when it failed.</summary>
-    public void RecordCall(string model, bool trimmed, long responseBytes, double seconds)
+    /// <summary>Counts one leaf call of <paramref name="model"/>; <paramref name="responseBytes"/> and <paramref name="rows"/> are 0 when it failed.</summary>
+    public void RecordCall(string model, bool trimmed, long responseBytes, double seconds, long rows = 0)
     {
         var modelTag = new KeyValuePair<string, object?>("model", model);
         _calls.Add(1, modelTag, trimmed ? Trimmed : Untrimmed);
@@ -37,6 +39,11 @@ public sealed class FanOutMetrics : IDisposable
         if (responseBytes > 0)
         {
             _responseBytes.Add(responseBytes, modelTag);
+        }
+
+        if (rows > 0)
+        {
+            _rows.Add(rows, modelTag);
         }
     }
 

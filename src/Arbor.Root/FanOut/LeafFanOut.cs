@@ -100,7 +100,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             {
                 var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
                 lease.Complete(success: true);
-                _calls.RecordCall(route.Model, !decision.IsPassThrough, response.CalculateSize(), Stopwatch.GetElapsedTime(started).TotalSeconds);
+                _calls.RecordCall(route.Model, !decision.IsPassThrough, response.CalculateSize(), Stopwatch.GetElapsedTime(started).TotalSeconds, response.RowCount);
                 RootTracing.End(activity, "OK");
                 return new LeafCallResult(response, StatusCode.OK, "", !decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
             }

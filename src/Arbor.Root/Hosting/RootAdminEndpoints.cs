@@ -9,6 +9,7 @@ using Arbor.Root.Routing;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Server;
 using Arbor.Telemetry;
+using Arbor.Telemetry.Status;
 using Arbor.Trimming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,8 +21,8 @@ namespace Arbor.Root.Hosting;
 /// <summary>
 /// Health and admin endpoints of a root: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/stats</c>
 /// (cumulative counters: requests, latency percentiles, bytes on the leaf connections, CPU) and
-/// <c>/admin/config</c> (the configuration in force, secrets redacted); all on the admin listener,
-/// the health probes without its token.
+/// <c>/admin/config</c> (the configuration in force, secrets redacted) and <c>/status</c> (a page for
+/// people, <see cref="RootStatusPage"/>); all on the admin listener, the health probes without its token.
 /// </summary>
 public static class RootAdminEndpoints
 {
@@ -94,6 +95,9 @@ public static class RootAdminEndpoints
                 rejected = admissionMetrics.RejectedCount,
             });
         });
+        endpoints.MapGroup("").OnListener(ListenerKind.Admin).MapGet("/status", async (
+            FeatureStoreReadiness store, LeafReadiness leaves, LeafClientPool clients, FeatureTrimmer trimmer, TrafficHistory traffic, TimeProvider time, CancellationToken cancellationToken) =>
+            Results.Content(await RootStatusPage.RenderAsync(store, leaves, clients, trimmer, traffic, time, cancellationToken), "text/html; charset=utf-8"));
         admin.MapGet("/config", (RoutingState routing) =>
             Results.Text(RootConfigLoader.Serialize(routing.Current.Config), "application/json"));
     }

@@ -1,14 +1,14 @@
-using System.Security.Cryptography;
 using Arbor.Root.Configuration;
 using Arbor.Root.Routing;
+using Arbor.Rpc.Watching;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Root.Hosting;
 
 /// <summary>
-/// Re-reads the root config file when its content changes (polled by content hash, so renames,
-/// in-place writes and ConfigMap symlink swaps are all seen) and publishes the new routing. A file
+/// Re-reads the root config file when its content changes (<see cref="FilePolling"/> by
+/// <see cref="ContentChangeDetector"/>, so renames, in-place writes and ConfigMap symlink swaps are all seen) and publishes the new routing. A file
 /// that fails to parse or validate is logged and the routing in force stays.
 /// </summary>
 /// <remarks>
@@ -18,7 +18,7 @@ namespace Arbor.Root.Hosting;
 /// </remarks>
 public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRootConfig startup, RoutingState routing, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
 {
-    private byte[] _lastHash = startup.ContentHash;
+    private readonly ContentChangeDetector _content = new(startup.ContentHash);
 
     /// <summary>The last reload error, if the newest file content was rejected.</summary>
     public string? LastError { get; private set; }
@@ -37,13 +37,11 @@ public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRo
             return false;
         }
 
-        var hash = SHA256.HashData(content);
-        if (hash.AsSpan().SequenceEqual(_lastHash))
+        if (!_content.HasChanged(content))
         {
             return false;
         }
 
-        _lastHash = hash;
         try
         {
             routing.Update(RootConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(content), options.ConfigPath, Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))));
@@ -59,22 +57,8 @@ public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRo
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        CheckNow();
-        using var timer = new PeriodicTimer(options.ConfigPollInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                CheckNow();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Host shutdown.
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        FilePolling.RunAsync(options.ConfigPollInterval, time, () => CheckNow(), stoppingToken);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Root config reloaded from {Path}")]
     private partial void LogReloaded(string path);

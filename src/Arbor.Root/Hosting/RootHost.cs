@@ -15,8 +15,10 @@ using Arbor.Rpc.Client;
 using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Security;
 using Arbor.Rpc.Server;
+using Arbor.Rpc.Tls;
 using Arbor.Signatures.Registry;
 using Arbor.Telemetry;
+using Arbor.Telemetry.Status;
 using Arbor.Trimming.Admin;
 using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Hosting;
@@ -60,6 +62,20 @@ public static class RootHost
 
         var connectionString = config.FeatureStore.ConnectionString is { } secret ? ResolveSecret(secret, "$.feature_store.connection_string") : null;
         var adminTokens = config.Admin.Token is { } token ? BearerTokenSet.Single("admin", ResolveSecret(token, "$.admin.token")) : null;
+        TlsCredentialSource LoadTls(string name, TlsFiles files, string jsonPath)
+        {
+            try
+            {
+                return new TlsCredentialSource(name, files);
+            }
+            catch (TlsCredentialsException e)
+            {
+                throw new RootConfigException(options.ConfigPath, [$"{jsonPath}: {e.Message}"]);
+            }
+        }
+
+        var serverTls = config.Tls.Server is { } server ? LoadTls("root-server", new TlsFiles(server.Certificate, server.Key!, server.ClientCa, baseDirectory), "$.tls.server") : null;
+        var leafTls = config.Tls.Leaves is { } leaves ? LoadTls("root-leaf-client", new TlsFiles(leaves.Certificate, leaves.Key!, leaves.Ca, baseDirectory), "$.tls.leaves") : null;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.AddArborTelemetry(new TelemetrySettings
@@ -75,11 +91,23 @@ public static class RootHost
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(options.GrpcEndpoint, listen => listen.UseRpc(ByteCounters.Server(ByteCountersName)).ServeOnly(ListenerKind.Grpc));
+            kestrel.Listen(options.GrpcEndpoint, listen =>
+            {
+                // Counting first, so that it counts the bytes below TLS.
+                listen.UseRpc(ByteCounters.Server(ByteCountersName)).ServeOnly(ListenerKind.Grpc);
+                if (serverTls is not null)
+                {
+                    listen.UseTls(serverTls, ByteCountersName, RpcKestrelExtensions.TlsLogger(listen));
+                }
+            });
             kestrel.Listen(options.HttpEndpoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
                 listen.ServeOnly(ListenerKind.Http);
+                if (serverTls is not null)
+                {
+                    listen.UseTls(serverTls, "root-http", RpcKestrelExtensions.TlsLogger(listen));
+                }
             });
             kestrel.Listen(options.AdminEndpoint, listen =>
             {
@@ -131,10 +159,11 @@ public static class RootHost
         services.AddSingleton(sp => new FetchPlanner(sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new LeafClientPool(
             sp.GetRequiredService<TimeProvider>(),
-            address => new RpcChannel(address, new RpcChannelOptions
+            address => new RpcChannel(leafTls is null ? address : LeafTls.SecureAddress(address), new RpcChannelOptions
             {
                 MaxReceiveMessageSize = config.Limits.MaxMessageBytes,
                 MaxSendMessageSize = config.Limits.MaxMessageBytes,
+                SslOptions = leafTls is null ? null : TlsClientOptions.Create(leafTls, address, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TlsClientOptions).FullName!)),
             }),
             new LeafClientPoolOptions { HealthProbeInterval = TimeSpan.FromMilliseconds(config.Discovery.HealthProbeIntervalMs) },
             sp.GetRequiredService<ILogger<LeafClientPool>>()));
@@ -158,6 +187,11 @@ public static class RootHost
         services.AddSingleton(sp => new LeafReadiness(
             sp.GetRequiredService<RoutingState>(), sp.GetRequiredService<LeafClientPool>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeafReadiness>>()));
         services.AddHostedService(sp => sp.GetRequiredService<LeafReadiness>());
+        services.AddSingleton(sp => new TlsReloadService(
+            [.. new[] { serverTls, leafTls }.OfType<TlsCredentialSource>()], TimeSpan.FromMilliseconds(config.Tls.ReloadIntervalMs), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TlsReloadService>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<TlsReloadService>());
+        services.AddSingleton(sp => new TrafficHistory(
+            RootStatusPage.Instruments, sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<TimeProvider>(), RootStatusPage.Slot, RootStatusPage.Slots));
         services.AddSingleton<RootConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<RootConfigReloader>());
 
@@ -170,6 +204,9 @@ public static class RootHost
         app.MapClientFeaturesJson().OnListener(ListenerKind.Http);
         app.MapRootAdmin();
         app.MapTrimmerAdmin().OnListener(ListenerKind.Admin);
+
+        // Listening from the start: the status page shows the traffic of the last minutes.
+        app.Services.GetRequiredService<TrafficHistory>();
         return app;
     }
 }

@@ -7,7 +7,8 @@ namespace Arbor.Root.Routing;
 /// One entry of a partition's <c>endpoints</c>: a fixed replica address (<c>http://host:port</c>,
 /// <c>https://host:port</c>) or a DNS name (<c>dns:///leaf-homefeed.arbor.svc:7000</c>) whose
 /// addresses are the replicas (a Kubernetes headless Service lists one per ready pod). A DNS entry
-/// is re-resolved periodically and each address becomes an h2c replica <c>http://ip:port</c>.
+/// is re-resolved periodically and each address becomes a replica <c>http://ip:port</c> (called over
+/// https with <c>tls.leaves</c>, see <see cref="FanOut.LeafTls"/>).
 /// </summary>
 public sealed record LeafEndpoint(string Source, string? Address, string? Host, int Port)
 {

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Arbor.Rpc.Accounting;
+using Arbor.Rpc.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Arbor.Rpc.Server;
 
@@ -29,6 +32,28 @@ public static class RpcKestrelExtensions
             }
         });
     }
+
+    /// <summary>
+    /// Listens on <paramref name="endpoint"/> for gRPC over TLS with reloadable credentials
+    /// (<see cref="TlsListenerExtensions.UseTls"/>: mutual TLS when they have a CA bundle), counting
+    /// socket bytes below TLS into <paramref name="counters"/> (default: the published counters named
+    /// after the endpoint).
+    /// </summary>
+    public static void ListenRpc(this KestrelServerOptions kestrel, IPEndPoint endpoint, TlsCredentialSource tls, ByteCounters? counters = null)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(tls);
+        kestrel.Listen(endpoint, listen =>
+        {
+            var accounting = counters ?? ByteCounters.Server(endpoint.ToString());
+            listen.UseRpc(accounting).UseTls(tls, accounting.Name, TlsLogger(listen));
+        });
+    }
+
+    /// <summary>The logger of TLS handshake refusals on a listener.</summary>
+    public static ILogger? TlsLogger(ListenOptions listen) =>
+        listen?.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(TlsListenerExtensions).FullName!);
 
     /// <summary>
     /// Makes a listen endpoint speak HTTP/2 only and count its socket bytes. Call it before

@@ -30,8 +30,9 @@ public sealed class RpcTestServer : IAsyncDisposable
     private volatile bool _ready = true;
     private int _disposed;
 
-    private RpcTestServer(WebApplication app, Uri address, ByteCounters counters, TestLeafService leaf, LogCapture logs, ConcurrentQueue<CapturedRequest> requests)
+    private RpcTestServer(WebApplication app, Uri address, ByteCounters counters, TestLeafService leaf, LogCapture logs, ConcurrentQueue<CapturedRequest> requests, ConcurrentDictionary<string, int> clientCertificates)
     {
+        ClientCertificates = clientCertificates;
         _app = app;
         Address = address;
         Counters = counters;
@@ -55,6 +56,9 @@ public sealed class RpcTestServer : IAsyncDisposable
     /// <summary>Every entry the server logged.</summary>
     public LogCapture Logs { get; }
 
+    /// <summary>The thumbprints of the client certificates requests came with (mutual TLS), with their request counts.</summary>
+    public ConcurrentDictionary<string, int> ClientCertificates { get; }
+
     /// <summary>The state of the readiness health check.</summary>
     public bool Ready
     {
@@ -70,12 +74,15 @@ public sealed class RpcTestServer : IAsyncDisposable
         X509Certificate2? certificate = null,
         bool captureRequests = false,
         TestLeafService? leaf = null,
-        int port = 0)
+        int port = 0,
+        Arbor.Rpc.Tls.TlsCredentialSource? tls = null,
+        string countersName = "test-server")
     {
         leaf ??= new TestLeafService();
         var logs = new LogCapture();
         var requests = new ConcurrentQueue<CapturedRequest>();
-        var counters = new ByteCounters("test-server");
+        var counters = new ByteCounters(countersName);
+        var clientCertificates = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -85,8 +92,27 @@ public sealed class RpcTestServer : IAsyncDisposable
         builder.Services.AddArborGrpc(configure)
             .AddCheck("readiness", () => server is { Ready: false } ? HealthCheckResult.Unhealthy("not ready") : HealthCheckResult.Healthy(), tags: [RpcServiceCollectionExtensions.ReadinessTag])
             .AddCheck("not-a-readiness-check", () => HealthCheckResult.Unhealthy("always failing, but not tagged for readiness"));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenRpc(new IPEndPoint(IPAddress.Loopback, port), certificate, counters));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (tls is null)
+            {
+                kestrel.ListenRpc(new IPEndPoint(IPAddress.Loopback, port), certificate, counters);
+            }
+            else
+            {
+                kestrel.ListenRpc(new IPEndPoint(IPAddress.Loopback, port), tls, counters);
+            }
+        });
         var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            if (context.Connection.ClientCertificate is { } client)
+            {
+                clientCertificates.AddOrUpdate(client.Thumbprint, 1, (_, n) => n + 1);
+            }
+
+            return next(context);
+        });
         if (captureRequests)
         {
             app.Use(async (context, next) =>
@@ -105,7 +131,7 @@ public sealed class RpcTestServer : IAsyncDisposable
         app.MapArborGrpcStandardServices();
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        server = new RpcTestServer(app, new Uri(address), counters, leaf, logs, requests);
+        server = new RpcTestServer(app, new Uri(address), counters, leaf, logs, requests, clientCertificates);
         return server;
     }
 
