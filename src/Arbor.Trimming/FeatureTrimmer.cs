@@ -9,6 +9,7 @@ using Arbor.Trimming.Health;
 using Arbor.Trimming.Options;
 using Arbor.Trimming.Snapshots;
 using Arbor.Trimming.Verification;
+using Arbor.Watching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -36,7 +37,6 @@ public sealed class FeatureTrimmer : IDisposable
 
     private AllowlistSnapshot _snapshot = AllowlistSnapshot.Empty;
     private FrozenSet<(string Source, string Model)> _shadowed = FrozenSet<(string, string)>.Empty;
-    private ITimer? _rescanTimer;
     private bool _started;
     private bool _disposed;
 
@@ -52,7 +52,14 @@ public sealed class FeatureTrimmer : IDisposable
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
-        _sources = [.. _options.BundlePaths.Select(path => new BundleSource(this, path, reader, _time, _options.DebounceInterval, _options.MaxDebounceDelay, _logger, _metrics))];
+        var watch = new WatchOptions
+        {
+            RescanInterval = _options.RescanInterval,
+            Watch = _options.WatchFiles,
+            Debounce = _options.DebounceInterval,
+            MaxDebounceDelay = _options.MaxDebounceDelay,
+        };
+        _sources = [.. _options.BundlePaths.Select(path => new BundleSource(this, path, reader, _time, watch, _logger, _metrics))];
         _metrics.ObserveBundles(() => GetStatus().Bundles);
     }
 
@@ -131,15 +138,10 @@ public sealed class FeatureTrimmer : IDisposable
             }
 
             Publish();
-            if (_options.WatchFiles)
+            foreach (var source in _sources)
             {
-                foreach (var source in _sources)
-                {
-                    source.EnsureWatching();
-                }
+                source.StartWatching();
             }
-
-            _rescanTimer = _time.CreateTimer(static state => ((FeatureTrimmer)state!).Rescan(), this, _options.RescanInterval, _options.RescanInterval);
         }
 
         _logger.Started(_sources.Length, _sources.Count(s => s.Map is not null), Snapshot.Models.Count);
@@ -153,7 +155,7 @@ public sealed class FeatureTrimmer : IDisposable
     {
         foreach (var source in _sources)
         {
-            ReloadAndPublish(source);
+            source.CheckNow();
         }
     }
 
@@ -179,7 +181,6 @@ public sealed class FeatureTrimmer : IDisposable
         lock (_lifecycleGate)
         {
             _disposed = true;
-            _rescanTimer?.Dispose();
             foreach (var source in _sources)
             {
                 source.Dispose();
@@ -197,11 +198,6 @@ public sealed class FeatureTrimmer : IDisposable
             if (source.Reload(atStartup: false))
             {
                 Publish();
-            }
-
-            if (_options.WatchFiles)
-            {
-                source.EnsureWatching();
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
