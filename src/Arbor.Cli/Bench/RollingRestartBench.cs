@@ -98,10 +98,28 @@ public static class RollingRestartBench
         var deadlineMs = (int)options.Deadline.TotalMilliseconds;
         var limits = new LimitsConfig { MaxCandidates = 2000, DefaultDeadlineMs = deadlineMs, LeafTimeoutMs = deadlineMs * 4 / 5 };
         await using var fleet = await ReplicatedFleet.StartAsync(artefacts, options.Replicas, options.Roots, limits, options.DrainDelay, options.WorkDirectory, progress.Step, cancellationToken);
-        await using var service = new ReadyEndpoints(fleet.Roots, options.EndpointRefresh);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await using var service = new ReadyEndpoints(fleet.Roots.Select(r => Endpoint(r, http)), options.EndpointRefresh);
         var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed);
-        using var load = new Load(service, workload, options.Deadline);
+        var targets = fleet.Leaves.Select(l => Target(l.Process, new Uri(l.HttpAddress, "/readyz"), options, http, ct => LeafBackInTrafficAsync(fleet.Roots.Select(r => r.Admin).ToList(), l.GrpcAddress.Authority, ct)))
+            .Concat(fleet.Roots.Select(r => Target(r.Process, new Uri(r.AdminAddress, "/readyz"), options, http, ct => RootBackInTrafficAsync(r.Process.Name, service, c => StatsAsync(r.Admin, c), ct))))
+            .ToList();
+        return await RunAsync(service, () => Next(workload), targets, [.. artefacts.Partitions.Partitions.Keys.Order(StringComparer.Ordinal)], options, progress, cancellationToken);
+    }
 
+    /// <summary>
+    /// The rolling restart itself, for any fleet: steady load through <paramref name="service"/>, then
+    /// each target in turn (stop, start, ready, back in traffic), then steady load again.
+    /// </summary>
+    public static async Task<RollingRestartReport> RunAsync(
+        ReadyEndpoints service, Func<ScoreRequest> nextRequest, IReadOnlyList<RestartTarget> targets, IReadOnlyList<string> partitions,
+        RollingRestartOptions options, BenchProgress progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(progress);
+        using var load = new Load(service, nextRequest, options.Deadline);
+        await service.WaitUntilAllReadyAsync(options.RestartTimeout, cancellationToken);
         progress.Step($"warming up every root for {options.Steady.TotalSeconds:0} s");
         var warmUp = load.Begin();
         var callers = Enumerable.Range(0, options.Callers).Select(_ => load.CallLoopAsync(cancellationToken)).ToList();
@@ -110,31 +128,24 @@ public static class RollingRestartBench
         var before = load.Begin();
         var phases = new List<RollingRestartPhase> { warmUp.ToPhase("warm-up") };
         await Task.Delay(options.Steady, cancellationToken);
-        phases.Add(before.ToPhase("steady before"));
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var during = load.Begin();
+        phases.Add(before.ToPhase("steady before"));
         var steps = new List<RollingRestartStep>();
-        foreach (var leaf in fleet.Leaves)
+        foreach (var target in targets)
         {
-            steps.Add(await RestartAsync(leaf.Process, new Uri(leaf.HttpAddress, "/readyz"), load, options, progress, http,
-                ct => BackInTrafficAsync(fleet.Roots, leaf.GrpcAddress.Authority, ct), cancellationToken));
+            steps.Add(await RestartAsync(target, load, options, progress, cancellationToken));
         }
 
-        foreach (var root in fleet.Roots)
-        {
-            steps.Add(await RestartAsync(root.Process, new Uri(root.AdminAddress, "/readyz"), load, options, progress, http,
-                ct => AnswersAgainAsync(root, service, ct), cancellationToken));
-        }
-
-        phases.Add(during.ToPhase("during restarts"));
         var after = load.Begin();
+        phases.Add(during.ToPhase("during restarts"));
         await Task.Delay(options.Steady, cancellationToken);
         load.Stop();
         await Task.WhenAll(callers);
         phases.Add(after.ToPhase("steady after"));
-        var failures = new[] { warmUp, before, during, after }.SelectMany(t => t.Failures).Take(10).ToList();
-        return new RollingRestartReport(options, [.. artefacts.Partitions.Partitions.Keys.Order(StringComparer.Ordinal)], phases, steps, failures);
+        // The restarts' failures first: they are what the run is about.
+        var failures = new[] { during, after, before, warmUp }.SelectMany(t => t.Failures).Take(10).ToList();
+        return new RollingRestartReport(options, partitions, phases, steps, failures);
     }
 
     public static string Format(RollingRestartReport report)
@@ -171,48 +182,82 @@ public static class RollingRestartBench
         return text.ToString();
     }
 
-    private static async Task<RollingRestartStep> RestartAsync(
-        ManagedProcess process, Uri readyz, Load load, RollingRestartOptions options, BenchProgress progress, HttpClient http,
-        Func<CancellationToken, Task> backInTraffic, CancellationToken cancellationToken)
+    private static async Task<RollingRestartStep> RestartAsync(RestartTarget target, Load load, RollingRestartOptions options, BenchProgress progress, CancellationToken cancellationToken)
     {
-        progress.Step($"restarting {process.Name}");
+        progress.Step(string.Create(CultureInfo.InvariantCulture, $"restarting {target.Name} at {load.Seconds:F1} s"));
         var step = load.BeginStep();
         var clock = Stopwatch.StartNew();
-        await process.StopAsync(options.DrainDelay + TimeSpan.FromSeconds(60));
+        await target.StopAsync(cancellationToken);
         var drained = clock.Elapsed;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} on SIGTERM{process.LogFileNote}:\n{process.Tail(20)}");
-        }
-
-        process.Restart();
-        await process.WaitUntilReadyAsync(http, readyz, options.RestartTimeout, cancellationToken);
-        var ready = clock.Elapsed;
+        await target.StartAsync(cancellationToken);
+        var started = clock.Elapsed;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             timeout.CancelAfter(options.RestartTimeout);
             try
             {
-                await backInTraffic(timeout.Token);
+                await target.ReadyAsync(timeout.Token);
+                started = clock.Elapsed;
+                await target.BackInTrafficAsync(timeout.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"{process.Name} was ready but got no traffic within {options.RestartTimeout.TotalSeconds:0} s{process.LogFileNote}");
+                throw new TimeoutException($"{target.Name} was not ready and back in traffic within {options.RestartTimeout.TotalSeconds:0} s of its restart");
             }
         }
 
         var serving = clock.Elapsed;
         load.EndStep();
-        return new RollingRestartStep(process.Name, drained.TotalSeconds, (ready - drained).TotalSeconds, (serving - ready).TotalSeconds, step.Requests, step.Failed);
+        return new RollingRestartStep(target.Name, drained.TotalSeconds, (started - drained).TotalSeconds, (serving - started).TotalSeconds, step.Requests, step.Failed);
     }
 
-    /// <summary>Completes once every root has sent the leaf at <paramref name="authority"/> another <see cref="TrafficBytes"/> bytes.</summary>
-    private static async Task BackInTrafficAsync(IReadOnlyList<RootProcess> roots, string authority, CancellationToken cancellationToken)
+    private static ScoreRequest Next(ScoreWorkload workload)
     {
-        var start = await Task.WhenAll(roots.Select(r => LeafBytesSentAsync(r, authority, cancellationToken)));
+        lock (workload)
+        {
+            return workload.Next();
+        }
+    }
+
+    private static RootEndpoint Endpoint(RootProcess root, HttpClient http) => new(root.Process.Name, root.Client, async ct =>
+    {
+        using var response = await http.GetAsync(new Uri(root.AdminAddress, "/readyz"), ct);
+        return response.IsSuccessStatusCode;
+    });
+
+    private static RestartTarget Target(ManagedProcess process, Uri readyz, RollingRestartOptions options, HttpClient http, Func<CancellationToken, Task> backInTraffic) => new(
+        process.Name,
+        async _ =>
+        {
+            await process.StopAsync(options.DrainDelay + TimeSpan.FromSeconds(60));
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} on SIGTERM{process.LogFileNote}:\n{process.Tail(20)}");
+            }
+        },
+        _ =>
+        {
+            process.Restart();
+            return Task.CompletedTask;
+        },
+        ct => process.WaitUntilReadyAsync(http, readyz, options.RestartTimeout, ct),
+        backInTraffic);
+
+    /// <summary>Completes once every root (its admin client) has sent the leaf at <paramref name="authority"/> another <see cref="TrafficBytes"/> bytes.</summary>
+    public static Task LeafBackInTrafficAsync(IReadOnlyList<HttpClient> rootAdmins, string authority, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rootAdmins);
+        return LeafBackInTrafficAsync(rootAdmins.Select(a => (Func<CancellationToken, Task<JsonDocument>>)(ct => StatsAsync(a, ct))).ToList(), authority, cancellationToken);
+    }
+
+    /// <summary>Completes once every root (its <c>/admin/stats</c>) has sent the leaf at <paramref name="authority"/> another <see cref="TrafficBytes"/> bytes.</summary>
+    public static async Task LeafBackInTrafficAsync(IReadOnlyList<Func<CancellationToken, Task<JsonDocument>>> rootStats, string authority, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rootStats);
+        var start = await Task.WhenAll(rootStats.Select(s => LeafBytesSentAsync(s, authority, cancellationToken)));
         while (true)
         {
-            var now = await Task.WhenAll(roots.Select(r => LeafBytesSentAsync(r, authority, cancellationToken)));
+            var now = await Task.WhenAll(rootStats.Select(s => LeafBytesSentAsync(s, authority, cancellationToken)));
             if (now.Select((bytes, i) => bytes - start[i]).All(grown => grown >= TrafficBytes))
             {
                 return;
@@ -222,26 +267,43 @@ public static class RollingRestartBench
         }
     }
 
-    private static async Task<long> LeafBytesSentAsync(RootProcess root, string authority, CancellationToken cancellationToken)
+    /// <summary>Completes once the restarted root is a ready endpoint again and has answered <see cref="TrafficRequests"/> requests.</summary>
+    public static async Task RootBackInTrafficAsync(string name, ReadyEndpoints service, Func<CancellationToken, Task<JsonDocument>> stats, CancellationToken cancellationToken)
     {
-        await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
-        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-        return json.RootElement.GetProperty("leaves").TryGetProperty(authority, out var leaf) ? leaf.GetProperty("bytes_sent").GetInt64() : 0;
-    }
-
-    /// <summary>Completes once the restarted root is an endpoint again and has answered <see cref="TrafficRequests"/> requests.</summary>
-    private static async Task AnswersAgainAsync(RootProcess root, ReadyEndpoints service, CancellationToken cancellationToken)
-    {
-        while (!service.Contains(root) || (await root.ReadStatsAsync(cancellationToken)).Requests < TrafficRequests)
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(stats);
+        while (true)
         {
+            if (service.IsReady(name))
+            {
+                using var json = await stats(cancellationToken);
+                if (json.RootElement.GetProperty("requests").GetInt64() >= TrafficRequests)
+                {
+                    return;
+                }
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
 
+    private static async Task<JsonDocument> StatsAsync(HttpClient admin, CancellationToken cancellationToken)
+    {
+        await using var stream = await admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
+        return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+    }
+
+    private static async Task<long> LeafBytesSentAsync(Func<CancellationToken, Task<JsonDocument>> stats, string authority, CancellationToken cancellationToken)
+    {
+        using var json = await stats(cancellationToken);
+        return json.RootElement.GetProperty("leaves").TryGetProperty(authority, out var leaf) ? leaf.GetProperty("bytes_sent").GetInt64() : 0;
+    }
+
     /// <summary>The closed-loop callers and the tallies they record into.</summary>
-    private sealed class Load(ReadyEndpoints service, ScoreWorkload workload, TimeSpan deadline) : IDisposable
+    private sealed class Load(ReadyEndpoints service, Func<ScoreRequest> nextRequest, TimeSpan deadline) : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();
+        private readonly long _started = Stopwatch.GetTimestamp();
         private RollingRestartTally _phase = new();
         private RollingRestartTally? _step;
 
@@ -261,6 +323,9 @@ public static class RollingRestartBench
 
         public void EndStep() => Volatile.Write(ref _step, null);
 
+        /// <summary>Seconds since the load began, to place failures among the restarts' steps.</summary>
+        public double Seconds => Stopwatch.GetElapsedTime(_started).TotalSeconds;
+
         public void Stop() => _stop.Cancel();
 
         public void Dispose() => _stop.Dispose();
@@ -270,13 +335,7 @@ public static class RollingRestartBench
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
             while (!linked.IsCancellationRequested)
             {
-                ScoreRequest request;
-                lock (workload)
-                {
-                    request = workload.Next();
-                }
-
-                var outcome = await CallAsync(request, cancellationToken);
+                var outcome = await CallAsync(nextRequest(), cancellationToken);
                 if (outcome is null)
                 {
                     continue;
@@ -296,7 +355,7 @@ public static class RollingRestartBench
                     }
                     else
                     {
-                        tally.Fail(failure);
+                        tally.Fail(string.Create(CultureInfo.InvariantCulture, $"at {Seconds:F1} s: {failure}"));
                     }
                 }
             }
@@ -319,7 +378,7 @@ public static class RollingRestartBench
                 var response = await root.Client.ScoreAsync(request, deadline: DateTime.UtcNow + deadline, cancellationToken: cancellationToken);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var failed = response.Results.FirstOrDefault(r => r.Status.Code != 0);
-                return (failed is null ? null : $"{root.Process.Name}: model {failed.Model}: {(StatusCode)failed.Status.Code}: {failed.Status.Message}", elapsed);
+                return (failed is null ? null : $"{root.Name}: model {failed.Model}: {(StatusCode)failed.Status.Code}: {failed.Status.Message}", elapsed);
             }
             catch (RpcException) when (cancellationToken.IsCancellationRequested)
             {
@@ -327,7 +386,7 @@ public static class RollingRestartBench
             }
             catch (RpcException e)
             {
-                return ($"{root.Process.Name}: {e.StatusCode}: {e.Status.Detail}", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                return ($"{root.Name}: {e.StatusCode}: {e.Status.Detail}", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
     }

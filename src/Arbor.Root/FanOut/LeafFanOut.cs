@@ -106,10 +106,18 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             }
             catch (Exception e) when (e is RpcException or ObjectDisposedException)
             {
-                var status = e is RpcException rpc ? rpc.Status : new Grpc.Core.Status(StatusCode.Unavailable, "the replica was removed");
+                var status = e switch
+                {
+                    // The client reports an attempt that ran out of fan_out.connect_timeout_ms as cancelled; it is the replica's failure.
+                    _ when IsConnectTimeout(e) => new Grpc.Core.Status(StatusCode.Unavailable, "the replica did not answer the connection attempt"),
+                    RpcException rpc => rpc.Status,
+                    _ => new Grpc.Core.Status(StatusCode.Unavailable, "the replica was removed"),
+                };
 
-                // The replica answered for the request's faults; it failed for its own (or the network's).
-                lease.Complete(success: status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled or StatusCode.FailedPrecondition);
+                // The replica answered for the request's faults (or, with UNAVAILABLE, for one model that it
+                // does not serve yet); it failed for its own, or the network's, when it is gone.
+                var gone = IsReplicaGone(e);
+                lease.Complete(success: !gone && status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled or StatusCode.FailedPrecondition or StatusCode.Unavailable);
                 _calls.RecordCall(route.Model, !decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
                 RootTracing.End(activity, status.StatusCode.ToString());
                 failure = Failed(status.StatusCode, status.Detail, decision, payload, lease.Endpoint.Address.Authority);
@@ -134,7 +142,9 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                     continue;
                 }
 
-                if (attempt >= call.MaxAttempts || replicas.Count < 2 || !IsReplicaGone(e) || cancellationToken.IsCancellationRequested || clients.Time.GetUtcNow() >= deadline)
+                // UNAVAILABLE that the replica answered itself (a model it has no version of yet, a start-up
+                // or a drain) goes to another replica too: another may serve it.
+                if (attempt >= call.MaxAttempts || replicas.Count < 2 || !(gone || status.StatusCode == StatusCode.Unavailable) || cancellationToken.IsCancellationRequested || clients.Time.GetUtcNow() >= deadline)
                 {
                     return failure;
                 }
@@ -168,7 +178,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
     /// </summary>
     internal static bool IsReplicaGone(Exception e)
     {
-        if (e is ObjectDisposedException)
+        if (e is ObjectDisposedException || IsConnectTimeout(e))
         {
             return true;
         }
@@ -181,6 +191,25 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
         for (var inner = rpc.Status.DebugException; inner is not null; inner = inner.InnerException)
         {
             if (inner is HttpRequestException or IOException or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the call failed because no connection to the replica could be opened in time (<c>fan_out.connect_timeout_ms</c>).</summary>
+    internal static bool IsConnectTimeout(Exception e)
+    {
+        if (e is not RpcException { StatusCode: StatusCode.Cancelled } rpc)
+        {
+            return false;
+        }
+
+        for (var inner = rpc.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TimeoutException)
             {
                 return true;
             }

@@ -44,6 +44,9 @@ internal sealed class FakeLeaf : IAsyncDisposable
 
     public void Release() => _hold?.TrySetResult();
 
+    /// <summary>When set, every Score call is answered with this status (a leaf that does not serve yet).</summary>
+    public StatusCode? AnswerWith { get; set; }
+
     /// <param name="port">The loopback port (a restarted replica comes back on its old one); a free one when null.</param>
     /// <param name="tls">Serve over TLS with these credentials (mutual TLS when they have a CA bundle).</param>
     public static async Task<FakeLeaf> StartAsync(IReadOnlyDictionary<string, string[]> uses, int? port = null, Arbor.Rpc.Tls.TlsCredentialSource? tls = null)
@@ -106,6 +109,11 @@ internal sealed class FakeLeaf : IAsyncDisposable
         if (_hold is { } hold)
         {
             await hold.Task.WaitAsync(context.CancellationToken);
+        }
+
+        if (AnswerWith is { } answer)
+        {
+            throw new RpcException(new Grpc.Core.Status(answer, $"model '{request.Model}' has no available version yet"));
         }
 
         if (!_uses.TryGetValue(request.Model, out var features))
