@@ -39,9 +39,10 @@ public static class RollingRestartBench
         var steady = new Option<int>("--steady-seconds") { Description = "Load before the first restart and after the last.", DefaultValueFactory = _ => (int)defaults.Steady.TotalSeconds };
         var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles, the feature store and logs are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "bench-rolling-restart") };
         var seed = new Option<int>("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => defaults.Seed };
+        var netns = new Option<bool>("--netns") { Description = "Every process on a host of its own (network namespaces on one bridge, needs root), leaves found through DNS names as behind headless Services." };
         var command = new Command("rolling-restart", "Restart every leaf replica and root one at a time under steady load and count failed requests (the goal is none).")
         {
-            replicas, roots, callers, scenario, deadline, drain, steady, workDir, seed,
+            replicas, roots, callers, scenario, deadline, drain, steady, workDir, seed, netns,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -59,6 +60,7 @@ public static class RollingRestartBench
                     Steady = TimeSpan.FromSeconds(result.GetValue(steady)),
                     WorkDirectory = Path.GetFullPath(result.GetValue(workDir)!),
                     Seed = result.GetValue(seed),
+                    Namespaces = result.GetValue(netns),
                 };
                 options.Validate();
             }
@@ -97,7 +99,13 @@ public static class RollingRestartBench
         var artefacts = await SampleArtefacts.EnsureAsync(RepositoryLocator.Find(), options.WorkDirectory, progress.Step, cancellationToken);
         var deadlineMs = (int)options.Deadline.TotalMilliseconds;
         var limits = new LimitsConfig { MaxCandidates = 2000, DefaultDeadlineMs = deadlineMs, LeafTimeoutMs = deadlineMs * 4 / 5 };
-        await using var fleet = await ReplicatedFleet.StartAsync(artefacts, options.Replicas, options.Roots, limits, options.DrainDelay, options.WorkDirectory, progress.Step, cancellationToken);
+        if (options.Namespaces && !LinkNet.IsRoot)
+        {
+            throw new InvalidOperationException("--netns needs root: it creates network namespaces (scripts/linknet.sh hosts N)");
+        }
+
+        await using var fleet = await ReplicatedFleet.StartAsync(
+            artefacts, options.Replicas, options.Roots, limits, options.DrainDelay, options.Namespaces, options.WorkDirectory, progress.Step, cancellationToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await using var service = new ReadyEndpoints(fleet.Roots.Select(r => Endpoint(r, http)), options.EndpointRefresh);
         var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed);
@@ -156,7 +164,7 @@ public static class RollingRestartBench
         var text = new StringBuilder();
         text.AppendLine(culture,
             $"rolling restart: {o.Replicas} replicas of each leaf partition ({string.Join(", ", report.Partitions)}), {o.Roots} roots, {o.Callers} closed-loop callers, " +
-            $"scenario '{o.Scenario.Name}', deadline {o.Deadline.TotalMilliseconds:0} ms, drain delay {o.DrainDelay.TotalMilliseconds:0} ms");
+            $"scenario '{o.Scenario.Name}', deadline {o.Deadline.TotalMilliseconds:0} ms, drain delay {o.DrainDelay.TotalMilliseconds:0} ms{(o.Namespaces ? ", one network namespace per process, leaves found through DNS" : "")}");
         text.AppendLine("phase | requests | failed | p50 ms | p99 ms");
         text.AppendLine("---|---|---|---|---");
         foreach (var p in report.Phases)

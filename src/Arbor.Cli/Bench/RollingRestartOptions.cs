@@ -30,6 +30,9 @@ public sealed record RollingRestartOptions
     /// <summary>How long a restarted process may take to be ready and to get traffic again.</summary>
     public TimeSpan RestartTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>Every process on a host of its own (network namespaces, needs root), leaves found through DNS names.</summary>
+    public bool Namespaces { get; init; }
+
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "arbor-rolling-restart");
 
     public int Seed { get; init; } = 7;

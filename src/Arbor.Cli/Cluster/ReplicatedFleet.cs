@@ -1,3 +1,4 @@
+using System.Globalization;
 using Arbor.Cli.Bench;
 using Arbor.Root.Configuration;
 
@@ -8,6 +9,13 @@ namespace Arbor.Cli.Cluster;
 /// leaf partition and several roots, each root routing every partition to all of its replicas, every
 /// process started with a drain delay so SIGTERM drains it as in a pod. Each process keeps its ports
 /// when restarted (<see cref="ManagedProcess.Restart"/>), as a pod keeps its Service.
+/// <para>
+/// With <c>namespaces</c>, every process runs on a host of its own (a network namespace from
+/// <c>scripts/linknet.sh hosts N</c>, needs root), all on one bridge like pods on a node network,
+/// each serving on the ports a pod would; the roots find each partition's replicas through one DNS
+/// name, <c>dns:///leaf-PARTITION:7000</c>, that resolves to all of them (the roots' hosts files),
+/// as behind a headless Service.
+/// </para>
 /// </summary>
 public sealed class ReplicatedFleet : IAsyncDisposable
 {
@@ -15,6 +23,7 @@ public sealed class ReplicatedFleet : IAsyncDisposable
 
     private readonly List<LeafProcess> _leaves = [];
     private readonly List<RootProcess> _roots = [];
+    private int? _hosts;
 
     private ReplicatedFleet()
     {
@@ -28,7 +37,7 @@ public sealed class ReplicatedFleet : IAsyncDisposable
     public string LogDirectory { get; private set; } = "";
 
     public static async Task<ReplicatedFleet> StartAsync(
-        SampleArtefacts artefacts, int replicas, int roots, LimitsConfig limits, TimeSpan drainDelay, string workDirectory, Action<string> progress, CancellationToken cancellationToken)
+        SampleArtefacts artefacts, int replicas, int roots, LimitsConfig limits, TimeSpan drainDelay, bool namespaces, string workDirectory, Action<string> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(artefacts);
         ArgumentNullException.ThrowIfNull(progress);
@@ -37,7 +46,7 @@ public sealed class ReplicatedFleet : IAsyncDisposable
         var fleet = new ReplicatedFleet();
         try
         {
-            await fleet.StartCoreAsync(artefacts, replicas, roots, limits, drainDelay, workDirectory, progress, cancellationToken);
+            await fleet.StartCoreAsync(artefacts, replicas, roots, limits, drainDelay, namespaces, workDirectory, progress, cancellationToken);
             return fleet;
         }
         catch
@@ -48,7 +57,7 @@ public sealed class ReplicatedFleet : IAsyncDisposable
     }
 
     private async Task StartCoreAsync(
-        SampleArtefacts artefacts, int replicas, int roots, LimitsConfig limits, TimeSpan drainDelay, string workDirectory, Action<string> progress, CancellationToken cancellationToken)
+        SampleArtefacts artefacts, int replicas, int roots, LimitsConfig limits, TimeSpan drainDelay, bool namespaces, string workDirectory, Action<string> progress, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
         LogDirectory = Path.GetFullPath(Path.Combine(workDirectory, "logs"));
@@ -64,17 +73,26 @@ public sealed class ReplicatedFleet : IAsyncDisposable
         var drain = DrainArguments(drainDelay);
         var partitions = artefacts.Partitions.Partitions.Keys.Order(StringComparer.Ordinal).ToList();
         var endpoints = partitions.ToDictionary(p => p, _ => new List<string>(), StringComparer.Ordinal);
+        if (namespaces)
+        {
+            _hosts = partitions.Count * replicas + roots;
+            progress($"creating {_hosts} hosts (network namespaces on one bridge: scripts/linknet.sh hosts {_hosts})");
+            await LinkNet.RunAsync(["hosts", _hosts.Value.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+        }
+
+        var host = 0;
         foreach (var partition in partitions)
         {
             for (var replica = 0; replica < replicas; replica++)
             {
                 var name = $"leaf/{partition}/{replica}";
-                var grpc = ports.Next();
-                var http = ports.Next();
+                var (address, wrapper) = namespaces ? LinkNet.Host(host++) : ("127.0.0.1", []);
+                var grpc = namespaces ? 7000 : ports.Next();
+                var http = namespaces ? 7001 : ports.Next();
                 var config = Path.Combine(workDirectory, $"leaf-{partition}-{replica}.json");
-                await File.WriteAllTextAsync(config, ServingCluster.LeafConfigJson(artefacts, partition, "127.0.0.1", grpc, http), cancellationToken);
-                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config, .. drain]), environment: QuietEnvironment, logFile: LogFileOf(name));
-                var leaf = new LeafProcess(partition, process, new Uri($"http://127.0.0.1:{grpc}"), new Uri($"http://127.0.0.1:{http}"));
+                await File.WriteAllTextAsync(config, ServingCluster.LeafConfigJson(artefacts, partition, address, grpc, http), cancellationToken);
+                var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config, .. drain]), wrapper, QuietEnvironment, LogFileOf(name));
+                var leaf = new LeafProcess(partition, process, new Uri($"http://{address}:{grpc}"), new Uri($"http://{address}:{http}"));
                 _leaves.Add(leaf);
                 endpoints[partition].Add(leaf.GrpcAddress.ToString().TrimEnd('/'));
             }
@@ -87,19 +105,33 @@ public sealed class ReplicatedFleet : IAsyncDisposable
         var routing = ServingCluster.RootConfigFor(artefacts, BenchMode.Trimmed, new Dictionary<string, Uri>(StringComparer.Ordinal)) with
         {
             Limits = limits,
-            Partitions = endpoints.ToDictionary(e => e.Key, e => new PartitionConfig { Endpoints = e.Value }, StringComparer.Ordinal),
+            Partitions = endpoints.ToDictionary(
+                e => e.Key, e => new PartitionConfig { Endpoints = namespaces ? [$"dns:///{DnsName(e.Key)}:7000"] : e.Value }, StringComparer.Ordinal),
+            Discovery = new DiscoveryConfig { ResolveIntervalMs = 1000 },
         };
         var rootConfig = Path.Combine(workDirectory, "root.json");
         await File.WriteAllTextAsync(rootConfig, RootConfigLoader.Serialize(routing), cancellationToken);
         for (var i = 0; i < roots; i++)
         {
             var name = $"root/{i}";
-            var grpc = $"127.0.0.1:{ports.Next()}";
-            var http = $"127.0.0.1:{ports.Next()}";
-            var admin = $"127.0.0.1:{ports.Next()}";
+            string grpc, http, admin;
+            IReadOnlyList<string> wrapper = [];
+            if (namespaces)
+            {
+                // The leaves' DNS names, as a headless Service's would resolve: every replica of the partition.
+                var lines = _leaves.Select(l => $"{l.GrpcAddress.Host} {DnsName(l.Partition)}").Prepend("127.0.0.1 localhost");
+                await LinkNet.WriteHostsFileAsync(host, lines, cancellationToken);
+                (var address, wrapper) = LinkNet.Host(host++);
+                (grpc, http, admin) = ($"{address}:7100", $"{address}:7180", $"{address}:7190");
+            }
+            else
+            {
+                (grpc, http, admin) = ($"127.0.0.1:{ports.Next()}", $"127.0.0.1:{ports.Next()}", $"127.0.0.1:{ports.Next()}");
+            }
+
             var process = ManagedProcess.Start(
                 name, executable.FileName, executable.With(["root", "--config", rootConfig, "--grpc", grpc, "--http", http, "--admin", admin, .. drain]),
-                environment: QuietEnvironment, logFile: LogFileOf(name));
+                wrapper, QuietEnvironment, LogFileOf(name));
             _roots.Add(new RootProcess(BenchMode.Trimmed, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), new Uri($"http://{admin}"), rootConfig));
         }
 
@@ -113,6 +145,8 @@ public sealed class ReplicatedFleet : IAsyncDisposable
     private static string[] DrainArguments(TimeSpan delay) =>
         ["--drain-delay-ms", ((int)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "--drain-timeout-ms", "30000"];
 
+    private static string DnsName(string partition) => $"leaf-{partition}";
+
     private string LogFileOf(string process) => Path.Combine(LogDirectory, $"{process.Replace('/', '-')}.log");
 
     // Per-request information logs would only cost CPU; warnings and errors still reach the log files.
@@ -122,5 +156,9 @@ public sealed class ReplicatedFleet : IAsyncDisposable
     {
         await Task.WhenAll(_roots.Select(r => r.DisposeAsync().AsTask()));
         await Task.WhenAll(_leaves.Select(l => l.Process.DisposeAsync().AsTask()));
+        if (_hosts is not null)
+        {
+            await LinkNet.RunAsync(["hosts-down"], CancellationToken.None);
+        }
     }
 }

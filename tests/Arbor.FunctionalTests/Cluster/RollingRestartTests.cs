@@ -1,4 +1,5 @@
 using Arbor.Cli.Bench;
+using Arbor.Cli.Cluster;
 using Arbor.FunctionalTests.Bench;
 using Arbor.Testing;
 using Xunit;
@@ -8,17 +9,32 @@ namespace Arbor.FunctionalTests.Cluster;
 /// <summary>
 /// <c>arbor bench rolling-restart</c> in short form: two replicas of each leaf partition and two
 /// roots as real processes; every one of them is drained (SIGTERM), restarted and back in traffic,
-/// one after the other, under steady load, and no request fails.
+/// one after the other, under steady load, and no request fails: on loopback, and with every
+/// process on a host of its own (network namespaces) where the roots find the replicas through DNS.
 /// </summary>
 [Collection(ProcessClusterCollection.Name)]
 public sealed class RollingRestartTests
 {
     [Fact]
-    public async Task EveryLeafReplicaAndRoot_RestartedOneAtATimeUnderLoad_NoRequestFails()
+    public Task EveryLeafReplicaAndRoot_RestartedOneAtATimeUnderLoad_NoRequestFails() => RunAsync(namespaces: false);
+
+    [Fact]
+    public Task OnHostsOfTheirOwn_LeavesFoundThroughDns_RestartedOneAtATimeUnderLoad_NoRequestFails()
+    {
+        if (!LinkNet.IsRoot || !File.Exists("/usr/sbin/ip") && !File.Exists("/sbin/ip") && !File.Exists("/usr/bin/ip"))
+        {
+            Assert.Skip("network namespaces need root and iproute2 (scripts/linknet.sh hosts N)");
+        }
+
+        return RunAsync(namespaces: true);
+    }
+
+    private static async Task RunAsync(bool namespaces)
     {
         using var work = new TempDirectory("arbor-rolling-");
         var options = new RollingRestartOptions
         {
+            Namespaces = namespaces,
             Replicas = 2,
             Roots = 2,
             Callers = 2,
