@@ -47,9 +47,12 @@ if ! podman image exists "$base" && ! timeout 30 podman pull -q "$base" >/dev/nu
 fi
 
 echo "images: base $base" >&2
-podman build -q --format docker -f "$here/deploy/images/root.Containerfile" --build-arg "BASE_IMAGE=$base" -t "localhost/arbor-root:$tag" "$out" >/dev/null
+podman build -q --format docker --label org.arbor.image=root -f "$here/deploy/images/root.Containerfile" --build-arg "BASE_IMAGE=$base" -t "localhost/arbor-root:$tag" "$out" >/dev/null
 # shellcheck disable=SC2086 # ARBOR_LEAF_BUILD_ARGS is a list of arguments
-podman build -q --format docker -f "$here/deploy/images/leaf.Containerfile" --build-arg "BASE_IMAGE=$base" ${ARBOR_LEAF_BUILD_ARGS:-} -t "localhost/arbor-leaf:$tag" "$out" >/dev/null
+podman build -q --format docker --label org.arbor.image=leaf -f "$here/deploy/images/leaf.Containerfile" --build-arg "BASE_IMAGE=$base" ${ARBOR_LEAF_BUILD_ARGS:-} -t "localhost/arbor-leaf:$tag" "$out" >/dev/null
+
+# A rebuilt tag leaves its previous image dangling: remove those of Arbor's (only the ones labelled here).
+podman image prune -f --filter label=org.arbor.image >/dev/null || true
 
 for image in "localhost/arbor-root:$tag" "localhost/arbor-leaf:$tag"; do
   size=$(podman image inspect --format '{{.Size}}' "$image")

@@ -14,7 +14,17 @@ public static class ConsoleLogFormat
     public const string Simple = ConsoleFormatterNames.Simple;
     public const string Json = ConsoleFormatterNames.Json;
 
-    private static readonly string[] QuietCategories = ["Microsoft.AspNetCore", "Grpc"];
+    // ASP.NET Core and grpc-dotnet write several information lines per request: a serving process
+    // logs per request only what goes wrong. The health check service writes an error line for every
+    // probe that finds the process unready (every 2 s for a whole drain or start-up): Arbor logs the
+    // transitions itself (readiness of the store and of each partition, the drain), so only a check
+    // that crashes is left for it to report.
+    private static readonly (string Category, LogLevel Level)[] QuietCategories =
+    [
+        ("Microsoft.AspNetCore", LogLevel.Warning),
+        ("Grpc", LogLevel.Warning),
+        ("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical),
+    ];
 
     /// <summary>The format to use: <paramref name="configured"/>, else <c>Logging:Console:FormatterName</c>, else simple.</summary>
     /// <exception cref="ArgumentException">An unknown format name.</exception>
@@ -56,13 +66,12 @@ public static class ConsoleLogFormat
             });
         }
 
-        // ASP.NET Core and grpc-dotnet write several information lines per request: a serving
-        // process logs per request only what goes wrong, unless configuration names a level for them.
-        foreach (var category in QuietCategories)
+        // Unless configuration names a level for them.
+        foreach (var (category, level) in QuietCategories)
         {
             if (configuration[$"Logging:LogLevel:{category}"] is null)
             {
-                logging.AddFilter(category, LogLevel.Warning);
+                logging.AddFilter(category, level);
             }
         }
 

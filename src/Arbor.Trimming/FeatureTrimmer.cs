@@ -8,6 +8,8 @@ using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Health;
 using Arbor.Trimming.Options;
 using Arbor.Trimming.Snapshots;
+using Arbor.Trimming.Verification;
+using Arbor.Watching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,10 +33,10 @@ public sealed class FeatureTrimmer : IDisposable
     private readonly TrimmerMetrics _metrics;
     private readonly Lock _publishGate = new();
     private readonly Lock _lifecycleGate = new();
+    private readonly TrimGapLedger _gaps = new();
 
     private AllowlistSnapshot _snapshot = AllowlistSnapshot.Empty;
     private FrozenSet<(string Source, string Model)> _shadowed = FrozenSet<(string, string)>.Empty;
-    private ITimer? _rescanTimer;
     private bool _started;
     private bool _disposed;
 
@@ -50,7 +52,14 @@ public sealed class FeatureTrimmer : IDisposable
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
-        _sources = [.. _options.BundlePaths.Select(path => new BundleSource(this, path, reader, _time, _options.DebounceInterval, _options.MaxDebounceDelay, _logger, _metrics))];
+        var watch = new WatchOptions
+        {
+            RescanInterval = _options.RescanInterval,
+            Watch = _options.WatchFiles,
+            Debounce = _options.DebounceInterval,
+            MaxDebounceDelay = _options.MaxDebounceDelay,
+        };
+        _sources = [.. _options.BundlePaths.Select(path => new BundleSource(this, path, reader, _time, watch, _logger, _metrics))];
         _metrics.ObserveBundles(() => GetStatus().Bundles);
     }
 
@@ -86,6 +95,29 @@ public sealed class FeatureTrimmer : IDisposable
     public void RecordTrim(in TrimDecision decision, in LeafRequestWriteResult result) => _metrics.RecordTrim(decision.Model, result);
 
     /// <summary>
+    /// Records that a leaf refused a call trimmed by <paramref name="decision"/> because the version it
+    /// serves uses features the allowlist lacks (a model version reached the leaves before its
+    /// allowlist reached this root). The caller sends the call again untrimmed; this marks the
+    /// allowlist stale in the admin view and health, counts it and logs its first refusal.
+    /// </summary>
+    /// <param name="decision">The trimmed decision the leaf refused.</param>
+    /// <param name="detail">The leaf's message (the version it served and the features it lacked).</param>
+    public void ReportGap(in TrimDecision decision, string detail)
+    {
+        if (decision.Allowlist is null)
+        {
+            return;
+        }
+
+        var version = decision.AllowlistVersion ?? "";
+        _metrics.RecordGap(decision.Model, version);
+        if (_gaps.Record(decision.Model, version, decision.Allowlist.Sha256, detail, _time.GetUtcNow()))
+        {
+            _logger.TrimGap(decision.Model, version, decision.Allowlist.Sha256, detail);
+        }
+    }
+
+    /// <summary>
     /// Loads every bundle (a failure is reported, never thrown), publishes the first snapshot, arms the
     /// file watchers and the periodic rescan. Idempotent.
     /// </summary>
@@ -106,15 +138,10 @@ public sealed class FeatureTrimmer : IDisposable
             }
 
             Publish();
-            if (_options.WatchFiles)
+            foreach (var source in _sources)
             {
-                foreach (var source in _sources)
-                {
-                    source.EnsureWatching();
-                }
+                source.StartWatching();
             }
-
-            _rescanTimer = _time.CreateTimer(static state => ((FeatureTrimmer)state!).Rescan(), this, _options.RescanInterval, _options.RescanInterval);
         }
 
         _logger.Started(_sources.Length, _sources.Count(s => s.Map is not null), Snapshot.Models.Count);
@@ -128,7 +155,7 @@ public sealed class FeatureTrimmer : IDisposable
     {
         foreach (var source in _sources)
         {
-            ReloadAndPublish(source);
+            source.CheckNow();
         }
     }
 
@@ -143,7 +170,7 @@ public sealed class FeatureTrimmer : IDisposable
             bundles.Add(source.GetStatus(model => shadowed.Contains((source.Id, model))));
         }
 
-        return new TrimmerStatus(snapshot.Generation, snapshot.BuiltAt, snapshot.Models.Count, bundles);
+        return new TrimmerStatus(snapshot.Generation, snapshot.BuiltAt, snapshot.Models.Count, bundles, _gaps.Describe(snapshot.BuiltAt));
     }
 
     /// <summary>A health summary: healthy while every bundle's map matches its file.</summary>
@@ -154,7 +181,6 @@ public sealed class FeatureTrimmer : IDisposable
         lock (_lifecycleGate)
         {
             _disposed = true;
-            _rescanTimer?.Dispose();
             foreach (var source in _sources)
             {
                 source.Dispose();
@@ -172,11 +198,6 @@ public sealed class FeatureTrimmer : IDisposable
             if (source.Reload(atStartup: false))
             {
                 Publish();
-            }
-
-            if (_options.WatchFiles)
-            {
-                source.EnsureWatching();
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -1,4 +1,5 @@
 using Arbor.Trimming.Bundles;
+using Arbor.Trimming.Verification;
 
 namespace Arbor.Trimming;
 
@@ -7,4 +8,5 @@ namespace Arbor.Trimming;
 /// <param name="SnapshotBuiltAt">When it was built.</param>
 /// <param name="Models">How many models it has allowlists for.</param>
 /// <param name="Bundles">Every configured bundle, in configuration order.</param>
-public sealed record TrimmerStatus(long Generation, DateTimeOffset SnapshotBuiltAt, int Models, IReadOnlyList<BundleStatus> Bundles);
+/// <param name="Gaps">Allowlists leaves refused (trim gaps), stale while refused after the snapshot was built.</param>
+public sealed record TrimmerStatus(long Generation, DateTimeOffset SnapshotBuiltAt, int Models, IReadOnlyList<BundleStatus> Bundles, IReadOnlyList<TrimGapStatus> Gaps);

@@ -27,7 +27,7 @@ public static class LinkBench
     /// </summary>
     public static async Task<int> RunOutsideAsync(int mbit, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        if (!OperatingSystem.IsLinux() || Geteuid() != 0)
+        if (!LinkNet.IsRoot)
         {
             await Console.Error.WriteLineAsync("arbor bench --link-mbit needs root: it creates network namespaces (ip netns) and shapes a veth link (tc tbf). Run it as root, e.g. sudo ./arbor bench ... --link-mbit N");
             return 2;
@@ -166,7 +166,4 @@ public static class LinkBench
 
         return process.ExitCode;
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
-    private static extern uint Geteuid();
 }

@@ -5,10 +5,10 @@ using System.Net;
 using Arbor.Contracts.V1;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
-using Arbor.Rpc.Server;
 using Arbor.Rpc.Marshalling;
-using Grpc.Core;
+using Arbor.Rpc.Server;
 using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -38,6 +38,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Bench.RootBenchCommandLine.Create());
         bench.Subcommands.Add(Bench.NullLeaf.Create());
         bench.Subcommands.Add(Bench.ClientFeaturesBench.Create());
+        bench.Subcommands.Add(Bench.RollingRestartBench.Create());
         return bench;
     }
 

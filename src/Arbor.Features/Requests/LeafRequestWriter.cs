@@ -12,6 +12,9 @@ namespace Arbor.Features.Requests;
 /// </summary>
 public static class LeafRequestWriter
 {
+    // Allowlists up to this size mark their present features on the stack.
+    private const int StackLimit = 1024;
+
     /// <summary>The size <see cref="Write(IBufferWriter{byte}, in LeafRequestHeader, EncodedBatch, in TrimDecision)"/> would write (for a length prefix).</summary>
     public static int Measure(in LeafRequestHeader header, EncodedBatch batch, ColumnAllowlist? allowlist)
     {
@@ -28,9 +31,73 @@ public static class LeafRequestWriter
         return size;
     }
 
-    /// <summary>Writes the request trimmed as <paramref name="decision"/> says (untrimmed on pass-through).</summary>
-    public static LeafRequestWriteResult Write(IBufferWriter<byte> output, in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision) =>
-        Write(output, header, batch, decision.Allowlist);
+    /// <summary>
+    /// The size <see cref="Write(IBufferWriter{byte}, in LeafRequestHeader, EncodedBatch, in TrimDecision)"/>
+    /// would write: the columns and, when trimmed, the <c>trimmed_for</c> field.
+    /// </summary>
+    public static int Measure(in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision)
+    {
+        var size = Measure(header, batch, decision.Allowlist);
+        if (decision.Allowlist is not { } allowlist)
+        {
+            return size;
+        }
+
+        var rented = allowlist.Count > StackLimit ? ArrayPool<bool>.Shared.Rent(allowlist.Count) : null;
+        Span<bool> present = rented is null ? stackalloc bool[allowlist.Count] : rented.AsSpan(0, allowlist.Count);
+        MarkPresent(allowlist, batch, present);
+        size += ProtoWire.LengthDelimitedSize(TrimmedForBodySize(decision, present));
+        if (rented is not null)
+        {
+            ArrayPool<bool>.Shared.Return(rented);
+        }
+
+        return size;
+    }
+
+    /// <summary>
+    /// Writes the request trimmed as <paramref name="decision"/> says (untrimmed on pass-through). A
+    /// trimmed request ends with <c>trimmed_for</c> (model, allowlist version, allowlist hash), so the
+    /// leaf can refuse it when the version it serves needs a feature the trim removed.
+    /// </summary>
+    public static LeafRequestWriteResult Write(IBufferWriter<byte> output, in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision)
+    {
+        var result = Write(output, header, batch, decision.Allowlist);
+        if (decision.Allowlist is not { } allowlist)
+        {
+            return result;
+        }
+
+        var rented = allowlist.Count > StackLimit ? ArrayPool<bool>.Shared.Rent(allowlist.Count) : null;
+        Span<bool> present = rented is null ? stackalloc bool[allowlist.Count] : rented.AsSpan(0, allowlist.Count);
+        MarkPresent(allowlist, batch, present);
+        var body = TrimmedForBodySize(decision, present);
+        var size = ProtoWire.LengthDelimitedSize(body);
+        var span = output.GetSpan(size);
+        var offset = ProtoWire.WriteLengthPrefix(span, 7, body);
+        offset += WriteString(span[offset..], 1, decision.Model);
+        if (!string.IsNullOrEmpty(decision.AllowlistVersion))
+        {
+            offset += WriteString(span[offset..], 2, decision.AllowlistVersion);
+        }
+
+        offset += WriteString(span[offset..], 3, allowlist.Sha256);
+        for (var i = 0; i < present.Length; i++)
+        {
+            if (!present[i])
+            {
+                offset += WriteString(span[offset..], 4, allowlist.Features[i]);
+            }
+        }
+
+        output.Advance(offset);
+        if (rented is not null)
+        {
+            ArrayPool<bool>.Shared.Return(rented);
+        }
+
+        return result with { MessageBytes = result.MessageBytes + size };
+    }
 
     /// <summary>Writes the request with the columns <paramref name="allowlist"/> names, or all when it is null.</summary>
     public static LeafRequestWriteResult Write(IBufferWriter<byte> output, in LeafRequestHeader header, EncodedBatch batch, ColumnAllowlist? allowlist)
@@ -97,6 +164,36 @@ public static class LeafRequestWriter
         if (rowCount != 0)
         {
             size += 1 + ProtoWire.VarintSize((uint)rowCount);
+        }
+
+        return size;
+    }
+
+    // The whole trimmed_for field (tag, length, message); 0 on pass-through.
+    // Which allowlisted features the batch has (present[i] for allowlist.Features[i]).
+    private static void MarkPresent(ColumnAllowlist allowlist, EncodedBatch batch, Span<bool> present)
+    {
+        present.Clear();
+        foreach (ref readonly var column in batch.Columns)
+        {
+            if (allowlist.TryGetIndex(column.Name, out var index))
+            {
+                present[index] = true;
+            }
+        }
+    }
+
+    // trimmed_for: model, allowlist version and hash, and the allowlisted features the batch lacked
+    // (so the leaf can tell "absent at the root" from "removed by the trim").
+    private static int TrimmedForBodySize(in TrimDecision decision, ReadOnlySpan<bool> present)
+    {
+        var size = StringSize(decision.Model) + StringSize(decision.AllowlistVersion) + StringSize(decision.Allowlist!.Sha256);
+        for (var i = 0; i < present.Length; i++)
+        {
+            if (!present[i])
+            {
+                size += StringSize(decision.Allowlist.Features[i]);
+            }
         }
 
         return size;

@@ -8,27 +8,38 @@ namespace Arbor.Features.Selection;
 /// </summary>
 public sealed class ColumnAllowlist
 {
-    private readonly FrozenSet<string> _set;
+    private readonly FrozenDictionary<string, int> _index;
     private readonly string[] _features;
 
     /// <param name="features">The feature names; duplicates are ignored. Must not be empty.</param>
     public ColumnAllowlist(IEnumerable<string> features)
     {
         ArgumentNullException.ThrowIfNull(features);
-        _set = features.ToFrozenSet(StringComparer.Ordinal);
-        if (_set.Count == 0)
+        var set = features.ToHashSet(StringComparer.Ordinal);
+        if (set.Count == 0)
         {
             throw new ArgumentException("An allowlist names at least one feature.", nameof(features));
         }
 
-        if (_set.Contains(null!) || _set.Contains(string.Empty))
+        if (set.Contains(null!) || set.Contains(string.Empty))
         {
             throw new ArgumentException("Feature names are not empty.", nameof(features));
         }
 
-        _features = [.. _set];
+        _features = [.. set];
         Array.Sort(_features, StringComparer.Ordinal);
+        var index = new Dictionary<string, int>(_features.Length, StringComparer.Ordinal);
+        for (var i = 0; i < _features.Length; i++)
+        {
+            index[_features[i]] = i;
+        }
+
+        _index = index.ToFrozenDictionary(StringComparer.Ordinal);
+        Sha256 = AllowlistHash.Of(_features);
     }
+
+    /// <summary>The allowlist's identity (<see cref="AllowlistHash"/>), sent with every request trimmed to it.</summary>
+    public string Sha256 { get; }
 
     /// <summary>The number of distinct features.</summary>
     public int Count => _features.Length;
@@ -37,5 +48,8 @@ public sealed class ColumnAllowlist
     public IReadOnlyList<string> Features => _features;
 
     /// <summary>Whether the model version consumes <paramref name="feature"/>.</summary>
-    public bool Contains(string feature) => _set.Contains(feature);
+    public bool Contains(string feature) => _index.ContainsKey(feature);
+
+    /// <summary>The position of <paramref name="feature"/> in <see cref="Features"/>.</summary>
+    public bool TryGetIndex(string feature, out int index) => _index.TryGetValue(feature, out index);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Arbor.Contracts.V1;
+using Arbor.Features.Selection;
 using Arbor.Signatures.Signatures;
 
 namespace Arbor.Leaf.Conversion;
@@ -56,7 +57,14 @@ public sealed class FeatureConverter
         _inputs = inputs;
         _slots = slots.ToFrozenDictionary(StringComparer.Ordinal);
         ArgumentCount = argument;
+        FeatureSetSha256 = AllowlistHash.Of(_slots.Keys);
     }
+
+    /// <summary>
+    /// The <see cref="AllowlistHash"/> of the features the signature uses: equal to the hash a root
+    /// sends when it trimmed to an allowlist of exactly these features.
+    /// </summary>
+    public string FeatureSetSha256 { get; }
 
     public ModuleInfo Signature { get; }
 
@@ -121,6 +129,26 @@ public sealed class FeatureConverter
             builder.Abandon();
             throw;
         }
+    }
+
+    /// <summary>The features the signature uses that <paramref name="request"/> does not carry, sorted by ordinal.</summary>
+    public IReadOnlyList<string> AbsentFeatures(LeafScoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var column in request.Columns)
+        {
+            present.Add(column.Name);
+        }
+
+        foreach (var column in request.SharedColumns)
+        {
+            present.Add(column.Name);
+        }
+
+        var absent = _slots.Keys.Where(name => !present.Contains(name)).ToList();
+        absent.Sort(StringComparer.Ordinal);
+        return absent;
     }
 
     /// <summary>A batch where every feature is absent (all defaults): used to warm a model up.</summary>

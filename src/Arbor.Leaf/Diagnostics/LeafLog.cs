@@ -34,4 +34,7 @@ internal static partial class LeafLog
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Error, Message = "Unloading {Model} version {Version} failed")]
     public static partial void UnloadFailed(ILogger logger, string model, string version, Exception error);
+
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Cannot watch {Folder} for model repository changes (polling goes on): {Error}")]
+    public static partial void WatchFailed(ILogger logger, string folder, string error);
 }

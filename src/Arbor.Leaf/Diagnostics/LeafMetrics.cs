@@ -19,6 +19,7 @@ public sealed class LeafMetrics : IDisposable
     private readonly Counter<long> _unusedFeatures;
     private readonly Counter<long> _missingFeatures;
     private readonly Counter<long> _deadlineSkipped;
+    private readonly Counter<long> _trimGaps;
     private readonly Counter<long> _loads;
     private readonly Histogram<double> _loadDuration;
     private readonly Counter<long> _unloads;
@@ -38,6 +39,7 @@ public sealed class LeafMetrics : IDisposable
         _batchRequests = _meter.CreateHistogram<long>("arbor.leaf.batch.requests", "{request}", "Requests merged into one forward.");
         _unusedFeatures = _meter.CreateCounter<long>("arbor.leaf.features.unused", "{feature}", "Features received that the model does not use (wasted bytes).");
         _missingFeatures = _meter.CreateCounter<long>("arbor.leaf.features.missing", "{feature}", "Features the model uses that requests lacked (defaults used).");
+        _trimGaps = _meter.CreateCounter<long>("arbor.leaf.trim_gaps", "{request}", "Trimmed requests refused because the served version uses features the allowlist they were trimmed to may lack.");
         _deadlineSkipped = _meter.CreateCounter<long>("arbor.leaf.deadline.skipped", "{request}", "Requests whose deadline passed before inference, skipped.");
         _loads = _meter.CreateCounter<long>("arbor.leaf.model.loads", "{load}", "Model version loads by outcome (available, failed).");
         _loadDuration = _meter.CreateHistogram<double>("arbor.leaf.model.load.duration", "s", "Time to load and warm up a model version.");
@@ -65,6 +67,9 @@ public sealed class LeafMetrics : IDisposable
             _missingFeatures.Add(missing, tags);
         }
     }
+
+    public void TrimGap(string model, string version, string allowlistVersion) =>
+        _trimGaps.Add(1, new TagList { { "model", model }, { "version", version }, { "allowlist_version", allowlistVersion } });
 
     public void Forward(string model, string version, double seconds, int rows, int requests)
     {

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Arbor.Leaf.Configuration;
 using Arbor.Leaf.Diagnostics;
 using Arbor.Signatures.Bundles;
+using Arbor.Watching;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Leaf.Models;
@@ -15,11 +16,11 @@ namespace Arbor.Leaf.Models;
 /// serves; when no wanted version of a model is available, its serving versions stay. A failed
 /// version is kept and reported until its <c>model.pt</c> disappears, and loaded again only once
 /// that file changes (<see cref="RepositoryVersion.Fingerprint"/>).
-/// Reconciliation runs at start, every poll interval, and shortly after a file system change.
+/// Reconciliation runs at start, every poll interval, and shortly after a file system change (one
+/// <see cref="SourceWatcher"/> over the repository).
 /// </summary>
 public sealed class ModelManager : IAsyncDisposable
 {
-    private static readonly TimeSpan WatchDebounce = TimeSpan.FromMilliseconds(250);
 
     private readonly PartitionConfig _config;
     private readonly ModelRepository _repository;
@@ -33,9 +34,7 @@ public sealed class ModelManager : IAsyncDisposable
     private readonly Channel<bool> _triggers = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
     private ServingSnapshot _snapshot;
-    private ITimer? _pollTimer;
-    private ITimer? _debounceTimer;
-    private FileSystemWatcher? _watcher;
+    private SourceWatcher? _watcher;
     private Task? _loop;
     private long _reconciliations;
 
@@ -101,11 +100,13 @@ public sealed class ModelManager : IAsyncDisposable
     {
         await ReconcileAsync(cancellationToken).ConfigureAwait(false);
         _loop = Task.Run(RunTriggersAsync, CancellationToken.None);
-        _pollTimer = _time.CreateTimer(_ => Trigger(), null, _config.PollInterval, _config.PollInterval);
-        if (_config.Watch)
-        {
-            StartWatching();
-        }
+        _watcher = new SourceWatcher(
+            () => [_repository.Root],
+            Trigger,
+            new WatchOptions { RescanInterval = _config.PollInterval, Watch = _config.Watch, Recursive = true },
+            _time,
+            watchFailed: (folder, e) => LeafLog.WatchFailed(_logger, folder, e.Message));
+        _watcher.Start();
     }
 
     /// <summary>Asks for a reconciliation soon (coalesced with one already pending).</summary>
@@ -337,34 +338,11 @@ public sealed class ModelManager : IAsyncDisposable
         }
     }
 
-    private void StartWatching()
-    {
-        if (!Directory.Exists(_repository.Root))
-        {
-            return;
-        }
-
-        _debounceTimer = _time.CreateTimer(_ => Trigger(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        var watcher = new FileSystemWatcher(_repository.Root) { IncludeSubdirectories = true };
-        FileSystemEventHandler changed = (_, _) => _debounceTimer.Change(WatchDebounce, Timeout.InfiniteTimeSpan);
-        watcher.Created += changed;
-        watcher.Changed += changed;
-        watcher.Deleted += changed;
-        watcher.Renamed += (_, _) => _debounceTimer.Change(WatchDebounce, Timeout.InfiniteTimeSpan);
-
-        // A watcher that fails (too many events, a removed folder) is dropped: polling still runs.
-        watcher.Error += (_, _) => watcher.EnableRaisingEvents = false;
-        watcher.EnableRaisingEvents = true;
-        _watcher = watcher;
-    }
-
     /// <summary>Stops polling and unloads every version once its in-flight requests finish.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         _watcher?.Dispose();
-        _pollTimer?.Dispose();
-        _debounceTimer?.Dispose();
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);

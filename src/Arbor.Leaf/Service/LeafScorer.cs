@@ -14,7 +14,7 @@ namespace Arbor.Leaf.Service;
 /// </summary>
 public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetrics metrics, ILogger logger, int maxRowsPerCall = Configuration.LeafServerOptions.DefaultMaxRowsPerCall)
 {
-    /// <exception cref="LeafScoreException">NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (shed: the inference queue is full) or INTERNAL.</exception>
+    /// <exception cref="LeafScoreException">NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (shed: the inference queue is full), FAILED_PRECONDITION (a trim gap: send it untrimmed) or INTERNAL.</exception>
     public async Task<LeafScoreResponse> ScoreAsync(LeafScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -46,6 +46,11 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
                 var convertStarted = time.GetTimestamp();
                 using var batch = ConvertTraced(runner.Converter, request);
                 metrics.Converted(request.Model, version, time.GetElapsedTime(convertStarted).TotalSeconds, batch.UnusedFeatures, batch.MissingFeatures);
+                if (batch.MissingFeatures > 0 && request.TrimmedFor is { } trimmedFor)
+                {
+                    RefuseTrimGap(request, trimmedFor, lease.Version.Version, runner.Converter);
+                }
+
                 response.UnusedFeatures = (uint)batch.UnusedFeatures;
                 response.MissingFeatures = (uint)batch.MissingFeatures;
 
@@ -80,6 +85,35 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
             metrics.Request(request.Model, version, status.ToString(), time.GetElapsedTime(started).TotalSeconds);
         }
     }
+
+    /// <summary>
+    /// A trimmed request lacks features the served version uses: when the allowlist it was trimmed to
+    /// is not this version's and those features are not ones the root said it lacked, the allowlist
+    /// does not cover this version, and scoring on defaults could silently change the scores.
+    /// FAILED_PRECONDITION tells the root to send the call again untrimmed.
+    /// </summary>
+    private void RefuseTrimGap(LeafScoreRequest request, TrimmedFor trimmedFor, string version, FeatureConverter converter)
+    {
+        if (string.Equals(trimmedFor.AllowlistSha256, converter.FeatureSetSha256, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        // Features the root listed as absent on its side were on the allowlist: not removed by the trim.
+        var absent = converter.AbsentFeatures(request).Where(f => !trimmedFor.AbsentFeatures.Contains(f)).ToList();
+        if (absent.Count == 0)
+        {
+            return;
+        }
+
+        metrics.TrimGap(request.Model, version, trimmedFor.Version);
+        throw new LeafScoreException(
+            LeafStatusCode.FailedPrecondition,
+            $"model '{request.Model}' version '{version}' uses features the request was trimmed without " +
+            $"(trimmed for version '{trimmedFor.Version}', allowlist {Short(trimmedFor.AllowlistSha256)}): {string.Join(", ", absent)}");
+    }
+
+    private static string Short(string sha256) => sha256.Length > 12 ? sha256[..12] : sha256;
 
     /// <summary>The partition's models, versions and their states.</summary>
     public ListModelsResponse ListModels()

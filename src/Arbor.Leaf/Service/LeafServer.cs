@@ -7,6 +7,7 @@ using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Server;
 using Arbor.Rpc.Tls;
 using Arbor.Telemetry;
+using Arbor.Telemetry.Status;
 using Google.Protobuf;
 using Grpc.AspNetCore.HealthChecks;
 using Microsoft.AspNetCore.Builder;
@@ -24,7 +25,7 @@ namespace Arbor.Leaf.Service;
 /// A leaf partition on the network: the <c>arbor.v1.Leaf</c> gRPC service (Score, ListModels) and
 /// <c>grpc.health.v1.Health</c> (the partition as <c>""</c>, each model as <c>arbor.v1.Leaf/&lt;model&gt;</c>) on
 /// an HTTP/2 port, and <c>/healthz</c> (live), <c>/readyz</c> (every required model has a serving version)
-/// <c>/models</c> (JSON) and <c>/metrics</c> (Prometheus) on an HTTP/1.1 port and on the gRPC port. The server answers as soon as
+/// <c>/models</c> (JSON), <c>/metrics</c> (Prometheus) and <c>/status</c> (a page for people) on an HTTP/1.1 port and on the gRPC port. The server answers as soon as
 /// it starts; models load behind it and /readyz says when they are in.
 /// </summary>
 public sealed class LeafServer : IAsyncDisposable
@@ -99,6 +100,8 @@ public sealed class LeafServer : IAsyncDisposable
         builder.Services.AddSingleton<LeafGrpcService>();
         builder.Services.AddArborDrain(drain);
         builder.Services.AddRouting();
+        builder.Services.AddSingleton(services => new TrafficHistory(
+            LeafStatusPage.Instruments, services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), time ?? TimeProvider.System, LeafStatusPage.Slot, LeafStatusPage.Slots));
         builder.Services.AddSingleton(services => new LeafPartition(config, time, services.GetRequiredService<ILoggerFactory>(), new LeafMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -130,9 +133,12 @@ public sealed class LeafServer : IAsyncDisposable
 
         var app = builder.Build();
         var partition = app.Services.GetRequiredService<LeafPartition>();
+
+        // Listening from the start: the status page shows the traffic of the last minutes.
+        var traffic = app.Services.GetRequiredService<TrafficHistory>();
         try
         {
-            Map(app, partition);
+            Map(app, partition, traffic, time ?? TimeProvider.System);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await partition.StartAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -157,7 +163,7 @@ public sealed class LeafServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static void Map(WebApplication app, LeafPartition partition)
+    private static void Map(WebApplication app, LeafPartition partition, TrafficHistory traffic, TimeProvider time)
     {
         var scorer = partition.Scorer;
         app.MapGrpcService<LeafGrpcService>();
@@ -174,6 +180,7 @@ public sealed class LeafServer : IAsyncDisposable
                 : Results.Text($"not ready: {string.Join("; ", report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description))}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/models", () => Results.Text(JsonFormatter.Default.Format(scorer.ListModels()), "application/json"));
+        app.MapGet("/status", () => Results.Content(LeafStatusPage.Render(partition, traffic, time), "text/html; charset=utf-8"));
     }
 
     private static int FreePort(IPAddress address)

@@ -9,6 +9,7 @@ public enum LeafStatusCode
     DeadlineExceeded = 4,
     NotFound = 5,
     ResourceExhausted = 8,
+    FailedPrecondition = 9,
     Internal = 13,
     Unavailable = 14,
 }

@@ -86,6 +86,15 @@ public sealed record FanOutConfig
     /// another replica of the partition while the deadline allows (scoring is idempotent).
     /// </summary>
     public int MaxLeafAttempts { get; init; } = 3;
+
+    /// <summary>
+    /// How long opening a connection to a leaf replica (TCP, and TLS when on) may take before the
+    /// attempt counts as a replica that went away and the call goes to another replica. A replica
+    /// whose pod is gone does not refuse a connection, it never answers; without this bound such an
+    /// attempt would use up the whole leaf timeout. Default: a quarter of
+    /// <c>limits.leaf_timeout_ms</c>, or 5 s without one. Read at start-up.
+    /// </summary>
+    public int? ConnectTimeoutMs { get; init; }
 }
 
 /// <summary>How the root finds leaf replicas behind DNS names and checks ejected ones.</summary>

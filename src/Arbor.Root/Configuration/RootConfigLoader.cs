@@ -202,6 +202,15 @@ public static class RootConfigLoader
             problems.Add("$.fan_out.max_leaf_attempts: must be from 1 to 10");
         }
 
+        if (config.FanOut.ConnectTimeoutMs is < 1)
+        {
+            problems.Add("$.fan_out.connect_timeout_ms: must be at least 1");
+        }
+        else if (config.FanOut.ConnectTimeoutMs is { } connect && config.Limits.LeafTimeoutMs is { } leafLimit && connect >= leafLimit)
+        {
+            problems.Add($"$.fan_out.connect_timeout_ms: {connect} ms must be below limits.leaf_timeout_ms ({leafLimit} ms), or a replica that never answers uses up the call before another one is tried");
+        }
+
         if (config.Cache.MaxBytes < 0 || config.Cache.TtlSeconds < 0)
         {
             problems.Add("$.cache: max_bytes and ttl_seconds must not be negative");

@@ -7,6 +7,7 @@ using Arbor.Root.Diagnostics;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Client;
 using Arbor.Rpc.Marshalling;
+using Arbor.Trimming;
 using Grpc.Core;
 
 namespace Arbor.Root.FanOut;
@@ -16,9 +17,11 @@ namespace Arbor.Root.FanOut;
 /// its model's allowlist and compressed as configured; a failing model yields an error status while
 /// the others still return their scores. A call whose replica refused the connection or went away is
 /// sent to another replica of the partition (up to <see cref="LeafCall.MaxAttempts"/>) while the
-/// deadline allows: scoring is idempotent.
+/// deadline allows: scoring is idempotent. A trimmed call the leaf refuses with FAILED_PRECONDITION
+/// (the version it serves uses features the allowlist lacks: a trim gap) is reported to the trimmer
+/// and sent again untrimmed at once, so a gap costs bytes, never scores.
 /// </summary>
-public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = null, FanOutMetrics? fanOutMetrics = null)
+public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = null, FanOutMetrics? fanOutMetrics = null, FeatureTrimmer? trimmer = null)
 {
     private readonly FanOutMetrics _calls = fanOutMetrics ?? new FanOutMetrics();
 
@@ -30,24 +33,32 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
         PayloadMarshaller.UnaryMethod<LeafRequestPayload, LeafScoreResponse>("arbor.v1.Leaf", "Score", LeafScoreResponse.Parser);
 
     /// <summary>Calls every model; the results are in the order of <paramref name="calls"/>.</summary>
-    public Task<LeafCallResult[]> CallAllAsync(IReadOnlyList<LeafCall> calls, EncodedBatch batch, string? requestId, DateTimeOffset deadline, CancellationToken cancellationToken)
+    /// <param name="calls">The models to call.</param>
+    /// <param name="batch">The request's encoded columns.</param>
+    /// <param name="requestId">Carried to the leaves for tracing.</param>
+    /// <param name="deadline">When every leaf call ends.</param>
+    /// <param name="cancellationToken">The caller's cancellation.</param>
+    /// <param name="untrimmed">Every feature's columns for calls resent untrimmed after a trim gap; null: <paramref name="batch"/>.</param>
+    public Task<LeafCallResult[]> CallAllAsync(IReadOnlyList<LeafCall> calls, EncodedBatch batch, string? requestId, DateTimeOffset deadline, CancellationToken cancellationToken, UntrimmedBatch? untrimmed = null)
     {
         var tasks = new Task<LeafCallResult>[calls.Count];
         for (var i = 0; i < tasks.Length; i++)
         {
-            tasks[i] = CallAsync(calls[i], batch, requestId, deadline, cancellationToken);
+            tasks[i] = CallAsync(calls[i], batch, requestId, deadline, untrimmed, cancellationToken);
         }
 
         return Task.WhenAll(tasks);
     }
 
-    private async Task<LeafCallResult> CallAsync(LeafCall call, EncodedBatch batch, string? requestId, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task<LeafCallResult> CallAsync(LeafCall call, EncodedBatch batch, string? requestId, DateTimeOffset deadline, UntrimmedBatch? untrimmed, CancellationToken cancellationToken)
     {
         var route = call.Route;
-        var payload = new LeafRequestPayload(new LeafRequestHeader(route.Model, route.Version, requestId), batch, call.Decision);
+        var header = new LeafRequestHeader(route.Model, route.Version, requestId);
+        var decision = call.Decision;
+        var payload = new LeafRequestPayload(header, batch, decision);
         if (!clients.TryGetPartition(route.Partition, out var replicas) || replicas.Count == 0)
         {
-            return Failed(StatusCode.Unavailable, $"partition '{route.Partition}' has no replicas", call, payload, null);
+            return Failed(StatusCode.Unavailable, $"partition '{route.Partition}' has no replicas", decision, payload, null);
         }
 
         var options = new RpcCallOptions
@@ -58,13 +69,15 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
         };
         List<RpcChannel>? tried = null;
         LeafCallResult? failure = null;
-        for (var attempt = 1; ; attempt++)
+        var attempt = 0;
+        while (true)
         {
+            attempt++;
             using var lease = replicas.TryPick(tried);
             if (lease is null)
             {
                 // Every replica has been tried (or none is left): the last failure stands.
-                return failure ?? Failed(StatusCode.Unavailable, $"partition '{route.Partition}' has no replicas", call, payload, null);
+                return failure ?? Failed(StatusCode.Unavailable, $"partition '{route.Partition}' has no replicas", decision, payload, null);
             }
 
             if (tried is not null)
@@ -78,7 +91,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             {
                 activity.SetTag("arbor.model", route.Model);
                 activity.SetTag("arbor.partition", route.Partition);
-                activity.SetTag("arbor.trimmed", !call.Decision.IsPassThrough);
+                activity.SetTag("arbor.trimmed", !decision.IsPassThrough);
                 activity.SetTag("server.address", lease.Endpoint.Address.Authority);
                 activity.SetTag("arbor.attempt", attempt);
             }
@@ -87,20 +100,51 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             {
                 var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
                 lease.Complete(success: true);
-                _calls.RecordCall(route.Model, !call.Decision.IsPassThrough, response.CalculateSize(), Stopwatch.GetElapsedTime(started).TotalSeconds, response.RowCount);
+                _calls.RecordCall(route.Model, !decision.IsPassThrough, response.CalculateSize(), Stopwatch.GetElapsedTime(started).TotalSeconds, response.RowCount);
                 RootTracing.End(activity, "OK");
-                return new LeafCallResult(response, StatusCode.OK, "", !call.Decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
+                return new LeafCallResult(response, StatusCode.OK, "", !decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
             }
             catch (Exception e) when (e is RpcException or ObjectDisposedException)
             {
-                var status = e is RpcException rpc ? rpc.Status : new Grpc.Core.Status(StatusCode.Unavailable, "the replica was removed");
+                var status = e switch
+                {
+                    // The client reports an attempt that ran out of fan_out.connect_timeout_ms as cancelled; it is the replica's failure.
+                    _ when IsConnectTimeout(e) => new Grpc.Core.Status(StatusCode.Unavailable, "the replica did not answer the connection attempt"),
+                    RpcException rpc => rpc.Status,
+                    _ => new Grpc.Core.Status(StatusCode.Unavailable, "the replica was removed"),
+                };
 
-                // The replica answered for the request's faults; it failed for its own (or the network's).
-                lease.Complete(success: status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled);
-                _calls.RecordCall(route.Model, !call.Decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                // The replica answered for the request's faults (or, with UNAVAILABLE, for one model that it
+                // does not serve yet); it failed for its own, or the network's, when it is gone.
+                var gone = IsReplicaGone(e);
+                lease.Complete(success: !gone && status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled or StatusCode.FailedPrecondition or StatusCode.Unavailable);
+                _calls.RecordCall(route.Model, !decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
                 RootTracing.End(activity, status.StatusCode.ToString());
-                failure = Failed(status.StatusCode, status.Detail, call, payload, lease.Endpoint.Address.Authority);
-                if (attempt >= call.MaxAttempts || replicas.Count < 2 || !IsReplicaGone(e) || cancellationToken.IsCancellationRequested || clients.Time.GetUtcNow() >= deadline)
+                failure = Failed(status.StatusCode, status.Detail, decision, payload, lease.Endpoint.Address.Authority);
+                if (status.StatusCode == StatusCode.FailedPrecondition && !decision.IsPassThrough)
+                {
+                    // A trim gap: the leaf would have scored on defaults. Send every column, once, at
+                    // once (the retry does not count as a replica attempt).
+                    trimmer?.ReportGap(decision, status.Detail);
+                    if (cancellationToken.IsCancellationRequested || clients.Time.GetUtcNow() >= deadline)
+                    {
+                        return failure;
+                    }
+
+                    if (await UntrimmedAsync(untrimmed, batch, cancellationToken) is not { } all)
+                    {
+                        return failure;
+                    }
+
+                    decision = TrimDecision.PassThrough(route.Model);
+                    payload = new LeafRequestPayload(header, all, decision);
+                    attempt--;
+                    continue;
+                }
+
+                // UNAVAILABLE that the replica answered itself (a model it has no version of yet, a start-up
+                // or a drain) goes to another replica too: another may serve it.
+                if (attempt >= call.MaxAttempts || replicas.Count < 2 || !(gone || status.StatusCode == StatusCode.Unavailable) || cancellationToken.IsCancellationRequested || clients.Time.GetUtcNow() >= deadline)
                 {
                     return failure;
                 }
@@ -110,13 +154,31 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
         }
     }
 
+    /// <summary>Every feature's columns for an untrimmed resend; null when they cannot be fetched (the gap's failure stands).</summary>
+    private static async Task<EncodedBatch?> UntrimmedAsync(UntrimmedBatch? untrimmed, EncodedBatch batch, CancellationToken cancellationToken)
+    {
+        if (untrimmed is null)
+        {
+            return batch;
+        }
+
+        try
+        {
+            return await untrimmed.GetAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// Whether the call failed because its replica was not there: the connection was refused, reset or
     /// closed, or the channel was retired. A status the leaf itself sent is not such a failure.
     /// </summary>
     internal static bool IsReplicaGone(Exception e)
     {
-        if (e is ObjectDisposedException)
+        if (e is ObjectDisposedException || IsConnectTimeout(e))
         {
             return true;
         }
@@ -137,8 +199,27 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
         return false;
     }
 
-    private static LeafCallResult Failed(StatusCode code, string message, LeafCall call, LeafRequestPayload payload, string? replica) =>
-        new(null, code, message, !call.Decision.IsPassThrough, payload.Result, replica);
+    /// <summary>Whether the call failed because no connection to the replica could be opened in time (<c>fan_out.connect_timeout_ms</c>).</summary>
+    internal static bool IsConnectTimeout(Exception e)
+    {
+        if (e is not RpcException { StatusCode: StatusCode.Cancelled } rpc)
+        {
+            return false;
+        }
+
+        for (var inner = rpc.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static LeafCallResult Failed(StatusCode code, string message, in TrimDecision decision, LeafRequestPayload payload, string? replica) =>
+        new(null, code, message, !decision.IsPassThrough, payload.Result, replica);
 }
 
 /// <summary>One model of a request: where it goes, how it is trimmed and compressed, how many replicas it may try.</summary>

@@ -15,7 +15,7 @@ internal sealed class LeafRequestPayload(LeafRequestHeader header, EncodedBatch 
     private int _length = -1;
 
     /// <summary>The exact serialized size (measured once, before the runtime sizes its send buffer).</summary>
-    public int Length => _length >= 0 ? _length : _length = LeafRequestWriter.Measure(header, batch, decision.Allowlist);
+    public int Length => _length >= 0 ? _length : _length = LeafRequestWriter.Measure(header, batch, decision);
 
     /// <summary>What the last write carried and removed (for metrics).</summary>
     public LeafRequestWriteResult Result { get; private set; }

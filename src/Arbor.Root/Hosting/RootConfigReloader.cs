@@ -1,15 +1,17 @@
 using Arbor.Root.Configuration;
 using Arbor.Root.Routing;
-using Arbor.Rpc.Watching;
+using Arbor.Watching;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Root.Hosting;
 
 /// <summary>
-/// Re-reads the root config file when its content changes (<see cref="FilePolling"/> by
-/// <see cref="ContentChangeDetector"/>, so renames, in-place writes and ConfigMap symlink swaps are all seen) and publishes the new routing. A file
-/// that fails to parse or validate is logged and the routing in force stays.
+/// Re-reads the root config file when its content changes and publishes the new routing: the file is
+/// watched by a <see cref="SourceWatcher"/> (file system events, debounced, and a rescan every
+/// <c>--config-poll-ms</c>) and compared by <see cref="ContentChangeDetector"/>, so renames, in-place
+/// writes and ConfigMap symlink swaps are all seen. A file that fails to parse or validate is logged
+/// and the routing in force stays.
 /// </summary>
 /// <remarks>
 /// The comparison starts from the hash of the bytes the host was built from (not from whatever the
@@ -19,12 +21,21 @@ namespace Arbor.Root.Hosting;
 public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRootConfig startup, RoutingState routing, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
 {
     private readonly ContentChangeDetector _content = new(startup.ContentHash);
+    private readonly Lock _gate = new();
 
     /// <summary>The last reload error, if the newest file content was rejected.</summary>
     public string? LastError { get; private set; }
 
     /// <summary>Checks the file once; true when a new configuration was published.</summary>
     public bool CheckNow()
+    {
+        lock (_gate)
+        {
+            return Check();
+        }
+    }
+
+    private bool Check()
     {
         byte[] content;
         try
@@ -57,11 +68,35 @@ public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRo
         }
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        FilePolling.RunAsync(options.ConfigPollInterval, time, () => CheckNow(), stoppingToken);
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var watcher = new SourceWatcher(
+            () => [options.ConfigPath],
+            () => CheckNow(),
+            new WatchOptions { RescanInterval = options.ConfigPollInterval },
+            time,
+            e => LogCheckFailed(e),
+            (folder, e) => LogWatchFailed(folder, e.Message));
+        watcher.CheckNow();
+        watcher.Start();
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host shutdown.
+        }
+    }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Root config reloaded from {Path}")]
     private partial void LogReloaded(string path);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Root config check failed; the routing in force stays")]
+    private partial void LogCheckFailed(Exception error);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Cannot watch {Folder} for root config changes (rescans go on): {Error}")]
+    private partial void LogWatchFailed(string folder, string error);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Root config change rejected; the previous routing stays in force: {Error}")]
     private partial void LogRejected(string error);

@@ -163,6 +163,7 @@ public static class RootHost
             {
                 MaxReceiveMessageSize = config.Limits.MaxMessageBytes,
                 MaxSendMessageSize = config.Limits.MaxMessageBytes,
+                ConnectTimeout = LeafConnectTimeout.For(config),
                 SslOptions = leafTls is null ? null : TlsClientOptions.Create(leafTls, address, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TlsClientOptions).FullName!)),
             }),
             new LeafClientPoolOptions { HealthProbeInterval = TimeSpan.FromMilliseconds(config.Discovery.HealthProbeIntervalMs) },

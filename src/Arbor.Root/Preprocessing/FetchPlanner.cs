@@ -20,6 +20,9 @@ public sealed class FetchPlanner(FeaturePreprocessor preprocessor)
 
     public FeaturePreprocessor Preprocessor => preprocessor;
 
+    /// <summary>The plan that reads every feature (an untrimmed model, or a resend after a trim gap).</summary>
+    public FetchPlan All => _all.Value;
+
     /// <summary>The plan for models trimmed as <paramref name="decisions"/> say, under <paramref name="snapshot"/>.</summary>
     /// <param name="snapshot">The trimmer snapshot the decisions were looked up in.</param>
     /// <param name="decisions">One per model of the request, in any order.</param>

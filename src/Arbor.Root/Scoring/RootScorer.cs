@@ -137,8 +137,11 @@ public sealed class RootScorer(
             stage = "calling the leaves";
             var callDeadline = LeafDeadline(requestDeadline, config.Limits.LeafTimeoutMs);
             using var encoded = EncodeAndRelease(batch);
+            using var untrimmed = ReferenceEquals(plan, planner.All)
+                ? UntrimmedBatch.Same(encoded)
+                : new UntrimmedBatch(_ => assembler.AssembleAsync(request, planner.All, expiry.Token));
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
-            var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken);
+            var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed);
 
             var response = new ScoreResponse { RequestId = request.RequestId };
             for (var i = 0; i < calls.Length; i++)

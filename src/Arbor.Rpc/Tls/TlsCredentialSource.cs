@@ -1,7 +1,7 @@
 using System.Text;
 using Arbor.Rpc.Diagnostics;
 using Arbor.Rpc.Security;
-using Arbor.Rpc.Watching;
+using Arbor.Watching;
 
 namespace Arbor.Rpc.Tls;
 

@@ -20,4 +20,8 @@ public sealed record TlsFiles(string Certificate, SecretValue Key, string? Ca, s
 
     /// <summary>The CA bundle's full path, or null.</summary>
     public string? CaPath => Ca is null ? null : Path.GetFullPath(Ca, BaseDirectory);
+
+    /// <summary>Every file the credentials are read from (the key's too when it is a file).</summary>
+    public IEnumerable<string> Paths =>
+        new[] { CertificatePath, CaPath, Key.File is { } key ? Path.GetFullPath(key, BaseDirectory) : null }.OfType<string>();
 }

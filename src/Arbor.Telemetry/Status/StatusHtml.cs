@@ -77,14 +77,14 @@ public static class StatusHtml
     }
 
     /// <summary>
-    /// Per-model traffic over the history's window: totals and a small chart per measure (error rate,
+    /// Per-model traffic over the history's window: totals and a small chart per measure (server error rate,
     /// p99, bytes per candidate saved by trimming when <paramref name="withTrimming"/>).
     /// </summary>
     public static string Traffic(TrafficHistory history, bool withTrimming)
     {
         ArgumentNullException.ThrowIfNull(history);
         var window = history.Slot * history.SlotCount;
-        var headers = new List<string> { "model", "calls", "error rate", $"error rate ({history.Slot.TotalSeconds:0} s slots)", "p99", "p99 per slot" };
+        var headers = new List<string> { "model", "calls", "server error rate", $"server error rate ({history.Slot.TotalSeconds:0} s slots)", "client errors", "p99", "p99 per slot" };
         if (withTrimming)
         {
             headers.AddRange(["bytes saved per candidate", "saved per candidate per slot"]);
@@ -95,6 +95,7 @@ public static class StatusHtml
             var points = model.Value;
             var calls = points.Sum(p => p.Calls);
             var errors = points.Sum(p => p.Errors);
+            var clientErrors = points.Sum(p => p.ClientErrors);
             var rows = points.Sum(p => p.Rows);
             var saved = points.Sum(p => p.BytesSaved);
             var p99 = points.Max(p => p.P99Seconds);
@@ -104,6 +105,7 @@ public static class StatusHtml
                 calls.ToString(CultureInfo.InvariantCulture),
                 calls == 0 ? "–" : $"<span class=\"{(errors == 0 ? "ok" : "bad")}\">{(double)errors / calls:0.00 %}</span>",
                 Chart(points.Select(p => p.ErrorRate * 100).ToList(), "%"),
+                clientErrors.ToString(CultureInfo.InvariantCulture),
                 p99 is { } worst ? $"≤ {Milliseconds(worst)}" : "–",
                 Chart(points.Select(p => p.P99Seconds * 1000).ToList(), "ms"),
             };
@@ -115,7 +117,7 @@ public static class StatusHtml
 
             return (IReadOnlyList<string>)cells;
         });
-        return $"<p class=\"muted\">Last {window.TotalMinutes:0} minutes. p99 is the bound of the latency bucket holding the 99th percentile.</p>"
+        return $"<p class=\"muted\">Last {window.TotalMinutes:0} minutes. Server errors are the service's failures (unavailable, internal, deadline exceeded, load shed); client errors are the caller's (invalid argument, unknown model or version, cancelled). p99 is the bound of the latency bucket holding the 99th percentile.</p>"
             + Table("traffic", headers, rows);
     }
 

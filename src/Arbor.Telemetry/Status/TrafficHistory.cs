@@ -6,7 +6,7 @@ namespace Arbor.Telemetry.Status;
 /// <summary>
 /// Per-model traffic over the last minutes, for the status page: a <see cref="MeterListener"/> on
 /// the same instruments the metrics exporters read (so the page and the dashboards agree), folded
-/// into fixed time slots (calls, errors, a latency histogram on <see cref="LatencyBuckets"/>,
+/// into fixed time slots (calls, server and client errors as <see cref="StatusClasses"/> tells them apart, a latency histogram on <see cref="LatencyBuckets"/>,
 /// candidates, bytes saved by trimming). Only the instruments of one meter scope (the host's
 /// <see cref="IMeterFactory"/>) are read, so two hosts in one process keep their own.
 /// </summary>
@@ -84,7 +84,7 @@ public sealed class TrafficHistory : IDisposable
     private void Record(Measure measure, long count, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         string? model = null;
-        var error = false;
+        var outcome = StatusClass.Ok;
         foreach (var tag in tags)
         {
             if (tag.Key == "model")
@@ -93,7 +93,7 @@ public sealed class TrafficHistory : IDisposable
             }
             else if (tag.Key == "status")
             {
-                error = !string.Equals(tag.Value as string, "OK", StringComparison.OrdinalIgnoreCase);
+                outcome = StatusClasses.Of(tag.Value as string);
             }
         }
 
@@ -103,7 +103,7 @@ public sealed class TrafficHistory : IDisposable
         }
 
         var slots = _models.GetOrAdd(model, static _ => new ModelSlots());
-        slots.Add(SlotIndex(_time.GetUtcNow()), SlotCount, measure, count, seconds, error);
+        slots.Add(SlotIndex(_time.GetUtcNow()), SlotCount, measure, count, seconds, outcome);
     }
 
     /// <summary>A ring of slots for one model; a slot is reset when its index comes round again.</summary>
@@ -112,7 +112,7 @@ public sealed class TrafficHistory : IDisposable
         private readonly Lock _gate = new();
         private readonly Dictionary<long, SlotData> _slots = [];
 
-        public void Add(long index, int keep, Measure measure, long count, double seconds, bool error)
+        public void Add(long index, int keep, Measure measure, long count, double seconds, StatusClass outcome)
         {
             lock (_gate)
             {
@@ -126,7 +126,8 @@ public sealed class TrafficHistory : IDisposable
                 {
                     case Measure.Calls:
                         slot.Calls += count;
-                        slot.Errors += error ? count : 0;
+                        slot.Errors += outcome == StatusClass.ServerError ? count : 0;
+                        slot.ClientErrors += outcome == StatusClass.ClientError ? count : 0;
                         break;
                     case Measure.Duration:
                         var bucket = Array.BinarySearch(Bounds, seconds);
@@ -157,8 +158,8 @@ public sealed class TrafficHistory : IDisposable
                     var index = now - keep + 1 + i;
                     var start = new DateTimeOffset(index * length.Ticks, TimeSpan.Zero);
                     points[i] = _slots.TryGetValue(index, out var slot)
-                        ? new TrafficPoint(start, slot.Calls, slot.Errors, slot.P99(), slot.Rows, slot.BytesSaved)
-                        : new TrafficPoint(start, 0, 0, null, 0, 0);
+                        ? new TrafficPoint(start, slot.Calls, slot.Errors, slot.ClientErrors, slot.P99(), slot.Rows, slot.BytesSaved)
+                        : new TrafficPoint(start, 0, 0, 0, null, 0, 0);
                 }
             }
 
@@ -170,6 +171,7 @@ public sealed class TrafficHistory : IDisposable
     {
         public long Calls;
         public long Errors;
+        public long ClientErrors;
         public long Rows;
         public long BytesSaved;
         public readonly long[] Latency = new long[Bounds.Length + 1];

@@ -1,13 +1,14 @@
 using Arbor.Signatures.Bundles;
 using Arbor.Trimming.Diagnostics;
-using Arbor.Trimming.Watching;
+using Arbor.Watching;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Trimming.Bundles;
 
 /// <summary>
-/// One configured bundle file: its independent map, the debounced reload that replaces it, the
-/// watchers that trigger that reload, and what the admin endpoint reports.
+/// One configured bundle file: its independent map, the reload that replaces it (called by the
+/// source's <see cref="SourceWatcher"/>: file events, debounced, and the periodic rescan), and what
+/// the admin endpoint reports.
 /// </summary>
 /// <remarks>
 /// A failed read never replaces the map: the previous map stays active (state Stale), or the bundle
@@ -15,18 +16,13 @@ namespace Arbor.Trimming.Bundles;
 /// </remarks>
 internal sealed class BundleSource : IDisposable
 {
-    private readonly FeatureTrimmer _owner;
     private readonly BundleFileReader _reader;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _debounce;
-    private readonly TimeSpan _maxDebounceDelay;
     private readonly ILogger _logger;
     private readonly TrimmerMetrics _metrics;
-    private readonly ITimer _debounceTimer;
+    private readonly SourceWatcher _watcher;
 
     private readonly Lock _reloadGate = new();
-    private readonly Lock _timerGate = new();
-    private readonly Lock _watchGate = new();
 
     private volatile BundleMap? _map;
 
@@ -39,27 +35,22 @@ internal sealed class BundleSource : IDisposable
     private DateTimeOffset? _staleSince;
     private string? _lastFailureKey;
 
-    // Guarded by _timerGate.
-    private DateTimeOffset? _pendingSince;
-    private bool _disposed;
-
-    // Guarded by _watchGate.
-    private readonly Dictionary<string, BundleDirectoryWatcher> _watchers = new(StringComparer.Ordinal);
-    private bool _watchBroken;
-
-    public BundleSource(FeatureTrimmer owner, string path, BundleFileReader reader, TimeProvider time, TimeSpan debounce, TimeSpan maxDebounceDelay, ILogger logger, TrimmerMetrics metrics)
+    public BundleSource(FeatureTrimmer owner, string path, BundleFileReader reader, TimeProvider time, WatchOptions watch, ILogger logger, TrimmerMetrics metrics)
     {
-        _owner = owner;
         Path = System.IO.Path.GetFullPath(path);
         Id = System.IO.Path.GetFileNameWithoutExtension(Path);
         _resolvedPath = Path;
         _reader = reader;
         _time = time;
-        _debounce = debounce;
-        _maxDebounceDelay = maxDebounceDelay;
         _logger = logger;
         _metrics = metrics;
-        _debounceTimer = time.CreateTimer(static state => ((BundleSource)state!).OnDebounceElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _watcher = new SourceWatcher(
+            () => [Path],
+            () => owner.ReloadAndPublish(this),
+            watch,
+            time,
+            error => _logger.BundleReloadFailed(Id, BundleReadFailure.Unreadable, error.ToString(), Map?.LoadedAt ?? default),
+            (folder, error) => _logger.WatchFailed(folder, Id, error.Message));
     }
 
     /// <summary>The file name without extension: the bundle's id in metrics and status.</summary>
@@ -72,29 +63,20 @@ internal sealed class BundleSource : IDisposable
     public BundleMap? Map => _map;
 
     /// <summary>Raised when a change is signalled (tests wait on it instead of sleeping).</summary>
-    internal event Action? Signaled;
-
-    /// <summary>
-    /// Notes that the file may have changed: the reload runs once no signal has come for the debounce
-    /// interval, and at most the maximum debounce delay after the first signal of a burst.
-    /// </summary>
-    public void Signal()
+    internal event Action? Signaled
     {
-        lock (_timerGate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            var now = _time.GetUtcNow();
-            _pendingSince ??= now;
-            var dueAt = Min(now + _debounce, _pendingSince.Value + _maxDebounceDelay);
-            _debounceTimer.Change(Max(dueAt - now, TimeSpan.Zero), Timeout.InfiniteTimeSpan);
-        }
-
-        Signaled?.Invoke();
+        add => _watcher.Signaled += value;
+        remove => _watcher.Signaled -= value;
     }
+
+    /// <summary>Notes that the file may have changed: a reload follows, debounced (<see cref="SourceWatcher.Signal"/>).</summary>
+    public void Signal() => _watcher.Signal();
+
+    /// <summary>Starts watching the file and rescanning it.</summary>
+    public void StartWatching() => _watcher.Start();
+
+    /// <summary>Checks the file now, as a rescan does.</summary>
+    public void CheckNow() => _watcher.CheckNow();
 
     /// <summary>
     /// Reads the file and, when it holds new valid content, replaces the map; returns whether the map
@@ -148,73 +130,8 @@ internal sealed class BundleSource : IDisposable
         return false;
     }
 
-    /// <summary>(Re-)arms watchers on the configured file's directory and its resolved target's directory.</summary>
-    public void EnsureWatching()
-    {
-        string resolved;
-        lock (_reloadGate)
-        {
-            resolved = _resolvedPath;
-        }
-
-        lock (_watchGate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            if (_watchBroken)
-            {
-                foreach (var watcher in _watchers.Values)
-                {
-                    watcher.Dispose();
-                }
-
-                _watchers.Clear();
-                _watchBroken = false;
-            }
-
-            var wanted = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var file in (ReadOnlySpan<string>)[Path, resolved])
-            {
-                if (System.IO.Path.GetDirectoryName(file) is { } directory)
-                {
-                    wanted.Add(directory);
-                }
-            }
-
-            foreach (var stale in _watchers.Keys.Where(d => !wanted.Contains(d)).ToList())
-            {
-                _watchers.Remove(stale, out var watcher);
-                watcher!.Dispose();
-            }
-
-            foreach (var directory in wanted.Where(d => !_watchers.ContainsKey(d)))
-            {
-                try
-                {
-                    _watchers[directory] = new BundleDirectoryWatcher(directory, Signal, OnWatchError);
-                }
-                catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or PlatformNotSupportedException)
-                {
-                    _logger.WatchFailed(directory, Id, ex.Message);
-                }
-            }
-        }
-    }
-
     /// <summary>Whether at least one watcher is armed and none has failed.</summary>
-    public bool IsWatching
-    {
-        get
-        {
-            lock (_watchGate)
-            {
-                return _watchers.Count > 0 && !_watchBroken;
-            }
-        }
-    }
+    public bool IsWatching => _watcher.IsWatching;
 
     public BundleStatus GetStatus(Func<string, bool> isShadowed)
     {
@@ -251,47 +168,7 @@ internal sealed class BundleSource : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        lock (_timerGate)
-        {
-            _disposed = true;
-            _debounceTimer.Dispose();
-        }
-
-        lock (_watchGate)
-        {
-            foreach (var watcher in _watchers.Values)
-            {
-                watcher.Dispose();
-            }
-
-            _watchers.Clear();
-        }
-    }
-
-    private void OnDebounceElapsed()
-    {
-        lock (_timerGate)
-        {
-            _pendingSince = null;
-        }
-
-        _owner.ReloadAndPublish(this);
-    }
-
-    private void OnWatchError(Exception error)
-    {
-        lock (_watchGate)
-        {
-            _watchBroken = true;
-        }
-
-        _logger.WatchFailed(System.IO.Path.GetDirectoryName(Path) ?? Path, Id, error.Message);
-
-        // Events may have been lost (e.g. an inotify queue overflow): look at the file again.
-        Signal();
-    }
+    public void Dispose() => _watcher.Dispose();
 
     private static bool TryBuildMap(byte[] content, string hash, DateTimeOffset now, out BundleMap map, out string error)
     {
@@ -353,8 +230,4 @@ internal sealed class BundleSource : IDisposable
             _logger.BundleStillFailing(Id, failure, error);
         }
     }
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -29,4 +29,7 @@ internal static partial class TrimmerLog
 
     [LoggerMessage(EventId = 4108, Level = LogLevel.Information, Message = "Bundle {BundleId} file is back with the content already active.")]
     public static partial void BundleRecovered(this ILogger logger, string bundleId);
+
+    [LoggerMessage(EventId = 4109, Level = LogLevel.Warning, Message = "Trim gap: a leaf refused {Model} trimmed to version {AllowlistVersion}'s allowlist {AllowlistSha256} ({Detail}); such calls are sent again untrimmed until the allowlist for the served version lands.")]
+    public static partial void TrimGap(this ILogger logger, string model, string allowlistVersion, string allowlistSha256, string detail);
 }

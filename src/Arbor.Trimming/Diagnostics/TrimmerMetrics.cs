@@ -19,6 +19,7 @@ public sealed class TrimmerMetrics
     private readonly Counter<long> _allowlistedAbsent;
     private readonly Counter<long> _reloads;
     private readonly Counter<long> _reloadFailures;
+    private readonly Counter<long> _gaps;
 
     public TrimmerMetrics(IMeterFactory meterFactory)
     {
@@ -31,6 +32,7 @@ public sealed class TrimmerMetrics
         _allowlistedAbsent = _meter.CreateCounter<long>("arbor.trimmer.allowlisted_absent", "{feature}", "Allowlisted features the request did not have (the leaf used defaults).");
         _reloads = _meter.CreateCounter<long>("arbor.trimmer.reloads", "{reload}", "Bundle reloads by bundle and result (loaded, unchanged).");
         _reloadFailures = _meter.CreateCounter<long>("arbor.trimmer.reload_failures", "{failure}", "Bundle reads that failed, by bundle and reason; the previous map stays active.");
+        _gaps = _meter.CreateCounter<long>("arbor.trimmer.gaps", "{call}", "Trimmed leaf calls refused because the served version uses features the allowlist lacks (sent again untrimmed), by model and allowlist version.");
     }
 
     /// <summary>Counts one lookup. Allocates nothing.</summary>
@@ -53,6 +55,9 @@ public sealed class TrimmerMetrics
             _allowlistedAbsent.Add(result.AllowlistedAbsent, tag);
         }
     }
+
+    internal void RecordGap(string model, string allowlistVersion) =>
+        _gaps.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("allowlist_version", allowlistVersion));
 
     internal void RecordReload(string bundle, bool changed) =>
         _reloads.Add(1, new KeyValuePair<string, object?>("bundle", bundle), new KeyValuePair<string, object?>("result", changed ? "loaded" : "unchanged"));

@@ -6,7 +6,7 @@ namespace Arbor.Trimming.Health;
 /// The trimmer's health in one line plus one per bundle. Never "unhealthy": a trimmer problem means
 /// bigger requests, not wrong scores, and must not take a root out of rotation.
 /// </summary>
-/// <param name="IsHealthy">True while every bundle's map matches its file.</param>
+/// <param name="IsHealthy">True while every bundle's map matches its file and no leaf refused an allowlist of the current snapshot.</param>
 /// <param name="Summary">One line for people.</param>
 /// <param name="Bundles">Bundle id → state and, when not active, why and for how long.</param>
 public sealed record TrimmerHealth(bool IsHealthy, string Summary, IReadOnlyDictionary<string, string> Bundles)
@@ -33,6 +33,12 @@ public sealed record TrimmerHealth(bool IsHealthy, string Summary, IReadOnlyDict
         var summary = notActive == 0
             ? $"{status.Bundles.Count} bundles active, {status.Models} models with allowlists"
             : $"{notActive} of {status.Bundles.Count} bundles not active: {string.Join("; ", details.Where(d => d.Value != "active").Select(d => $"{d.Key} {d.Value}"))}";
-        return new TrimmerHealth(notActive == 0, summary, details);
+        var stale = status.Gaps.Where(g => g.Stale).Select(g => $"{g.Model} version {g.AllowlistVersion}").ToList();
+        if (stale.Count > 0)
+        {
+            summary += $"; stale allowlists (leaves serve versions that use more features; sent untrimmed): {string.Join(", ", stale)}";
+        }
+
+        return new TrimmerHealth(notActive == 0 && stale.Count == 0, summary, details);
     }
 }

@@ -4,6 +4,7 @@ using Arbor.Features.Requests;
 using Arbor.Features.Selection;
 using Arbor.Features.Tests.Support;
 using Arbor.Features.Wire;
+using Google.Protobuf;
 
 namespace Arbor.Features.Tests.Requests;
 
@@ -82,6 +83,37 @@ public sealed class LeafRequestWriterTests
 
         Assert.Equal(["pin_hash"], LeafScoreRequest.Parser.ParseFrom(buffer.WrittenSpan.ToArray()).Columns.Select(c => c.Name));
         Assert.Equal(1, result.ColumnsWritten);
+    }
+
+    [Fact]
+    public void Write_TrimDecision_SaysWhichAllowlistItWasTrimmedFor()
+    {
+        using var encoded = FeatureBatchEncoder.Encode(SampleBatches.EveryKind());
+        var allowlist = new ColumnAllowlist(["pin_hash", "user_age_days", "not_in_batch_b", "not_in_batch_a"]);
+        var decision = new TrimDecision("homefeed_ctr", TrimOutcome.LatestFallback, "7", allowlist);
+        var buffer = new ArrayBufferWriter<byte>();
+
+        var result = LeafRequestWriter.Write(buffer, Header, encoded, decision);
+
+        var parsed = LeafScoreRequest.Parser.ParseFrom(buffer.WrittenSpan.ToArray());
+        var expected = new TrimmedFor { Model = "homefeed_ctr", Version = "7", AllowlistSha256 = allowlist.Sha256, AbsentFeatures = { "not_in_batch_a", "not_in_batch_b" } };
+        Assert.Equal(expected, parsed.TrimmedFor);
+        Assert.Equal(2, result.AllowlistedAbsent);
+        Assert.Equal(parsed.ToByteArray(), buffer.WrittenSpan.ToArray());
+        Assert.Equal(buffer.WrittenCount, result.MessageBytes);
+        Assert.Equal(buffer.WrittenCount, LeafRequestWriter.Measure(Header, encoded, decision));
+    }
+
+    [Fact]
+    public void Write_PassThroughDecision_HasNoTrimmedFor()
+    {
+        using var encoded = FeatureBatchEncoder.Encode(SampleBatches.EveryKind());
+        var buffer = new ArrayBufferWriter<byte>();
+
+        LeafRequestWriter.Write(buffer, Header, encoded, TrimDecision.PassThrough("homefeed_ctr"));
+
+        Assert.Null(LeafScoreRequest.Parser.ParseFrom(buffer.WrittenSpan.ToArray()).TrimmedFor);
+        Assert.Equal(buffer.WrittenCount, LeafRequestWriter.Measure(Header, encoded, TrimDecision.PassThrough("homefeed_ctr")));
     }
 
     [Fact]

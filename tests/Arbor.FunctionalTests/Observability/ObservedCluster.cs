@@ -59,7 +59,14 @@ public sealed class ObservedCluster : IAsyncLifetime
         var repo = SampleModelRepository.Root;
         var manifest = PartitionManifestJson.ReadFile(Path.Combine(repo, PartitionManifest.FileName));
         Models = manifest.Partitions[Partition].Models;
-        var bundle = new BundleBuilder(TimeProvider.System).Build(new BundleBuildRequest(repo, Partition));
+        // The first model is served at its oldest version while the bundle trims it for a newer one
+        // whose allowlist covers the oldest's features: the leaf scores such calls as sent (no trim
+        // gap) and the root counts a version mismatch.
+        var builder = new BundleBuilder(TimeProvider.System);
+        var versions = manifest.Partitions[Partition].Versions[Models[0]];
+        var every = builder.Build(new BundleBuildRequest(repo, Partition)).Document.Models[Models[0]].Versions;
+        var covering = versions.Skip(1).Last(v => every[versions[0]].Features.All(every[v].Features.Contains));
+        var bundle = builder.Build(new BundleBuildRequest(repo, Partition, Latest: new Dictionary<string, string> { [Models[0]] = covering }));
         var bundlePath = _directory.Combine($"{Partition}.bundle.json");
         await File.WriteAllTextAsync(bundlePath, BundleJson.ToJsonString(bundle.Document));
 
@@ -70,8 +77,7 @@ public sealed class ObservedCluster : IAsyncLifetime
             ["partition"] = Partition,
             ["repository"] = repo,
             ["concurrency"] = 1,
-            // The first model is served at its oldest version while its bundle lists newer ones: the root
-            // trims for the newest, the leaf answers with the oldest, and the root counts a version mismatch.
+            // The first model at its oldest version (see the bundle above).
             ["models"] = new JsonArray([.. Models.Select((m, i) => (JsonNode)(i == 0
                 ? new JsonObject { ["name"] = m, ["versions"] = new JsonArray(manifest.Partitions[Partition].Versions[m][0]) }
                 : new JsonObject { ["name"] = m, ["latest"] = 1 }))]),

@@ -68,6 +68,29 @@ public sealed partial class StatusPageTests(ObservedCluster cluster)
         }
     }
 
+    [Fact]
+    public async Task LeafStatusPage_InABrowser_ShowsEveryModelServingAndItsTraffic()
+    {
+        for (var i = 0; i < Requests; i++)
+        {
+            await cluster.ScoreAsync(cluster.Request($"leaf-status-{i}", 20));
+        }
+
+        var dom = await RunChromiumAsync("--dump-dom", new Uri(cluster.LeafHttp, "/status").ToString());
+
+        Assert.Matches("<body[^>]*data-script=\"ran\"", dom);
+        Assert.Contains($"id=\"readiness\">Partition {ObservedCluster.Partition}: <span class=\"ok\">ready</span>", dom, StringComparison.Ordinal);
+        var models = Section(dom, "models");
+        var traffic = Section(dom, "traffic");
+        foreach (var model in cluster.Models)
+        {
+            Assert.Contains($"<span class=\"model\">{model}</span></td><td>production</td><td>yes</td><td><span class=\"ok\">serving</span></td>", models, StringComparison.Ordinal);
+            var row = TrafficRow().Matches(traffic).Single(m => m.Groups["model"].Value == model);
+            Assert.True(long.Parse(row.Groups["calls"].Value, System.Globalization.CultureInfo.InvariantCulture) >= Requests, row.Value);
+            Assert.Equal(2, Regex.Matches(row.Value, "<svg class=\"chart\"").Count);
+        }
+    }
+
     [GeneratedRegex("<tr><td><span class=\"model\">(?<model>[^<]+)</span></td><td>(?<calls>\\d+)</td>.*?</tr>")]
     private static partial Regex TrafficRow();
 

@@ -25,6 +25,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
     private readonly TempDirectory _dir;
     private readonly List<ManagedProcess> _processes = [];
     private readonly Dictionary<string, RpcChannel> _rootChannels = [];
+    private readonly Dictionary<string, RpcChannel> _referenceChannels = [];
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private ReleaseCluster(TempDirectory dir, ReleaseEnvironments environments)
@@ -46,8 +47,12 @@ internal sealed class ReleaseCluster : IAsyncDisposable
 
     public string Repository => SampleModelRepository.Root;
 
-    /// <summary>Starts the environments with <paramref name="seed"/> published and covered by the homefeed bundle; leaves serve <paramref name="leafModels"/>.</summary>
-    public static async Task<ReleaseCluster> StartAsync(IReadOnlyList<string> environments, (string Model, string Version)[] seed, string[] leafModels)
+    /// <summary>
+    /// Starts the environments with <paramref name="seed"/> published and covered by the homefeed
+    /// bundle; leaves serve <paramref name="leafModels"/>. With <paramref name="referenceRoots"/>, each
+    /// environment also gets a root that never trims (the model's own untrimmed scores, for parity).
+    /// </summary>
+    public static async Task<ReleaseCluster> StartAsync(IReadOnlyList<string> environments, (string Model, string Version)[] seed, string[] leafModels, bool referenceRoots = false)
     {
         var repository = SampleModelRepository.Root;
         var dir = new TempDirectory("arbor-release-");
@@ -71,7 +76,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
                 var bundle = new BundleBuilder(TimeProvider.System).Build(new BundleBuildRequest(
                     env.ModelsDirectory, "homefeed", Versions: [.. seed.Select(s => new ModelVersionRef(s.Model, s.Version))]));
                 AtomicPublisher.WriteFile(env.BundlePath("homefeed"), BundleJson.ToUtf8Bytes(bundle.Document));
-                await cluster.StartEnvironmentAsync(env, store, leafModels);
+                await cluster.StartEnvironmentAsync(env, store, leafModels, referenceRoots);
             }
 
             return cluster;
@@ -91,6 +96,15 @@ internal sealed class ReleaseCluster : IAsyncDisposable
                 log.Add(line);
             }
         });
+
+    /// <summary>Scores <paramref name="request"/> through the environment's root, or its untrimmed reference root.</summary>
+    public Task<ScoreResponse> ScoreAsync(string env, ScoreRequest request, bool reference = false) =>
+        (reference ? _referenceChannels : _rootChannels)[env].CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser,
+            new RpcCallOptions { Timeout = TimeSpan.FromSeconds(10) }, TestContext.Current.CancellationToken);
+
+    /// <summary>GET on the environment's root admin listener (e.g. <c>/admin/trimmer</c>, <c>/metrics</c>).</summary>
+    public Task<string> GetAdminAsync(string env, string path) =>
+        _http.GetStringAsync(new Uri(Endpoints[env].Roots[0], path), TestContext.Current.CancellationToken);
 
     public Task<VerificationReport> VerifyAsync(string env, bool strict) =>
         new ReleaseVerifier(RootAdmin, Leaves).VerifyAsync(Endpoints[env].Roots, Endpoints[env].Leaves, strict, TestContext.Current.CancellationToken);
@@ -184,7 +198,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
             await process.DisposeAsync();
         }
 
-        foreach (var channel in _rootChannels.Values)
+        foreach (var channel in _rootChannels.Values.Concat(_referenceChannels.Values))
         {
             channel.Dispose();
         }
@@ -194,7 +208,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
         _dir.Dispose();
     }
 
-    private async Task StartEnvironmentAsync(EnvironmentDirectory env, string featureStore, string[] leafModels)
+    private async Task StartEnvironmentAsync(EnvironmentDirectory env, string featureStore, string[] leafModels, bool referenceRoot)
     {
         var repository = SampleModelRepository.Root;
         var (leafGrpc, leafHttp, rootGrpc, rootHttp, rootAdmin) = (LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next());
@@ -210,19 +224,25 @@ internal sealed class ReleaseCluster : IAsyncDisposable
             server = new { address = "127.0.0.1", grpc_port = leafGrpc, http_port = leafHttp },
             models = leafModels.Select(m => new { name = m, latest = 1 }).ToArray(),
         }));
-        var rootConfig = Path.Combine(env.Path, "root.json");
-        File.WriteAllText(rootConfig, JsonSerializer.Serialize(new
+        string RootConfig(string name, bool trimming)
         {
-            schema = "arbor.root/v1",
-            feature_store = new { kind = "sqlite", path = featureStore },
-            registry = Path.Combine(repository, "feature_registry.json"),
-            bundles = new[] { env.BundlePath("homefeed") },
-            fan_out = new { trimming = true, compression = "identity" },
-            limits = new { max_candidates = 100, default_deadline_ms = 5000, leaf_timeout_ms = 4000 },
-            partitions = new Dictionary<string, object> { ["homefeed"] = new { endpoints = new[] { $"http://127.0.0.1:{leafGrpc}" } } },
-            models = leafModels.ToDictionary(m => m, _ => (object)new { partition = "homefeed" }),
-            surfaces = new Dictionary<string, object> { ["home"] = new { models = new[] { leafModels[0] } } },
-        }));
+            var path = Path.Combine(env.Path, name);
+            File.WriteAllText(path, JsonSerializer.Serialize(new
+            {
+                schema = "arbor.root/v1",
+                feature_store = new { kind = "sqlite", path = featureStore },
+                registry = Path.Combine(repository, "feature_registry.json"),
+                bundles = new[] { env.BundlePath("homefeed") },
+                fan_out = new { trimming, compression = "identity" },
+                limits = new { max_candidates = 100, default_deadline_ms = 5000, leaf_timeout_ms = 4000 },
+                partitions = new Dictionary<string, object> { ["homefeed"] = new { endpoints = new[] { $"http://127.0.0.1:{leafGrpc}" } } },
+                models = leafModels.ToDictionary(m => m, _ => (object)new { partition = "homefeed" }),
+                surfaces = new Dictionary<string, object> { ["home"] = new { models = new[] { leafModels[0] } } },
+            }));
+            return path;
+        }
+
+        var rootConfig = RootConfig("root.json", trimming: true);
 
         var leaf = StartArbor($"{env.Name}-leaf", ["leaf", "--config", leafConfig]);
         await leaf.WaitUntilReadyAsync(_http, new Uri($"http://127.0.0.1:{leafHttp}/healthz"), StartTimeout, TestContext.Current.CancellationToken);
@@ -230,6 +250,13 @@ internal sealed class ReleaseCluster : IAsyncDisposable
         await root.WaitUntilReadyAsync(_http, new Uri($"http://127.0.0.1:{rootAdmin}/healthz"), StartTimeout, TestContext.Current.CancellationToken);
         Endpoints[env.Name] = new EnvironmentEndpoints([new Uri($"http://127.0.0.1:{rootAdmin}")], [new Uri($"http://127.0.0.1:{leafGrpc}")]);
         _rootChannels[env.Name] = new RpcChannel($"http://127.0.0.1:{rootGrpc}");
+        if (referenceRoot)
+        {
+            var (referenceGrpc, referenceHttp, referenceAdmin) = (LoopbackPort.Next(), LoopbackPort.Next(), LoopbackPort.Next());
+            var reference = StartArbor($"{env.Name}-reference-root", ["root", "--config", RootConfig("reference-root.json", trimming: false), "--grpc", $"127.0.0.1:{referenceGrpc}", "--http", $"127.0.0.1:{referenceHttp}", "--admin", $"127.0.0.1:{referenceAdmin}"]);
+            await reference.WaitUntilReadyAsync(_http, new Uri($"http://127.0.0.1:{referenceAdmin}/healthz"), StartTimeout, TestContext.Current.CancellationToken);
+            _referenceChannels[env.Name] = new RpcChannel($"http://127.0.0.1:{referenceGrpc}");
+        }
         foreach (var model in env.ListModels().Where(leafModels.Contains))
         {
             await WaitForDefaultAsync(env.Name, model, env.DefaultVersion(model)!);

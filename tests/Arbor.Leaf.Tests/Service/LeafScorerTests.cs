@@ -1,3 +1,5 @@
+using Arbor.Contracts.V1;
+using Arbor.Features.Selection;
 using Arbor.Leaf.Configuration;
 using Arbor.Leaf.Models;
 using Arbor.Leaf.Service;
@@ -37,5 +39,80 @@ public sealed class LeafScorerTests(TestModelSet models)
 
         Assert.Empty(response.Scores);
         Assert.Equal("1", response.Version);
+    }
+
+    [Fact]
+    public async Task Score_TrimmedForAnotherAllowlist_LackingAUsedFeature_FailsPreconditionNamingIt()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        await using var partition = await TestPartitions.StartAsync(TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())));
+        var request = ScoringCases.All[0].ToRequest("ctr");
+        var removed = request.Columns[0].Name;
+        request.Columns.RemoveAt(0);
+        request.TrimmedFor = new TrimmedFor { Model = "ctr", Version = "0", AllowlistSha256 = AllowlistHash.Of(["some_other_feature"]) };
+
+        var error = await Assert.ThrowsAsync<LeafScoreException>(() => partition.Scorer.ScoreAsync(request, null, Ct));
+
+        Assert.Equal(LeafStatusCode.FailedPrecondition, error.Status);
+        Assert.Contains(removed, error.Message, StringComparison.Ordinal);
+        Assert.Contains("version '1'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("trimmed for version '0'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_TrimmedForThisVersionsOwnFeatures_ScoresWithDefaultsForAbsentOnes()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        await using var partition = await TestPartitions.StartAsync(TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())));
+        Assert.Equal(LeaseOutcome.Acquired, partition.Manager.TryAcquire("ctr", "", out var lease));
+        string own;
+        using (lease)
+        {
+            own = lease.Runner.Converter.FeatureSetSha256;
+        }
+
+        var request = ScoringCases.All[0].ToRequest("ctr");
+        request.Columns.RemoveAt(0);
+        var untrimmed = await partition.Scorer.ScoreAsync(request.Clone(), null, Ct);
+        request.TrimmedFor = new TrimmedFor { Model = "ctr", Version = "1", AllowlistSha256 = own };
+
+        var trimmed = await partition.Scorer.ScoreAsync(request, null, Ct);
+
+        Assert.Equal(untrimmed.Scores, trimmed.Scores);
+        Assert.Equal(1u, trimmed.MissingFeatures);
+    }
+
+    [Fact]
+    public async Task Score_TrimmedForAnotherAllowlist_WithEveryUsedFeature_Scores()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        await using var partition = await TestPartitions.StartAsync(TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())));
+        var request = ScoringCases.All[0].ToRequest("ctr");
+        var untrimmed = await partition.Scorer.ScoreAsync(request.Clone(), null, Ct);
+        request.TrimmedFor = new TrimmedFor { Model = "ctr", Version = "0", AllowlistSha256 = AllowlistHash.Of(["some_other_feature"]) };
+
+        var trimmed = await partition.Scorer.ScoreAsync(request, null, Ct);
+
+        Assert.Equal(untrimmed.Scores, trimmed.Scores);
+    }
+
+    [Fact]
+    public async Task Score_TrimmedForAnotherAllowlist_LackingOnlyFeaturesTheRootLacked_ScoresWithDefaults()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        await using var partition = await TestPartitions.StartAsync(TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())));
+        var request = ScoringCases.All[0].ToRequest("ctr");
+        var removed = request.Columns[0].Name;
+        request.Columns.RemoveAt(0);
+        var untrimmed = await partition.Scorer.ScoreAsync(request.Clone(), null, Ct);
+        request.TrimmedFor = new TrimmedFor { Model = "ctr", Version = "0", AllowlistSha256 = AllowlistHash.Of(["some_other_feature", removed]), AbsentFeatures = { removed } };
+
+        var trimmed = await partition.Scorer.ScoreAsync(request, null, Ct);
+
+        Assert.Equal(untrimmed.Scores, trimmed.Scores);
     }
 }

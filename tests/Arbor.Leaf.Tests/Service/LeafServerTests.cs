@@ -215,6 +215,13 @@ public sealed class LeafServerTests(TestModelSet models, SampleModels samples) :
         Assert.Null(broken["ready"]);
         Assert.Null(broken["defaultVersion"]);
         Assert.Equal("VERSION_STATE_FAILED", (string?)broken["versions"]![0]!["state"]);
+
+        // The status page shows the same: the partition ready, the experiment not serving and why.
+        var page = await http.GetStringAsync(new Uri("/status", UriKind.Relative), Ct);
+        Assert.Contains("id=\"readiness\">Partition test: <span class=\"ok\">ready</span>", page, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"model\">wrong_outputs</span></td><td>experiment</td><td>no</td><td><span class=\"bad\">no serving version</span></td>", page, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"model\">ctr</span></td><td>production</td><td>yes</td><td><span class=\"ok\">serving</span></td>", page, StringComparison.Ordinal);
+        Assert.Contains("1: <span class=\"bad\">failed</span>", page, StringComparison.Ordinal);
     }
 
     [Fact]

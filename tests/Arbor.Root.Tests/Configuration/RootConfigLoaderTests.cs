@@ -74,6 +74,22 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_ConnectTimeout_MustBePositiveAndBelowTheLeafTimeout()
+    {
+        string With(string fanOut) => ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            $"\"schema\": \"arbor.root/v1\", \"limits\": {{ \"default_deadline_ms\": 1000, \"leaf_timeout_ms\": 800 }}, \"fan_out\": {fanOut},",
+            StringComparison.Ordinal);
+
+        Assert.Equal(100, RootConfigLoader.Parse(With("{ \"connect_timeout_ms\": 100 }")).FanOut.ConnectTimeoutMs);
+        Assert.Null(RootConfigLoader.Parse(With("{}")).FanOut.ConnectTimeoutMs);
+        var tooLong = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(With("{ \"connect_timeout_ms\": 800 }")));
+        Assert.Contains(tooLong.Problems, p => p.StartsWith("$.fan_out.connect_timeout_ms", StringComparison.Ordinal) && p.Contains("leaf_timeout_ms (800 ms)", StringComparison.Ordinal));
+        var zero = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(With("{ \"connect_timeout_ms\": 0 }")));
+        Assert.Contains(zero.Problems, p => p.StartsWith("$.fan_out.connect_timeout_ms", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_Telemetry_ReadsTheSection_AndReportsEveryInvalidField()
     {
         var valid = RootConfigLoader.Parse(ValidConfig.Replace(

@@ -179,6 +179,65 @@ public sealed class LeafDiscoveryTests
     }
 
     [Fact]
+    public async Task Root_ReplicaNeverAnswersTheConnection_AttemptTimesOutAndTheCallGoesToAnotherReplica()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so a connection
+        // attempt gets no answer at all, as with a pod that is gone while its address is still in DNS.
+        using var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        silent.Listen(0);
+        var port = ((IPEndPoint)silent.LocalEndPoint!).Port;
+        using var queued = new System.Net.Sockets.TcpClient();
+        await queued.ConnectAsync(IPAddress.Loopback, port, Ct);
+
+        // Leaf calls get 2 s; a connection attempt a quarter of that.
+        await using var cluster = await RootTestCluster.StartAsync(leafTimeoutMs: 2000, leafBEndpoints: leaf => $"http://127.0.0.1:{port}\", \"{leaf.Address}");
+        var metrics = cluster.Services.GetRequiredService<RootMetrics>();
+        Assert.True(cluster.Services.GetRequiredService<LeafClientPool>().TryGetPartition("pb", out var set));
+        for (var i = 0; set.EjectedCount() == 0; i++)
+        {
+            Assert.True(i < 50, "the silent replica is never ejected");
+            var response = await cluster.ScoreAsync(RootTestCluster.Request());
+            Assert.All(response.Results, r => Assert.True(r.Status.Code == 0, $"{r.Model}: {(Grpc.Core.StatusCode)r.Status.Code} {r.Status.Message}"));
+        }
+
+        Assert.InRange(metrics.LeafRetryCount, 1, ReplicaSet<RpcChannel>.FailuresToEject);
+    }
+
+    [Fact]
+    public async Task Root_ReplicaAnswersUnavailable_TheCallGoesToAnotherReplica_TheReplicaStaysIn()
+    {
+        await using var starting = await FakeLeaf.StartAsync(RootTestCluster.Uses);
+        starting.AnswerWith = Grpc.Core.StatusCode.Unavailable;
+        await using var cluster = await RootTestCluster.StartAsync(leafBEndpoints: leaf => $"{starting.Address}\", \"{leaf.Address}");
+        var metrics = cluster.Services.GetRequiredService<RootMetrics>();
+
+        const int Requests = 20;
+        for (var i = 0; i < Requests; i++)
+        {
+            var response = await cluster.ScoreAsync(RootTestCluster.Request());
+            Assert.All(response.Results, r => Assert.True(r.Status.Code == 0, $"{r.Model}: {(Grpc.Core.StatusCode)r.Status.Code} {r.Status.Message}"));
+        }
+
+        // Every call it answered went on to the other replica; a model it does not serve yet is not
+        // the replica's failure, so it is not ejected (its other models keep their traffic).
+        Assert.True(starting.Requests.Count > 0, "the replica answering UNAVAILABLE got no call");
+        Assert.Equal(starting.Requests.Count, metrics.LeafRetryCount);
+        Assert.Equal(Requests, cluster.LeafB.Requests.Count);
+        Assert.True(cluster.Services.GetRequiredService<LeafClientPool>().TryGetPartition("pb", out var set));
+        Assert.Equal(0, set.EjectedCount());
+    }
+
+    [Fact]
+    public void ConnectTimeout_DefaultsToAQuarterOfTheLeafTimeout_ConfiguredWins()
+    {
+        var config = new RootConfig { FeatureStore = new FeatureStoreConfig { Path = "unused.db" } };
+        Assert.Equal(LeafConnectTimeout.WithoutLeafTimeout, LeafConnectTimeout.For(config));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), LeafConnectTimeout.For(config with { Limits = new LimitsConfig { LeafTimeoutMs = 800 } }));
+        Assert.Equal(TimeSpan.FromMilliseconds(50), LeafConnectTimeout.For(config with { Limits = new LimitsConfig { LeafTimeoutMs = 800 }, FanOut = new FanOutConfig { ConnectTimeoutMs = 50 } }));
+    }
+
+    [Fact]
     public async Task Root_RestartedReplica_IsReinstatedByHealthCheckWithoutLiveTraffic()
     {
         var second = await FakeLeaf.StartAsync(RootTestCluster.Uses);

@@ -33,6 +33,9 @@ internal sealed class FakeLeaf : IAsyncDisposable
 
     public int Port => new Uri(Address).Port;
 
+    /// <summary>The thumbprints of the client certificates calls came with (mutual TLS).</summary>
+    public ConcurrentDictionary<string, byte> ClientCertificates { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Every request received, in arrival order.</summary>
     public ConcurrentQueue<LeafScoreRequest> Requests { get; } = new();
 
@@ -41,19 +44,43 @@ internal sealed class FakeLeaf : IAsyncDisposable
 
     public void Release() => _hold?.TrySetResult();
 
+    /// <summary>When set, every Score call is answered with this status (a leaf that does not serve yet).</summary>
+    public StatusCode? AnswerWith { get; set; }
+
     /// <param name="port">The loopback port (a restarted replica comes back on its old one); a free one when null.</param>
-    public static async Task<FakeLeaf> StartAsync(IReadOnlyDictionary<string, string[]> uses, int? port = null)
+    /// <param name="tls">Serve over TLS with these credentials (mutual TLS when they have a CA bundle).</param>
+    public static async Task<FakeLeaf> StartAsync(IReadOnlyDictionary<string, string[]> uses, int? port = null, Arbor.Rpc.Tls.TlsCredentialSource? tls = null)
     {
         port ??= Arbor.Testing.LoopbackPort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.ListenRpc(new IPEndPoint(IPAddress.Loopback, port.Value), counters: new Arbor.Rpc.Accounting.ByteCounters($"fake-leaf-{port}")));
+        var counters = new Arbor.Rpc.Accounting.ByteCounters($"fake-leaf-{port}");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (tls is null)
+            {
+                k.ListenRpc(new IPEndPoint(IPAddress.Loopback, port.Value), counters: counters);
+            }
+            else
+            {
+                k.ListenRpc(new IPEndPoint(IPAddress.Loopback, port.Value), tls, counters);
+            }
+        });
         builder.Services.AddArborGrpc().AddCheck("fake-leaf", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         var holder = new Holder();
         builder.Services.AddSingleton(holder);
         var app = builder.Build();
-        var leaf = new FakeLeaf(app, uses, $"http://127.0.0.1:{port}");
+        var leaf = new FakeLeaf(app, uses, $"{(tls is null ? "http" : "https")}://127.0.0.1:{port}");
         holder.Leaf = leaf;
+        app.Use((context, next) =>
+        {
+            if (context.Connection.ClientCertificate is { } client)
+            {
+                leaf.ClientCertificates.TryAdd(client.Thumbprint, 0);
+            }
+
+            return next(context);
+        });
         app.MapGrpcService<Service>();
         app.MapArborGrpcStandardServices();
         await app.StartAsync();
@@ -61,13 +88,13 @@ internal sealed class FakeLeaf : IAsyncDisposable
     }
 
     public static float Contribution(FeatureColumn column, int index) => column.ValuesCase switch
-        {
-            FeatureColumn.ValuesOneofCase.Floats => column.Floats.Values[index],
-            FeatureColumn.ValuesOneofCase.Int64S => column.Int64S.Values[index],
-            FeatureColumn.ValuesOneofCase.FloatVectors => column.FloatVectors.Values.Skip(index * (int)column.FloatVectors.Dim).Take((int)column.FloatVectors.Dim).Sum(),
-            FeatureColumn.ValuesOneofCase.Int64Lists => column.Int64Lists.Lengths[index],
-            _ => 0,
-        };
+    {
+        FeatureColumn.ValuesOneofCase.Floats => column.Floats.Values[index],
+        FeatureColumn.ValuesOneofCase.Int64S => column.Int64S.Values[index],
+        FeatureColumn.ValuesOneofCase.FloatVectors => column.FloatVectors.Values.Skip(index * (int)column.FloatVectors.Dim).Take((int)column.FloatVectors.Dim).Sum(),
+        FeatureColumn.ValuesOneofCase.Int64Lists => column.Int64Lists.Lengths[index],
+        _ => 0,
+    };
 
     public async ValueTask DisposeAsync()
     {
@@ -82,6 +109,11 @@ internal sealed class FakeLeaf : IAsyncDisposable
         if (_hold is { } hold)
         {
             await hold.Task.WaitAsync(context.CancellationToken);
+        }
+
+        if (AnswerWith is { } answer)
+        {
+            throw new RpcException(new Grpc.Core.Status(answer, $"model '{request.Model}' has no available version yet"));
         }
 
         if (!_uses.TryGetValue(request.Model, out var features))

@@ -29,6 +29,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
 
     private readonly TempDirectory _directory;
     private WebApplication? _root;
+    private System.Net.Security.SslClientAuthenticationOptions? _rootClientTls;
 
     private RootTestCluster(TempDirectory directory, FakeLeaf leafA, FakeLeaf leafB)
     {
@@ -60,6 +61,9 @@ internal sealed class RootTestCluster : IAsyncDisposable
     /// <summary>The root's services (its meter factory scopes the root's metrics).</summary>
     public IServiceProvider Services => _root!.Services;
 
+    /// <summary>The cluster's folder (config, registry, bundle, store).</summary>
+    public string Directory => _directory.Path;
+
     /// <param name="postgres">Use this PostgreSQL server as the feature store instead of a SQLite file.</param>
     /// <param name="cacheTtlSeconds">The feature cache's time to live.</param>
     /// <param name="defaultDeadlineMs">The deadline of requests that carry none (limits.default_deadline_ms).</param>
@@ -78,10 +82,12 @@ internal sealed class RootTestCluster : IAsyncDisposable
         string admission = "{}",
         Func<FakeLeaf, string>? leafBEndpoints = null,
         Func<string, string>? editConfig = null,
-        Action<string>? beforeStart = null)
+        Action<string>? beforeStart = null,
+        Arbor.Rpc.Tls.TlsCredentialSource? leafTls = null,
+        System.Net.Security.SslClientAuthenticationOptions? rootClientTls = null)
     {
         var directory = new TempDirectory("arbor-root-");
-        var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses), await FakeLeaf.StartAsync(Uses));
+        var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses, tls: leafTls), await FakeLeaf.StartAsync(Uses, tls: leafTls)) { _rootClientTls = rootClientTls };
         await cluster.WriteArtefactsAsync(postgres);
         var config = Config(trimming, compression, cluster.LeafA.Address, leafBEndpoints?.Invoke(cluster.LeafB) ?? leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
             .Replace("\"admission\": {}", $"\"admission\": {admission}", StringComparison.Ordinal)
@@ -166,8 +172,18 @@ internal sealed class RootTestCluster : IAsyncDisposable
             new RootHostOptions { ConfigPath = ConfigPath, GrpcEndpoint = grpc, HttpEndpoint = http, AdminEndpoint = admin, ConfigPollInterval = TimeSpan.FromMilliseconds(50) },
             logging => logging.ClearProviders());
         await _root.StartAsync();
-        Channel = new RpcChannel($"http://{grpc}");
-        Http = new HttpClient { BaseAddress = new Uri($"http://{http}") };
+        if (_rootClientTls is { } tls)
+        {
+            // The public listeners serve TLS: the client trusts what the test says.
+            Channel = new RpcChannel($"https://{grpc}", new RpcChannelOptions { SslOptions = tls });
+            Http = new HttpClient(new SocketsHttpHandler { SslOptions = tls }) { BaseAddress = new Uri($"https://{http}") };
+        }
+        else
+        {
+            Channel = new RpcChannel($"http://{grpc}");
+            Http = new HttpClient { BaseAddress = new Uri($"http://{http}") };
+        }
+
         Admin = new HttpClient { BaseAddress = new Uri($"http://{admin}") };
     }
 

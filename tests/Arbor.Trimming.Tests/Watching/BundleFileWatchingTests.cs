@@ -113,7 +113,7 @@ public sealed class BundleFileWatchingTests : IDisposable
     }
 
     /// <summary>rename(2) of a symbolic link over another, as the kubelet swaps <c>..data</c> (File.Move follows the link).</summary>
-    private static void AtomicRename(string source, string destination)
+    internal static void AtomicRename(string source, string destination)
     {
         using var mv = System.Diagnostics.Process.Start("mv", ["-T", source, destination]);
         Assert.True(mv.WaitForExit(EventTimeout), "mv did not finish.");

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace Arbor.Rpc.Watching;
+namespace Arbor.Watching;
 
 /// <summary>
 /// Tells whether files Arbor re-reads while it runs (the root config, certificates and keys) hold

@@ -1,11 +1,11 @@
-namespace Arbor.Trimming.Watching;
+namespace Arbor.Watching;
 
 /// <summary>
 /// Resolves every symbolic link along a path, like <c>realpath(3)</c>: a ConfigMap projection
 /// (<c>bundle.json → ..data/bundle.json</c>, <c>..data → ..2026_01_01_…</c>) resolves to the file
 /// actually read.
 /// </summary>
-internal static class RealPath
+public static class RealPath
 {
     private const int MaxLinks = 40;
 

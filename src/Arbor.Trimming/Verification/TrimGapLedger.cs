@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+
+namespace Arbor.Trimming.Verification;
+
+/// <summary>
+/// Every allowlist a leaf has refused, keyed by model, allowlist version and hash. Written only when
+/// a leaf refuses a call (rare), read by the admin view; bounded so that a flood of distinct keys
+/// cannot grow it without limit.
+/// </summary>
+internal sealed class TrimGapLedger
+{
+    /// <summary>Distinct allowlists kept; later ones are counted in metrics and logs only.</summary>
+    public const int Capacity = 1024;
+
+    private readonly ConcurrentDictionary<(string Model, string Version, string Sha256), Entry> _entries = new();
+
+    /// <summary>Records a refusal; true when this allowlist had never been refused before (log it).</summary>
+    public bool Record(string model, string version, string sha256, string detail, DateTimeOffset now)
+    {
+        var key = (model, version, sha256);
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            if (_entries.Count >= Capacity)
+            {
+                return false;
+            }
+
+            entry = _entries.GetOrAdd(key, _ => new Entry(now));
+        }
+
+        lock (entry)
+        {
+            var first = entry.Refusals == 0;
+            entry.Refusals++;
+            entry.LastSeen = now;
+            entry.LastDetail = detail;
+            return first;
+        }
+    }
+
+    /// <summary>Every refused allowlist, marked stale when refused after <paramref name="snapshotBuiltAt"/>.</summary>
+    public IReadOnlyList<TrimGapStatus> Describe(DateTimeOffset snapshotBuiltAt)
+    {
+        var list = new List<TrimGapStatus>(_entries.Count);
+        foreach (var ((model, version, sha256), entry) in _entries)
+        {
+            lock (entry)
+            {
+                list.Add(new TrimGapStatus(model, version, sha256, entry.Refusals, entry.FirstSeen, entry.LastSeen, entry.LastDetail, entry.LastSeen >= snapshotBuiltAt));
+            }
+        }
+
+        list.Sort(static (a, b) =>
+        {
+            var byModel = string.CompareOrdinal(a.Model, b.Model);
+            return byModel != 0 ? byModel : string.CompareOrdinal(a.AllowlistVersion, b.AllowlistVersion);
+        });
+        return list;
+    }
+
+    private sealed class Entry(DateTimeOffset firstSeen)
+    {
+        public DateTimeOffset FirstSeen { get; } = firstSeen;
+
+        public long Refusals { get; set; }
+
+        public DateTimeOffset LastSeen { get; set; }
+
+        public string LastDetail { get; set; } = "";
+    }
+}
