@@ -17,7 +17,8 @@ namespace Arbor.Root.Hosting;
 
 /// <summary>
 /// <c>POST /v1/score</c>: the Score call as JSON (protobuf's JSON mapping), for people and scripts.
-/// Errors answer with the HTTP status matching the gRPC status and <c>{"code", "status", "message"}</c>.
+/// Errors answer with the HTTP status matching the gRPC status and <c>{"code", "status", "message"}</c>
+/// (plus <c>"correlation_id"</c> for the server's own failures, see <see cref="RootOutcomes"/>).
 /// The body is bounded like a gRPC message (<c>limits.max_message_bytes</c>; larger → 413).
 /// </summary>
 public static class RootJsonEndpoints
@@ -59,7 +60,7 @@ public static class RootJsonEndpoints
             }
             catch (RpcException e)
             {
-                return Error(e.StatusCode, Arbor.Rpc.Server.StatusDetail.Cap(e.Status.Detail));
+                return Error(e.StatusCode, Arbor.Rpc.Server.StatusDetail.Cap(e.Status.Detail), correlationId: RootOutcomes.CorrelationOf(e));
             }
         });
 
@@ -129,8 +130,12 @@ public static class RootJsonEndpoints
 
     private const int BufferThresholdBytes = 64 * 1024;
 
-    private static IResult Error(StatusCode code, string message, int? httpStatus = null) =>
-        Results.Json(new { code = (int)code, status = code.ToString(), message }, statusCode: httpStatus ?? code switch
+    private static IResult Error(StatusCode code, string message, int? httpStatus = null, string? correlationId = null) =>
+        Results.Json(
+            correlationId is null
+                ? new { code = (int)code, status = code.ToString(), message }
+                : (object)new { code = (int)code, status = code.ToString(), message, correlation_id = correlationId },
+            statusCode: httpStatus ?? code switch
         {
             StatusCode.InvalidArgument => StatusCodes.Status400BadRequest,
             StatusCode.NotFound => StatusCodes.Status404NotFound,

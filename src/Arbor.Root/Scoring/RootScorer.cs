@@ -12,6 +12,8 @@ using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Trimming;
 using Arbor.Trimming.Snapshots;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using GrpcStatus = Grpc.Core.Status;
 using RpcException = Grpc.Core.RpcException;
 using RpcStatusCode = Grpc.Core.StatusCode;
@@ -33,8 +35,11 @@ public sealed class RootScorer(
     RootMetrics metrics,
     TimeProvider time,
     AdmissionControl? admission = null,
-    ClientFeatureViews? clientViews = null)
+    ClientFeatureViews? clientViews = null,
+    ILogger<RootScorer>? logger = null)
 {
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
 
     /// <summary>Scores a request; request-level errors throw <see cref="RpcException"/> with their status.</summary>
@@ -55,30 +60,26 @@ public sealed class RootScorer(
                 return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
             }
 
-            AdmissionControl.Turn turn;
-            try
-            {
-                turn = await admission.EnterAsync(requestDeadline, cancellationToken);
-            }
-            catch (AdmissionRejectedException e)
-            {
-                throw new RpcException(new GrpcStatus(RpcStatusCode.ResourceExhausted, e.Message));
-            }
-
-            using (turn)
-            {
-                return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
-            }
+            using var turn = await admission.EnterAsync(requestDeadline, cancellationToken);
+            return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
         }
-        catch (RpcException e)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            status = e.StatusCode.ToString();
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
+            // The client went away (past its deadline the server's status handling says so).
             status = RpcStatusCode.Cancelled.ToString();
             throw;
+        }
+        catch (Exception e)
+        {
+            // Every other outcome, expected or not, is counted as the status the client gets.
+            var failure = RootOutcomes.ToRpcException(e, _logger);
+            status = failure.StatusCode.ToString();
+            if (ReferenceEquals(failure, e))
+            {
+                throw;
+            }
+
+            throw failure;
         }
         finally
         {
@@ -119,19 +120,8 @@ public sealed class RootScorer(
         try
         {
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
-            Features.Batches.FeatureBatch batch;
-            try
-            {
-                batch = await assembler.AssembleAsync(request, plan, expiry.Token);
-            }
-            catch (FeatureValueException e)
-            {
-                throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, e.Message));
-            }
-            catch (FeatureStoreUnavailableException e)
-            {
-                throw new RpcException(new GrpcStatus(RpcStatusCode.Unavailable, $"feature store unavailable: {e.Message}"));
-            }
+            // A bad client value or an unavailable store ends the request here (RootOutcomes says how).
+            var batch = await assembler.AssembleAsync(request, plan, expiry.Token);
 
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";

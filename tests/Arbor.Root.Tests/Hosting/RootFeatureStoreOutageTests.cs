@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Arbor.Contracts.V1;
 using Arbor.Root.Cache;
+using Arbor.Root.Scoring;
 using Arbor.Root.Tests.Cache;
 using Arbor.Rpc.Client;
 using Arbor.Testing;
@@ -59,6 +60,14 @@ public sealed class RootFeatureStoreOutageTests
         Assert.Equal((int)StatusCode.Unavailable, json.RootElement.GetProperty("code").GetInt32());
         Assert.Equal("Unavailable", json.RootElement.GetProperty("status").GetString());
         Assert.StartsWith("feature store unavailable", json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // The client learns a correlation id, never the store's address; the request is counted as what it got.
+        var id = Assert.IsType<string>(RootOutcomes.CorrelationOf(error));
+        Assert.Equal($"feature store unavailable (correlation id {id})", error.Status.Detail);
+        var jsonId = json.RootElement.GetProperty("correlation_id").GetString()!;
+        Assert.Equal($"feature store unavailable (correlation id {jsonId})", json.RootElement.GetProperty("message").GetString());
+        Assert.NotEqual(id, jsonId);
+        Assert.DoesNotContain("127.0.0.1", error.Status.Detail + body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Arbor.Root.Admission;
+using Arbor.Root.Cache;
+using Arbor.Root.Preprocessing;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Arbor.Root.Scoring;
+
+/// <summary>
+/// The one place where a failed score request becomes the status its client sees, for gRPC and
+/// JSON alike (JSON answers the same status as an HTTP status and body):
+/// <list type="bullet">
+/// <item>a status already chosen (an <see cref="RpcException"/>: bad input, unknown model, deadline) stays;</item>
+/// <item>admission control refusing the request → RESOURCE_EXHAUSTED;</item>
+/// <item>a client value the feature's type cannot take → INVALID_ARGUMENT, naming the feature;</item>
+/// <item>the feature store not answering → UNAVAILABLE;</item>
+/// <item>anything else is a bug → INTERNAL.</item>
+/// </list>
+/// Server-side failures (UNAVAILABLE, INTERNAL) tell the client only a short message and a
+/// correlation id (the request's trace id, also in the <c>arbor-correlation-id</c> trailer); what
+/// happened, with addresses, paths and stack, goes to the log under that id.
+/// </summary>
+public static partial class RootOutcomes
+{
+    /// <summary>The trailer (gRPC) and body field (JSON) that carries the correlation id.</summary>
+    public const string CorrelationTrailer = "arbor-correlation-id";
+
+    /// <summary>The exception the client's call ends with, for <paramref name="failure"/> (logged here when it is the server's).</summary>
+    public static RpcException ToRpcException(Exception failure, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        ArgumentNullException.ThrowIfNull(logger);
+        switch (failure)
+        {
+            case RpcException rpc:
+                return rpc;
+            case AdmissionRejectedException rejected:
+                return new RpcException(new Status(StatusCode.ResourceExhausted, rejected.Message));
+            case FeatureValueException value:
+                return new RpcException(new Status(StatusCode.InvalidArgument, value.Message));
+            case FeatureStoreUnavailableException store:
+                {
+                    var id = CorrelationId();
+                    LogStoreUnavailable(logger, id, store.Message, store.InnerException);
+                    return WithCorrelation(StatusCode.Unavailable, "feature store unavailable", id);
+                }
+
+            default:
+                {
+                    var id = CorrelationId();
+                    LogUnexpected(logger, id, failure);
+                    return WithCorrelation(StatusCode.Internal, "internal error", id);
+                }
+        }
+    }
+
+    /// <summary>The correlation id of a failure's trailers, or null.</summary>
+    public static string? CorrelationOf(RpcException failure) => failure?.Trailers.GetValue(CorrelationTrailer);
+
+    private static RpcException WithCorrelation(StatusCode code, string message, string id) =>
+        new(new Status(code, $"{message} (correlation id {id})"), new Metadata { { CorrelationTrailer, id } });
+
+    /// <summary>The request's trace id (what its logs and spans carry), or a new one outside a trace.</summary>
+    private static string CorrelationId() => (Activity.Current?.TraceId ?? ActivityTraceId.CreateRandom()).ToHexString();
+
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Request failed, feature store unavailable (correlation id {CorrelationId}): {Detail}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string correlationId, string detail, Exception? exception);
+
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Error, Message = "Request failed with an unexpected error (correlation id {CorrelationId})")]
+    private static partial void LogUnexpected(ILogger logger, string correlationId, Exception exception);
+}
