@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Arbor.Leaf.Diagnostics;
 using Arbor.Leaf.Conversion;
+using Arbor.Leaf.Diagnostics;
 
 namespace Arbor.Leaf.Inference;
 

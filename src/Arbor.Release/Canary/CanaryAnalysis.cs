@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Arbor.Release.Canary;
 
 /// <summary>
-/// Compares a canary's traffic window with production's: error rate, p99, leaf bytes per candidate
+/// Compares a canary's traffic window with production's: error rate of requests and of the model
+/// results inside answered requests, p99, leaf bytes per candidate
 /// (what a trimming gap inflates) and the share of untrimmed leaf calls, each against a threshold;
 /// too little traffic fails the analysis rather than passing it on no evidence.
 /// </summary>
@@ -22,6 +23,12 @@ public static class CanaryAnalysis
         var errorLimit = production.ErrorRate + thresholds.MaxErrorRateIncrease;
         checks.Add(new CanaryCheck("error_rate", canary.ErrorRate, production.ErrorRate, errorLimit, canary.ErrorRate <= errorLimit,
             F($"canary {canary.ErrorRate:P2} vs production {production.ErrorRate:P2} (limit {errorLimit:P2})")));
+
+        // A model that fails inside answered requests (its forward throws for some inputs) does not
+        // fail the request: it shows here.
+        var modelErrorLimit = production.ModelErrorRate + thresholds.MaxErrorRateIncrease;
+        checks.Add(new CanaryCheck("model_error_rate", canary.ModelErrorRate, production.ModelErrorRate, modelErrorLimit, canary.ModelErrorRate <= modelErrorLimit,
+            F($"canary {canary.ModelErrors} of {canary.ModelResults} model results failed ({canary.ModelErrorRate:P2}) vs production {production.ModelErrorRate:P2} (limit {modelErrorLimit:P2})")));
 
         var p99Limit = (production.P99Ms * thresholds.MaxP99Ratio) + thresholds.P99SlackMs;
         checks.Add(new CanaryCheck("p99", canary.P99Ms, production.P99Ms, p99Limit, canary.P99Ms <= p99Limit,

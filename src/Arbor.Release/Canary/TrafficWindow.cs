@@ -3,9 +3,13 @@ using Arbor.Release.Verification;
 namespace Arbor.Release.Canary;
 
 /// <summary>An environment's traffic between two snapshots of its roots' counters (summed over roots).</summary>
-public sealed record TrafficWindow(long Requests, long Errors, long Candidates, long LeafBytesSent, long UntrimmedCalls, long TrimmedCalls, double P99Ms)
+public sealed record TrafficWindow(
+    long Requests, long Errors, long Candidates, long LeafBytesSent, long UntrimmedCalls, long TrimmedCalls, double P99Ms, long ModelResults = 0, long ModelErrors = 0)
 {
     public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
+
+    /// <summary>The share of model results that failed by the service's fault inside answered requests.</summary>
+    public double ModelErrorRate => ModelResults == 0 ? 0 : (double)ModelErrors / ModelResults;
 
     public double BytesPerCandidate => Candidates == 0 ? 0 : (double)LeafBytesSent / Candidates;
 
@@ -21,7 +25,7 @@ public sealed record TrafficWindow(long Requests, long Errors, long Candidates, 
             throw new ArgumentException("Snapshots of the same non-empty set of roots are needed.", nameof(after));
         }
 
-        long requests = 0, errors = 0, candidates = 0, bytes = 0, untrimmed = 0, trimmed = 0;
+        long requests = 0, errors = 0, candidates = 0, bytes = 0, untrimmed = 0, trimmed = 0, modelResults = 0, modelErrors = 0;
         double p99 = 0;
         for (var i = 0; i < before.Count; i++)
         {
@@ -33,10 +37,12 @@ public sealed record TrafficWindow(long Requests, long Errors, long Candidates, 
             bytes += Delta(b.LeafBytesSent, a.LeafBytesSent);
             untrimmed += Delta(b.UntrimmedCalls, a.UntrimmedCalls);
             trimmed += Delta(b.TrimmedCalls, a.TrimmedCalls);
+            modelResults += Delta(b.ModelResults, a.ModelResults);
+            modelErrors += Delta(b.ModelErrors, a.ModelErrors);
             p99 = Math.Max(p99, a.P99Ms);
         }
 
-        return new TrafficWindow(requests, errors, candidates, bytes, untrimmed, trimmed, p99);
+        return new TrafficWindow(requests, errors, candidates, bytes, untrimmed, trimmed, p99, modelResults, modelErrors);
     }
 
     private static long Delta(long before, long after) => after >= before ? after - before : after;

@@ -56,9 +56,11 @@ public sealed class RootAdminClient(HttpClient http)
             throw Invalid(root, $"/admin/stats lacks {string.Join(", ", missing)}");
         }
 
+        // Per-model results (a model failing inside an answered request): absent from older roots.
         return new RootStats(
             (long)values[0]!.Value, (long)values[1]!.Value, (long)values[2]!.Value, values[3]!.Value, values[4]!.Value,
-            (long)values[5]!.Value, (long)values[6]!.Value, (long)values[7]!.Value);
+            (long)values[5]!.Value, (long)values[6]!.Value, (long)values[7]!.Value,
+            (long)(JsonFields.Number(json, "model_results") ?? 0), (long)(JsonFields.Number(json, "model_errors") ?? 0));
     }
 
     private async Task<JsonDocument> GetJsonAsync(Uri uri, CancellationToken cancellationToken)

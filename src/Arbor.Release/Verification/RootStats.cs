@@ -9,4 +9,6 @@ public sealed record RootStats(
     double P99Ms,
     long LeafBytesSent,
     long UntrimmedCalls,
-    long TrimmedCalls);
+    long TrimmedCalls,
+    long ModelResults = 0,
+    long ModelErrors = 0);

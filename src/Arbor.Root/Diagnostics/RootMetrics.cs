@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Arbor.Telemetry;
 
 namespace Arbor.Root.Diagnostics;
 
@@ -16,17 +17,25 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _versionMismatches;
     private readonly Counter<long> _leafRetries;
     private readonly Counter<long> _clientViewRefused;
+    private readonly Counter<long> _modelResults;
     private long _requestCount;
     private long _errorCount;
+    private long _clientErrorCount;
+    private long _modelResultCount;
+    private long _modelErrorCount;
     private long _candidateCount;
     private long _trimmedCalls;
     private long _untrimmedCalls;
     private long _leafRetryCount;
 
-    public RootMetrics(IMeterFactory? meterFactory = null)
+    public RootMetrics(IMeterFactory? meterFactory = null, TimeProvider? time = null)
     {
+        Latencies = new LatencyWindow(time: time);
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _requests = _meter.CreateCounter<long>("arbor.root.requests", "{request}", "Score requests by gRPC status.");
+        _requests = _meter.CreateCounter<long>("arbor.root.requests", "{request}", "Score requests by gRPC status and its class (ok, client, server).");
+        _modelResults = _meter.CreateCounter<long>(
+            "arbor.root.model.results", "{result}",
+            "Model results in score responses by model, version, gRPC status and class: a model that failed inside a successful response is a server error of that model.");
         _candidates = _meter.CreateCounter<long>("arbor.root.candidates", "{candidate}", "Candidates scored.");
         _duration = _meter.CreateHistogram<double>("arbor.root.request.duration", "ms", "Score request latency at the root.");
         _leafCalls = _meter.CreateCounter<long>("arbor.root.leaf.calls", "{call}", "Leaf calls by model and status.");
@@ -42,16 +51,25 @@ public sealed class RootMetrics : IDisposable
     /// <summary>Requests finished since start (any status).</summary>
     public long RequestCount => Interlocked.Read(ref _requestCount);
 
-    /// <summary>Requests that failed as a whole since start.</summary>
+    /// <summary>Requests that failed as a whole by the service's fault (server errors) since start.</summary>
     public long ErrorCount => Interlocked.Read(ref _errorCount);
+
+    /// <summary>Requests refused for the client's own mistake (client errors: a bad argument, an unknown model...) since start.</summary>
+    public long ClientErrorCount => Interlocked.Read(ref _clientErrorCount);
+
+    /// <summary>Model results in responses since start (one per model per answered request).</summary>
+    public long ModelResultCount => Interlocked.Read(ref _modelResultCount);
+
+    /// <summary>Model results that failed by the service's fault (server errors), inside answered requests.</summary>
+    public long ModelErrorCount => Interlocked.Read(ref _modelErrorCount);
 
     /// <summary>Leaf calls sent trimmed / untrimmed since start.</summary>
     public long TrimmedCalls => Interlocked.Read(ref _trimmedCalls);
 
     public long UntrimmedCalls => Interlocked.Read(ref _untrimmedCalls);
 
-    /// <summary>Latencies of recent requests.</summary>
-    public LatencyWindow Latencies { get; } = new();
+    /// <summary>Latencies of the successful requests of the last minute.</summary>
+    public LatencyWindow Latencies { get; }
 
     /// <summary>Candidates of successful requests since start.</summary>
     public long CandidateCount => Interlocked.Read(ref _candidateCount);
@@ -62,18 +80,42 @@ public sealed class RootMetrics : IDisposable
     public void RecordRequest(string status, int candidates, double milliseconds)
     {
         Interlocked.Increment(ref _requestCount);
-        Latencies.Record(milliseconds);
-        _requests.Add(1, new KeyValuePair<string, object?>("status", status));
+        var statusClass = StatusClasses.Of(status);
+        var label = StatusClasses.Label(statusClass);
+        _requests.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("class", label));
         _duration.Record(milliseconds, new KeyValuePair<string, object?>("status", status));
-        if (status == "OK")
+        switch (statusClass)
         {
-            Interlocked.Add(ref _candidateCount, candidates);
-            _candidates.Add(candidates);
+            case StatusClass.Ok:
+                Latencies.Record(milliseconds);
+                Interlocked.Add(ref _candidateCount, candidates);
+                _candidates.Add(candidates);
+                break;
+            case StatusClass.ClientError:
+                Interlocked.Increment(ref _clientErrorCount);
+                break;
+            default:
+                Interlocked.Increment(ref _errorCount);
+                break;
         }
-        else
+    }
+
+    /// <summary>Counts one model's result in an answered request (its version is empty when no leaf answered).</summary>
+    public void RecordModelResult(string model, string version, int code)
+    {
+        Interlocked.Increment(ref _modelResultCount);
+        var statusClass = StatusClasses.Of(code);
+        if (statusClass == StatusClass.ServerError)
         {
-            Interlocked.Increment(ref _errorCount);
+            Interlocked.Increment(ref _modelErrorCount);
         }
+
+        _modelResults.Add(
+            1,
+            new KeyValuePair<string, object?>("model", model),
+            new KeyValuePair<string, object?>("version", version),
+            new KeyValuePair<string, object?>("status", ((Grpc.Core.StatusCode)code).ToString()),
+            new KeyValuePair<string, object?>("class", StatusClasses.Label(statusClass)));
     }
 
     public void RecordLeafCall(string model, string status, int requestBytes, bool trimmed)

@@ -69,6 +69,9 @@ public static class RootAdminEndpoints
             {
                 requests = metrics.RequestCount,
                 errors = metrics.ErrorCount,
+                client_errors = metrics.ClientErrorCount,
+                model_results = metrics.ModelResultCount,
+                model_errors = metrics.ModelErrorCount,
                 candidates = metrics.CandidateCount,
                 trimmed_calls = metrics.TrimmedCalls,
                 untrimmed_calls = metrics.UntrimmedCalls,

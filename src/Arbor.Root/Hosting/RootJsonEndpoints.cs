@@ -136,13 +136,13 @@ public static class RootJsonEndpoints
                 ? new { code = (int)code, status = code.ToString(), message }
                 : (object)new { code = (int)code, status = code.ToString(), message, correlation_id = correlationId },
             statusCode: httpStatus ?? code switch
-        {
-            StatusCode.InvalidArgument => StatusCodes.Status400BadRequest,
-            StatusCode.NotFound => StatusCodes.Status404NotFound,
-            StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
-            StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
-            StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
-            StatusCode.FailedPrecondition => StatusCodes.Status412PreconditionFailed,
-            _ => StatusCodes.Status500InternalServerError,
-        });
+            {
+                StatusCode.InvalidArgument => StatusCodes.Status400BadRequest,
+                StatusCode.NotFound => StatusCodes.Status404NotFound,
+                StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+                StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+                StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+                StatusCode.FailedPrecondition => StatusCodes.Status412PreconditionFailed,
+                _ => StatusCodes.Status500InternalServerError,
+            });
 }

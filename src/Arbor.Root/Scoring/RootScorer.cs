@@ -136,7 +136,9 @@ public sealed class RootScorer(
             var response = new ScoreResponse { RequestId = request.RequestId };
             for (var i = 0; i < calls.Length; i++)
             {
-                response.Results.Add(ToModelResult(request, calls[i], results[i]));
+                var result = ToModelResult(request, calls[i], results[i]);
+                metrics.RecordModelResult(result.Model, result.Version, result.Status.Code);
+                response.Results.Add(result);
             }
 
             return response;

@@ -5,7 +5,8 @@ namespace Arbor.Release.Tests.Canary;
 
 public sealed class CanaryAnalysisTests
 {
-    private static readonly TrafficWindow Production = new(Requests: 1000, Errors: 2, Candidates: 100_000, LeafBytesSent: 10_000_000, UntrimmedCalls: 0, TrimmedCalls: 3000, P99Ms: 20);
+    private static readonly TrafficWindow Production = new(
+        Requests: 1000, Errors: 2, Candidates: 100_000, LeafBytesSent: 10_000_000, UntrimmedCalls: 0, TrimmedCalls: 3000, P99Ms: 20, ModelResults: 3000, ModelErrors: 3);
 
     private static CanaryVerdict Evaluate(TrafficWindow canary) => CanaryAnalysis.Evaluate(canary, Production, new CanaryThresholds());
 
@@ -19,6 +20,7 @@ public sealed class CanaryAnalysisTests
 
     [Theory]
     [InlineData("error_rate")]
+    [InlineData("model_error_rate")]
     [InlineData("p99")]
     [InlineData("bytes_per_candidate")]
     [InlineData("untrimmed_share")]
@@ -28,6 +30,8 @@ public sealed class CanaryAnalysisTests
         var canary = check switch
         {
             "error_rate" => Production with { Errors = 50 },
+            // A version whose forward throws for some inputs: every request answered, its model results failed.
+            "model_error_rate" => Production with { ModelErrors = 2600 },
             "p99" => Production with { P99Ms = 40 },
             "bytes_per_candidate" => Production with { LeafBytesSent = 30_000_000 },
             "untrimmed_share" => Production with { UntrimmedCalls = 300, TrimmedCalls = 2700 },

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using Arbor.Contracts.V1;
-using Grpc.Core;
 using Arbor.Testing;
+using Grpc.Core;
 
 namespace Arbor.Root.Tests.Hosting;
 

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Grpc.Core;
+
+namespace Arbor.Root.Tests.Hosting;
+
+/// <summary>/admin/stats tells the service's failures from the clients' and counts models that fail inside answered requests.</summary>
+public sealed class RootStatsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ModelFailingInsideAnsweredRequests_IsAModelError_AClientMistakeIsAClientError()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        cluster.LeafB.AnswerWith = StatusCode.Internal;
+
+        var answered = await cluster.ScoreAsync(RootTestCluster.Request());
+        var unknown = RootTestCluster.Request();
+        unknown.Surface = "no-such-surface";
+        var refused = await Assert.ThrowsAsync<RpcException>(() => cluster.ScoreAsync(unknown));
+
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+        Assert.Equal([StatusCode.OK, StatusCode.Internal], answered.Results.OrderBy(r => r.Model, StringComparer.Ordinal).Select(r => (StatusCode)r.Status.Code));
+        using var stats = JsonDocument.Parse(await cluster.Admin.GetStringAsync(new Uri("/admin/stats", UriKind.Relative), Ct));
+        var json = stats.RootElement;
+        Assert.Equal(2, json.GetProperty("requests").GetInt64());
+        Assert.Equal(0, json.GetProperty("errors").GetInt64());
+        Assert.Equal(1, json.GetProperty("client_errors").GetInt64());
+        Assert.Equal(answered.Results.Count, json.GetProperty("model_results").GetInt64());
+        Assert.Equal(1, json.GetProperty("model_errors").GetInt64());
+    }
+}
