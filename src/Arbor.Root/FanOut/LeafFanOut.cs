@@ -120,7 +120,8 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 lease.Complete(success: !gone && status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled or StatusCode.FailedPrecondition or StatusCode.Unavailable);
                 _calls.RecordCall(route.Model, !decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
                 RootTracing.End(activity, status.StatusCode.ToString());
-                failure = Failed(status.StatusCode, status.Detail, decision, payload, lease.Endpoint.Address.Authority);
+                // A replica that is gone is described without the transport's own text (it names addresses).
+                failure = Failed(status.StatusCode, gone ? "no leaf replica could be reached" : status.Detail, decision, payload, lease.Endpoint.Address.Authority);
                 if (status.StatusCode == StatusCode.FailedPrecondition && !decision.IsPassThrough)
                 {
                     // A trim gap: the leaf would have scored on defaults. Send every column, once, at

@@ -55,6 +55,25 @@ public static partial class RootOutcomes
         }
     }
 
+    /// <summary>
+    /// The message a client sees for one model's failure inside an answered request. A bug at the
+    /// leaf or in the model (INTERNAL, UNKNOWN, DATA_LOSS: a forward that threw, with libtorch's
+    /// text, file paths and all) becomes a short message and a correlation id, the leaf's text going
+    /// to the log under that id; every other status keeps its message, which Arbor itself wrote.
+    /// </summary>
+    public static string ModelMessage(string model, StatusCode code, string message, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        if (code is not (StatusCode.Internal or StatusCode.Unknown or StatusCode.DataLoss))
+        {
+            return message;
+        }
+
+        var id = CorrelationId();
+        LogModelFailed(logger, model, code, id, message);
+        return $"the model failed at the leaf (correlation id {id})";
+    }
+
     /// <summary>The correlation id of a failure's trailers, or null.</summary>
     public static string? CorrelationOf(RpcException failure) => failure?.Trailers.GetValue(CorrelationTrailer);
 
@@ -66,6 +85,9 @@ public static partial class RootOutcomes
 
     [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Request failed, feature store unavailable (correlation id {CorrelationId}): {Detail}")]
     private static partial void LogStoreUnavailable(ILogger logger, string correlationId, string detail, Exception? exception);
+
+    [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, Message = "Model {Model} failed at the leaf with {Code} (correlation id {CorrelationId}): {Detail}")]
+    private static partial void LogModelFailed(ILogger logger, string model, StatusCode code, string correlationId, string detail);
 
     [LoggerMessage(EventId = 2302, Level = LogLevel.Error, Message = "Request failed with an unexpected error (correlation id {CorrelationId})")]
     private static partial void LogUnexpected(ILogger logger, string correlationId, Exception exception);

@@ -278,7 +278,7 @@ public sealed class RootScorer(
             Model = call.Route.Model,
             Partition = call.Route.Partition,
             Trimmed = result.Trimmed,
-            Status = new Status { Code = (int)result.Code, Message = result.Message },
+            Status = new Status { Code = (int)result.Code, Message = RootOutcomes.ModelMessage(call.Route.Model, result.Code, result.Message, _logger) },
         };
         metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed);
         if (result.Response is not { } response)

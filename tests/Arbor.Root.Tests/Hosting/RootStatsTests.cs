@@ -21,6 +21,9 @@ public sealed class RootStatsTests
 
         Assert.Equal(StatusCode.NotFound, refused.StatusCode);
         Assert.Equal([StatusCode.OK, StatusCode.Internal], answered.Results.OrderBy(r => r.Model, StringComparer.Ordinal).Select(r => (StatusCode)r.Status.Code));
+        // The leaf's own text stays in the root's log; the client gets a correlation id.
+        var failed = answered.Results.Single(r => r.Status.Code != 0);
+        Assert.StartsWith("the model failed at the leaf (correlation id ", failed.Status.Message, StringComparison.Ordinal);
         using var stats = JsonDocument.Parse(await cluster.Admin.GetStringAsync(new Uri("/admin/stats", UriKind.Relative), Ct));
         var json = stats.RootElement;
         Assert.Equal(2, json.GetProperty("requests").GetInt64());

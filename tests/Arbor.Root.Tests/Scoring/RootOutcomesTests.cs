@@ -70,4 +70,20 @@ public sealed class RootOutcomesTests
         Assert.Equal(LogLevel.Error, logged.Level);
         Assert.Same(bug, logged.Exception);
     }
+
+    [Fact]
+    public void ModelFailingAtTheLeaf_ClientGetsAnId_TheLeafsTextOnlyInTheLog()
+    {
+        const string Leaf = "The following operation failed in the TorchScript interpreter. File \"/models/m/3/code/__torch__.py\", line 12";
+
+        var failed = RootOutcomes.ModelMessage("m", StatusCode.Internal, Leaf, _logger);
+        var timedOut = RootOutcomes.ModelMessage("m", StatusCode.DeadlineExceeded, "Deadline exceeded.", _logger);
+
+        Assert.StartsWith("the model failed at the leaf (correlation id ", failed, StringComparison.Ordinal);
+        Assert.DoesNotContain("/models", failed, StringComparison.Ordinal);
+        Assert.Equal("Deadline exceeded.", timedOut);
+        var logged = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Contains("/models/m/3", logged.Message, StringComparison.Ordinal);
+        Assert.Contains(failed[(failed.LastIndexOf(' ') + 1)..^1], logged.Message, StringComparison.Ordinal);
+    }
 }
