@@ -7,7 +7,8 @@ namespace Arbor.Root.Preprocessing;
 /// The feature values a client sent with one request, validated and preprocessed in one place, once:
 /// per candidate (any feature; it wins over the stored value of that candidate) and request-level
 /// (the plan's context features). A value of the wrong type throws <see cref="FeatureValueException"/>
-/// naming the candidate or the context (the root answers INVALID_ARGUMENT).
+/// naming the candidate or the context (the root answers INVALID_ARGUMENT); so does a NaN or
+/// infinity in a float or float vector, whatever the feature: a client can never hand a model a non-finite input.
 /// </summary>
 public sealed class ClientFeatures
 {
@@ -100,6 +101,11 @@ public sealed class ClientFeatures
     private static TypedValue Preprocess(FeaturePreprocessor preprocessor, string name, ProtoFeatureValue client, int row)
     {
         var value = TypedValue.FromProto(client);
+        if (!IsFinite(value))
+        {
+            throw new FeatureValueException($"{Where(row)}: feature '{name}' is not a finite number (NaN and infinities are refused)");
+        }
+
         if (!preprocessor.TryGetPipeline(name, out var pipeline))
         {
             return value;
@@ -111,8 +117,32 @@ public sealed class ClientFeatures
         }
         catch (FeatureValueException e)
         {
-            var where = row < 0 ? "context" : "candidate " + row.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            throw new FeatureValueException($"{where}: {e.Message}", e);
+            throw new FeatureValueException($"{Where(row)}: {e.Message}", e);
+        }
+    }
+
+    private static string Where(int row) =>
+        row < 0 ? "context" : "candidate " + row.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Whether a float or float vector the client sent holds only finite numbers (other kinds always do).</summary>
+    private static bool IsFinite(TypedValue value)
+    {
+        switch (value.Kind)
+        {
+            case TypedValueKind.Float:
+                return float.IsFinite(value.AsFloat());
+            case TypedValueKind.FloatVector:
+                foreach (var x in value.AsFloatVector())
+                {
+                    if (!float.IsFinite(x))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
         }
     }
 }

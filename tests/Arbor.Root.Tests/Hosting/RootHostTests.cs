@@ -135,6 +135,9 @@ public sealed class RootHostTests
         var malformed = RootTestCluster.Request();
         malformed.Candidates[0].Features.Add("c_ctr", new FeatureValue { StringValue = "high" });
         await AssertStatus(cluster, malformed, StatusCode.InvalidArgument, "c_ctr");
+        var nonFinite = RootTestCluster.Request();
+        nonFinite.Candidates[1].Features.Add("c_ctr", new FeatureValue { FloatValue = float.NaN });
+        await AssertStatus(cluster, nonFinite, StatusCode.InvalidArgument, "'c_ctr' is not a finite number");
     }
 
     [Fact]

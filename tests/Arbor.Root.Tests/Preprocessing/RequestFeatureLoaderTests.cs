@@ -100,6 +100,37 @@ public sealed class RequestFeatureLoaderTests
         Assert.Contains("pin_ctr", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("pin_ctr", float.NaN)]
+    [InlineData("pin_ctr", float.PositiveInfinity)]
+    [InlineData("pin_age_bucket", float.NegativeInfinity)]
+    [InlineData("not_in_the_registry", float.NaN)]
+    public async Task Load_ClientNonFiniteFloat_IsAFeatureValueErrorNamingTheFeature(string feature, float sent)
+    {
+        var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);
+        var candidate = new Candidate { Id = "p2" };
+        candidate.Features[feature] = new FeatureValue { FloatValue = sent };
+
+        var error = await Assert.ThrowsAsync<FeatureValueException>(() =>
+            loader.LoadAsync(new RequestFeatureQuery("u1", ["p1", "p2"], Plan(FeatureProjection.All), [null, candidate.Features]), Ct));
+
+        Assert.Contains("candidate 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{feature}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Load_ClientFloatVectorWithAnInfinity_IsAFeatureValueError()
+    {
+        var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);
+        var candidate = new Candidate { Id = "p1" };
+        candidate.Features["user_emb"] = new FeatureValue { FloatVector = new FloatVector { Values = { 1f, float.NegativeInfinity } } };
+
+        var error = await Assert.ThrowsAsync<FeatureValueException>(() =>
+            loader.LoadAsync(new RequestFeatureQuery("u1", ["p1"], Plan(FeatureProjection.All), [candidate.Features]), Ct));
+
+        Assert.Contains("'user_emb'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Load_StoredValueOfTheWrongType_IsTreatedAsAbsentAndCounted()
     {
