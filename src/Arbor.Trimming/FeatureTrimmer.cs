@@ -34,6 +34,7 @@ public sealed class FeatureTrimmer : IDisposable
     private readonly Lock _publishGate = new();
     private readonly Lock _lifecycleGate = new();
     private readonly TrimGapLedger _gaps = new();
+    private long _gapGeneration;
 
     private AllowlistSnapshot _snapshot = AllowlistSnapshot.Empty;
     private FrozenSet<(string Source, string Model)> _shadowed = FrozenSet<(string, string)>.Empty;
@@ -94,6 +95,13 @@ public sealed class FeatureTrimmer : IDisposable
     /// <summary>Counts what a leaf request written by <see cref="LeafRequestWriter"/> carried and removed.</summary>
     public void RecordTrim(in TrimDecision decision, in LeafRequestWriteResult result) => _metrics.RecordTrim(decision.Model, result);
 
+    /// <summary>Changes each time a leaf refuses an allowlist for the first time (views derived from allowlists recompute).</summary>
+    public long GapGeneration => Interlocked.Read(ref _gapGeneration);
+
+    /// <summary>Whether a leaf has refused the allowlist of <paramref name="decision"/>: its model then goes untrimmed wherever dropped features cannot be fetched again.</summary>
+    public bool IsGapped(in TrimDecision decision) =>
+        decision.Allowlist is { } allowlist && _gaps.Contains(decision.Model, decision.AllowlistVersion ?? "", allowlist.Sha256);
+
     /// <summary>
     /// Records that a leaf refused a call trimmed by <paramref name="decision"/> because the version it
     /// serves uses features the allowlist lacks (a model version reached the leaves before its
@@ -113,6 +121,7 @@ public sealed class FeatureTrimmer : IDisposable
         _metrics.RecordGap(decision.Model, version);
         if (_gaps.Record(decision.Model, version, decision.Allowlist.Sha256, detail, _time.GetUtcNow()))
         {
+            Interlocked.Increment(ref _gapGeneration);
             _logger.TrimGap(decision.Model, version, decision.Allowlist.Sha256, detail);
         }
     }

@@ -15,15 +15,19 @@ namespace Arbor.Root.ClientTrimming;
 /// Works out, per surface (every experiment arm included) or explicit model list, which
 /// client-supplied features the routed models can use under the routing table and trimmer snapshot
 /// in force: the union of their allowlists' candidate and context features, or every feature when
-/// one of them goes untrimmed. Sets are remembered per (routing table, trimmer snapshot) and
-/// recomputed after either changes, so a view's version follows routing and allowlists.
+/// one of them goes untrimmed. A model whose allowlist a leaf has refused (a trim gap) counts as
+/// untrimmed: the features its served version needs are exactly the ones the allowlist drops, and a
+/// client that dropped them cannot have them fetched again, so the view's version changes and
+/// clients trimmed to the old view are refused until they refresh. Sets are remembered per
+/// (routing table, trimmer snapshot, gap generation) and recomputed after any changes, so a view's
+/// version follows routing, allowlists and gaps.
 /// </summary>
 public sealed class ClientFeatureViews(FeatureTrimmer trimmer, FetchPlanner planner)
 {
     /// <summary>Surfaces and model lists remembered per snapshot pair before starting over (bounds memory under odd traffic).</summary>
     public const int MaxSetsPerSnapshot = 1024;
 
-    private Sets _sets = new(null, null);
+    private Sets _sets = new(null, null, -1);
 
     /// <summary>
     /// The set for <paramref name="surface"/>, or for <paramref name="models"/> when any are named.
@@ -34,12 +38,13 @@ public sealed class ClientFeatureViews(FeatureTrimmer trimmer, FetchPlanner plan
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(models);
+        var gaps = trimmer.GapGeneration;
         var sets = Volatile.Read(ref _sets);
-        if (!ReferenceEquals(sets.Table, table) || !ReferenceEquals(sets.Snapshot, snapshot))
+        if (!sets.Matches(table, snapshot, gaps))
         {
-            var fresh = new Sets(table, snapshot);
+            var fresh = new Sets(table, snapshot, gaps);
             sets = Interlocked.CompareExchange(ref _sets, fresh, sets) == sets ? fresh : Volatile.Read(ref _sets);
-            if (!ReferenceEquals(sets.Table, table) || !ReferenceEquals(sets.Snapshot, snapshot))
+            if (!sets.Matches(table, snapshot, gaps))
             {
                 // Another request published a newer pair meanwhile: answer from this pair uncached.
                 return Build(table, snapshot, surface, models);
@@ -70,7 +75,7 @@ public sealed class ClientFeatureViews(FeatureTrimmer trimmer, FetchPlanner plan
         foreach (var route in routes)
         {
             var decision = TrimChoice.Decide(trimmer, snapshot, route, table.Config);
-            if (decision.Allowlist is not { } allowlist)
+            if (decision.Allowlist is not { } allowlist || trimmer.IsGapped(decision))
             {
                 return ClientFeatureSet.All;
             }
@@ -118,11 +123,16 @@ public sealed class ClientFeatureViews(FeatureTrimmer trimmer, FetchPlanner plan
         return "m\0" + string.Join('\u0001', parts.Distinct(StringComparer.Ordinal));
     }
 
-    private sealed class Sets(RoutingTable? table, AllowlistSnapshot? snapshot)
+    private sealed class Sets(RoutingTable? table, AllowlistSnapshot? snapshot, long gapGeneration)
     {
         public RoutingTable? Table { get; } = table;
 
         public AllowlistSnapshot? Snapshot { get; } = snapshot;
+
+        public long GapGeneration { get; } = gapGeneration;
+
+        public bool Matches(RoutingTable table, AllowlistSnapshot snapshot, long gapGeneration) =>
+            ReferenceEquals(Table, table) && ReferenceEquals(Snapshot, snapshot) && GapGeneration == gapGeneration;
 
         public ConcurrentDictionary<string, ClientFeatureSet> ByKey { get; } = new(StringComparer.Ordinal);
     }

@@ -163,6 +163,11 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             return batch;
         }
 
+        if (!untrimmed.Available)
+        {
+            return null;
+        }
+
         try
         {
             return await untrimmed.GetAsync(cancellationToken);

@@ -27,12 +27,31 @@ public sealed class UntrimmedBatch : IDisposable
         _same = same;
     }
 
+    /// <summary>
+    /// No untrimmed columns exist: the request's client dropped features the root cannot fetch. A trim
+    /// gap's FAILED_PRECONDITION then stands for the model instead of a resend that would score on
+    /// defaults; the gap changes the client feature view, so the client refreshes and resends.
+    /// </summary>
+    public static UntrimmedBatch None { get; } = new();
+
+    /// <summary>False for <see cref="None"/>.</summary>
+    public bool Available => _same is not null || _assemble is not null;
+
+    private UntrimmedBatch()
+    {
+    }
+
     /// <summary>The request's own batch already holds every feature: use it (this never disposes it).</summary>
     public static UntrimmedBatch Same(EncodedBatch batch) => new(batch ?? throw new ArgumentNullException(nameof(batch)));
 
     /// <summary>The encoded columns of every feature; fetched on the first call, shared by later ones.</summary>
     public Task<EncodedBatch> GetAsync(CancellationToken cancellationToken)
     {
+        if (!Available)
+        {
+            throw new InvalidOperationException("the request's client dropped features: there is no untrimmed batch");
+        }
+
         if (_same is not null)
         {
             return Task.FromResult(_same);

@@ -95,10 +95,7 @@ public sealed class RootScorer(
         var routes = ModelResolution.Resolve(request, table, config.Limits);
 
         var snapshot = trimmer.Snapshot;
-        if (request.ClientFeaturesVersion.Length > 0)
-        {
-            RequireCurrentClientView(request, table, snapshot);
-        }
+        var clientTrimmed = request.ClientFeaturesVersion.Length > 0 && RequireCurrentClientView(request, table, snapshot);
 
         var calls = new LeafCall[routes.Count];
         var decisions = new TrimDecision[routes.Count];
@@ -127,9 +124,11 @@ public sealed class RootScorer(
             stage = "calling the leaves";
             var callDeadline = LeafDeadline(requestDeadline, config.Limits.LeafTimeoutMs);
             using var encoded = EncodeAndRelease(batch);
-            using var untrimmed = ReferenceEquals(plan, planner.All)
-                ? UntrimmedBatch.Same(encoded)
-                : new UntrimmedBatch(_ => assembler.AssembleAsync(request, planner.All, expiry.Token));
+            using var untrimmed = clientTrimmed
+                ? UntrimmedBatch.None
+                : ReferenceEquals(plan, planner.All)
+                    ? UntrimmedBatch.Same(encoded)
+                    : new UntrimmedBatch(_ => assembler.AssembleAsync(request, planner.All, expiry.Token));
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed);
 
@@ -250,12 +249,13 @@ public sealed class RootScorer(
     /// A request trimmed by its client to a view that is no longer current may lack a feature a
     /// model now uses: it is refused (FAILED_PRECONDITION, the current version in the
     /// <see cref="ClientFeatureViewTrailer"/> trailer) so that the client refreshes and resends it.
+    /// True when the current view drops features (the request cannot be resent untrimmed after a trim gap).
     /// </summary>
-    private void RequireCurrentClientView(ScoreRequest request, RoutingTable table, AllowlistSnapshot snapshot)
+    private bool RequireCurrentClientView(ScoreRequest request, RoutingTable table, AllowlistSnapshot snapshot)
     {
         if (clientViews is null)
         {
-            return;
+            return false;
         }
 
         var current = clientViews.For(table, snapshot, request.Surface, request.Models);
@@ -266,6 +266,8 @@ public sealed class RootScorer(
                 new GrpcStatus(RpcStatusCode.FailedPrecondition, $"the client feature view changed: the current version is {current.Version}"),
                 new Grpc.Core.Metadata { { ClientFeatureViewTrailer, current.Version } });
         }
+
+        return !current.AllFeatures;
     }
 
     /// <summary>The trailer naming the current client feature view version when a request's is stale.</summary>

@@ -38,6 +38,9 @@ internal sealed class TrimGapLedger
         }
     }
 
+    /// <summary>Whether a leaf has refused this allowlist (the model version it reached needs a feature it drops).</summary>
+    public bool Contains(string model, string version, string sha256) => _entries.ContainsKey((model, version, sha256));
+
     /// <summary>Every refused allowlist, marked stale when refused after <paramref name="snapshotBuiltAt"/>.</summary>
     public IReadOnlyList<TrimGapStatus> Describe(DateTimeOffset snapshotBuiltAt)
     {

@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Arbor.Contracts.V1;
 using Arbor.Root.Tests.Hosting;
+using Arbor.Trimming;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using RootClient = Arbor.Contracts.V1.Root.RootClient;
 
 namespace Arbor.Root.Tests.ClientTrimming;
@@ -72,6 +74,29 @@ public sealed class ClientFeatureViewTests
 
         Assert.True(view.AllFeatures);
         Assert.Empty(view.CandidateFeatures);
+    }
+
+    [Fact]
+    public async Task TrimGap_MakesTheViewAllFeatures_AndRefusesRequestsTrimmedToTheOldView()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        var client = new RootClient(cluster.Channel.Invoker);
+        var trimmer = cluster.Services.GetRequiredService<FeatureTrimmer>();
+        var before = await client.GetClientFeaturesAsync(new ClientFeaturesRequest { Surface = "home" }, cancellationToken: Ct);
+
+        // A leaf refuses m_a's allowlist: the features its served version needs are the ones it drops.
+        trimmer.ReportGap(trimmer.Lookup("m_a", null), "model 'm_a' version '2' uses features the request was trimmed without");
+        var after = await client.GetClientFeaturesAsync(new ClientFeaturesRequest { Surface = "home", KnownVersion = before.Version }, cancellationToken: Ct);
+        var trimmed = RootTestCluster.Request();
+        trimmed.ClientFeaturesVersion = before.Version;
+        var refused = await Assert.ThrowsAsync<RpcException>(() => cluster.ScoreAsync(trimmed));
+
+        Assert.False(before.AllFeatures);
+        Assert.False(after.Unchanged);
+        Assert.True(after.AllFeatures);
+        Assert.NotEqual(before.Version, after.Version);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Equal(after.Version, refused.Trailers.GetValue(Arbor.Root.Scoring.RootScorer.ClientFeatureViewTrailer));
     }
 
     [Fact]
