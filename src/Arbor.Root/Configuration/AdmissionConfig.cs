@@ -12,4 +12,10 @@ public sealed record AdmissionConfig
 
     /// <summary>Requests waiting for a turn; one more is refused with RESOURCE_EXHAUSTED.</summary>
     public int? MaxQueued { get; init; }
+
+    /// <summary>
+    /// After serving, this many seconds with no request finishing and none in flight make the root
+    /// give the heap a burst grew back to the operating system (one full collection); 0 turns it off.
+    /// </summary>
+    public int ReleaseMemoryAfterIdleSeconds { get; init; } = 10;
 }

@@ -142,6 +142,11 @@ public static class RootConfigLoader
             problems.Add($"$.admission.max_in_flight: {config.Admission.MaxInFlight} must be at least 1");
         }
 
+        if (config.Admission.ReleaseMemoryAfterIdleSeconds < 0)
+        {
+            problems.Add($"$.admission.release_memory_after_idle_seconds: {config.Admission.ReleaseMemoryAfterIdleSeconds} must not be negative (0 turns it off)");
+        }
+
         if (config.Admission.MaxQueued is < 0)
         {
             problems.Add($"$.admission.max_queued: {config.Admission.MaxQueued} must not be negative");

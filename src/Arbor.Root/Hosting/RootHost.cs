@@ -176,6 +176,18 @@ public static class RootHost
         services.AddSingleton(AdmissionOptions.From(config.Admission, Environment.ProcessorCount));
         services.AddSingleton<AdmissionMetrics>();
         services.AddSingleton<AdmissionControl>();
+        services.AddSingleton(sp =>
+        {
+            var metrics = sp.GetRequiredService<RootMetrics>();
+            var admission = sp.GetRequiredService<AdmissionControl>();
+            return new IdleMemoryRelease(
+                () => metrics.RequestCount,
+                () => admission.InFlight,
+                TimeSpan.FromSeconds(config.Admission.ReleaseMemoryAfterIdleSeconds),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<IdleMemoryRelease>>());
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<IdleMemoryRelease>());
         services.AddSingleton<ClientFeatureViews>();
         services.AddSingleton<ClientFeatureViewEndpoint>();
         services.AddSingleton<RootScorer>();
