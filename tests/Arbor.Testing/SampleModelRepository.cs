@@ -18,6 +18,13 @@ public static class SampleModelRepository
     /// <summary>The deliberately broken artefacts generated beside the repository (models/repo.bad).</summary>
     public static string Bad => Root + ".bad";
 
+    /// <summary>
+    /// The broken artefacts, each <c>&lt;name&gt;/1/model.pt</c> under <see cref="Bad"/>, in name order
+    /// (<c>failing_repo</c> beside them is a repository of its own: a version that loads and fails some calls).
+    /// </summary>
+    public static IReadOnlyList<string> BrokenArtefacts() =>
+        [.. Directory.EnumerateDirectories(Bad).Where(d => File.Exists(Path.Combine(d, "1", "model.pt"))).Order(StringComparer.Ordinal)];
+
     public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
 
     /// <summary>Every (model, version) with a golden file.</summary>

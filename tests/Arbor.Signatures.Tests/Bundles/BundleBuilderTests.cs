@@ -16,7 +16,7 @@ public sealed class BundleBuilderTests : IDisposable
     {
         CopyModel(SampleRepository.Path, "homefeed_ctr");
         var version = 10;
-        foreach (var bad in Directory.EnumerateDirectories(SampleRepository.BadPath).Order(StringComparer.Ordinal))
+        foreach (var bad in SampleModelRepository.BrokenArtefacts())
         {
             CopyDirectory(Path.Combine(bad, "1"), _repo.Combine("homefeed_ctr", (version++).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
