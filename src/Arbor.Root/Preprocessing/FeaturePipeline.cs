@@ -11,7 +11,8 @@ namespace Arbor.Root.Preprocessing;
 /// The registry's <see cref="FeatureDefinition.Type"/> is the type after preprocessing. The raw type
 /// follows from the first type-changing step: bucketize takes a float (an int64 is accepted and
 /// widened), hash_to_id takes a string (bytes or an int64 also hash) or, for an int64-list feature,
-/// an int64 list; without either the raw type is the registered type.
+/// an int64 list; without either the raw type is the registered type. The widenings are for stored
+/// values; client values must have the raw type exactly, or <see cref="Policy"/> decides (<see cref="ClientFeatures"/>).
 /// </remarks>
 public sealed class FeaturePipeline
 {

@@ -161,6 +161,32 @@ public sealed class ClientFeaturesTests : IDisposable
             _values.All);
     }
 
+    [Fact]
+    public void Policy_DefaultedAndDroppedValues_AllocateNothingPerValue()
+    {
+        var preprocessor = Preprocessor(AllDefault with { UnknownFeature = UnknownFeatureAction.Drop });
+        var plan = FetchPlan.Create(FeatureProjection.All, preprocessor);
+        var good = Candidates(500, bad: false);
+        var bad = Candidates(500, bad: true);
+        Measure(good);
+        Measure(bad);
+
+        var goodBytes = Measure(good);
+        var badBytes = Measure(bad);
+
+        // 2,500 values replaced or dropped: the policy is read from the compiled pipelines, no object per value.
+        Assert.True(badBytes - goodBytes < 1024, $"{badBytes} bytes with bad values, {goodBytes} with good ones");
+
+        long Measure(IReadOnlyDictionary<string, FeatureValue>?[] candidates)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var client = ClientFeatures.Validate(plan, preprocessor, candidates, null);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(3, client.CandidateColumns.Count);
+            return allocated;
+        }
+    }
+
     private const int HourIndex = 0;
     private const int DeviceIndex = 1;
 
@@ -199,6 +225,28 @@ public sealed class ClientFeaturesTests : IDisposable
         new("hour", FeatureType.Float, FeatureEntity.Context, Transforms: [new(TransformKind.DefaultFill, Fill: 12)]),
         new("device", FeatureType.Int64, FeatureEntity.Context, Transforms: [new(TransformKind.HashToId, Buckets: 64)]),
     ], policy));
+
+    /// <summary>Candidates with three values each; bad ones are out of type, non-finite and kindless, plus two unknown names.</summary>
+    private static IReadOnlyDictionary<string, FeatureValue>?[] Candidates(int count, bool bad)
+    {
+        var candidates = new IReadOnlyDictionary<string, FeatureValue>?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var candidate = new Candidate { Id = $"c{i}" };
+            candidate.Features["ctr"] = new FeatureValue { FloatValue = bad ? float.NaN : 0.25f };
+            candidate.Features["count"] = bad ? new FeatureValue { FloatValue = 3 } : new FeatureValue { Int64Value = 3 };
+            candidate.Features["score"] = bad ? new FeatureValue() : new FeatureValue { FloatValue = 1 };
+            if (bad)
+            {
+                candidate.Features["retired_a"] = new FeatureValue { FloatValue = 1 };
+                candidate.Features["retired_b"] = new FeatureValue { StringValue = "x" };
+            }
+
+            candidates[i] = candidate.Features;
+        }
+
+        return candidates;
+    }
 
     /// <summary>A candidate's features with one good value.</summary>
     private static Google.Protobuf.Collections.MapField<string, FeatureValue> Good() => Row("ctr", new FeatureValue { FloatValue = 0.25f });
