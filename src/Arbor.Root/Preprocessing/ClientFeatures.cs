@@ -57,12 +57,14 @@ public sealed class ClientFeatures
     /// <param name="candidates">Per candidate the features it carries (null or empty: none).</param>
     /// <param name="context">The request-level features sent.</param>
     /// <param name="metrics">Where the outcomes are counted (values of a refused request: only the refused one).</param>
+    /// <param name="entries">Per candidate, the index of the client's entry it stands for, which errors name; null: its own.</param>
     public static ClientFeatures Validate(
         FetchPlan plan,
         FeaturePreprocessor preprocessor,
         IReadOnlyList<IReadOnlyDictionary<string, ProtoFeatureValue>?>? candidates,
         IReadOnlyDictionary<string, ProtoFeatureValue>? context,
-        RootMetrics? metrics = null)
+        RootMetrics? metrics = null,
+        IReadOnlyList<int>? entries = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(preprocessor);
@@ -81,7 +83,7 @@ public sealed class ClientFeatures
                 {
                     if (!preprocessor.TryGetPipeline(name, out var pipeline))
                     {
-                        Unknown(preprocessor, name, row, metrics);
+                        Unknown(preprocessor, name, entries?[row] ?? row, metrics);
                         dropped++;
                         continue;
                     }
@@ -94,7 +96,7 @@ public sealed class ClientFeatures
                         columns.Add(column);
                     }
 
-                    column.Set(row, Preprocess(pipeline, value, row, column, metrics));
+                    column.Set(row, Preprocess(pipeline, value, entries?[row] ?? row, column, metrics));
                 }
             }
         }
@@ -130,7 +132,7 @@ public sealed class ClientFeatures
         return columns is null && request is null ? None : new ClientFeatures(columns ?? [], request ?? []);
     }
 
-    /// <param name="row">The candidate the value came with; -1 for the request context.</param>
+    /// <param name="row">The client's index of the candidate the value came with (what errors name); -1 for the request context.</param>
     private static TypedValue Preprocess(FeaturePipeline pipeline, ProtoFeatureValue client, int row, ClientColumn column, RootMetrics? metrics)
     {
         var policy = pipeline.Policy;

@@ -31,7 +31,7 @@ public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreproces
         }
 
         var plan = query.Plan;
-        var client = ClientFeatures.Validate(plan, preprocessor, query.CandidateOverrides, query.Context, metrics);
+        var client = ClientFeatures.Validate(plan, preprocessor, query.CandidateOverrides, query.Context, metrics, query.CandidateEntries);
         var userIds = string.IsNullOrEmpty(query.UserId) ? [] : new[] { query.UserId };
         var userRead = plan.User.Count == 0 || userIds.Length == 0
             ? ValueTask.FromResult<FeatureTable?>(null)

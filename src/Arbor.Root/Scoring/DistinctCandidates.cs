@@ -28,14 +28,18 @@ public readonly struct DistinctCandidates
 
     private readonly int[]? _rows;
 
-    private DistinctCandidates(ScoreRequest scored, int[]? rows)
+    private DistinctCandidates(ScoreRequest scored, int[]? rows, IReadOnlyList<int>? entries)
     {
         Scored = scored;
         _rows = rows;
+        Entries = entries;
     }
 
     /// <summary>The request to score: the request itself when no id repeats, else a copy holding the first entry of each id.</summary>
     public ScoreRequest Scored { get; }
+
+    /// <summary>Per row of <see cref="Scored"/>, the index of the requested entry it is (what errors name); null when every row is its own entry.</summary>
+    public IReadOnlyList<int>? Entries { get; }
 
     /// <summary>The row of <see cref="Scored"/> that answers requested entry <paramref name="requested"/>.</summary>
     public int RowOf(int requested) => _rows is null ? requested : _rows[requested];
@@ -49,7 +53,7 @@ public readonly struct DistinctCandidates
         var candidates = request.Candidates;
         if (candidates.Count < 2)
         {
-            return new DistinctCandidates(request, null);
+            return new DistinctCandidates(request, null, null);
         }
 
         var firstRows = t_firstRows ??= new Dictionary<string, int>(StringComparer.Ordinal);
@@ -77,7 +81,7 @@ public readonly struct DistinctCandidates
 
             if (repeats == 0)
             {
-                return new DistinctCandidates(request, null);
+                return new DistinctCandidates(request, null, null);
             }
 
             var scoreOnce = string.Equals(limits.DuplicateCandidates, ScoreOnce, StringComparison.Ordinal);
@@ -92,7 +96,8 @@ public readonly struct DistinctCandidates
             }
 
             metrics.RecordDuplicateCandidates("scored_once", repeats);
-            return new DistinctCandidates(Distinct(request, rows!), rows);
+            var entries = new List<int>(candidates.Count - repeats);
+            return new DistinctCandidates(Distinct(request, rows!, entries), rows, entries);
         }
         finally
         {
@@ -114,9 +119,9 @@ public readonly struct DistinctCandidates
     /// <summary>
     /// The request with each id's first entry, in order. On entry <paramref name="rows"/> holds each
     /// first entry's own index and, for a repeat, -1 minus its first entry's index; on return, each
-    /// requested entry's row of the scored request.
+    /// requested entry's row of the scored request. <paramref name="entries"/> gets each row's entry.
     /// </summary>
-    private static ScoreRequest Distinct(ScoreRequest request, int[] rows)
+    private static ScoreRequest Distinct(ScoreRequest request, int[] rows, List<int> entries)
     {
         var scored = new ScoreRequest
         {
@@ -133,6 +138,7 @@ public readonly struct DistinctCandidates
             {
                 rows[i] = scored.Candidates.Count;
                 scored.Candidates.Add(request.Candidates[i]);
+                entries.Add(i);
             }
             else
             {

@@ -121,7 +121,7 @@ public sealed class RootScorer(
         {
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             // A bad client value or an unavailable store ends the request here (RootOutcomes says how).
-            var batch = await assembler.AssembleAsync(scored, plan, expiry.Token);
+            var batch = await assembler.AssembleAsync(scored, plan, expiry.Token, candidates.Entries);
 
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";
@@ -131,7 +131,7 @@ public sealed class RootScorer(
                 ? UntrimmedBatch.None
                 : ReferenceEquals(plan, planner.All)
                     ? UntrimmedBatch.Same(encoded)
-                    : new UntrimmedBatch(_ => assembler.AssembleAsync(scored, planner.All, expiry.Token));
+                    : new UntrimmedBatch(_ => assembler.AssembleAsync(scored, planner.All, expiry.Token, candidates.Entries));
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed);
 

@@ -108,6 +108,12 @@ public sealed class RootClientInputTests
         Assert.Equal([30f + 0.3f + 3, 30f + 0.1f + 1, 30f + 0.3f + 3, 30f, 30f + 0.1f + 1], a.Select(c => c.Scores[0]));
         Assert.All(cluster.LeafA.Requests, r => Assert.Equal(3u, r.RowCount));
         Assert.Equal(2 * 2, duplicates["action=scored_once"]);
+
+        // A bad value names the client's entry, not the row it is scored in.
+        var bad = WithIds("c3", "c1", "c3", "c0");
+        bad.Candidates[3].Features.Add("c_ctr", new FeatureValue { FloatValue = float.NaN });
+        var error = await Assert.ThrowsAsync<RpcException>(() => cluster.ScoreAsync(bad));
+        Assert.Contains("candidate 3: feature 'c_ctr' is not a finite number", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -71,6 +71,18 @@ public sealed class ClientFeaturesTests : IDisposable
     }
 
     [Fact]
+    public void Reject_RowStandingForAnotherEntry_NamesTheClientsEntry()
+    {
+        var preprocessor = Preprocessor(policy: null);
+        IReadOnlyDictionary<string, FeatureValue>?[] rows = [Good(), Row("ctr", new FeatureValue { FloatValue = float.NaN })];
+
+        var error = Assert.Throws<FeatureValueException>(() =>
+            ClientFeatures.Validate(FetchPlan.Create(FeatureProjection.All, preprocessor), preprocessor, rows, null, _metrics, entries: [0, 4]));
+
+        Assert.Contains("candidate 4: feature 'ctr'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FeatureOverride_DecidesForThatFeatureOnly()
     {
         var preprocessor = Preprocessor(policy: null, ctr: new FeatureInputPolicy(NonFinite: ClientValueAction.Default));

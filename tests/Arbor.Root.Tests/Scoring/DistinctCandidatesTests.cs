@@ -42,6 +42,7 @@ public sealed class DistinctCandidatesTests : IDisposable
 
         Assert.Same(request, candidates.Scored);
         Assert.Equal([0, 1, 2], Enumerable.Range(0, 3).Select(candidates.RowOf));
+        Assert.Null(candidates.Entries);
         Assert.Empty(_duplicates.All);
     }
 
@@ -56,6 +57,7 @@ public sealed class DistinctCandidatesTests : IDisposable
 
         Assert.Equal(["a", "b", "c"], candidates.Scored.Candidates.Select(c => c.Id));
         Assert.Equal([0, 1, 0, 2, 1, 0], Enumerable.Range(0, 6).Select(candidates.RowOf));
+        Assert.Equal([0, 1, 3], candidates.Entries!);
         Assert.Equal((request.Surface, request.UserId, request.RequestId), (candidates.Scored.Surface, candidates.Scored.UserId, candidates.Scored.RequestId));
         Assert.Equal(request.Models, candidates.Scored.Models);
         Assert.Equal(request.Context, candidates.Scored.Context);
