@@ -139,7 +139,7 @@ public sealed class RootScorer(
             for (var i = 0; i < calls.Length; i++)
             {
                 var result = ToModelResult(request, candidates, calls[i], results[i]);
-                metrics.RecordModelResult(result.Model, result.Version, result.Status.Code);
+                metrics.RecordModelResult(result.Model, result.Version, result.Status.Code, results[i].Elapsed.TotalMilliseconds);
                 response.Results.Add(result);
             }
 
@@ -289,7 +289,7 @@ public sealed class RootScorer(
         metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed);
         if (result.Response is not { } response)
         {
-            model.Version = call.Route.Version ?? "";
+            model.Version = result.FailedVersion ?? call.Route.Version ?? "";
             return model;
         }
 
