@@ -20,7 +20,11 @@ namespace Arbor.Root.Batching;
 public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
 {
     /// <summary>Builds the batch (dispose it once encoded: its columns use pooled buffers); throws <see cref="FeatureValueException"/> for malformed client features.</summary>
-    public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FetchPlan plan, CancellationToken cancellationToken)
+    /// <param name="request">The request (each candidate a row).</param>
+    /// <param name="plan">What to read and how.</param>
+    /// <param name="cancellationToken">The request's token.</param>
+    /// <param name="entries">Per row, the index of the client's candidate entry it stands for (errors name it); null: the row's own.</param>
+    public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FetchPlan plan, CancellationToken cancellationToken, IReadOnlyList<int>? entries = null)
     {
         var rows = request.Candidates.Count;
         var ids = new string[rows];
@@ -39,7 +43,7 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         RequestFeatures features;
         using (RootTracing.Source.StartActivity("root.fetch"))
         {
-            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, plan, overrides, request.Context), cancellationToken);
+            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, plan, overrides, request.Context, entries), cancellationToken);
         }
 
         using var preprocessing = RootTracing.Source.StartActivity("root.preprocess");

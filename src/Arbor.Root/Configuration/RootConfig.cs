@@ -143,6 +143,13 @@ public sealed record LimitsConfig
     /// Read at start-up (a reload does not change it).
     /// </summary>
     public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// A request that names one candidate id more than once: <c>score_once</c> (default) scores the
+    /// id once and answers every entry, in request order; <c>reject</c> refuses the request with
+    /// INVALID_ARGUMENT naming the id (<see cref="Scoring.DistinctCandidates"/>).
+    /// </summary>
+    public string DuplicateCandidates { get; init; } = Scoring.DistinctCandidates.ScoreOnce;
 }
 
 /// <summary>The feature store adapter and where it is.</summary>

@@ -137,6 +137,11 @@ public static class RootConfigLoader
             problems.Add("$.limits.max_message_bytes: must be at least 1024");
         }
 
+        if (config.Limits.DuplicateCandidates is not (Scoring.DistinctCandidates.ScoreOnce or Scoring.DistinctCandidates.Reject))
+        {
+            problems.Add($"$.limits.duplicate_candidates: unknown setting '{config.Limits.DuplicateCandidates}' (score_once, reject)");
+        }
+
         if (config.Admission.MaxInFlight is < 1)
         {
             problems.Add($"$.admission.max_in_flight: {config.Admission.MaxInFlight} must be at least 1");

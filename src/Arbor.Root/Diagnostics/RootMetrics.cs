@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Arbor.Root.Preprocessing;
 using Arbor.Telemetry;
 
 namespace Arbor.Root.Diagnostics;
@@ -8,6 +9,16 @@ namespace Arbor.Root.Diagnostics;
 public sealed class RootMetrics : IDisposable
 {
     public const string MeterName = "Arbor.Root";
+
+    /// <summary>The <c>feature</c> label of client values whose name the registry does not define (one label, whatever the names: the label set stays bounded).</summary>
+    public const string UnknownFeature = "(unknown)";
+
+    /// <summary>The <c>outcome</c> label of each <see cref="ClientValueOutcome"/>, by its value.</summary>
+    private static readonly string[] OutcomeLabels =
+    [
+        "accepted", "rejected_non_finite", "rejected_out_of_type", "rejected_no_kind", "rejected_unknown",
+        "defaulted_non_finite", "defaulted_out_of_type", "defaulted_no_kind", "dropped_unknown",
+    ];
 
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
@@ -19,6 +30,8 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _leafRetries;
     private readonly Counter<long> _clientViewRefused;
     private readonly Counter<long> _modelResults;
+    private readonly Counter<long> _clientValues;
+    private readonly Counter<long> _duplicateCandidates;
     private long _requestCount;
     private long _errorCount;
     private long _clientErrorCount;
@@ -50,6 +63,12 @@ public sealed class RootMetrics : IDisposable
             "arbor.root.leaf.retries", "{call}", "Leaf calls sent again to another replica because theirs refused the connection or went away, by model.");
         _clientViewRefused = _meter.CreateCounter<long>(
             "arbor.root.client_features.stale", "{request}", "Requests refused because their client trimmed them to a client feature view that is no longer current.");
+        _clientValues = _meter.CreateCounter<long>(
+            "arbor.root.client_values", "{value}",
+            "Feature values clients sent, by registry feature (unknown names under one label) and outcome: accepted, or rejected, defaulted or dropped by the registry's input policy.");
+        _duplicateCandidates = _meter.CreateCounter<long>(
+            "arbor.root.duplicate_candidates", "{candidate}",
+            "Candidate entries that repeat an id already in their request, by action (rejected: the request was refused; scored_once: scored with the first).");
     }
 
     /// <summary>Requests finished since start (any status).</summary>
@@ -77,6 +96,14 @@ public sealed class RootMetrics : IDisposable
 
     /// <summary>Candidates of successful requests since start.</summary>
     public long CandidateCount => Interlocked.Read(ref _candidateCount);
+
+    /// <summary>Counts <paramref name="count"/> client values of <paramref name="feature"/> (a registry feature, or <see cref="UnknownFeature"/>) with one outcome.</summary>
+    public void RecordClientValues(string feature, ClientValueOutcome outcome, long count) =>
+        _clientValues.Add(count, new KeyValuePair<string, object?>("feature", feature), new KeyValuePair<string, object?>("outcome", OutcomeLabels[(int)outcome]));
+
+    /// <summary>Counts the repeated candidate entries of one request and what was done with them (<c>rejected</c> or <c>scored_once</c>).</summary>
+    public void RecordDuplicateCandidates(string action, int count) =>
+        _duplicateCandidates.Add(count, new KeyValuePair<string, object?>("action", action));
 
     /// <summary>Counts a request refused for a stale client feature view.</summary>
     public void RecordClientViewRefused() => _clientViewRefused.Add(1);

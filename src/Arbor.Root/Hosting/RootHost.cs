@@ -154,7 +154,7 @@ public static class RootHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<FeatureCacheMetrics>(),
             sp.GetRequiredService<ILogger<FeatureCache>>()));
-        services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>()));
+        services.AddSingleton(sp => new RequestFeatureLoader(sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FeaturePreprocessor>(), sp.GetRequiredService<RootMetrics>()));
         services.AddSingleton<RequestBatchAssembler>();
         services.AddSingleton(sp => new FetchPlanner(sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new LeafClientPool(

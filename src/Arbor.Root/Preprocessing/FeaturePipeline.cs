@@ -11,21 +11,30 @@ namespace Arbor.Root.Preprocessing;
 /// The registry's <see cref="FeatureDefinition.Type"/> is the type after preprocessing. The raw type
 /// follows from the first type-changing step: bucketize takes a float (an int64 is accepted and
 /// widened), hash_to_id takes a string (bytes or an int64 also hash) or, for an int64-list feature,
-/// an int64 list; without either the raw type is the registered type.
+/// an int64 list; without either the raw type is the registered type. The widenings are for stored
+/// values; client values must have the raw type exactly, or <see cref="Policy"/> decides (<see cref="ClientFeatures"/>).
 /// </remarks>
 public sealed class FeaturePipeline
 {
     private readonly IValueTransform[] _steps;
 
-    private FeaturePipeline(FeatureDefinition definition, TypedValueKind inputKind, IValueTransform[] steps)
+    private FeaturePipeline(FeatureDefinition definition, TypedValueKind inputKind, IValueTransform[] steps, InputPolicy policy)
     {
         Definition = definition;
         InputKind = inputKind;
         OutputKind = TypedValue.KindOf(definition.Type);
         _steps = steps;
+        Policy = policy;
+        Missing = Apply(TypedValue.None);
     }
 
     public FeatureDefinition Definition { get; }
+
+    /// <summary>What the root does with a client value of this feature it cannot use as sent: the registry's policy with the feature's overrides.</summary>
+    public InputPolicy Policy { get; }
+
+    /// <summary>The feature's registry default: what a value-less row gets (its default_fill, or no value).</summary>
+    public TypedValue Missing { get; }
 
     public string Name => Definition.Name;
 
@@ -39,7 +48,9 @@ public sealed class FeaturePipeline
     public bool IsIdentity => _steps.Length == 0;
 
     /// <summary>Compiles a registry feature; a transform that cannot apply to the type it meets is an error.</summary>
-    public static FeaturePipeline Compile(FeatureDefinition definition)
+    /// <param name="definition">The feature.</param>
+    /// <param name="registryPolicy">The registry-wide client input policy (null: the default one), which the feature's overrides refine.</param>
+    public static FeaturePipeline Compile(FeatureDefinition definition, InputPolicy? registryPolicy = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         var transforms = definition.Transforms ?? [];
@@ -71,12 +82,13 @@ public sealed class FeaturePipeline
             throw Invalid(definition, $"its transforms yield {current} but the registry declares {definition.Type}");
         }
 
-        return new FeaturePipeline(definition, inputKind, steps);
+        return new FeaturePipeline(definition, inputKind, steps, (registryPolicy ?? InputPolicy.Default).With(definition.InputPolicy));
     }
 
     /// <summary>
-    /// Checks a raw value against <see cref="InputKind"/> (and a float vector's dim) and returns it,
-    /// widened where allowed; throws <see cref="FeatureValueException"/> otherwise. No value passes.
+    /// Checks a raw stored value against <see cref="InputKind"/> (and a float vector's dim) and returns
+    /// it, widened where allowed; throws <see cref="FeatureValueException"/> otherwise. No value passes.
+    /// Client values are held to <see cref="InputKind"/> strictly, under <see cref="Policy"/> (<see cref="ClientFeatures"/>).
     /// </summary>
     public TypedValue ValidateInput(TypedValue value)
     {

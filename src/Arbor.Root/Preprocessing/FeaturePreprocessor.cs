@@ -17,10 +17,11 @@ public sealed class FeaturePreprocessor
     {
         ArgumentNullException.ThrowIfNull(registry);
         Registry = registry;
+        InputPolicy = registry.EffectiveInputPolicy;
         var pipelines = new Dictionary<string, FeaturePipeline>(StringComparer.Ordinal);
         foreach (var feature in registry.Features)
         {
-            if (!pipelines.TryAdd(feature.Name, FeaturePipeline.Compile(feature)))
+            if (!pipelines.TryAdd(feature.Name, FeaturePipeline.Compile(feature, InputPolicy)))
             {
                 throw new InvalidOperationException($"Feature '{feature.Name}' is registered twice.");
             }
@@ -36,6 +37,9 @@ public sealed class FeaturePreprocessor
     public static FeaturePreprocessor Empty { get; } = new(new FeatureRegistry(FeatureRegistry.SchemaV1, []));
 
     public FeatureRegistry Registry { get; }
+
+    /// <summary>The registry-wide client input policy (each pipeline holds its feature's own; this one decides for unknown names).</summary>
+    public InputPolicy InputPolicy { get; }
 
     /// <summary>The registry's user features, in registry order.</summary>
     public IReadOnlyList<string> UserFeatures { get; }

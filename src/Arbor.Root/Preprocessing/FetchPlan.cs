@@ -83,7 +83,7 @@ public readonly record struct PlannedColumn(string Name, FeaturePipeline? Pipeli
 
     public static PlannedColumn Of(string name, FeaturePreprocessor preprocessor) =>
         preprocessor.TryGetPipeline(name, out var pipeline)
-            ? new(name, pipeline, pipeline.Apply(TypedValue.None))
+            ? new(name, pipeline, pipeline.Missing)
             : new(name, null, TypedValue.None);
 
     /// <summary>A preprocessed value, or <see cref="Missing"/> when there is none.</summary>

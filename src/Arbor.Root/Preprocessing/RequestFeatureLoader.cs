@@ -1,3 +1,4 @@
+using Arbor.Root.Diagnostics;
 using Arbor.Root.Store;
 
 namespace Arbor.Root.Preprocessing;
@@ -11,12 +12,13 @@ namespace Arbor.Root.Preprocessing;
 /// <remarks>
 /// <paramref name="source"/> serves preprocessed values: in the root, the cache over a
 /// <see cref="PreprocessedFeatureSource"/>, so stored values are preprocessed once, at cache fill,
-/// not per request. A client value of the wrong type throws <see cref="FeatureValueException"/> (the
+/// not per request. A client value the registry's input policy refuses throws <see cref="FeatureValueException"/> (the
 /// root answers INVALID_ARGUMENT).
 /// </remarks>
 /// <param name="source">Where preprocessed features are read from.</param>
-/// <param name="preprocessor">The registry's pipelines, for client values.</param>
-public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreprocessor preprocessor)
+/// <param name="preprocessor">The registry's pipelines and input policy, for client values.</param>
+/// <param name="metrics">Where the outcomes of client values are counted.</param>
+public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreprocessor preprocessor, RootMetrics? metrics = null)
 {
     public FeaturePreprocessor Preprocessor => preprocessor;
 
@@ -29,7 +31,7 @@ public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreproces
         }
 
         var plan = query.Plan;
-        var client = ClientFeatures.Validate(plan, preprocessor, query.CandidateOverrides, query.Context);
+        var client = ClientFeatures.Validate(plan, preprocessor, query.CandidateOverrides, query.Context, metrics, query.CandidateEntries);
         var userIds = string.IsNullOrEmpty(query.UserId) ? [] : new[] { query.UserId };
         var userRead = plan.User.Count == 0 || userIds.Length == 0
             ? ValueTask.FromResult<FeatureTable?>(null)

@@ -12,9 +12,14 @@ namespace Arbor.Root.Preprocessing;
 /// </param>
 /// <param name="CandidateOverrides">Per candidate (same order), features the caller sent; they win over stored values. Null entries: none.</param>
 /// <param name="Context">Request-level features the caller sent.</param>
+/// <param name="CandidateEntries">
+/// Per candidate (same order), the index of the caller's candidate entry it stands for, which errors
+/// name (a repeated id is scored once: <see cref="Scoring.DistinctCandidates"/>); null: its own index.
+/// </param>
 public sealed record RequestFeatureQuery(
     string UserId,
     IReadOnlyList<string> CandidateIds,
     FetchPlan Plan,
     IReadOnlyList<IReadOnlyDictionary<string, ProtoFeatureValue>?>? CandidateOverrides = null,
-    IReadOnlyDictionary<string, ProtoFeatureValue>? Context = null);
+    IReadOnlyDictionary<string, ProtoFeatureValue>? Context = null,
+    IReadOnlyList<int>? CandidateEntries = null);

@@ -92,6 +92,9 @@ public sealed class RootScorer(
     {
         var config = table.Config;
         Validate(request, config.Limits);
+        // Each candidate id is scored once; the response answers every requested entry.
+        var candidates = DistinctCandidates.Of(request, config.Limits, metrics);
+        var scored = candidates.Scored;
         var routes = ModelResolution.Resolve(request, table, config.Limits);
 
         var snapshot = trimmer.Snapshot;
@@ -118,7 +121,7 @@ public sealed class RootScorer(
         {
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             // A bad client value or an unavailable store ends the request here (RootOutcomes says how).
-            var batch = await assembler.AssembleAsync(request, plan, expiry.Token);
+            var batch = await assembler.AssembleAsync(scored, plan, expiry.Token, candidates.Entries);
 
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";
@@ -128,14 +131,14 @@ public sealed class RootScorer(
                 ? UntrimmedBatch.None
                 : ReferenceEquals(plan, planner.All)
                     ? UntrimmedBatch.Same(encoded)
-                    : new UntrimmedBatch(_ => assembler.AssembleAsync(request, planner.All, expiry.Token));
+                    : new UntrimmedBatch(_ => assembler.AssembleAsync(scored, planner.All, expiry.Token, candidates.Entries));
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed);
 
             var response = new ScoreResponse { RequestId = request.RequestId };
             for (var i = 0; i < calls.Length; i++)
             {
-                var result = ToModelResult(request, calls[i], results[i]);
+                var result = ToModelResult(request, candidates, calls[i], results[i]);
                 metrics.RecordModelResult(result.Model, result.Version, result.Status.Code, results[i].Elapsed.TotalMilliseconds);
                 response.Results.Add(result);
             }
@@ -273,7 +276,8 @@ public sealed class RootScorer(
     /// <summary>The trailer naming the current client feature view version when a request's is stale.</summary>
     public const string ClientFeatureViewTrailer = "arbor-client-features-version";
 
-    private ModelResult ToModelResult(ScoreRequest request, LeafCall call, LeafCallResult result)
+    /// <summary>One model's result: per requested candidate, in request order, the scores of the row scored for it.</summary>
+    private ModelResult ToModelResult(ScoreRequest request, DistinctCandidates candidates, LeafCall call, LeafCallResult result)
     {
         var model = new ModelResult
         {
@@ -291,12 +295,13 @@ public sealed class RootScorer(
 
         trimmer.RecordTrim(call.Decision, result.Written);
         var outputs = response.Outputs.Count;
-        if (response.RowCount != request.Candidates.Count || outputs == 0 || response.Scores.Count != request.Candidates.Count * outputs)
+        var rows = candidates.Scored.Candidates.Count;
+        if (response.RowCount != rows || outputs == 0 || response.Scores.Count != rows * outputs)
         {
             model.Status = new Status
             {
                 Code = (int)RpcStatusCode.Internal,
-                Message = $"the leaf answered {response.Scores.Count} scores for {response.RowCount} rows and {outputs} outputs; {request.Candidates.Count} rows were sent",
+                Message = $"the leaf answered {response.Scores.Count} scores for {response.RowCount} rows and {outputs} outputs; {rows} rows were sent",
             };
             return model;
         }
@@ -308,9 +313,10 @@ public sealed class RootScorer(
 
         model.Version = response.Version;
         model.Outputs.Add(response.Outputs);
-        for (var row = 0; row < request.Candidates.Count; row++)
+        for (var entry = 0; entry < request.Candidates.Count; entry++)
         {
-            var scores = new CandidateScores { Id = request.Candidates[row].Id };
+            var row = candidates.RowOf(entry);
+            var scores = new CandidateScores { Id = request.Candidates[entry].Id };
             for (var o = 0; o < outputs; o++)
             {
                 scores.Scores.Add(response.Scores[(row * outputs) + o]);

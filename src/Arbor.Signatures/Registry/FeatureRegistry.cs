@@ -2,11 +2,16 @@ namespace Arbor.Signatures.Registry;
 
 /// <summary>
 /// The features the feature store serves (<c>arbor.feature_registry/v1</c>): name, type, the entity
-/// that owns the value, and the preprocessing the root applies once per request before fan-out.
+/// that owns the value, the preprocessing the root applies once per request before fan-out, and
+/// what the root does with values clients send that it cannot use as sent.
 /// </summary>
-public sealed record FeatureRegistry(string Schema, IReadOnlyList<FeatureDefinition> Features)
+/// <param name="InputPolicy">The registry-wide client input policy; null: <see cref="Registry.InputPolicy.Default"/>.</param>
+public sealed record FeatureRegistry(string Schema, IReadOnlyList<FeatureDefinition> Features, InputPolicy? InputPolicy = null)
 {
     public const string SchemaV1 = "arbor.feature_registry/v1";
+
+    /// <summary>The registry-wide policy in force (the one written, or the default).</summary>
+    public InputPolicy EffectiveInputPolicy => InputPolicy ?? Registry.InputPolicy.Default;
 }
 
 /// <summary>One feature of the universe.</summary>
@@ -15,13 +20,15 @@ public sealed record FeatureRegistry(string Schema, IReadOnlyList<FeatureDefinit
 /// <param name="Entity">Who owns the value: the user, the candidate, or the request context.</param>
 /// <param name="Dim">For <see cref="FeatureType.FloatVector"/>: the vector length.</param>
 /// <param name="Transforms">Preprocessing applied in order, once per request, before fan-out.</param>
+/// <param name="InputPolicy">This feature's overrides of the registry's client input policy, or null.</param>
 public sealed record FeatureDefinition(
     string Name,
     FeatureType Type,
     FeatureEntity Entity,
     int? Dim = null,
     IReadOnlyList<FeatureTransform>? Transforms = null,
-    string? Description = null);
+    string? Description = null,
+    FeatureInputPolicy? InputPolicy = null);
 
 public enum FeatureType
 {

@@ -93,6 +93,22 @@ public static class FeatureRegistryJson
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
+    /// <summary>The JSON name of a client value action (<c>reject</c>, <c>default</c>).</summary>
+    public static string ActionName(ClientValueAction action) => action switch
+    {
+        ClientValueAction.Reject => "reject",
+        ClientValueAction.Default => "default",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+
+    /// <summary>The JSON name of an unknown-feature action (<c>drop</c>, <c>reject</c>).</summary>
+    public static string ActionName(UnknownFeatureAction action) => action switch
+    {
+        UnknownFeatureAction.Drop => "drop",
+        UnknownFeatureAction.Reject => "reject",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+
     /// <summary>Writes a registry in its canonical form (features in the given order).</summary>
     public static void Write(FeatureRegistry registry, IBufferWriter<byte> output)
     {
@@ -101,6 +117,16 @@ public static class FeatureRegistryJson
         {
             writer.WriteStartObject();
             writer.WriteString("schema", registry.Schema);
+            if (registry.InputPolicy is { } policy)
+            {
+                writer.WriteStartObject("input_policy");
+                writer.WriteString("non_finite", ActionName(policy.NonFinite));
+                writer.WriteString("out_of_type", ActionName(policy.OutOfType));
+                writer.WriteString("no_kind", ActionName(policy.NoKind));
+                writer.WriteString("unknown_feature", ActionName(policy.UnknownFeature));
+                writer.WriteEndObject();
+            }
+
             writer.WriteStartArray("features");
             foreach (var feature in registry.Features)
             {
@@ -129,6 +155,11 @@ public static class FeatureRegistryJson
                     writer.WriteString("description", description);
                 }
 
+                if (feature.InputPolicy is { } overrides)
+                {
+                    WriteOverrides(writer, overrides);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -144,6 +175,27 @@ public static class FeatureRegistryJson
         var buffer = new ArrayBufferWriter<byte>();
         Write(registry, buffer);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteOverrides(Utf8JsonWriter writer, FeatureInputPolicy overrides)
+    {
+        writer.WriteStartObject("input_policy");
+        if (overrides.NonFinite is { } nonFinite)
+        {
+            writer.WriteString("non_finite", ActionName(nonFinite));
+        }
+
+        if (overrides.OutOfType is { } outOfType)
+        {
+            writer.WriteString("out_of_type", ActionName(outOfType));
+        }
+
+        if (overrides.NoKind is { } noKind)
+        {
+            writer.WriteString("no_kind", ActionName(noKind));
+        }
+
+        writer.WriteEndObject();
     }
 
     private static void WriteTransform(Utf8JsonWriter writer, FeatureTransform transform)
@@ -197,6 +249,7 @@ public static class FeatureRegistryJson
             reader.Add("$.schema", $"unknown schema '{schema}' (this reader understands {FeatureRegistry.SchemaV1})");
         }
 
+        var policy = ReadInputPolicy(root, reader);
         var features = new List<FeatureDefinition>();
         if (reader.Required(root, "features", "$", JsonValueKind.Array) is { } array)
         {
@@ -221,7 +274,7 @@ public static class FeatureRegistryJson
             }
         }
 
-        return reader.HasProblems ? null : new FeatureRegistry(schema!, features);
+        return reader.HasProblems ? null : new FeatureRegistry(schema!, features, policy);
     }
 
     private static FeatureDefinition? ReadFeature(JsonElement element, string path, JsonFieldReader reader)
@@ -295,12 +348,98 @@ public static class FeatureRegistryJson
         }
 
         var description = reader.OptionalString(element, "description", path);
+        var overrides = ReadFeatureInputPolicy(element, path, reader);
         if (reader.Problems.Count != before)
         {
             return null;
         }
 
-        return new FeatureDefinition(name!, type!.Value, entity!.Value, dim, transforms.Count > 0 ? transforms : null, description);
+        return new FeatureDefinition(name!, type!.Value, entity!.Value, dim, transforms.Count > 0 ? transforms : null, description, overrides);
+    }
+
+    /// <summary>The registry-wide <c>input_policy</c> (every field optional), or null when absent.</summary>
+    private static InputPolicy? ReadInputPolicy(JsonElement root, JsonFieldReader reader)
+    {
+        const string Path = "$.input_policy";
+        if (reader.Optional(root, "input_policy", "$", JsonValueKind.Object) is not { } element)
+        {
+            return null;
+        }
+
+        CheckPolicyFields(element, Path, registryWide: true, reader);
+        var defaults = InputPolicy.Default;
+        UnknownFeatureAction? unknown = reader.OptionalString(element, "unknown_feature", Path) switch
+        {
+            null => null,
+            "drop" => UnknownFeatureAction.Drop,
+            "reject" => UnknownFeatureAction.Reject,
+            var text => Invalid(text, "drop or reject"),
+        };
+        return new InputPolicy(
+            ReadAction(element, "non_finite", Path, reader) ?? defaults.NonFinite,
+            ReadAction(element, "out_of_type", Path, reader) ?? defaults.OutOfType,
+            ReadAction(element, "no_kind", Path, reader) ?? defaults.NoKind,
+            unknown ?? defaults.UnknownFeature);
+
+        UnknownFeatureAction? Invalid(string text, string expected)
+        {
+            reader.Add(JsonFieldReader.Child(Path, "unknown_feature"), $"unknown action '{text}' (expected {expected})");
+            return null;
+        }
+    }
+
+    /// <summary>A feature's <c>input_policy</c> overrides, or null when absent.</summary>
+    private static FeatureInputPolicy? ReadFeatureInputPolicy(JsonElement feature, string featurePath, JsonFieldReader reader)
+    {
+        if (reader.Optional(feature, "input_policy", featurePath, JsonValueKind.Object) is not { } element)
+        {
+            return null;
+        }
+
+        var path = JsonFieldReader.Child(featurePath, "input_policy");
+        CheckPolicyFields(element, path, registryWide: false, reader);
+        return new FeatureInputPolicy(
+            ReadAction(element, "non_finite", path, reader),
+            ReadAction(element, "out_of_type", path, reader),
+            ReadAction(element, "no_kind", path, reader));
+    }
+
+    /// <summary>A misspelt policy field would silently leave the default in force: every field must be known.</summary>
+    private static void CheckPolicyFields(JsonElement element, string path, bool registryWide, JsonFieldReader reader)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "non_finite" or "out_of_type" or "no_kind":
+                case "unknown_feature" when registryWide:
+                    break;
+                case "unknown_feature":
+                    reader.Add(JsonFieldReader.Child(path, property.Name), "unknown_feature applies to the whole registry ($.input_policy), not to one feature");
+                    break;
+                default:
+                    reader.Add(
+                        JsonFieldReader.Child(path, property.Name),
+                        $"unknown field (expected non_finite, out_of_type, no_kind{(registryWide ? " or unknown_feature" : "")})");
+                    break;
+            }
+        }
+    }
+
+    private static ClientValueAction? ReadAction(JsonElement element, string name, string path, JsonFieldReader reader)
+    {
+        switch (reader.OptionalString(element, name, path))
+        {
+            case null:
+                return null;
+            case "reject":
+                return ClientValueAction.Reject;
+            case "default":
+                return ClientValueAction.Default;
+            case var text:
+                reader.Add(JsonFieldReader.Child(path, name), $"unknown action '{text}' (expected reject or default)");
+                return null;
+        }
     }
 
     private static FeatureTransform? ReadTransform(JsonElement element, string path, FeatureType? type, JsonFieldReader reader)

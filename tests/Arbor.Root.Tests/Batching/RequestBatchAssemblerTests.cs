@@ -95,7 +95,8 @@ public sealed class RequestBatchAssemblerTests : IDisposable
                 Assert.Equal(Expected(request, -1, column.Name), Actual(column, 0));
             }
 
-            Assert.Equal(["c_age", "c_ctr", "c_emb", "c_new", "c_tags"], batch.Columns.Select(c => c.Name).Order(StringComparer.Ordinal));
+            // c_new is not in the registry: the default input policy drops it.
+            Assert.Equal(["c_age", "c_ctr", "c_emb", "c_tags"], batch.Columns.Select(c => c.Name).Order(StringComparer.Ordinal));
             Assert.Equal(["ctx_device", "u_age", "u_emb"], batch.SharedColumns.Select(c => c.Name).Order(StringComparer.Ordinal));
         }
 
@@ -129,7 +130,7 @@ public sealed class RequestBatchAssemblerTests : IDisposable
         }
 
         request.Candidates[2].Features["c_ctr"] = new FeatureValue { FloatValue = 7.5f };
-        request.Candidates[3].Features["c_age"] = new FeatureValue { Int64Value = 45 };
+        request.Candidates[3].Features["c_age"] = new FeatureValue { FloatValue = 45 };
         request.Candidates[4].Features["c_new"] = new FeatureValue { FloatValue = 0.25f };
         request.Context["ctx_device"] = new FeatureValue { StringValue = "ios" };
         return request;

@@ -74,6 +74,20 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_DuplicateCandidates_DefaultsToScoreOnce_ReadsReject_RefusesOtherSettings()
+    {
+        string With(string setting) => ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            $"\"schema\": \"arbor.root/v1\", \"limits\": {{ \"duplicate_candidates\": \"{setting}\" }},",
+            StringComparison.Ordinal);
+
+        Assert.Equal("score_once", RootConfigLoader.Parse(ValidConfig).Limits.DuplicateCandidates);
+        Assert.Equal("reject", RootConfigLoader.Parse(With("reject")).Limits.DuplicateCandidates);
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(With("twice")));
+        Assert.Contains("$.limits.duplicate_candidates: unknown setting 'twice' (score_once, reject)", error.Problems);
+    }
+
+    [Fact]
     public void Parse_ConnectTimeout_MustBePositiveAndBelowTheLeafTimeout()
     {
         string With(string fanOut) => ValidConfig.Replace(

@@ -73,7 +73,7 @@ public sealed class RequestFeatureLoaderTests
         var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);
         var overrides = new Candidate { Id = "p1" };
         overrides.Features["pin_ctr"] = new FeatureValue { FloatValue = -3f };
-        overrides.Features["pin_age_bucket"] = new FeatureValue { Int64Value = 40 };
+        overrides.Features["pin_age_bucket"] = new FeatureValue { FloatValue = 40 };
         var context = new ScoreRequest();
         context.Context["device"] = new FeatureValue { StringValue = "ios" };
 
@@ -104,7 +104,6 @@ public sealed class RequestFeatureLoaderTests
     [InlineData("pin_ctr", float.NaN)]
     [InlineData("pin_ctr", float.PositiveInfinity)]
     [InlineData("pin_age_bucket", float.NegativeInfinity)]
-    [InlineData("not_in_the_registry", float.NaN)]
     public async Task Load_ClientNonFiniteFloat_IsAFeatureValueErrorNamingTheFeature(string feature, float sent)
     {
         var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);

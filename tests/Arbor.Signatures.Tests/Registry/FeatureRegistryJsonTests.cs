@@ -66,4 +66,77 @@ public sealed class FeatureRegistryJsonTests
 
         Assert.Contains(ex.Problems, p => p.Path == path && p.Message.Contains(message, StringComparison.Ordinal));
     }
+
+    private const string WithPolicy = """
+        {"schema": "arbor.feature_registry/v1",
+         "input_policy": {"non_finite": "default", "out_of_type": "reject", "no_kind": "default", "unknown_feature": "reject"},
+         "features": [
+          {"name": "pin_ctr", "type": "float", "entity": "candidate", "input_policy": {"non_finite": "reject", "out_of_type": "default"}},
+          {"name": "pin_clicks", "type": "float", "entity": "candidate", "transforms": [{"kind": "default_fill", "fill": 0.0}]}
+        ]}
+        """;
+
+    [Fact]
+    public void Parse_NoInputPolicy_RefusesBadValuesAndDropsUnknownNames()
+    {
+        var registry = FeatureRegistryJson.Parse(Valid);
+
+        Assert.Null(registry.InputPolicy);
+        Assert.All(registry.Features, f => Assert.Null(f.InputPolicy));
+        Assert.Equal(
+            new InputPolicy(ClientValueAction.Reject, ClientValueAction.Reject, ClientValueAction.Reject, UnknownFeatureAction.Drop),
+            registry.EffectiveInputPolicy);
+    }
+
+    [Fact]
+    public void Parse_InputPolicy_ReadsTheRegistryDefaultAndEachFeaturesOverrides()
+    {
+        var registry = FeatureRegistryJson.Parse(WithPolicy);
+
+        var policy = registry.EffectiveInputPolicy;
+        Assert.Equal(new InputPolicy(ClientValueAction.Default, ClientValueAction.Reject, ClientValueAction.Default, UnknownFeatureAction.Reject), policy);
+        Assert.Equal(new FeatureInputPolicy(NonFinite: ClientValueAction.Reject, OutOfType: ClientValueAction.Default), registry.Features[0].InputPolicy);
+        Assert.Equal(
+            new InputPolicy(ClientValueAction.Reject, ClientValueAction.Default, ClientValueAction.Default, UnknownFeatureAction.Reject),
+            policy.With(registry.Features[0].InputPolicy));
+        Assert.Same(policy, policy.With(registry.Features[1].InputPolicy));
+    }
+
+    [Fact]
+    public void Parse_PartialInputPolicy_KeepsTheDefaultsOfTheFieldsItOmits()
+    {
+        var registry = FeatureRegistryJson.Parse(Valid.Replace(
+            "\"features\": [", "\"input_policy\": {\"no_kind\": \"default\"}, \"features\": [", StringComparison.Ordinal));
+
+        Assert.Equal(InputPolicy.Default with { NoKind = ClientValueAction.Default }, registry.EffectiveInputPolicy);
+    }
+
+    [Fact]
+    public void Write_ThenParse_KeepsTheInputPolicy()
+    {
+        var registry = FeatureRegistryJson.Parse(WithPolicy);
+
+        var again = FeatureRegistryJson.Parse(FeatureRegistryJson.ToJsonString(registry));
+
+        Assert.Equal(registry.InputPolicy, again.InputPolicy);
+        Assert.Equal(registry.Features.Select(f => f.InputPolicy), again.Features.Select(f => f.InputPolicy));
+    }
+
+    [Theory]
+    [InlineData("\"non_finite\": \"default\"", "\"non_finite\": \"zero\"", "$.input_policy.non_finite", "unknown action 'zero' (expected reject or default)")]
+    [InlineData("\"unknown_feature\": \"reject\"", "\"unknown_feature\": \"default\"", "$.input_policy.unknown_feature", "unknown action 'default' (expected drop or reject)")]
+    [InlineData("\"out_of_type\": \"default\"}}", "\"out_of_type\": \"drop\"}}", "$.features[0].input_policy.out_of_type", "unknown action 'drop' (expected reject or default)")]
+    [InlineData("{\"non_finite\": \"reject\", \"out_of_type\"", "{\"unknown_feature\": \"drop\", \"out_of_type\"", "$.features[0].input_policy.unknown_feature", "applies to the whole registry")]
+    [InlineData("\"no_kind\": \"default\",", "\"nan\": \"default\",", "$.input_policy.nan", "unknown field")]
+    [InlineData("\"non_finite\": \"reject\"", "\"non_finite\": true", "$.features[0].input_policy.non_finite", "expected")]
+    [InlineData("{\"non_finite\": \"reject\", \"out_of_type\": \"default\"}", "\"reject\"", "$.features[0].input_policy", "expected")]
+    public void Parse_BadInputPolicy_ReportsProblemAtItsPath(string find, string replace, string path, string message)
+    {
+        Assert.Contains(find, WithPolicy, StringComparison.Ordinal);
+
+        var ex = Assert.Throws<FeatureRegistryException>(() => FeatureRegistryJson.Parse(WithPolicy.Replace(find, replace, StringComparison.Ordinal)));
+
+        Assert.Contains(ex.Problems, p => p.Path == path && p.Message.Contains(message, StringComparison.Ordinal));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
 }
