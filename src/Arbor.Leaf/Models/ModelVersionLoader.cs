@@ -24,24 +24,45 @@ public sealed class ModelVersionLoader(PartitionConfig config, InferenceLimiter 
         return Task.Run(() => Load(version), cancellationToken);
     }
 
-    private LoadedModel Load(RepositoryVersion version)
+    /// <summary>
+    /// Loads an archive with libtorch and reads its signature, checking that it names the model and
+    /// version of its folder: the one way a model version is loaded (serving and <c>arbor model check</c>).
+    /// </summary>
+    /// <exception cref="TorchException">libtorch cannot load the archive.</exception>
+    /// <exception cref="InvalidDataException">It has no signature, or one for another model or version.</exception>
+    /// <exception cref="Signatures.Validation.ArtefactException">Its signature is invalid.</exception>
+    public static (TorchModel Torch, ModuleInfo Signature) Open(string path, string model, string version, string device)
     {
-        var torch = TorchModel.Load(version.Path, config.Device);
-        ModelRunner? runner = null;
+        var torch = TorchModel.Load(path, device);
         try
         {
             if (torch.SignatureJson.IsEmpty)
             {
-                throw new InvalidDataException($"{version.Path} has no extra file module_info.json: a model version without a signature cannot be served");
+                throw new InvalidDataException($"{path} has no extra file module_info.json: a model version without a signature cannot be served");
             }
 
-            var signature = ModuleInfoParser.Parse(torch.SignatureJson, $"module_info.json in {version.Path}");
-            if (signature.Model != version.Model || signature.Version != version.Version)
+            var signature = ModuleInfoParser.Parse(torch.SignatureJson, $"module_info.json in {path}");
+            if (signature.Model != model || signature.Version != version)
             {
                 throw new InvalidDataException(
-                    $"{version.Path}: its signature is for {signature.Model} version {signature.Version}, but it sits at {version.Model}/{version.Version}");
+                    $"{path}: its signature is for {signature.Model} version {signature.Version}, but it sits at {model}/{version}");
             }
 
+            return (torch, signature);
+        }
+        catch
+        {
+            torch.Dispose();
+            throw;
+        }
+    }
+
+    private LoadedModel Load(RepositoryVersion version)
+    {
+        var (torch, signature) = Open(version.Path, version.Model, version.Version, config.Device);
+        ModelRunner? runner = null;
+        try
+        {
             var sha = Convert.ToHexStringLower(SHA256.HashData(torch.SignatureJson.Span));
             var converter = new FeatureConverter(signature);
             runner = new ModelRunner(version.Model, version.Version, torch, converter, limiter, config.BatchingFor(version.Model), time, metrics);

@@ -7,6 +7,10 @@ namespace Arbor.Leaf.Tests.Models;
 
 public sealed class SampleArtefactTests(SampleModels samples, TestModelSet models)
 {
+    // They disagree only with the feature registry, which a leaf does not read: they load and serve
+    // (on defaults, or failing requests), and only `arbor model check` catches them.
+    private static readonly string[] DisagreeOnlyWithTheRegistry = ["vector_dim_mismatch", "feature_not_in_registry"];
+
     [Fact]
     public async Task Start_EveryBrokenSampleArtefact_FailsWithItsErrorWhileAGoodModelServes()
     {
@@ -27,6 +31,12 @@ public sealed class SampleArtefactTests(SampleModels samples, TestModelSet model
         foreach (var name in broken)
         {
             var version = Assert.Single(statuses[name!].Versions);
+            if (DisagreeOnlyWithTheRegistry.Contains(name))
+            {
+                Assert.Equal(ModelVersionState.Available, version.State);
+                continue;
+            }
+
             Assert.Equal(ModelVersionState.Failed, version.State);
             Assert.False(string.IsNullOrWhiteSpace(version.Error), $"{name}: no error reported");
         }
