@@ -34,6 +34,8 @@ public sealed record ModelCheckProblem(
         _ => string.Empty,
     };
 
-    public override string ToString() =>
-        Subject.Length == 0 ? $"{Model}/{Version}: {Message}" : $"{Model}/{Version}: {Subject}: {Message}";
+    /// <summary>The problem without its model and version: <c>input 'dense': forward takes...</c>.</summary>
+    public string Detail => Subject.Length == 0 ? Message : $"{Subject}: {Message}";
+
+    public override string ToString() => $"{Model}/{Version}: {Detail}";
 }

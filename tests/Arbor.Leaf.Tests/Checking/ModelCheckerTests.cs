@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Arbor.Leaf.Checking;
 using Arbor.Leaf.Tests.TestModels;
+using Arbor.Signatures.Bundles;
 using Arbor.Signatures.Checking;
 using Arbor.Signatures.Registry;
 
@@ -110,6 +111,21 @@ public sealed class ModelCheckerTests(SampleModels samples)
     public void Run_BadSelection_IsRefused(string? model, string? version)
     {
         Assert.Throws<ArgumentException>(() => RepositoryCheck.Run(_checker, samples.Root, Registry, model: model, version: version));
+    }
+
+    [Fact]
+    public void BundleBuild_WithTheModelCheck_RefusesAModelWhoseOnlyVersionFailsAndKeepsTheCleanOnes()
+    {
+        var refused = Assert.Throws<BundleException>(() => new BundleBuilder(TimeProvider.System).Build(new BundleBuildRequest(
+            samples.BadRoot, "bad", Models: ["dense_width_mismatch", "feature_not_in_registry"], Check: _checker, Registry: Registry)));
+
+        Assert.Equal(["models.dense_width_mismatch.latest", "models.feature_not_in_registry.latest"], refused.Problems.Select(p => p.Path));
+        Assert.Contains("input 'dense': forward takes 4 columns", refused.Problems[0].Message, StringComparison.Ordinal);
+        Assert.Contains("feature 'pin_ctr_365d'", refused.Problems[1].Message, StringComparison.Ordinal);
+
+        var built = new BundleBuilder(TimeProvider.System).Build(new BundleBuildRequest(samples.Root, "homefeed", Check: _checker, Registry: Registry));
+        Assert.Empty(built.Warnings);
+        Assert.Equal("3", built.Document.Models["homefeed_ctr"].Latest);
     }
 
     private string Archive(string model) => Path.Combine(samples.BadRoot, model, "1", "model.pt");
