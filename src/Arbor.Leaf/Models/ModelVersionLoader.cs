@@ -5,6 +5,8 @@ using Arbor.Leaf.Diagnostics;
 using Arbor.Leaf.Inference;
 using Arbor.Leaf.Native;
 using Arbor.Signatures.Signatures;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Arbor.Leaf.Models;
 
@@ -13,8 +15,10 @@ namespace Arbor.Leaf.Models;
 /// feature converter and warms it up with all-default batches, checking the output shape against
 /// the signature before the version can be published.
 /// </summary>
-public sealed class ModelVersionLoader(PartitionConfig config, InferenceLimiter limiter, TimeProvider time, LeafMetrics metrics) : IModelVersionLoader
+public sealed class ModelVersionLoader(PartitionConfig config, InferenceLimiter limiter, TimeProvider time, LeafMetrics metrics, ILogger? logger = null) : IModelVersionLoader
 {
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
     /// <summary>Batch sizes run at load: the profiling executor optimises after a few calls per shape.</summary>
     private static readonly int[] WarmupRows = [1, 1, 1, 8, 8, 8];
 
@@ -72,7 +76,7 @@ public sealed class ModelVersionLoader(PartitionConfig config, InferenceLimiter 
                 using var scores = runner.Forward(batch, 1);
             }
 
-            return new LoadedModel(torch, signature, sha, runner);
+            return new LoadedModel(torch, signature, sha, runner, new AbsentFeatureWatch(signature, metrics, _logger));
         }
         catch
         {
