@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Arbor.Leaf.Checking;
 using Arbor.Leaf.Configuration;
 using Arbor.Leaf.Conversion;
 using Arbor.Leaf.Diagnostics;
@@ -78,11 +79,26 @@ public sealed class ModelVersionLoader(PartitionConfig config, InferenceLimiter 
 
             return new LoadedModel(torch, signature, sha, runner, new AbsentFeatureWatch(signature, metrics, _logger));
         }
-        catch
+        catch (Exception e)
         {
             runner?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             torch.Dispose();
+            if (e is InferenceFailedException failed)
+            {
+                throw WarmUpFailed(version, failed);
+            }
+
             throw;
         }
+    }
+
+    // libtorch's error names no input ("mat1 and mat2 shapes cannot be multiplied"): the model check,
+    // run once the failed load has freed its memory, says which input or output disagrees with the signature.
+    private Exception WarmUpFailed(RepositoryVersion version, InferenceFailedException failure)
+    {
+        var found = new ModelChecker(config.Device).Check(version.Model, version.Version, version.Path, registry: null);
+        return found.Count == 0
+            ? failure
+            : new InferenceFailedException($"{failure.Message} (warm-up; the model check finds: {string.Join("; ", found.Select(p => p.Detail))})", failure);
     }
 }

@@ -41,6 +41,9 @@ public sealed class SampleArtefactTests(SampleModels samples, TestModelSet model
             Assert.False(string.IsNullOrWhiteSpace(version.Error), $"{name}: no error reported");
         }
 
+        // A warm-up failure names what disagrees with the signature, not only libtorch's shape error.
+        Assert.Contains("input 'dense': forward takes 4 columns", statuses["dense_width_mismatch"].Versions[0].Error, StringComparison.Ordinal);
+        Assert.Contains("forward returns 1 score column, the signature lists 2 outputs", statuses["wrong_output_count"].Versions[0].Error, StringComparison.Ordinal);
         Assert.Equal("1", statuses["dense"].DefaultVersion);
         Assert.False(partition.IsReady);
     }
