@@ -216,11 +216,13 @@ def write_bad_artefacts(bad_dir, good_model_path):
 
 class Mismatched(torch.nn.Module):
     """forward(pin_emb [B, vector_dim], dense [B, dense_width], interests values/offsets) ->
-    [B, outputs], as float64 when as_double: one knob per way a model can disagree with its signature."""
+    [B, outputs], as float64 when as_double, ids used as rows of a 1000-row table unless fold_ids
+    folds them into it: one knob per way a model can disagree with its signature or registry."""
 
-    def __init__(self, vector_dim, dense_width, outputs, as_double):
+    def __init__(self, vector_dim, dense_width, outputs, as_double, fold_ids):
         super().__init__()
         self.as_double = as_double
+        self.fold_ids = fold_ids
         self.emb = torch.nn.Linear(vector_dim, 8)
         self.dense = torch.nn.Linear(dense_width, 8)
         self.interests = torch.nn.EmbeddingBag(1000, 8, mode="sum")
@@ -228,7 +230,7 @@ class Mismatched(torch.nn.Module):
 
     def forward(self, pin_emb: torch.Tensor, dense: torch.Tensor,
                 interests_values: torch.Tensor, interests_offsets: torch.Tensor) -> torch.Tensor:
-        ids = torch.remainder(interests_values, 1000)
+        ids = torch.remainder(interests_values, 1000) if self.fold_ids else interests_values
         h = self.emb(pin_emb) + self.dense(dense) + self.interests(ids, interests_offsets)
         out = torch.sigmoid(self.head(torch.relu(h)))
         if self.as_double:
@@ -261,10 +263,12 @@ def write_mismatched_models(target):
         ("wrong_output_count", signature("wrong_output_count", outputs=("p_click", "p_save")), {}),
         # float64 scores
         ("wrong_output_dtype", signature("wrong_output_dtype"), dict(as_double=True)),
+        # a 1000-row table for user_interest_ids, whose registry range is 0..4999
+        ("id_out_of_range", signature("id_out_of_range"), dict(fold_ids=False)),
     ]
     for name, sig, knobs in cases:
         torch.manual_seed(seed_of(name, "1"))
-        shape = dict(vector_dim=64, dense_width=3, outputs=1, as_double=False)
+        shape = dict(vector_dim=64, dense_width=3, outputs=1, as_double=False, fold_ids=True)
         shape.update(knobs)
         module = torch.jit.script(Mismatched(**shape).eval())
         torch.jit.save(module, target(name), _extra_files={"module_info.json": json.dumps(sig)})

@@ -103,7 +103,7 @@ public sealed partial class ModelChecker(string device = "cpu") : IModelVersionC
             }
             else
             {
-                problems.Add(Diagnose(torch, signature, arguments, rows, message));
+                problems.Add(Diagnose(torch, signature, registry, arguments, rows, Brief(message)));
             }
 
             return false;
@@ -148,33 +148,23 @@ public sealed partial class ModelChecker(string device = "cpu") : IModelVersionC
     }
 
     /// <summary>
-    /// forward failed: finds the dense or vector inputs for which another width, every other argument
-    /// unchanged, lets forward run. One such input is the culprit; none or several leave the failure
-    /// as it is, with libtorch's message.
+    /// forward failed: finds the inputs that, changed alone, let forward run: a dense or vector input
+    /// given another width, or an id list emptied (its ids, from the registry's range, are what
+    /// fails). The widths libtorch's message mentions are tried first; only when none of those
+    /// helps is every width up to a bound tried. One such input is the culprit; none or several
+    /// leave the failure as it is, with libtorch's message.
     /// </summary>
-    private static ModelCheckProblem Diagnose(TorchModel torch, ModuleInfo signature, TensorInput[] arguments, int rows, string message)
+    private static ModelCheckProblem Diagnose(TorchModel torch, ModuleInfo signature, FeatureRegistry? registry, TensorInput[] arguments, int rows, string message)
     {
         var hinted = Numbers().Matches(message)
             .Select(m => int.TryParse(m.ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0)
             .Where(n => n is > 0 and <= MaxProbedWidth)
             .Distinct()
             .ToList();
-        var fixes = new List<(ModelInput Input, int Width, int Accepted)>();
-        var argument = 0;
-        foreach (var input in signature.Inputs)
+        var fixes = Probe(torch, signature, arguments, rows, width => hinted.Where(w => w != width), idLists: true);
+        if (fixes.Count == 0)
         {
-            if (input.Kind != InputKind.IdList)
-            {
-                var width = (int)arguments[argument].Dim1;
-                var limit = Math.Min(MaxProbedWidth, Math.Max(512, 2 * width));
-                var candidates = hinted.Concat(Enumerable.Range(1, limit)).Where(w => w != width).Distinct();
-                if (candidates.FirstOrDefault(w => Accepts(torch, arguments, argument, rows, w)) is var accepted and > 0)
-                {
-                    fixes.Add((input, width, accepted));
-                }
-            }
-
-            argument += input.Kind == InputKind.IdList ? 2 : 1;
+            fixes = Probe(torch, signature, arguments, rows, width => Enumerable.Range(1, Math.Min(MaxProbedWidth, Math.Max(512, 2 * width))).Where(w => w != width), idLists: false);
         }
 
         var model = signature.Model;
@@ -182,6 +172,15 @@ public sealed partial class ModelChecker(string device = "cpu") : IModelVersionC
         if (fixes.Count == 1)
         {
             var (input, width, accepted) = fixes[0];
+            if (input.Kind == InputKind.IdList)
+            {
+                var feature = input.Features[0];
+                var range = FeatureIdRange.Of(registry?.Features.FirstOrDefault(f => f.Name == feature));
+                return new ModelCheckProblem(model, version, ModelCheckProblemKind.IdRange,
+                    $"forward fails on ids {range} of id_list input '{input.Name}' (the registry's range for {feature}; it runs without them): {message}",
+                    input.Name, feature);
+            }
+
             var what = input.Kind == InputKind.Dense
                 ? $"the signature gives it {width} features ({string.Join(", ", input.Features)})"
                 : $"the signature gives it dim {width} (feature {input.Features[0]})";
@@ -191,16 +190,62 @@ public sealed partial class ModelChecker(string device = "cpu") : IModelVersionC
         }
 
         var suspects = fixes.Count > 1
-            ? $" (it would run with another width for any one of inputs {string.Join(", ", fixes.Select(f => $"'{f.Input.Name}' ({f.Accepted} instead of {f.Width})"))})"
+            ? $" (it would run with any one of inputs {string.Join(", ", fixes.Select(f => f.Input.Kind == InputKind.IdList ? $"'{f.Input.Name}' without ids" : $"'{f.Input.Name}' {f.Accepted} wide instead of {f.Width}"))} changed)"
             : string.Empty;
         return new ModelCheckProblem(model, version, ModelCheckProblemKind.ForwardFailed,
             $"forward fails on a batch of {rows} built from the signature{suspects}: {message}");
     }
 
-    private static bool Accepts(TorchModel torch, TensorInput[] arguments, int argument, int rows, int width)
+    // Each input that, changed alone, lets forward run: (input, its width, the width that runs; 0 for an emptied id list).
+    private static List<(ModelInput Input, int Width, int Accepted)> Probe(
+        TorchModel torch, ModuleInfo signature, TensorInput[] arguments, int rows, Func<int, IEnumerable<int>> widths, bool idLists)
+    {
+        var fixes = new List<(ModelInput Input, int Width, int Accepted)>();
+        var argument = 0;
+        foreach (var input in signature.Inputs)
+        {
+            if (input.Kind == InputKind.IdList)
+            {
+                if (idLists && Accepts(torch, WithoutIds(arguments, argument, rows), rows))
+                {
+                    fixes.Add((input, 0, 0));
+                }
+
+                argument += 2;
+                continue;
+            }
+
+            var width = (int)arguments[argument].Dim1;
+            var at = argument;
+            if (widths(width).FirstOrDefault(w => Accepts(torch, WithWidth(arguments, at, rows, w), rows)) is var accepted and > 0)
+            {
+                fixes.Add((input, width, accepted));
+            }
+
+            argument++;
+        }
+
+        return fixes;
+    }
+
+    private static TensorInput[] WithWidth(TensorInput[] arguments, int argument, int rows, int width)
     {
         var probe = (TensorInput[])arguments.Clone();
         probe[argument] = TensorInput.Float32(new float[rows * width], rows, width);
+        return probe;
+    }
+
+    // Every row's list empty: values [0], offsets all 0.
+    private static TensorInput[] WithoutIds(TensorInput[] arguments, int argument, int rows)
+    {
+        var probe = (TensorInput[])arguments.Clone();
+        probe[argument] = TensorInput.Int64(Array.Empty<long>(), 0);
+        probe[argument + 1] = TensorInput.Int64(new long[rows], rows);
+        return probe;
+    }
+
+    private static bool Accepts(TorchModel torch, TensorInput[] probe, int rows)
+    {
         try
         {
             torch.Forward(probe, new float[rows * 4096]);
@@ -211,6 +256,14 @@ public sealed partial class ModelChecker(string device = "cpu") : IModelVersionC
             // The arguments were accepted; only the scores are wrong, which the full check reports.
             return e.Status is TorchStatus.BadOutput or TorchStatus.InvalidArgument;
         }
+    }
+
+    // libtorch's message for a failure inside forward carries the TorchScript traceback (with the
+    // paths of the files the model was written from); its last line says what failed.
+    private static string Brief(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? message : lines[^1];
     }
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";

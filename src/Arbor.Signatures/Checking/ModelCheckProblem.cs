@@ -18,6 +18,7 @@ public sealed record ModelCheckProblem(
         ModelCheckProblemKind.TypeMismatch => "type_mismatch",
         ModelCheckProblemKind.DimMismatch => "dim_mismatch",
         ModelCheckProblemKind.InputWidth => "input_width",
+        ModelCheckProblemKind.IdRange => "id_range",
         ModelCheckProblemKind.ForwardFailed => "forward_failed",
         ModelCheckProblemKind.OutputCount => "output_count",
         ModelCheckProblemKind.OutputRows => "output_rows",

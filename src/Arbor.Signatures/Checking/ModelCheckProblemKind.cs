@@ -18,7 +18,10 @@ public enum ModelCheckProblemKind
     /// <summary>forward takes another width for a dense or vector input than the signature gives it.</summary>
     InputWidth,
 
-    /// <summary>forward fails on inputs built from the signature, and no single input's width explains it.</summary>
+    /// <summary>forward fails on the ids of an id_list input taken from its feature's registry range (an embedding table smaller than the range).</summary>
+    IdRange,
+
+    /// <summary>forward fails on inputs built from the signature, and no single input explains it.</summary>
     ForwardFailed,
 
     /// <summary>forward returns another number of score columns than the signature has outputs.</summary>

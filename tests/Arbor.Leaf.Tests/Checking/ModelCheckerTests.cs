@@ -30,6 +30,7 @@ public sealed class ModelCheckerTests(SampleModels samples)
         { "feature_not_in_registry", ModelCheckProblemKind.MissingFeature, "dense", "pin_ctr_365d", "not in the feature registry" },
         { "wrong_output_count", ModelCheckProblemKind.OutputCount, null, null, "forward returns 1 score column, the signature lists 2 outputs (p_click, p_save)" },
         { "wrong_output_dtype", ModelCheckProblemKind.OutputType, null, null, "dtype Double, expected float32" },
+        { "id_out_of_range", ModelCheckProblemKind.IdRange, "interests", "user_interest_ids", "forward fails on ids 0..4999 of id_list input 'interests'" },
     };
 
     [Theory]
