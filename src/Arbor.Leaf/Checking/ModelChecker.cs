@@ -14,9 +14,9 @@ namespace Arbor.Leaf.Checking;
 /// Checks a model version the way a leaf would serve it: loads it with the leaf's loader, builds
 /// batches of 1 and 17 rows from its signature (and the feature registry's types and id ranges)
 /// with the leaf's feature converter, runs forward, and checks that the scores are a float32
-/// [B, outputs] of finite numbers. When forward fails, it looks for the one dense or vector input
-/// whose width forward wants changed, so the problem names the input. The registry cross-check is
-/// <see cref="FeatureRegistryCheck"/>'s.
+/// [B, outputs] of finite numbers. When forward fails, it looks for the one input that, changed
+/// alone, lets forward run (a dense or vector width, an id list's ids), so the problem names the
+/// input. The registry cross-check is <see cref="FeatureRegistryCheck"/>'s.
 /// </summary>
 public sealed partial class ModelChecker(string device = "cpu") : IModelVersionCheck
 {

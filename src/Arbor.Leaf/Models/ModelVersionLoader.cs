@@ -96,7 +96,17 @@ public sealed class ModelVersionLoader(PartitionConfig config, InferenceLimiter 
     // run once the failed load has freed its memory, says which input or output disagrees with the signature.
     private Exception WarmUpFailed(RepositoryVersion version, InferenceFailedException failure)
     {
-        var found = new ModelChecker(config.Device).Check(version.Model, version.Version, version.Path, registry: null);
+        IReadOnlyList<Signatures.Checking.ModelCheckProblem> found;
+        try
+        {
+            found = new ModelChecker(config.Device).Check(version.Model, version.Version, version.Path, registry: null);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The explanation is a courtesy: the warm-up's own failure stands.
+            return failure;
+        }
+
         return found.Count == 0
             ? failure
             : new InferenceFailedException($"{failure.Message} (warm-up; the model check finds: {string.Join("; ", found.Select(p => p.Detail))})", failure);
