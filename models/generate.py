@@ -211,6 +211,67 @@ def write_bad_artefacts(bad_dir, good_model_path):
         f.write(good[: len(good) // 2])
     with open(target("not_a_zip"), "w", encoding="utf-8") as f:
         f.write("this is not a TorchScript archive\n")
+    write_mismatched_models(target)
+
+
+class Mismatched(torch.nn.Module):
+    """forward(pin_emb [B, vector_dim], dense [B, dense_width], interests values/offsets) ->
+    [B, outputs], as float64 when as_double, ids used as rows of a 1000-row table unless fold_ids
+    folds them into it: one knob per way a model can disagree with its signature or registry."""
+
+    def __init__(self, vector_dim, dense_width, outputs, as_double, fold_ids):
+        super().__init__()
+        self.as_double = as_double
+        self.fold_ids = fold_ids
+        self.emb = torch.nn.Linear(vector_dim, 8)
+        self.dense = torch.nn.Linear(dense_width, 8)
+        self.interests = torch.nn.EmbeddingBag(1000, 8, mode="sum")
+        self.head = torch.nn.Linear(8, outputs)
+
+    def forward(self, pin_emb: torch.Tensor, dense: torch.Tensor,
+                interests_values: torch.Tensor, interests_offsets: torch.Tensor) -> torch.Tensor:
+        ids = torch.remainder(interests_values, 1000) if self.fold_ids else interests_values
+        h = self.emb(pin_emb) + self.dense(dense) + self.interests(ids, interests_offsets)
+        out = torch.sigmoid(self.head(torch.relu(h)))
+        if self.as_double:
+            return out.double()
+        return out
+
+
+def write_mismatched_models(target):
+    """Versions whose signature is valid but disagrees with their forward or with the sample feature
+    registry (docs/model-signature.md, `arbor model check`): some fail the leaf's warm-up with a raw
+    libtorch error, the others load and serve defaults or fail requests."""
+    def signature(name, dense=("pin_ctr_7d", "pin_save_rate_7d", "user_age_days"), dim=64, outputs=("p_click",)):
+        return {"schema": "arbor.module_info/v1", "model": name, "version": "1",
+                "inputs": [
+                    {"name": "pin_emb", "kind": "vector", "dtype": "float32", "dim": dim, "features": ["pin_embedding_v3"]},
+                    {"name": "dense", "kind": "dense", "dtype": "float32", "features": list(dense)},
+                    {"name": "interests", "kind": "id_list", "dtype": "int64", "max_length": 16,
+                     "features": ["user_interest_ids"]}],
+                "outputs": [{"name": o} for o in outputs]}
+
+    cases = [
+        # forward's dense layer takes 4 columns, the signature lists 3 features
+        ("dense_width_mismatch", signature("dense_width_mismatch"), dict(dense_width=4)),
+        # forward and signature agree on dim 32, the registry's pin_embedding_v3 has dim 64
+        ("vector_dim_mismatch", signature("vector_dim_mismatch", dim=32), dict(vector_dim=32)),
+        # pin_ctr_365d is in no registry: the store never serves it, every row scores on the default
+        ("feature_not_in_registry",
+         signature("feature_not_in_registry", dense=("pin_ctr_7d", "pin_save_rate_7d", "pin_ctr_365d")), {}),
+        # two outputs in the signature, one column from forward
+        ("wrong_output_count", signature("wrong_output_count", outputs=("p_click", "p_save")), {}),
+        # float64 scores
+        ("wrong_output_dtype", signature("wrong_output_dtype"), dict(as_double=True)),
+        # a 1000-row table for user_interest_ids, whose registry range is 0..4999
+        ("id_out_of_range", signature("id_out_of_range"), dict(fold_ids=False)),
+    ]
+    for name, sig, knobs in cases:
+        torch.manual_seed(seed_of(name, "1"))
+        shape = dict(vector_dim=64, dense_width=3, outputs=1, as_double=False, fold_ids=True)
+        shape.update(knobs)
+        module = torch.jit.script(Mismatched(**shape).eval())
+        torch.jit.save(module, target(name), _extra_files={"module_info.json": json.dumps(sig)})
 
 
 def write_failing_version(failing_dir, out_dir, model, base_version, version):

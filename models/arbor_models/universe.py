@@ -42,7 +42,8 @@ def _vector(name, entity, dim):
 
 
 def _ids(name, entity, vocab, mean_len, max_len):
-    return {"name": name, "type": "int64_list", "entity": entity, "family": "ids",
+    # cardinality: the registry's id range (ids 0..vocab-1), which `arbor model check` feeds models.
+    return {"name": name, "type": "int64_list", "entity": entity, "family": "ids", "cardinality": vocab,
             "vocab": vocab, "mean_len": mean_len, "max_len": max_len}
 
 
@@ -178,7 +179,7 @@ def build_universe():
     return f
 
 
-REGISTRY_KEYS = ("name", "type", "entity", "dim", "transforms")
+REGISTRY_KEYS = ("name", "type", "entity", "dim", "cardinality", "transforms")
 
 
 def registry_document(universe):

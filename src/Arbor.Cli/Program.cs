@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(Commands.BundleCommand.Create());
         root.Subcommands.Add(Commands.SignatureCommand.Create());
         root.Subcommands.Add(Commands.RegistryCommand.Create());
+        root.Subcommands.Add(Commands.ModelCommand.Create());
         root.Subcommands.Add(Commands.ReleaseCommand.Create());
         root.Subcommands.Add(Commands.LeafCommand.Create());
         root.Subcommands.Add(Commands.RootServerCommand.Create());

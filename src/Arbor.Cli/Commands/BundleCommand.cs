@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Arbor.Leaf.Checking;
 using Arbor.Signatures.Bundles;
+using Arbor.Signatures.Registry;
 using Arbor.Signatures.Validation;
 
 namespace Arbor.Cli.Commands;
@@ -25,9 +27,13 @@ public static class BundleCommand
         var latest = new Option<string?>("--latest") { Description = "Comma-separated model:version pairs naming each model's latest (default: greatest included version)." };
         var generatedAt = new Option<string?>("--generated-at") { Description = "Timestamp to record instead of now (ISO 8601), for reproducible output." };
         var output = new Option<string?>("--out") { Description = "Bundle file to write (atomically); standard output when absent." };
+        var registry = new Option<string?>("--registry")
+        {
+            Description = "Feature registry: run the model check (arbor model check) on every included version and never make one that fails it latest.",
+        };
         var command = new Command("build", "Build a bundle file from the signatures of a repository's model versions. Versions without a valid signature are skipped with a warning.")
         {
-            repo, bundle, models, versions, latest, generatedAt, output,
+            repo, bundle, models, versions, latest, generatedAt, output, registry,
         };
         command.SetAction((ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -36,12 +42,15 @@ public static class BundleCommand
                 var time = result.GetValue(generatedAt) is { } stamp
                     ? new FixedTimeProvider(DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal))
                     : TimeProvider.System;
+                var registryPath = result.GetValue(registry);
                 var request = new BundleBuildRequest(
                     result.GetValue(repo)!,
                     result.GetValue(bundle)!,
                     SplitList(result.GetValue(models)),
                     SplitList(result.GetValue(versions))?.Select(ModelVersionRef.Parse).ToList(),
-                    SplitList(result.GetValue(latest))?.Select(ModelVersionRef.Parse).ToDictionary(v => v.Model, v => v.Version, StringComparer.Ordinal));
+                    SplitList(result.GetValue(latest))?.Select(ModelVersionRef.Parse).ToDictionary(v => v.Model, v => v.Version, StringComparer.Ordinal),
+                    registryPath is null ? null : new ModelChecker(),
+                    registryPath is null ? null : FeatureRegistryJson.ReadFile(registryPath));
                 var built = new BundleBuilder(time).Build(request);
                 foreach (var warning in built.Warnings)
                 {

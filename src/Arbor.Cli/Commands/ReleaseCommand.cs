@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Arbor.Leaf.Checking;
 using Arbor.Release.Applying;
 using Arbor.Release.Canary;
 using Arbor.Release.Environments;
@@ -42,7 +43,7 @@ public static class ReleaseCommand
         var registry = new Option<string?>("--registry") { Description = "Feature registry (default <repo>/feature_registry.json)." };
         var bundle = new Option<string?>("--bundle") { Description = "Bundle of shipped models that <repo>/partitions.json does not place." };
         var json = new Option<bool>("--json") { Description = "Print the plan as JSON." };
-        var command = new Command("plan", "Plan a release and record it as the open release (no environment changes). Refuses signatures that need features the registry lacks.")
+        var command = new Command("plan", "Plan a release and record it as the open release (no environment changes). Refuses versions that fail the model check (arbor model check), such as signatures that need features the registry lacks.")
         {
             Envs, repo, ship, registry, bundle, json,
         };
@@ -50,7 +51,7 @@ public static class ReleaseCommand
         {
             var environments = new ReleaseEnvironments(result.GetValue(Envs)!);
             var ships = result.GetValue(ship)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ModelVersionRef.Parse).ToList();
-            var plan = new ReleasePlanner(TimeProvider.System).Plan(environments, new ReleaseRequest(result.GetValue(repo)!, ships, result.GetValue(registry), result.GetValue(bundle)));
+            var plan = new ReleasePlanner(TimeProvider.System, new ModelChecker()).Plan(environments, new ReleaseRequest(result.GetValue(repo)!, ships, result.GetValue(registry), result.GetValue(bundle)));
             using var clients = new Clients();
             Executor(result, environments, new GateOptions(), clients).Begin(plan);
             if (result.GetValue(json))

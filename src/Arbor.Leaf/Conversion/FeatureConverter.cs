@@ -79,15 +79,22 @@ public sealed class FeatureConverter
 
     /// <summary>Converts the features of a leaf request.</summary>
     /// <exception cref="FeatureConversionException">A column does not fit the signature.</exception>
-    public ConvertedBatch Convert(LeafScoreRequest request)
+    public ConvertedBatch Convert(LeafScoreRequest request) => Convert(request, watch: null);
+
+    /// <summary>Converts the features of a leaf request, telling <paramref name="watch"/> which features it carried.</summary>
+    /// <exception cref="FeatureConversionException">A column does not fit the signature.</exception>
+    public ConvertedBatch Convert(LeafScoreRequest request, AbsentFeatureWatch? watch)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Convert(checked((int)Math.Min(request.RowCount, int.MaxValue)), request.Columns, request.SharedColumns);
+        return Convert(checked((int)Math.Min(request.RowCount, int.MaxValue)), request.Columns, request.SharedColumns, watch);
     }
 
     /// <summary>Converts per-row columns and shared (one row, broadcast) columns for <paramref name="rowCount"/> rows.</summary>
     /// <exception cref="FeatureConversionException">A column does not fit the signature.</exception>
-    public ConvertedBatch Convert(int rowCount, IReadOnlyList<FeatureColumn> columns, IReadOnlyList<FeatureColumn> sharedColumns)
+    public ConvertedBatch Convert(int rowCount, IReadOnlyList<FeatureColumn> columns, IReadOnlyList<FeatureColumn> sharedColumns) =>
+        Convert(rowCount, columns, sharedColumns, watch: null);
+
+    private ConvertedBatch Convert(int rowCount, IReadOnlyList<FeatureColumn> columns, IReadOnlyList<FeatureColumn> sharedColumns, AbsentFeatureWatch? watch)
     {
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(sharedColumns);
@@ -122,6 +129,7 @@ public sealed class FeatureConverter
                 }
             }
 
+            watch?.Observe(seen);
             return builder.Build(unused, missing);
         }
         catch

@@ -40,4 +40,7 @@ internal static partial class LeafLog
 
     [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Cannot watch {Folder} for model repository changes (polling goes on): {Error}")]
     public static partial void WatchFailed(ILogger logger, string folder, string error);
+
+    [LoggerMessage(EventId = 5022, Level = LogLevel.Warning, Message = "{Model} version {Version} needs feature {Feature} (input {Input}), which none of its first {Requests} requests carried: it scores on the input's default (is the feature in the root's feature registry and store?)")]
+    public static partial void FeatureNeverReceived(ILogger logger, string model, string version, string feature, string input, long requests);
 }

@@ -18,6 +18,7 @@ public sealed class LeafMetrics : IDisposable
     private readonly Histogram<long> _batchRequests;
     private readonly Counter<long> _unusedFeatures;
     private readonly Counter<long> _missingFeatures;
+    private readonly Counter<long> _neverReceived;
     private readonly Counter<long> _deadlineSkipped;
     private readonly Counter<long> _trimGaps;
     private readonly Counter<long> _loads;
@@ -39,6 +40,7 @@ public sealed class LeafMetrics : IDisposable
         _batchRequests = _meter.CreateHistogram<long>("arbor.leaf.batch.requests", "{request}", "Requests merged into one forward.");
         _unusedFeatures = _meter.CreateCounter<long>("arbor.leaf.features.unused", "{feature}", "Features received that the model does not use (wasted bytes).");
         _missingFeatures = _meter.CreateCounter<long>("arbor.leaf.features.missing", "{feature}", "Features the model uses that requests lacked (defaults used).");
+        _neverReceived = _meter.CreateCounter<long>("arbor.leaf.features.never_received", "{request}", "Requests lacking a feature their model version needs that no request to that version has carried yet (it scores on the input's default), by feature.");
         _trimGaps = _meter.CreateCounter<long>("arbor.leaf.trim_gaps", "{request}", "Trimmed requests refused because the served version uses features the allowlist they were trimmed to may lack.");
         _deadlineSkipped = _meter.CreateCounter<long>("arbor.leaf.deadline.skipped", "{request}", "Requests whose deadline passed before inference, skipped.");
         _loads = _meter.CreateCounter<long>("arbor.leaf.model.loads", "{load}", "Model version loads by outcome (available, failed).");
@@ -67,6 +69,9 @@ public sealed class LeafMetrics : IDisposable
             _missingFeatures.Add(missing, tags);
         }
     }
+
+    public void FeatureNeverReceived(string model, string version, string feature) =>
+        _neverReceived.Add(1, new TagList { { "model", model }, { "version", version }, { "feature", feature } });
 
     public void TrimGap(string model, string version, string allowlistVersion) =>
         _trimGaps.Add(1, new TagList { { "model", model }, { "version", version }, { "allowlist_version", allowlistVersion } });

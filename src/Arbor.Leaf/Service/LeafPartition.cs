@@ -28,7 +28,7 @@ public sealed class LeafPartition : IAsyncDisposable
         Metrics = metrics ?? new LeafMetrics();
         Limiter = new InferenceLimiter(config.Concurrency, config.MaxQueued);
         TorchRuntime.Configure(config.Threads);
-        loader ??= new ModelVersionLoader(config, Limiter, time, Metrics);
+        loader ??= new ModelVersionLoader(config, Limiter, time, Metrics, loggers.CreateLogger("Arbor.Leaf.Models"));
         Manager = new ModelManager(config, new ModelRepository(config.Repository), loader, time, loggers.CreateLogger("Arbor.Leaf.Models"), Metrics);
         Metrics.ObserveVersions(Manager.Describe);
         Scorer = new LeafScorer(Manager, time, Metrics, loggers.CreateLogger("Arbor.Leaf.Service"), config.Server.MaxRowsPerCall);

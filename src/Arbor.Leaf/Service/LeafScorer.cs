@@ -48,7 +48,7 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
                 }
 
                 var convertStarted = time.GetTimestamp();
-                using var batch = ConvertTraced(runner.Converter, request);
+                using var batch = ConvertTraced(runner.Converter, request, lease.Version.Loaded!.AbsentFeatures);
                 metrics.Converted(request.Model, version, time.GetElapsedTime(convertStarted).TotalSeconds, batch.UnusedFeatures, batch.MissingFeatures);
                 if (batch.MissingFeatures > 0 && request.TrimmedFor is { } trimmedFor)
                 {
@@ -179,17 +179,17 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
             ? string.Join(", ", served.Versions.Keys.Order(StringComparer.Ordinal))
             : "none";
 
-    private static ConvertedBatch ConvertTraced(FeatureConverter converter, LeafScoreRequest request)
+    private static ConvertedBatch ConvertTraced(FeatureConverter converter, LeafScoreRequest request, AbsentFeatureWatch watch)
     {
         using var activity = LeafTracing.Source.StartActivity("leaf.convert");
-        return Convert(converter, request);
+        return Convert(converter, request, watch);
     }
 
-    private static ConvertedBatch Convert(FeatureConverter converter, LeafScoreRequest request)
+    private static ConvertedBatch Convert(FeatureConverter converter, LeafScoreRequest request, AbsentFeatureWatch watch)
     {
         try
         {
-            return converter.Convert(request);
+            return converter.Convert(request, watch);
         }
         catch (FeatureConversionException e)
         {

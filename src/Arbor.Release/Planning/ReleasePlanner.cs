@@ -2,6 +2,7 @@ using System.Globalization;
 using Arbor.Release.Environments;
 using Arbor.Signatures.Archives;
 using Arbor.Signatures.Bundles;
+using Arbor.Signatures.Checking;
 using Arbor.Signatures.Registry;
 using Arbor.Signatures.Signatures;
 using Arbor.Signatures.Validation;
@@ -13,9 +14,11 @@ namespace Arbor.Release.Planning;
 /// current and the pending allowlists) before model configs, a canary analysis after the first
 /// environment, and a final step making the pending versions <c>latest</c>. Refuses a release whose
 /// versions lack a valid signature, need features the feature registry lacks, or would not be
-/// served by default (not newer than what an environment serves).
+/// served by default (not newer than what an environment serves). With a model check (the CLI
+/// passes the leaf's libtorch one), a shipped version must also pass it: load, forward on inputs
+/// built from its signature, scores of the right shape and dtype, inputs the registry can feed.
 /// </summary>
-public sealed class ReleasePlanner(TimeProvider timeProvider)
+public sealed class ReleasePlanner(TimeProvider timeProvider, IModelVersionCheck? modelCheck = null)
 {
     public ReleasePlan Plan(ReleaseEnvironments environments, ReleaseRequest request)
     {
@@ -53,7 +56,16 @@ public sealed class ReleasePlanner(TimeProvider timeProvider)
             }
         }
 
-        CheckRegistry(request.RegistryPath ?? Path.Combine(repository, "feature_registry.json"), signatures, problems);
+        var registry = ReadRegistry(request.RegistryPath ?? Path.Combine(repository, "feature_registry.json"), problems);
+        if (modelCheck is not null)
+        {
+            CheckModels(modelCheck, repository, pending, registry, problems);
+        }
+        else if (registry is not null)
+        {
+            CheckRegistry(registry, signatures, problems);
+        }
+
         var existing = ReadExistingBundles(environments, pending, problems);
         if (problems.Count > 0)
         {
@@ -191,19 +203,32 @@ public sealed class ReleasePlanner(TimeProvider timeProvider)
         }
     }
 
-    private static void CheckRegistry(string path, List<ModuleInfo> signatures, List<string> problems)
+    private static FeatureRegistry? ReadRegistry(string path, List<string> problems)
     {
-        FeatureRegistry registry;
         try
         {
-            registry = FeatureRegistryJson.ReadFile(path);
+            return FeatureRegistryJson.ReadFile(path);
         }
         catch (FeatureRegistryException ex)
         {
             problems.Add($"the feature registry is needed to check the shipped signatures: {ex.Message}");
-            return;
+            return null;
         }
+    }
 
+    private static void CheckModels(IModelVersionCheck check, string repository, List<PendingVersion> pending, FeatureRegistry? registry, List<string> problems)
+    {
+        foreach (var version in pending)
+        {
+            foreach (var problem in check.Check(version.Model, version.Version, ModelRepositoryLayout.ModelPath(repository, version.Model, version.Version), registry))
+            {
+                problems.Add($"{version} fails the model check: {problem.Detail}");
+            }
+        }
+    }
+
+    private static void CheckRegistry(FeatureRegistry registry, List<ModuleInfo> signatures, List<string> problems)
+    {
         foreach (var finding in FeatureRegistryCheck.Check(registry, signatures))
         {
             problems.Add($"{finding.Model}:{finding.Version} needs feature '{finding.Feature}' that the feature registry cannot serve: {finding.Message}");

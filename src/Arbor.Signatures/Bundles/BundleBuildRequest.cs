@@ -1,3 +1,6 @@
+using Arbor.Signatures.Checking;
+using Arbor.Signatures.Registry;
+
 namespace Arbor.Signatures.Bundles;
 
 /// <summary>What to put in a bundle.</summary>
@@ -9,9 +12,16 @@ namespace Arbor.Signatures.Bundles;
 /// </param>
 /// <param name="Versions">Exact model versions to include (e.g. current + pending during a rollout).</param>
 /// <param name="Latest">Per model, the version to mark as latest instead of the greatest included one.</param>
+/// <param name="Check">
+/// When given, every included version is checked (with <paramref name="Registry"/>) and one that
+/// fails is never made latest: it stays listed, with a warning saying why it is not latest.
+/// </param>
+/// <param name="Registry">The feature registry <paramref name="Check"/> checks the signatures against.</param>
 public sealed record BundleBuildRequest(
     string Repository,
     string Bundle,
     IReadOnlyList<string>? Models = null,
     IReadOnlyList<ModelVersionRef>? Versions = null,
-    IReadOnlyDictionary<string, string>? Latest = null);
+    IReadOnlyDictionary<string, string>? Latest = null,
+    IModelVersionCheck? Check = null,
+    FeatureRegistry? Registry = null);

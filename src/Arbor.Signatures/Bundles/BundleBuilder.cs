@@ -7,7 +7,9 @@ namespace Arbor.Signatures.Bundles;
 /// <summary>
 /// Builds a bundle mapping from the signatures of model versions in a repository. A version whose
 /// signature is missing, corrupt or names another model/version is left out with a warning, never
-/// failing the build: the root then sends that version untrimmed, which is safe.
+/// failing the build: the root then sends that version untrimmed, which is safe. With a model
+/// check, a version that fails it stays listed but is never made latest; a build that would have to
+/// make one latest (it is named with --latest, or no version of its model passes) is refused.
 /// </summary>
 public sealed class BundleBuilder(TimeProvider timeProvider)
 {
@@ -26,6 +28,7 @@ public sealed class BundleBuilder(TimeProvider timeProvider)
         }
 
         var warnings = new List<BundleBuildWarning>();
+        var refusals = new List<ArtefactProblem>();
         var signatures = new List<ModuleInfo>();
         var models = new Dictionary<string, BundleModel>(StringComparer.Ordinal);
         foreach (var (model, versions) in Select(request, warnings))
@@ -47,7 +50,19 @@ public sealed class BundleBuilder(TimeProvider timeProvider)
                 continue;
             }
 
-            models[model] = new BundleModel(ChooseLatest(model, included.Keys, request.Latest, warnings), included);
+            var eligible = Eligible(request, model, included.Keys, warnings, refusals);
+            if (eligible.Count == 0)
+            {
+                continue;
+            }
+
+            var failing = included.Keys.Except(eligible, StringComparer.Ordinal).ToList();
+            models[model] = new BundleModel(ChooseLatest(model, eligible, failing, request.Latest, warnings, refusals), included);
+        }
+
+        if (refusals.Count > 0)
+        {
+            throw new BundleException($"bundle {request.Bundle}", refusals);
         }
 
         var document = new BundleDocument(BundleDocument.SchemaV1, request.Bundle, timeProvider.GetUtcNow(), models);
@@ -132,9 +147,45 @@ public sealed class BundleBuilder(TimeProvider timeProvider)
         return signature;
     }
 
-    private static string ChooseLatest(string model, IEnumerable<string> included, IReadOnlyDictionary<string, string>? overrides, List<BundleBuildWarning> warnings)
+    // The versions that may be latest: all of them, or with a check those it finds clean. A model
+    // none of whose versions passes is a refusal: there is no latest to give it.
+    private static List<string> Eligible(
+        BundleBuildRequest request, string model, IEnumerable<string> included, List<BundleBuildWarning> warnings, List<ArtefactProblem> refusals)
     {
         var versions = included.ToList();
+        if (request.Check is not { } check)
+        {
+            return versions;
+        }
+
+        var eligible = new List<string>();
+        var failures = new List<string>();
+        foreach (var version in versions)
+        {
+            var problems = check.Check(model, version, ModelRepositoryLayout.ModelPath(request.Repository, model, version), request.Registry);
+            if (problems.Count == 0)
+            {
+                eligible.Add(version);
+                continue;
+            }
+
+            var reasons = string.Join("; ", problems.Select(p => p.Detail));
+            failures.Add($"{version} ({reasons})");
+            warnings.Add(new BundleBuildWarning(model, version, $"listed but never made latest: it fails the model check: {reasons}"));
+        }
+
+        if (eligible.Count == 0)
+        {
+            refusals.Add(new ArtefactProblem($"models.{model}.latest", $"no version of {model} passes the model check, so none can be latest: {string.Join(", ", failures)}"));
+        }
+
+        return eligible;
+    }
+
+    private static string ChooseLatest(
+        string model, List<string> versions, List<string> failing, IReadOnlyDictionary<string, string>? overrides,
+        List<BundleBuildWarning> warnings, List<ArtefactProblem> refusals)
+    {
         var greatest = ModelVersionComparer.Latest(versions);
         if (overrides is null || !overrides.TryGetValue(model, out var wanted))
         {
@@ -144,6 +195,12 @@ public sealed class BundleBuilder(TimeProvider timeProvider)
         if (versions.Contains(wanted, StringComparer.Ordinal))
         {
             return wanted;
+        }
+
+        if (failing.Contains(wanted, StringComparer.Ordinal))
+        {
+            refusals.Add(new ArtefactProblem($"models.{model}.latest", $"{model}:{wanted} is requested as latest but fails the model check"));
+            return greatest;
         }
 
         warnings.Add(new BundleBuildWarning(model, wanted, $"requested as latest but not in the bundle; latest is {greatest}"));

@@ -20,7 +20,9 @@ public sealed record FeatureRegistry(string Schema, IReadOnlyList<FeatureDefinit
 /// <param name="Entity">Who owns the value: the user, the candidate, or the request context.</param>
 /// <param name="Dim">For <see cref="FeatureType.FloatVector"/>: the vector length.</param>
 /// <param name="Transforms">Preprocessing applied in order, once per request, before fan-out.</param>
+/// <param name="Description">Free text.</param>
 /// <param name="InputPolicy">This feature's overrides of the registry's client input policy, or null.</param>
+/// <param name="Ids">For <see cref="FeatureType.Int64List"/>: the declared id range, if any (<see cref="FeatureIdRange.Of"/> gives the one to assume).</param>
 public sealed record FeatureDefinition(
     string Name,
     FeatureType Type,
@@ -28,7 +30,8 @@ public sealed record FeatureDefinition(
     int? Dim = null,
     IReadOnlyList<FeatureTransform>? Transforms = null,
     string? Description = null,
-    FeatureInputPolicy? InputPolicy = null);
+    FeatureInputPolicy? InputPolicy = null,
+    FeatureIdRange? Ids = null);
 
 public enum FeatureType
 {

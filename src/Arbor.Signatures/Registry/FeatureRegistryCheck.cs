@@ -25,11 +25,11 @@ public static class FeatureRegistryCheck
                     if (!byName.TryGetValue(feature, out var definition))
                     {
                         findings.Add(new RegistryFinding(signature.Model, signature.Version, feature, RegistryFindingKind.MissingFeature,
-                            $"not in the feature registry (needed by input '{input.Name}')"));
+                            $"not in the feature registry (needed by input '{input.Name}')", input.Name));
                     }
                     else if (Mismatch(input, definition) is { } finding)
                     {
-                        findings.Add(new RegistryFinding(signature.Model, signature.Version, feature, finding.Kind, finding.Message));
+                        findings.Add(new RegistryFinding(signature.Model, signature.Version, feature, finding.Kind, finding.Message, input.Name));
                     }
                 }
             }

@@ -139,6 +139,12 @@ public static class FeatureRegistryJson
                     writer.WriteNumber("dim", dim);
                 }
 
+                if (feature.Ids is { } ids)
+                {
+                    writer.WriteNumber("min", ids.Min);
+                    writer.WriteNumber("max", ids.Max);
+                }
+
                 if (feature.Transforms is { Count: > 0 } transforms)
                 {
                     writer.WriteStartArray("transforms");
@@ -332,6 +338,7 @@ public static class FeatureRegistryJson
             reader.Add(JsonFieldReader.Child(path, "dim"), "dim only applies to float_vector features");
         }
 
+        var ids = ReadIdRange(element, path, type, reader);
         var transforms = new List<FeatureTransform>();
         if (reader.Optional(element, "transforms", path, JsonValueKind.Array) is { } array)
         {
@@ -354,7 +361,7 @@ public static class FeatureRegistryJson
             return null;
         }
 
-        return new FeatureDefinition(name!, type!.Value, entity!.Value, dim, transforms.Count > 0 ? transforms : null, description, overrides);
+        return new FeatureDefinition(name!, type!.Value, entity!.Value, dim, transforms.Count > 0 ? transforms : null, description, overrides, ids);
     }
 
     /// <summary>The registry-wide <c>input_policy</c> (every field optional), or null when absent.</summary>
@@ -440,6 +447,52 @@ public static class FeatureRegistryJson
                 reader.Add(JsonFieldReader.Child(path, name), $"unknown action '{text}' (expected reject or default)");
                 return null;
         }
+    }
+
+    // min/max (inclusive) or cardinality (0 to cardinality - 1): the ids an int64_list feature holds.
+    private static FeatureIdRange? ReadIdRange(JsonElement element, string path, FeatureType? type, JsonFieldReader reader)
+    {
+        var hasMin = JsonFieldReader.Has(element, "min");
+        var hasMax = JsonFieldReader.Has(element, "max");
+        var hasCardinality = JsonFieldReader.Has(element, "cardinality");
+        if (!hasMin && !hasMax && !hasCardinality)
+        {
+            return null;
+        }
+
+        if (type is not null and not FeatureType.Int64List)
+        {
+            reader.Add(path, "min, max and cardinality only apply to int64_list features (their id range)");
+            return null;
+        }
+
+        var min = reader.OptionalInteger(element, "min", path, long.MinValue, long.MaxValue);
+        var max = reader.OptionalInteger(element, "max", path, long.MinValue, long.MaxValue);
+        var cardinality = reader.OptionalInteger(element, "cardinality", path, 1, long.MaxValue);
+        if (hasCardinality)
+        {
+            if (hasMin || hasMax)
+            {
+                reader.Add(path, "give either cardinality or min and max, not both");
+                return null;
+            }
+
+            return cardinality is { } count ? new FeatureIdRange(0, count - 1) : null;
+        }
+
+        if (hasMin != hasMax)
+        {
+            reader.Add(JsonFieldReader.Child(path, hasMin ? "max" : "min"), "missing required field (an id range gives both min and max)");
+            return null;
+        }
+
+        if (min > max)
+        {
+            reader.Add(path, $"id range min {min} is greater than max {max}");
+            return null;
+        }
+
+        return min is { } low && max is { } high ? new FeatureIdRange(low, high) : null;
     }
 
     private static FeatureTransform? ReadTransform(JsonElement element, string path, FeatureType? type, JsonFieldReader reader)

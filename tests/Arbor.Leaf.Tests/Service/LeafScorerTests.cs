@@ -29,6 +29,25 @@ public sealed class LeafScorerTests(TestModelSet models)
     }
 
     [Fact]
+    public async Task Score_RequestsLackingAFeature_TheServedVersionRecordsItAsNeverReceived()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        await using var partition = await TestPartitions.StartAsync(TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest())));
+        var request = ScoringCases.All[0].ToRequest("ctr");
+        var removed = request.Columns[0].Name;
+        request.Columns.RemoveAt(0);
+
+        await partition.Scorer.ScoreAsync(request, null, Ct);
+
+        Assert.True(partition.Manager.TryAcquire("ctr", string.Empty, out var lease) == LeaseOutcome.Acquired);
+        using (lease)
+        {
+            Assert.Equal([removed], lease.Version.Loaded!.AbsentFeatures.NeverReceived());
+        }
+    }
+
+    [Fact]
     public async Task Score_ZeroRows_ReturnsAnEmptyResponse()
     {
         using var repo = new TempDirectory();

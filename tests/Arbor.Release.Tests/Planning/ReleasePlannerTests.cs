@@ -113,6 +113,31 @@ public sealed class ReleasePlannerTests : IDisposable
     }
 
     [Fact]
+    public void Plan_VersionFailingTheModelCheck_IsRefusedNamingItsInput()
+    {
+        var check = new FakeModelCheck().Fail("ctr", "2", "dense", "forward takes 4 columns for dense input 'dense'");
+
+        var refused = Assert.Throws<ReleasePlanException>(() =>
+            new ReleasePlanner(_time, check).Plan(_envs, new ReleaseRequest(_repo.Path, [ModelVersionRef.Parse("ctr:2")])));
+
+        var problem = Assert.Single(refused.Problems);
+        Assert.Equal("ctr:2 fails the model check: input 'dense': forward takes 4 columns for dense input 'dense'", problem);
+        var call = Assert.Single(check.Calls);
+        Assert.Equal(("ctr", "2", Path.Combine(_repo.Path, "ctr", "2", "model.pt")), (call.Model, call.Version, call.Archive));
+        Assert.NotNull(call.Registry);
+    }
+
+    [Fact]
+    public void Plan_VersionPassingTheModelCheck_IsPlanned()
+    {
+        var check = new FakeModelCheck().Fail("ctr", "1", "dense", "only the served version fails");
+
+        var plan = new ReleasePlanner(_time, check).Plan(_envs, new ReleaseRequest(_repo.Path, [ModelVersionRef.Parse("ctr:2")]));
+
+        Assert.Equal("ctr:2", Assert.Single(plan.Ships).ToString());
+    }
+
+    [Fact]
     public void Plan_VersionWithoutAValidSignature_IsRefused()
     {
         Directory.CreateDirectory(Path.Combine(_repo.Path, "ctr", "3"));

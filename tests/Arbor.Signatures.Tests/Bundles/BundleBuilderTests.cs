@@ -37,6 +37,46 @@ public sealed class BundleBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Build_WithModelCheck_ListsAFailingVersionButMakesTheGreatestPassingOneLatest()
+    {
+        var check = new FakeModelCheck().Fail("homefeed_ctr", "3", "dense", "forward takes 4 columns");
+
+        var result = new BundleBuilder(_time).Build(new BundleBuildRequest(SampleRepository.Path, "homefeed", Models: ["homefeed_ctr"], Check: check));
+
+        var model = Assert.Single(result.Document.Models).Value;
+        Assert.Equal(["1", "2", "3"], model.Versions.Keys.Order());
+        Assert.Equal("2", model.Latest);
+        var warning = Assert.Single(result.Warnings);
+        Assert.Equal("homefeed_ctr/3: listed but never made latest: it fails the model check: input 'dense': forward takes 4 columns", warning.ToString());
+        Assert.Equal(["1", "2", "3"], check.Calls.Select(c => c.Version));
+    }
+
+    [Fact]
+    public void Build_WithModelCheck_RefusesWhenNoVersionOfAModelPasses()
+    {
+        var check = new FakeModelCheck().Fail("related_mt_exp_a", "1", "dense", "bad").Fail("related_mt_exp_a", "2", "ids", "worse");
+
+        var refused = Assert.Throws<BundleException>(() => new BundleBuilder(_time).Build(
+            new BundleBuildRequest(SampleRepository.Path, "related", Models: ["related_mt", "related_mt_exp_a"], Check: check)));
+
+        var problem = Assert.Single(refused.Problems);
+        Assert.Equal("models.related_mt_exp_a.latest", problem.Path);
+        Assert.Contains("no version of related_mt_exp_a passes the model check", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("2 (input 'ids': worse)", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_WithModelCheck_RefusesAFailingVersionNamedAsLatest()
+    {
+        var check = new FakeModelCheck().Fail("homefeed_ctr", "2", "dense", "bad");
+
+        var refused = Assert.Throws<BundleException>(() => new BundleBuilder(_time).Build(new BundleBuildRequest(
+            SampleRepository.Path, "homefeed", Models: ["homefeed_ctr"], Latest: new Dictionary<string, string> { ["homefeed_ctr"] = "2" }, Check: check)));
+
+        Assert.Contains("homefeed_ctr:2 is requested as latest but fails the model check", Assert.Single(refused.Problems).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Build_SameInputsTwice_WritesIdenticalBytes()
     {
         CopyModel(SampleRepository.Path, "related_mt");

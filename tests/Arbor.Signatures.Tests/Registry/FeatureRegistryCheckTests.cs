@@ -36,7 +36,7 @@ public sealed class FeatureRegistryCheckTests
 
         var finding = Assert.Single(FeatureRegistryCheck.Check(Registry, [signature]));
 
-        Assert.Equal(new RegistryFinding("m", "3", "pin_ctr_v2", RegistryFindingKind.MissingFeature, finding.Message), finding);
+        Assert.Equal(new RegistryFinding("m", "3", "pin_ctr_v2", RegistryFindingKind.MissingFeature, finding.Message, "dense"), finding);
         Assert.Contains("not in the feature registry", finding.Message, StringComparison.Ordinal);
     }
 

@@ -58,6 +58,11 @@ public sealed class FeatureRegistryJsonTests
     [InlineData("\"type\": \"int64\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"bucketize\"", "\"type\": \"float\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"bucketize\"", "$.features[5].transforms[0]", "bucketize yields an int64 bucket index")]
     [InlineData("\"type\": \"float\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"default_fill\"", "\"type\": \"string\", \"entity\": \"candidate\", \"transforms\": [{\"kind\": \"default_fill\"", "$.features[1].transforms[1]", "log1p yields floats")]
     [InlineData("\"arbor.feature_registry/v1\"", "\"arbor.feature_registry/v0\"", "$.schema", "unknown schema")]
+    [InlineData("\"type\": \"int64_list\", \"entity\": \"user\"", "\"type\": \"int64_list\", \"entity\": \"user\", \"min\": 5, \"max\": 4", "$.features[3]", "id range min 5 is greater than max 4")]
+    [InlineData("\"type\": \"int64_list\", \"entity\": \"user\"", "\"type\": \"int64_list\", \"entity\": \"user\", \"min\": 5", "$.features[3].max", "an id range gives both min and max")]
+    [InlineData("\"type\": \"int64_list\", \"entity\": \"user\"", "\"type\": \"int64_list\", \"entity\": \"user\", \"cardinality\": 10, \"max\": 4", "$.features[3]", "either cardinality or min and max")]
+    [InlineData("\"type\": \"int64_list\", \"entity\": \"user\"", "\"type\": \"int64_list\", \"entity\": \"user\", \"cardinality\": 0", "$.features[3].cardinality", "out of range")]
+    [InlineData("\"entity\": \"user\", \"dim\": 64", "\"entity\": \"user\", \"dim\": 64, \"cardinality\": 10", "$.features[2]", "only apply to int64_list features")]
     public void Parse_BadRegistry_ReportsProblemAtItsPath(string find, string replace, string path, string message)
     {
         Assert.Contains(find, Valid, StringComparison.Ordinal);
@@ -138,5 +143,27 @@ public sealed class FeatureRegistryJsonTests
 
         Assert.Contains(ex.Problems, p => p.Path == path && p.Message.Contains(message, StringComparison.Ordinal));
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"cardinality\": 5000", 0L, 4999L)]
+    [InlineData("\"min\": -3, \"max\": 9007199254740993", -3L, 9007199254740993L)]
+    public void Parse_Int64ListIdRange_ReadsCardinalityOrMinAndMax(string range, long min, long max)
+    {
+        var registry = FeatureRegistryJson.Parse(Valid.Replace("\"type\": \"int64_list\", \"entity\": \"user\"", $"\"type\": \"int64_list\", \"entity\": \"user\", {range}", StringComparison.Ordinal));
+
+        Assert.Equal(new FeatureIdRange(min, max), registry.Features[3].Ids);
+        Assert.Equal(new FeatureIdRange(min, max), FeatureRegistryJson.Parse(FeatureRegistryJson.ToJsonString(registry)).Features[3].Ids);
+    }
+
+    [Fact]
+    public void IdRangeOf_UndeclaredRange_FallsBackToHashBucketsThenTheDefault()
+    {
+        var registry = FeatureRegistryJson.Parse(Valid);
+
+        Assert.Null(registry.Features[3].Ids);
+        Assert.Equal(FeatureIdRange.Default, FeatureIdRange.Of(registry.Features[3]));
+        Assert.Equal(new FeatureIdRange(0, 63), FeatureIdRange.Of(registry.Features[4]));
+        Assert.Equal(FeatureIdRange.Default, FeatureIdRange.Of(null));
     }
 }
