@@ -276,18 +276,22 @@ def write_mismatched_models(target):
 
 def write_failing_version(failing_dir, out_dir, model, base_version, version):
     """A version that serves a model's real scores but whose forward throws for some users: those
-    whose first user-embedding value is above the golden rows' median and the input's default
-    (libtorch's index error at run time). For the release tooling's canary tests; same signature as base_version otherwise."""
+    whose value of a user count feature (the first dense user feature whose golden median is above 1)
+    is above that median (libtorch's index error at run time). Synthetic inputs in [-1, 1) (what
+    `arbor model check` builds) and default rows (the leaf's warm-up) never reach it: only real
+    traffic finds the fault, as a canary does. Same signature as base_version otherwise."""
     base_path = os.path.join(out_dir, model, base_version, "model.pt")
     extra = {"module_info.json": ""}
     base = torch.jit.load(base_path, _extra_files=extra)
     signature = json.loads(extra["module_info.json"])
     with open(os.path.join(out_dir, model, base_version, "golden.json"), encoding="utf-8") as f:
         golden = json.load(f)
-    args = to_tensors(signature, [r["features"] for r in golden["rows"]])
-    slot = next(i for i, spec in enumerate(signature["inputs"]) if spec["kind"] == "vector" and spec["features"][0].startswith("user_"))
-    # Rows at the input's default (cold users, the leaf's warm-up batches) stay on the scoring side.
-    threshold = max(float(torch.median(args[slot][:, 0])), float(signature["inputs"][slot].get("default", 0.0)))
+    rows = [r["features"] for r in golden["rows"]]
+    args = to_tensors(signature, rows)
+    slot = next(i for i, spec in enumerate(signature["inputs"]) if spec["kind"] == "dense")
+    names = signature["inputs"][slot]["features"]
+    column, threshold = next((k, float(torch.median(args[slot][:, k]))) for k, name in enumerate(names)
+                             if name.startswith("user_") and float(torch.median(args[slot][:, k])) > 1.0)
 
     class ThrowsForSomeUsers(torch.nn.Module):
         def __init__(self, inner):
@@ -297,11 +301,10 @@ def write_failing_version(failing_dir, out_dir, model, base_version, version):
         def forward(self, *inputs):
             scores = self.inner(*inputs)
             # Index 1 of a one-element tensor: any row above the threshold makes the forward throw.
-            guard = torch.zeros(1).index_select(0, (inputs[slot][:, 0] > threshold).long())
+            guard = torch.zeros(1).index_select(0, (inputs[slot][:, column] > threshold).long())
             return scores + guard.sum() * 0
 
-    rows = [r["features"] for r in golden["rows"]]
-    safe = to_tensors(signature, [r for r, v in zip(rows, args[slot][:, 0].tolist()) if v <= threshold])
+    safe = to_tensors(signature, [r for r, v in zip(rows, args[slot][:, column].tolist()) if v <= threshold])
     with torch.no_grad():
         traced = torch.jit.trace(ThrowsForSomeUsers(base), tuple(safe), check_trace=False)
     d = os.path.join(failing_dir, model, version)
