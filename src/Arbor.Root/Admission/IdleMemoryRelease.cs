@@ -65,6 +65,6 @@ public sealed partial class IdleMemoryRelease(
 
     private static void ReleaseHeap() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
-    [LoggerMessage(EventId = 2401, Level = LogLevel.Information, Message = "Idle for {IdleSeconds} s after serving: released memory, working set {BeforeMb} MB -> {AfterMb} MB")]
+    [LoggerMessage(EventId = 2501, Level = LogLevel.Information, Message = "Idle for {IdleSeconds} s after serving: released memory, working set {BeforeMb} MB -> {AfterMb} MB")]
     private static partial void LogReleased(ILogger logger, double idleSeconds, long beforeMb, long afterMb);
 }
