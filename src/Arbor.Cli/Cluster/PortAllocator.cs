@@ -1,64 +1,11 @@
-using System.Net;
-using System.Net.Sockets;
+using Arbor.Rpc.Server;
 
 namespace Arbor.Cli.Cluster;
 
-/// <summary>
-/// Hands out TCP ports for the cluster's processes, never the same twice in one process. The ports come
-/// from below the kernel's ephemeral range: a port the kernel picks for a listener on port 0 lies in
-/// that range, where an outgoing connection (of this run or anything beside it) may take it as its
-/// source port before the child process binds it.
-/// </summary>
+/// <summary>Hands out TCP ports for the cluster's processes (<see cref="LoopbackPorts"/>: below the ephemeral range, reserved across processes).</summary>
 public sealed class PortAllocator
 {
-    private const int Lowest = 20000;
-    private static readonly int Highest = EphemeralLow() - 1;
-    // Shared by every allocator of the process: clusters started side by side (tests) never collide.
-    private static readonly HashSet<int> Given = [];
-
-    public int Next()
-    {
-        lock (Given)
-        {
-            for (var attempt = 0; attempt < 1000; attempt++)
-            {
-                var port = Random.Shared.Next(Lowest, Highest + 1);
-                if (!Given.Contains(port) && IsFree(port))
-                {
-                    Given.Add(port);
-                    return port;
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"no free loopback port between {Lowest} and {Highest}");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The first port of the kernel's ephemeral range (Linux: ip_local_port_range), 32768 where unknown.</summary>
-    private static int EphemeralLow()
-    {
-        try
-        {
-            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
-            return int.TryParse(range[0], out var low) && low > Lowest + 1000 ? low : 32768;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 32768;
-        }
-    }
+#pragma warning disable CA1822 // an instance per cluster, so that callers can be given one
+    public int Next() => LoopbackPorts.Next();
+#pragma warning restore CA1822
 }
