@@ -1,3 +1,4 @@
+using Arbor.Root.Authentication;
 using Arbor.Root.Configuration;
 using Arbor.Root.Routing;
 using Arbor.Watching;
@@ -7,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Arbor.Root.Hosting;
 
 /// <summary>
-/// Re-reads the root config file when its content changes and publishes the new routing: the file is
+/// Re-reads the root config file when its content changes and publishes the new routing and API
+/// keys (their <c>env</c> and <c>file</c> secrets read again): the file is
 /// watched by a <see cref="SourceWatcher"/> (file system events, debounced, and a rescan every
 /// <c>--config-poll-ms</c>) and compared by <see cref="ContentChangeDetector"/>, so renames, in-place
 /// writes and ConfigMap symlink swaps are all seen. A file that fails to parse or validate is logged
@@ -18,7 +20,8 @@ namespace Arbor.Root.Hosting;
 /// file holds when this service first runs), so a change landing between start-up and the first
 /// poll is published rather than mistaken for the start-up content.
 /// </remarks>
-public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRootConfig startup, RoutingState routing, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
+public sealed partial class RootConfigReloader(
+    RootHostOptions options, LoadedRootConfig startup, RoutingState routing, ApiKeys keys, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
 {
     private readonly ContentChangeDetector _content = new(startup.ContentHash);
     private readonly Lock _gate = new();
@@ -55,7 +58,12 @@ public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRo
 
         try
         {
-            routing.Update(RootConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(content), options.ConfigPath, Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))));
+            var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))!;
+            var config = RootConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(content), options.ConfigPath, baseDirectory);
+            // The keys' secrets are read before anything is published: one that cannot be read rejects the whole change.
+            var keySet = ApiKeySet.From(config, baseDirectory, options.ConfigPath);
+            routing.Update(config);
+            keys.Publish(keySet);
             LastError = null;
             LogReloaded(options.ConfigPath);
             return true;
