@@ -66,26 +66,42 @@ public sealed class BearerTokenSet
     public CredentialCheck Check(string? authorization, string? apiKey, out string identity)
     {
         identity = "";
-        string token;
+        ReadOnlySpan<char> token;
         if (!string.IsNullOrEmpty(authorization))
         {
-            token = authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? authorization[Scheme.Length..].Trim() : authorization.Trim();
-        }
-        else if (!string.IsNullOrEmpty(apiKey))
-        {
-            token = apiKey.Trim();
+            token = authorization.AsSpan();
+            token = token.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? token[Scheme.Length..] : token;
         }
         else
         {
-            return CredentialCheck.Missing;
+            token = apiKey.AsSpan();
         }
 
-        if (token.Length == 0)
+        token = token.Trim();
+        if (token.IsEmpty)
         {
             return CredentialCheck.Missing;
         }
 
-        var presented = Digest(token);
+        // Hashed on the stack (a pooled buffer for a long token): checking a call allocates nothing.
+        Span<byte> presented = stackalloc byte[SHA256.HashSizeInBytes];
+        var length = Encoding.UTF8.GetByteCount(token);
+        var rented = length > StackTokenBytes ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> utf8 = rented is null ? stackalloc byte[StackTokenBytes] : rented;
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(token, utf8);
+            SHA256.HashData(utf8[..written], presented);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                CryptographicOperations.ZeroMemory(rented.AsSpan(0, length));
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
         var found = -1;
         for (var i = 0; i < _tokens.Length; i++)
         {
@@ -104,6 +120,8 @@ public sealed class BearerTokenSet
         identity = _tokens[found].Identity;
         return CredentialCheck.Accepted;
     }
+
+    private const int StackTokenBytes = 256;
 
     /// <summary>The SHA-256 of a token's UTF-8 bytes: what the set keeps, and what <c>sha256:HEX</c> writes.</summary>
     public static byte[] Digest(string token)

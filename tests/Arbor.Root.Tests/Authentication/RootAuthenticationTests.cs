@@ -95,6 +95,9 @@ public sealed class RootAuthenticationTests
         await using var cluster = await RootTestCluster.StartAsync(editConfig: c => WithAuth(c, Keys));
 
         using var missing = await PostAsync(cluster, "/v1/score", ScoreJson, null);
+        // The key is checked before the body is read: a body that is not even JSON is refused for the key.
+        using var malformed = await PostAsync(cluster, "/v1/score", "{ not json", null);
+        using var malformedWithKey = await PostAsync(cluster, "/v1/score", "{ not json", ("x-api-key", RankingWebKey));
         using var wrong = await PostAsync(cluster, "/v1/score", ScoreJson, ("authorization", "Bearer wrong-key-31"));
         using var bearer = await PostAsync(cluster, "/v1/score", ScoreJson, ("authorization", $"Bearer {RankingWebKey}"));
         using var apiKey = await PostAsync(cluster, "/v1/score", ScoreJson, ("x-api-key", RankingWebKey));
@@ -106,6 +109,8 @@ public sealed class RootAuthenticationTests
         using var body = JsonDocument.Parse(await missing.Content.ReadAsStringAsync(Ct));
         Assert.Equal((int)StatusCode.Unauthenticated, body.RootElement.GetProperty("code").GetInt32());
         Assert.Equal("Unauthenticated", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, malformed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, malformedWithKey.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.DoesNotContain("wrong-key-31", await wrong.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);

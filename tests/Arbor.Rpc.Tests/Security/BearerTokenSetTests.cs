@@ -40,6 +40,34 @@ public sealed class BearerTokenSetTests
     }
 
     [Fact]
+    public void LongAndNonAsciiTokens_AreCheckedByTheirWholeUtf8Bytes()
+    {
+        var longToken = new string('k', 5000) + "é";
+        var set = new BearerTokenSet([new("long", longToken), new("accent", "clé-ü")]);
+
+        Assert.Equal(CredentialCheck.Accepted, set.Check("Bearer " + longToken, null, out var first));
+        Assert.Equal(CredentialCheck.Invalid, set.Check("Bearer " + longToken[..^1] + "e", null, out _));
+        Assert.Equal(CredentialCheck.Accepted, set.Check(null, "clé-ü", out var second));
+        Assert.Equal(("long", "accent"), (first, second));
+    }
+
+    [Fact]
+    public void Check_AllocatesNothing()
+    {
+        var header = "Bearer key-b";
+        Tokens.Check(header, null, out _);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            Tokens.Check(header, null, out _);
+            Tokens.Check(null, "key-c", out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void FromDigests_AuthenticatesTheTokensWhoseDigestsItHolds()
     {
         Assert.True(BearerTokenSet.TryParseDigest("sha256:" + Convert.ToHexStringLower(BearerTokenSet.Digest("key-a")), out var a));
