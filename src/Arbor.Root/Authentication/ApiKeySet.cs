@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using System.Security.Cryptography;
+using System.Text;
 using Arbor.Root.Configuration;
 using Arbor.Rpc.Security;
 
@@ -14,14 +16,32 @@ public sealed class ApiKeySet
     private readonly BearerTokenSet _tokens;
     private readonly FrozenDictionary<string, ApiClient> _clients;
 
-    private ApiKeySet(BearerTokenSet tokens)
+    private readonly byte[] _fingerprint;
+
+    private ApiKeySet(List<KeyValuePair<string, byte[]>> digests, string[] keyFiles)
     {
-        _tokens = tokens;
-        _clients = tokens.Identities.ToFrozenDictionary(name => name, name => new ApiClient(name), StringComparer.Ordinal);
+        _tokens = BearerTokenSet.FromDigests(digests);
+        _clients = _tokens.Identities.ToFrozenDictionary(name => name, name => new ApiClient(name), StringComparer.Ordinal);
+        KeyFiles = keyFiles;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (name, digest) in digests)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(name));
+            hash.AppendData([0]);
+            hash.AppendData(digest);
+        }
+
+        _fingerprint = hash.GetHashAndReset();
     }
 
     /// <summary>The configured client names.</summary>
     public IReadOnlyCollection<string> Names => _clients.Keys;
+
+    /// <summary>The files (full paths) the keys were read from: a rotated key file is read again without a config change.</summary>
+    public IReadOnlyList<string> KeyFiles { get; }
+
+    /// <summary>True when <paramref name="other"/> holds the same names with the same keys, in the same order.</summary>
+    public bool SameKeysAs(ApiKeySet? other) => other is not null && _fingerprint.AsSpan().SequenceEqual(other._fingerprint);
 
     /// <summary>
     /// The keys <paramref name="config"/> names, their secrets resolved; null when it has no
@@ -37,10 +57,16 @@ public sealed class ApiKeySet
         }
 
         var digests = new List<KeyValuePair<string, byte[]>>(auth.Keys.Count);
+        var keyFiles = new List<string>();
         for (var i = 0; i < auth.Keys.Count; i++)
         {
             var key = auth.Keys[i];
             var path = $"$.auth.keys[{i}]";
+            if ((key.Token ?? key.Digest)?.File is { } file)
+            {
+                keyFiles.Add(Path.GetFullPath(file, baseDirectory));
+            }
+
             if (key.Token is { } token)
             {
                 digests.Add(new(key.Name, BearerTokenSet.Digest(RootSecrets.Resolve(token, baseDirectory, source, path + ".token"))));
@@ -55,7 +81,7 @@ public sealed class ApiKeySet
             }
         }
 
-        return new ApiKeySet(BearerTokenSet.FromDigests(digests));
+        return new ApiKeySet(digests, [.. keyFiles]);
     }
 
     /// <summary>Checks a call's <c>authorization</c> and <c>x-api-key</c> values; <paramref name="client"/> is the key's client when accepted.</summary>

@@ -197,6 +197,37 @@ public sealed class RootAuthenticationTests
     }
 
     [Fact]
+    public async Task AKeyFile_RotatedUnderAnUnchangedConfig_TakesEffect_AndAnUnreadableOneKeepsTheKeyInForce()
+    {
+        await using var cluster = await RootTestCluster.StartAsync(
+            editConfig: c => WithAuth(c, """{ "keys": [ { "name": "ranking-web", "token": { "file": "secrets/key" } } ] }"""),
+            beforeStart: directory =>
+            {
+                Directory.CreateDirectory(Path.Combine(directory, "secrets"));
+                File.WriteAllText(Path.Combine(directory, "secrets", "key"), RankingWebKey + "\n");
+            });
+        var keyFile = Path.Combine(cluster.Directory, "secrets", "key");
+        var reloader = cluster.Services.GetRequiredService<Arbor.Root.Hosting.RootConfigReloader>();
+        Assert.Equal(StatusCode.OK, (await AuthCluster.ScoreAsync(cluster, Bearer(RankingWebKey))).Code);
+
+        File.Delete(keyFile);
+        await Arbor.Testing.Eventually.WaitUntilAsync(() => reloader.LastError is not null, "the missing key file to be reported", TimeSpan.FromSeconds(20), Ct);
+        var reported = reloader.LastError;
+        var whileMissing = await AuthCluster.ScoreAsync(cluster, Bearer(RankingWebKey));
+        File.WriteAllText(keyFile + ".tmp", BatchKey + "\n");
+        File.Move(keyFile + ".tmp", keyFile);
+        await Arbor.Testing.Eventually.WaitUntilAsync(
+            async () => (await AuthCluster.ScoreAsync(cluster, Bearer(BatchKey))).Code == StatusCode.OK,
+            "the rotated key to be accepted", TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Equal(StatusCode.OK, whileMissing.Code);
+        Assert.Contains("$.auth.keys[0].token", reported, StringComparison.Ordinal);
+        Assert.DoesNotContain(RankingWebKey, reported, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.Unauthenticated, (await AuthCluster.ScoreAsync(cluster, Bearer(RankingWebKey))).Code);
+        Assert.Null(reloader.LastError);
+    }
+
+    [Fact]
     public async Task Health_StaysOpen_ButReflectionRequiresAKey()
     {
         await using var cluster = await RootTestCluster.StartAsync(editConfig: c => WithAuth(c, Keys));
