@@ -213,6 +213,48 @@ def write_bad_artefacts(bad_dir, good_model_path):
         f.write("this is not a TorchScript archive\n")
 
 
+def write_failing_version(failing_dir, out_dir, model, base_version, version):
+    """A version that serves a model's real scores but whose forward throws for some users: those
+    whose first user-embedding value is above the golden rows' median and the input's default
+    (libtorch's index error at run time). For the release tooling's canary tests; same signature as base_version otherwise."""
+    base_path = os.path.join(out_dir, model, base_version, "model.pt")
+    extra = {"module_info.json": ""}
+    base = torch.jit.load(base_path, _extra_files=extra)
+    signature = json.loads(extra["module_info.json"])
+    with open(os.path.join(out_dir, model, base_version, "golden.json"), encoding="utf-8") as f:
+        golden = json.load(f)
+    args = to_tensors(signature, [r["features"] for r in golden["rows"]])
+    slot = next(i for i, spec in enumerate(signature["inputs"]) if spec["kind"] == "vector" and spec["features"][0].startswith("user_"))
+    # Rows at the input's default (cold users, the leaf's warm-up batches) stay on the scoring side.
+    threshold = max(float(torch.median(args[slot][:, 0])), float(signature["inputs"][slot].get("default", 0.0)))
+
+    class ThrowsForSomeUsers(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *inputs):
+            scores = self.inner(*inputs)
+            # Index 1 of a one-element tensor: any row above the threshold makes the forward throw.
+            guard = torch.zeros(1).index_select(0, (inputs[slot][:, 0] > threshold).long())
+            return scores + guard.sum() * 0
+
+    rows = [r["features"] for r in golden["rows"]]
+    safe = to_tensors(signature, [r for r, v in zip(rows, args[slot][:, 0].tolist()) if v <= threshold])
+    with torch.no_grad():
+        traced = torch.jit.trace(ThrowsForSomeUsers(base), tuple(safe), check_trace=False)
+    d = os.path.join(failing_dir, model, version)
+    os.makedirs(d, exist_ok=True)
+    torch.jit.save(traced, os.path.join(d, "model.pt"), _extra_files={"module_info.json": json.dumps(dict(signature, version=version), indent=2) + "\n"})
+    with torch.no_grad():
+        try:
+            traced(*args)
+            raise AssertionError("the failing version scored every golden row")
+        except RuntimeError:
+            pass
+        assert torch.equal(traced(*safe), base(*safe)), "the failing version changes the scores it does give"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
@@ -244,6 +286,7 @@ def main():
     write_json(os.path.join(args.out, "partitions.json"), partitions)
     if args.bad_out:
         write_bad_artefacts(args.bad_out, os.path.join(args.out, catalog[0][0], catalog[0][1], "model.pt"))
+        write_failing_version(os.path.join(args.bad_out, "failing_repo"), args.out, "homefeed_ctr", "3", "4")
     print(f"generated {len(catalog)} model versions, {len(universe)} features in {time.monotonic() - started:.1f} s")
 
 

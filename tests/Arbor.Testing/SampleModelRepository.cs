@@ -15,6 +15,9 @@ public static class SampleModelRepository
     /// <summary>The repository folder (&lt;root&gt;/&lt;model&gt;/&lt;version&gt;/model.pt, golden.json).</summary>
     public static string Root => Generated.Value;
 
+    /// <summary>The deliberately broken artefacts generated beside the repository (models/repo.bad).</summary>
+    public static string Bad => Root + ".bad";
+
     public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
 
     /// <summary>Every (model, version) with a golden file.</summary>

@@ -29,8 +29,11 @@ internal static partial class LeafLog
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Partition {Partition} serves {Models} (default versions {Defaults})")]
     public static partial void Published(ILogger logger, string partition, int models, string defaults);
 
-    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Score {Model} version {Version} failed with {Status}: {Message}")]
-    public static partial void ScoreFailed(ILogger logger, string model, string version, string status, string message);
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Score {Model} version {Version} failed with {Status} ({HeldBack} more failures of this model held back at Debug level since the last line): {Message}")]
+    public static partial void ScoreFailed(ILogger logger, string model, string version, string status, long heldBack, string message);
+
+    [LoggerMessage(EventId = 5022, Level = LogLevel.Debug, Message = "Score {Model} version {Version} failed with {Status}: {Message}")]
+    public static partial void ScoreFailedHeldBack(ILogger logger, string model, string version, string status, string message);
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Error, Message = "Unloading {Model} version {Version} failed")]
     public static partial void UnloadFailed(ILogger logger, string model, string version, Exception error);

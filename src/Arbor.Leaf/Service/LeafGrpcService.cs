@@ -4,9 +4,11 @@ using Grpc.Core;
 namespace Arbor.Leaf.Service;
 
 /// <summary>
-/// <c>arbor.v1.Leaf</c> on grpc-dotnet. A <see cref="LeafScoreException"/> becomes its status; the
-/// call's deadline and cancellation go to the scorer.
+/// <c>arbor.v1.Leaf</c> on grpc-dotnet. A <see cref="LeafScoreException"/> becomes its status, with
+/// the version the call reached in the <c>arbor-model-version</c> trailer; the call's deadline and
+/// cancellation go to the scorer.
 /// </summary>
+[BindServiceMethod(typeof(LeafServiceBinding), nameof(LeafServiceBinding.BindService))]
 public sealed class LeafGrpcService(LeafPartition partition) : Contracts.V1.Leaf.LeafBase
 {
     public override async Task<LeafScoreResponse> Score(LeafScoreRequest request, ServerCallContext context)
@@ -18,7 +20,13 @@ public sealed class LeafGrpcService(LeafPartition partition) : Contracts.V1.Leaf
         }
         catch (LeafScoreException e)
         {
-            throw new RpcException(new Grpc.Core.Status((StatusCode)(int)e.Status, e.Message));
+            var trailers = new Metadata();
+            if (e.Version is { } version)
+            {
+                trailers.Add(Contracts.LeafTrailers.ModelVersion, version);
+            }
+
+            throw new RpcException(new Grpc.Core.Status((StatusCode)(int)e.Status, e.Message), trailers);
         }
     }
 

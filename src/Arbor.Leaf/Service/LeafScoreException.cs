@@ -24,4 +24,7 @@ public sealed class LeafScoreException : Exception
     }
 
     public LeafStatusCode Status { get; } = LeafStatusCode.Internal;
+
+    /// <summary>The model version the call reached (the caller's accounting labels its failure with it); null before one was chosen.</summary>
+    public string? Version { get; set; }
 }

@@ -3,6 +3,7 @@ using Arbor.Leaf.Conversion;
 using Arbor.Leaf.Diagnostics;
 using Arbor.Leaf.Inference;
 using Arbor.Leaf.Models;
+using Arbor.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Leaf.Service;
@@ -14,6 +15,9 @@ namespace Arbor.Leaf.Service;
 /// </summary>
 public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetrics metrics, ILogger logger, int maxRowsPerCall = Configuration.LeafServerOptions.DefaultMaxRowsPerCall)
 {
+    /// <summary>A model failing on every call writes a few Warning lines per interval, not one per call.</summary>
+    private readonly LogLimiter _failureLog = new();
+
     /// <exception cref="LeafScoreException">NOT_FOUND, INVALID_ARGUMENT, UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (shed: the inference queue is full), FAILED_PRECONDITION (a trim gap: send it untrimmed) or INTERNAL.</exception>
     public async Task<LeafScoreResponse> ScoreAsync(LeafScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
@@ -62,7 +66,15 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         catch (LeafScoreException e)
         {
             status = e.Status;
-            LeafLog.ScoreFailed(logger, request.Model, version, e.Status.ToString(), e.Message);
+            e.Version ??= string.IsNullOrEmpty(version) ? null : version;
+            if (_failureLog.TryAcquire(request.Model, out var heldBack))
+            {
+                LeafLog.ScoreFailed(logger, request.Model, version, e.Status.ToString(), heldBack, e.Message);
+            }
+            else
+            {
+                LeafLog.ScoreFailedHeldBack(logger, request.Model, version, e.Status.ToString(), e.Message);
+            }
             throw;
         }
         catch (OperationCanceledException)

@@ -4,8 +4,12 @@ namespace Arbor.Release.Canary;
 
 /// <summary>An environment's traffic between two snapshots of its roots' counters (summed over roots).</summary>
 public sealed record TrafficWindow(
-    long Requests, long Errors, long Candidates, long LeafBytesSent, long UntrimmedCalls, long TrimmedCalls, double P99Ms, long ModelResults = 0, long ModelErrors = 0)
+    long Requests, long Errors, long Candidates, long LeafBytesSent, long UntrimmedCalls, long TrimmedCalls, double P99Ms, long ModelResults = 0, long ModelErrors = 0,
+    IReadOnlyDictionary<string, ModelWindow>? Models = null)
 {
+    /// <summary>Per model: its results, server errors and leaf-call p99 in the window (empty from roots that do not report them).</summary>
+    public IReadOnlyDictionary<string, ModelWindow> Models { get; init; } = Models ?? new Dictionary<string, ModelWindow>();
+
     public double ErrorRate => Requests == 0 ? 0 : (double)Errors / Requests;
 
     /// <summary>The share of model results that failed by the service's fault inside answered requests.</summary>
@@ -27,6 +31,7 @@ public sealed record TrafficWindow(
 
         long requests = 0, errors = 0, candidates = 0, bytes = 0, untrimmed = 0, trimmed = 0, modelResults = 0, modelErrors = 0;
         double p99 = 0;
+        var models = new Dictionary<string, ModelWindow>(StringComparer.Ordinal);
         for (var i = 0; i < before.Count; i++)
         {
             var (b, a) = (before[i], after[i]);
@@ -40,9 +45,18 @@ public sealed record TrafficWindow(
             modelResults += Delta(b.ModelResults, a.ModelResults);
             modelErrors += Delta(b.ModelErrors, a.ModelErrors);
             p99 = Math.Max(p99, a.P99Ms);
+            foreach (var (model, now) in a.Models ?? new Dictionary<string, RootModelStats>())
+            {
+                var then = b.Models?.GetValueOrDefault(model);
+                var window = models.GetValueOrDefault(model) ?? new ModelWindow(0, 0, 0);
+                models[model] = new ModelWindow(
+                    window.Results + Delta(then?.Results ?? 0, now.Results),
+                    window.Errors + Delta(then?.Errors ?? 0, now.Errors),
+                    Math.Max(window.P99Ms, now.P99Ms));
+            }
         }
 
-        return new TrafficWindow(requests, errors, candidates, bytes, untrimmed, trimmed, p99, modelResults, modelErrors);
+        return new TrafficWindow(requests, errors, candidates, bytes, untrimmed, trimmed, p99, modelResults, modelErrors, models);
     }
 
     private static long Delta(long before, long after) => after >= before ? after - before : after;

@@ -60,7 +60,26 @@ public sealed class RootAdminClient(HttpClient http)
         return new RootStats(
             (long)values[0]!.Value, (long)values[1]!.Value, (long)values[2]!.Value, values[3]!.Value, values[4]!.Value,
             (long)values[5]!.Value, (long)values[6]!.Value, (long)values[7]!.Value,
-            (long)(JsonFields.Number(json, "model_results") ?? 0), (long)(JsonFields.Number(json, "model_errors") ?? 0));
+            (long)(JsonFields.Number(json, "model_results") ?? 0), (long)(JsonFields.Number(json, "model_errors") ?? 0),
+            ModelStats(json));
+    }
+
+    /// <summary>The per-model counters (<c>models</c>), empty from roots that do not report them.</summary>
+    private static Dictionary<string, RootModelStats> ModelStats(JsonElement json)
+    {
+        var models = new Dictionary<string, RootModelStats>(StringComparer.Ordinal);
+        if (JsonFields.TryGet(json, "models", out var element) && element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var model in element.EnumerateObject())
+            {
+                models[model.Name] = new RootModelStats(
+                    (long)(JsonFields.Number(model.Value, "results") ?? 0),
+                    (long)(JsonFields.Number(model.Value, "errors") ?? 0),
+                    JsonFields.Number(model.Value, "p99_ms") ?? 0);
+            }
+        }
+
+        return models;
     }
 
     private async Task<JsonDocument> GetJsonAsync(Uri uri, CancellationToken cancellationToken)

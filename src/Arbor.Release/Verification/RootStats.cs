@@ -11,4 +11,5 @@ public sealed record RootStats(
     long UntrimmedCalls,
     long TrimmedCalls,
     long ModelResults = 0,
-    long ModelErrors = 0);
+    long ModelErrors = 0,
+    IReadOnlyDictionary<string, RootModelStats>? Models = null);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Arbor.Telemetry;
 
@@ -28,10 +29,13 @@ public sealed class RootMetrics : IDisposable
     private long _trimmedCalls;
     private long _untrimmedCalls;
     private long _leafRetryCount;
+    private readonly ConcurrentDictionary<string, ModelTotals> _models = new(StringComparer.Ordinal);
+    private readonly TimeProvider? _time;
 
     public RootMetrics(IMeterFactory? meterFactory = null, TimeProvider? time = null)
     {
         Latencies = new LatencyWindow(time: time);
+        _time = time;
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _requests = _meter.CreateCounter<long>("arbor.root.requests", "{request}", "Score requests by gRPC status, its class (ok, client, server) and client (the API key's name; anonymous without one).");
         _authRejected = _meter.CreateCounter<long>(
@@ -110,14 +114,24 @@ public sealed class RootMetrics : IDisposable
         }
     }
 
-    /// <summary>Counts one model's result in an answered request (its version is empty when no leaf answered).</summary>
-    public void RecordModelResult(string model, string version, int code)
+    /// <summary>
+    /// Counts one model's result in an answered request (its version is empty when no leaf answered),
+    /// with the time its leaf call took when it succeeded (the model's latency in canary analysis).
+    /// </summary>
+    public void RecordModelResult(string model, string version, int code, double? leafMilliseconds = null)
     {
         Interlocked.Increment(ref _modelResultCount);
         var statusClass = StatusClasses.Of(code);
+        var totals = _models.GetOrAdd(model, static (_, time) => new ModelTotals(time), _time);
+        Interlocked.Increment(ref totals.Results);
         if (statusClass == StatusClass.ServerError)
         {
             Interlocked.Increment(ref _modelErrorCount);
+            Interlocked.Increment(ref totals.Errors);
+        }
+        else if (statusClass == StatusClass.Ok && leafMilliseconds is { } milliseconds)
+        {
+            totals.Latencies.Record(milliseconds);
         }
 
         _modelResults.Add(
@@ -126,6 +140,23 @@ public sealed class RootMetrics : IDisposable
             new KeyValuePair<string, object?>("version", version),
             new KeyValuePair<string, object?>("status", ((Grpc.Core.StatusCode)code).ToString()),
             new KeyValuePair<string, object?>("class", StatusClasses.Label(statusClass)));
+    }
+
+    /// <summary>
+    /// Per model (those routed since start; the routing table bounds them): results and server errors
+    /// since start, and the p50/p99 of its successful leaf calls over the last minute.
+    /// </summary>
+    public IReadOnlyList<ModelStats> ModelStatistics()
+    {
+        var stats = new List<ModelStats>(_models.Count);
+        foreach (var (model, totals) in _models)
+        {
+            var percentiles = totals.Latencies.Percentiles(50, 99);
+            stats.Add(new ModelStats(model, Interlocked.Read(ref totals.Results), Interlocked.Read(ref totals.Errors), percentiles[0], percentiles[1]));
+        }
+
+        stats.Sort((a, b) => string.CompareOrdinal(a.Model, b.Model));
+        return stats;
     }
 
     public void RecordLeafCall(string model, string status, int requestBytes, bool trimmed)
@@ -148,4 +179,12 @@ public sealed class RootMetrics : IDisposable
     }
 
     public void Dispose() => _meter.Dispose();
+
+    private sealed class ModelTotals(TimeProvider? time)
+    {
+        public long Results;
+        public long Errors;
+
+        public LatencyWindow Latencies { get; } = new(capacity: 2048, time: time);
+    }
 }

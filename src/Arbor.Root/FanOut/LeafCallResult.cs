@@ -11,4 +11,11 @@ public sealed record LeafCallResult(
     string Message,
     bool Trimmed,
     LeafRequestWriteResult Written,
-    string? Replica);
+    string? Replica)
+{
+    /// <summary>How long the answering call took (send to answer); zero when no leaf answered.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>The version a failed call reached, as its leaf said (a response carries its own); null when unknown.</summary>
+    public string? FailedVersion { get; init; }
+}

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arbor.Contracts;
 using Arbor.Contracts.V1;
 using Arbor.Features.Requests;
 using Arbor.Features.Selection;
@@ -100,9 +101,10 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             {
                 var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
                 lease.Complete(success: true);
-                _calls.RecordCall(route.Model, !decision.IsPassThrough, response.CalculateSize(), Stopwatch.GetElapsedTime(started).TotalSeconds, response.RowCount);
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                _calls.RecordCall(route.Model, !decision.IsPassThrough, response.CalculateSize(), elapsed.TotalSeconds, response.RowCount);
                 RootTracing.End(activity, "OK");
-                return new LeafCallResult(response, StatusCode.OK, "", !decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority);
+                return new LeafCallResult(response, StatusCode.OK, "", !decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority) { Elapsed = elapsed };
             }
             catch (Exception e) when (e is RpcException or ObjectDisposedException)
             {
@@ -121,7 +123,10 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 _calls.RecordCall(route.Model, !decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
                 RootTracing.End(activity, status.StatusCode.ToString());
                 // A replica that is gone is described without the transport's own text (it names addresses).
-                failure = Failed(status.StatusCode, gone ? "no leaf replica could be reached" : status.Detail, decision, payload, lease.Endpoint.Address.Authority);
+                failure = Failed(status.StatusCode, gone ? "no leaf replica could be reached" : status.Detail, decision, payload, lease.Endpoint.Address.Authority) with
+                {
+                    FailedVersion = (e as RpcException)?.Trailers.GetValue(LeafTrailers.ModelVersion),
+                };
                 if (status.StatusCode == StatusCode.FailedPrecondition && !decision.IsPassThrough)
                 {
                     // A trim gap: the leaf would have scored on defaults. Send every column, once, at

@@ -72,6 +72,10 @@ public static class RootAdminEndpoints
                 client_errors = metrics.ClientErrorCount,
                 model_results = metrics.ModelResultCount,
                 model_errors = metrics.ModelErrorCount,
+                models = metrics.ModelStatistics().ToDictionary(
+                    m => m.Model,
+                    m => new { results = m.Results, errors = m.Errors, p50_ms = m.P50Ms, p99_ms = m.P99Ms },
+                    StringComparer.Ordinal),
                 candidates = metrics.CandidateCount,
                 trimmed_calls = metrics.TrimmedCalls,
                 untrimmed_calls = metrics.UntrimmedCalls,

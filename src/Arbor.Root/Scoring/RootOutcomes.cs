@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Arbor.Root.Admission;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
+using Arbor.Telemetry;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -25,6 +26,9 @@ namespace Arbor.Root.Scoring;
 /// </summary>
 public static partial class RootOutcomes
 {
+    /// <summary>At most a few Warning lines per model per interval: a model that fails on every request would otherwise write one line per request.</summary>
+    private static readonly LogLimiter ModelFailureLog = new();
+
     /// <summary>The trailer (gRPC) and body field (JSON) that carries the correlation id.</summary>
     public const string CorrelationTrailer = "arbor-correlation-id";
 
@@ -81,7 +85,15 @@ public static partial class RootOutcomes
         }
 
         var id = CorrelationId();
-        LogModelFailed(logger, model, code, id, message);
+        if (ModelFailureLog.TryAcquire(model, out var heldBack))
+        {
+            LogModelFailed(logger, model, code, id, heldBack, message);
+        }
+        else
+        {
+            LogModelFailedHeldBack(logger, model, code, id, message);
+        }
+
         return $"the model failed at the leaf (correlation id {id})";
     }
 
@@ -97,8 +109,11 @@ public static partial class RootOutcomes
     [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Request failed, feature store unavailable (correlation id {CorrelationId}): {Detail}")]
     private static partial void LogStoreUnavailable(ILogger logger, string correlationId, string detail, Exception? exception);
 
-    [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, Message = "Model {Model} failed at the leaf with {Code} (correlation id {CorrelationId}): {Detail}")]
-    private static partial void LogModelFailed(ILogger logger, string model, StatusCode code, string correlationId, string detail);
+    [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, Message = "Model {Model} failed at the leaf with {Code} (correlation id {CorrelationId}; {HeldBack} more failures of this model held back at Debug level since the last line): {Detail}")]
+    private static partial void LogModelFailed(ILogger logger, string model, StatusCode code, string correlationId, long heldBack, string detail);
+
+    [LoggerMessage(EventId = 2304, Level = LogLevel.Debug, Message = "Model {Model} failed at the leaf with {Code} (correlation id {CorrelationId}): {Detail}")]
+    private static partial void LogModelFailedHeldBack(ILogger logger, string model, StatusCode code, string correlationId, string detail);
 
     [LoggerMessage(EventId = 2302, Level = LogLevel.Error, Message = "Request failed with an unexpected error (correlation id {CorrelationId})")]
     private static partial void LogUnexpected(ILogger logger, string correlationId, Exception exception);

@@ -142,7 +142,7 @@ public sealed class RootScorer(
             for (var i = 0; i < calls.Length; i++)
             {
                 var result = ToModelResult(request, calls[i], results[i]);
-                metrics.RecordModelResult(result.Model, result.Version, result.Status.Code);
+                metrics.RecordModelResult(result.Model, result.Version, result.Status.Code, results[i].Elapsed.TotalMilliseconds);
                 response.Results.Add(result);
             }
 
@@ -291,7 +291,7 @@ public sealed class RootScorer(
         metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed);
         if (result.Response is not { } response)
         {
-            model.Version = call.Route.Version ?? "";
+            model.Version = result.FailedVersion ?? call.Route.Version ?? "";
             return model;
         }
 

@@ -58,6 +58,10 @@ public sealed class TracingTests(ObservedCluster cluster)
             {
                 Assert.Single(trace, s => s.Name == step && s.ParentSpanId == leafScore.SpanId);
             }
+
+            // Parsing the request comes before the service method: a sibling under the leaf's server span.
+            var decode = Assert.Single(trace, s => s.Name == "leaf.decode" && s.ParentSpanId == leafScore.ParentSpanId);
+            Assert.Equal("arbor-leaf", decode.Service);
         }
     }
 

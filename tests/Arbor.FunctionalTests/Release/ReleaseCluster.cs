@@ -171,7 +171,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
                 {
                     if (result.Status is { Code: not 0 } status)
                     {
-                        report.Fail($"{current} {env} {result.Model}: status {status.Code} {status.Message}");
+                        report.RecordFailedResult(current, env, result.Model, result.Version, $"{current} {env} {result.Model}:{result.Version}: status {status.Code} {status.Message}");
                     }
                     else if (result.Candidates.Count != request.Candidates.Count)
                     {

@@ -77,6 +77,51 @@ public sealed class ReleaseRolloutTests
     }
 
     [Fact]
+    public async Task VersionThatThrowsForSomeInputs_FailsTheCanaryAnalysis_NeverReachesProduction_RollbackRestoresTheCanary()
+    {
+        // homefeed_ctr 4 scores like 3 but its forward throws for about half of the users
+        // (models/generate.py, write_failing_version): requests stay answered, its results fail.
+        await using var cluster = await ReleaseCluster.StartAsync(["canary", "production"], [(Model, "3")], [Model]);
+        var log = new List<string>();
+        var executor = cluster.Executor(Gates, log);
+        var traffic = new TrafficReport();
+        var phase = "rollout";
+        using var stop = new CancellationTokenSource();
+        var load = cluster.RunTrafficAsync(traffic, () => Volatile.Read(ref phase), [], maxRequests: 200_000, stop.Token);
+
+        var failingRepository = Path.Combine(SampleModelRepository.Bad, "failing_repo");
+        executor.Begin(new ReleasePlanner(TimeProvider.System).Plan(cluster.Environments, new ReleaseRequest(
+            failingRepository, [new ModelVersionRef(Model, "4")], SampleModelRepository.Combine("feature_registry.json"), "homefeed")));
+        var rollout = await executor.ApplyAsync(null, null, TestContext.Current.CancellationToken);
+        Volatile.Write(ref phase, "rollback");
+        var rollback = await executor.RollbackAsync(null, TestContext.Current.CancellationToken);
+        Volatile.Write(ref phase, "after");
+        await WaitForAsync(() => traffic.Count(phase: "after", env: "canary") >= 20);
+        await stop.CancelAsync();
+        await load;
+
+        var report = string.Join("\n", log) + "\n" + traffic;
+        TestContext.Current.TestOutputHelper?.WriteLine(report);
+
+        // The analysis saw the model's own failures (the requests around them were answered) and stopped the release.
+        Assert.False(rollout.Succeeded, report);
+        Assert.Contains(log, l => l.Contains("FAIL model_error_rate[homefeed_ctr]", StringComparison.Ordinal));
+        var failed = traffic.CountFailed(phase: "rollout", env: "canary", model: Model, version: "4");
+        Assert.True(failed > 0, report);
+        Assert.True(traffic.Count(phase: "rollout", env: "canary", model: Model, version: "4") > 0, report); // it did score the other users
+        Assert.Equal(traffic.CountFailed(), traffic.CountFailed(env: "canary", model: Model, version: "4"));
+        Assert.All(traffic.Failures, f => Assert.Contains("the model failed at the leaf (correlation id ", f, StringComparison.Ordinal));
+
+        // Production never served it; the rollback put 3 back on the canary and nothing fails there any more.
+        Assert.Equal(0, traffic.Count(env: "production", version: "4"));
+        Assert.True(rollback.Succeeded, report);
+        Assert.Equal(ReleaseStatus.RolledBack, cluster.Store.Load(rollout.Record.Id).Status);
+        Assert.Equal(["3"], cluster.Environments.Get("canary").ListVersions(Model));
+        Assert.Equal(0, traffic.Count(phase: "after", version: "4"));
+        Assert.Equal(0, traffic.CountFailed(phase: "after"));
+    }
+
+    [Fact]
     public async Task ModelShippedBeforeItsRootConfig_VerifyReportsTheGap_RequestsGoUntrimmedNeverFail_UntilTheRootConfigLands()
     {
         const string NewModel = "homefeed_ctr_exp_b";

@@ -5,6 +5,7 @@ internal sealed class TrafficReport
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Phase, string Env, string Model, string Version, bool Trimmed), int> _results = [];
+    private readonly Dictionary<(string Phase, string Env, string Model, string Version), int> _failedResults = [];
     private readonly List<string> _failures = [];
 
     public int Requests { get; private set; }
@@ -25,6 +26,27 @@ internal sealed class TrafficReport
         lock (_gate)
         {
             _results[(phase, env, model, version, trimmed)] = _results.GetValueOrDefault((phase, env, model, version, trimmed)) + 1;
+        }
+    }
+
+    /// <summary>A model result that came back with an error status inside an answered request (also listed by <see cref="Fail"/>).</summary>
+    public void RecordFailedResult(string phase, string env, string model, string version, string what)
+    {
+        lock (_gate)
+        {
+            _failedResults[(phase, env, model, version)] = _failedResults.GetValueOrDefault((phase, env, model, version)) + 1;
+        }
+
+        Fail(what);
+    }
+
+    /// <summary>Failed model results matching every given part (null: any).</summary>
+    public int CountFailed(string? phase = null, string? env = null, string? model = null, string? version = null)
+    {
+        lock (_gate)
+        {
+            return _failedResults.Where(r => (phase is null || r.Key.Phase == phase) && (env is null || r.Key.Env == env) && (model is null || r.Key.Model == model)
+                && (version is null || r.Key.Version == version)).Sum(r => r.Value);
         }
     }
 

@@ -18,7 +18,8 @@ internal static class TestPartitions
         Concurrency = 2,
         Watch = false,
         PollInterval = TimeSpan.FromSeconds(5),
-        Server = new LeafServerOptions("127.0.0.1", 0, 0),
+        // Ports from below the ephemeral range: a port 0 listener's port could be taken as a source port by a parallel test's connection before the server binds it.
+        Server = new LeafServerOptions("127.0.0.1", LoopbackPort.Next(), LoopbackPort.Next()),
     };
 
     public static PartitionConfig WithBatching(this PartitionConfig config, BatchingOptions batching) => config with { Batching = batching };

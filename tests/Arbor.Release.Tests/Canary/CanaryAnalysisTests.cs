@@ -44,6 +44,60 @@ public sealed class CanaryAnalysisTests
         Assert.Equal([check], verdict.Checks.Where(c => !c.Passed).Select(c => c.Name));
     }
 
+    [Theory]
+    [InlineData("model_error_rate[homefeed_ctr]")]
+    [InlineData("model_p99[homefeed_ctr]")]
+    public void Evaluate_OneModelWorseThanInProduction_FailsThatModelsCheckOnly(string check)
+    {
+        var production = Production with { Models = PerModel((3000, 3, 20), (3000, 0, 8)) };
+        var canary = check.StartsWith("model_error_rate", StringComparison.Ordinal)
+            // A version whose forward throws for some inputs: its requests answered, its results failed.
+            ? production with { Models = PerModel((3000, 2600, 20), (3000, 0, 8)) }
+            : production with { Models = PerModel((3000, 3, 45), (3000, 0, 8)) };
+
+        var verdict = CanaryAnalysis.Evaluate(canary, production, new CanaryThresholds());
+
+        Assert.False(verdict.Passed);
+        Assert.Equal([check], verdict.Checks.Where(c => !c.Passed).Select(c => c.Name));
+        Assert.Contains(verdict.Checks, c => c.Name == "model_error_rate[related_mt]" && c.Passed);
+        Assert.DoesNotContain(verdict.Checks, c => c.Name == "model_error_rate");
+    }
+
+    [Fact]
+    public void Evaluate_ModelProductionDoesNotServe_ErrorsCompareWithNone_LatencyIsNotCompared()
+    {
+        var production = Production with { Models = PerModel((3000, 3, 20)) };
+        var canary = production with { Models = new Dictionary<string, ModelWindow> { ["new_model"] = new(100, 1, 500) } };
+
+        var verdict = CanaryAnalysis.Evaluate(canary, production, new CanaryThresholds());
+
+        var errors = Assert.Single(verdict.Checks, c => c.Name == "model_error_rate[new_model]");
+        Assert.False(errors.Passed); // 1 % against none in production (limit 0.5 %)
+        Assert.DoesNotContain(verdict.Checks, c => c.Name == "model_p99[new_model]");
+    }
+
+    [Fact]
+    public void Between_SumsEachModelsResultsOverRoots_TakesItsWorstP99()
+    {
+        var before = new[]
+        {
+            Stats(100, 0) with { Models = new Dictionary<string, RootModelStats> { ["m"] = new(100, 1, 5) } },
+            Stats(100, 0) with { Models = new Dictionary<string, RootModelStats>() },
+        };
+        var after = new[]
+        {
+            Stats(200, 0) with { Models = new Dictionary<string, RootModelStats> { ["m"] = new(190, 31, 6) } },
+            Stats(200, 0) with { Models = new Dictionary<string, RootModelStats> { ["m"] = new(40, 10, 9) } },
+        };
+
+        var window = TrafficWindow.Between(before, after);
+
+        var m = window.Models["m"];
+        Assert.Equal(90 + 40, m.Results);
+        Assert.Equal(30 + 10, m.Errors);
+        Assert.Equal(9, m.P99Ms);
+    }
+
     [Fact]
     public void Between_RootRestartedDuringTheWindow_CountsItsCountersSinceRestart()
     {
@@ -62,6 +116,17 @@ public sealed class CanaryAnalysisTests
         var window = TrafficWindow.Between([Stats(1, 0, p99: 3), Stats(1, 0, p99: 9)], [Stats(2, 0, p99: 4), Stats(2, 0, p99: 12)]);
 
         Assert.Equal(12, window.P99Ms);
+    }
+
+    private static Dictionary<string, ModelWindow> PerModel((long Results, long Errors, double P99Ms) homefeed, (long Results, long Errors, double P99Ms)? related = null)
+    {
+        var models = new Dictionary<string, ModelWindow> { ["homefeed_ctr"] = new(homefeed.Results, homefeed.Errors, homefeed.P99Ms) };
+        if (related is { } r)
+        {
+            models["related_mt"] = new(r.Results, r.Errors, r.P99Ms);
+        }
+
+        return models;
     }
 
     private static RootStats Stats(long requests, long errors, double p99 = 10) => new(requests, errors, requests * 10, 1, p99, requests * 1000, 0, requests);

@@ -38,6 +38,28 @@ public sealed class RootMetricsTests
     }
 
     [Fact]
+    public void ModelStatistics_PerModelResultsErrorsAndTheLatencyOfItsSuccessfulCalls()
+    {
+        var time = new ManualTimeProvider();
+        using var metrics = new RootMetrics(time: time);
+
+        metrics.RecordModelResult("a", "1", 0, 4);
+        metrics.RecordModelResult("a", "1", 0, 8);
+        metrics.RecordModelResult("a", "1", 13, 900); // a failed call's time is not the model's latency
+        metrics.RecordModelResult("b", "2", 0, 30);
+        metrics.RecordModelResult("b", "2", 3, 1); // INVALID_ARGUMENT: the client's, not a model error
+
+        var stats = metrics.ModelStatistics();
+
+        Assert.Equal(["a", "b"], stats.Select(s => s.Model));
+        Assert.Equal((3L, 1L, 4.0, 8.0), (stats[0].Results, stats[0].Errors, stats[0].P50Ms, stats[0].P99Ms));
+        Assert.Equal((2L, 0L, 30.0), (stats[1].Results, stats[1].Errors, stats[1].P99Ms));
+        time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(0, metrics.ModelStatistics()[0].P99Ms);
+        Assert.Equal(3, metrics.ModelStatistics()[0].Results);
+    }
+
+    [Fact]
     public void Latencies_OnlySuccessfulRequestsOfTheLastMinute()
     {
         var time = new ManualTimeProvider();

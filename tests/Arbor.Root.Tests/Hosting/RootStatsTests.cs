@@ -31,5 +31,11 @@ public sealed class RootStatsTests
         Assert.Equal(1, json.GetProperty("client_errors").GetInt64());
         Assert.Equal(answered.Results.Count, json.GetProperty("model_results").GetInt64());
         Assert.Equal(1, json.GetProperty("model_errors").GetInt64());
+        var models = json.GetProperty("models");
+        var ok = answered.Results.Single(r => r.Status.Code == 0).Model;
+        Assert.Equal((1, 0), (models.GetProperty(ok).GetProperty("results").GetInt64(), models.GetProperty(ok).GetProperty("errors").GetInt64()));
+        Assert.True(models.GetProperty(ok).GetProperty("p99_ms").GetDouble() > 0);
+        Assert.Equal((1, 1), (models.GetProperty(failed.Model).GetProperty("results").GetInt64(), models.GetProperty(failed.Model).GetProperty("errors").GetInt64()));
+        Assert.Equal(0, models.GetProperty(failed.Model).GetProperty("p99_ms").GetDouble());
     }
 }
