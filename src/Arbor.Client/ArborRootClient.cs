@@ -1,5 +1,6 @@
 using Arbor.Contracts.V1;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using RootClient = Arbor.Contracts.V1.Root.RootClient;
 
 namespace Arbor.Client;
@@ -27,8 +28,8 @@ public sealed class ArborRootClient
     public ArborRootClient(CallInvoker invoker, ArborRootClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(invoker);
-        _client = new RootClient(invoker);
         _options = options ?? new ArborRootClientOptions();
+        _client = new RootClient(_options.ApiKey is { Length: > 0 } key ? WithApiKey(invoker, key) : invoker);
         _views = new ClientFeatureViewCache(_client, _options);
     }
 
@@ -65,6 +66,19 @@ public sealed class ArborRootClient
             return await _client.ScoreAsync(resend, options).ResponseAsync.ConfigureAwait(false);
         }
     }
+
+    /// <summary>Adds the key to the headers of every call (Score and GetClientFeatures alike).</summary>
+    private static CallInvoker WithApiKey(CallInvoker invoker, string key)
+    {
+        var authorization = "Bearer " + key;
+        return invoker.Intercept(headers =>
+        {
+            headers.Add(AuthorizationHeader, authorization);
+            return headers;
+        });
+    }
+
+    private const string AuthorizationHeader = "authorization";
 
     private static bool HasClientFeatures(ScoreRequest request)
     {

@@ -13,6 +13,12 @@ public sealed class ArborRootClientOptions
     /// </summary>
     public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The API key sent with every call (<c>authorization: Bearer KEY</c>), for roots whose public
+    /// API requires one (<c>auth.keys</c>); null sends none.
+    /// </summary>
+    public string? ApiKey { get; init; }
+
     /// <summary>The clock (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -52,6 +52,9 @@ public sealed record RootConfig
     /// <summary>The admin listener's protection. Read at start-up only.</summary>
     public AdminConfig Admin { get; init; } = new();
 
+    /// <summary>API keys on the public listeners; absent, the public API is open. Reloaded with the file.</summary>
+    public AuthConfig? Auth { get; init; }
+
     /// <summary>OTLP export and the console log format. Read at start-up only.</summary>
     public Arbor.Telemetry.TelemetryConfig Telemetry { get; init; } = new();
 

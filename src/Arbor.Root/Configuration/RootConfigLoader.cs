@@ -207,6 +207,8 @@ public static class RootConfigLoader
             problems.Add("$.tls.reload_interval_ms: must be at least 10");
         }
 
+        ValidateAuth(config.Auth, problems);
+
         if (config.FanOut.MaxLeafAttempts is < 1 or > 10)
         {
             problems.Add("$.fan_out.max_leaf_attempts: must be from 1 to 10");
@@ -303,6 +305,40 @@ public static class RootConfigLoader
 
         return problems;
     }
+
+    private static void ValidateAuth(AuthConfig? auth, List<string> problems)
+    {
+        if (auth is null)
+        {
+            return;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < auth.Keys.Count; i++)
+        {
+            var key = auth.Keys[i];
+            var path = $"$.auth.keys[{i}]";
+            if (!Authentication.ApiClient.IsValidName(key.Name))
+            {
+                problems.Add($"{path}.name: '{ClientNameEcho(key.Name)}' must be 1 to {Authentication.ApiClient.MaxNameLength} letters, digits, '.', '_' or '-' (and not '{Authentication.ApiClient.AnonymousName}')");
+            }
+            else if (!names.Add(key.Name))
+            {
+                problems.Add($"{path}.name: '{key.Name}' names another key too");
+            }
+
+            if ((key.Token is null) == (key.Digest is null))
+            {
+                problems.Add($"{path}: exactly one of token or digest is required");
+            }
+            else if (key.Digest is { IsInline: true } digest && !Arbor.Rpc.Security.BearerTokenSet.TryParseDigest(digest.Resolve(""), out _))
+            {
+                problems.Add($"{path}.digest: must be 'sha256:' and 64 hex digits");
+            }
+        }
+    }
+
+    private static string ClientNameEcho(string name) => name.Length > 64 ? name[..64] + "..." : name;
 
     /// <summary>
     /// Refuses limits no request could live with: <c>max_candidates</c> rows of every registered

@@ -32,6 +32,7 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _modelResults;
     private readonly Counter<long> _clientValues;
     private readonly Counter<long> _duplicateCandidates;
+    private readonly Counter<long> _authRejected;
     private long _requestCount;
     private long _errorCount;
     private long _clientErrorCount;
@@ -49,7 +50,9 @@ public sealed class RootMetrics : IDisposable
         Latencies = new LatencyWindow(time: time);
         _time = time;
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _requests = _meter.CreateCounter<long>("arbor.root.requests", "{request}", "Score requests by gRPC status and its class (ok, client, server).");
+        _requests = _meter.CreateCounter<long>("arbor.root.requests", "{request}", "Score requests by gRPC status, its class (ok, client, server) and client (the API key's name; anonymous without one).");
+        _authRejected = _meter.CreateCounter<long>(
+            "arbor.root.auth.rejected", "{call}", "Public API calls refused for their API key, by reason: missing or invalid.");
         _modelResults = _meter.CreateCounter<long>(
             "arbor.root.model.results", "{result}",
             "Model results in score responses by model, version, gRPC status and class: a model that failed inside a successful response is a server error of that model.");
@@ -108,12 +111,19 @@ public sealed class RootMetrics : IDisposable
     /// <summary>Counts a request refused for a stale client feature view.</summary>
     public void RecordClientViewRefused() => _clientViewRefused.Add(1);
 
-    public void RecordRequest(string status, int candidates, double milliseconds)
+    /// <summary>Counts a public API call refused for its credential (<paramref name="reason"/>: missing or invalid).</summary>
+    public void RecordAuthRejected(string reason) => _authRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <param name="status">The gRPC status name.</param>
+    /// <param name="candidates">The request's candidates.</param>
+    /// <param name="milliseconds">How long it took.</param>
+    /// <param name="client">The API key's name (a configured name, or <c>anonymous</c>): bounded by the config.</param>
+    public void RecordRequest(string status, int candidates, double milliseconds, string client = "anonymous")
     {
         Interlocked.Increment(ref _requestCount);
         var statusClass = StatusClasses.Of(status);
         var label = StatusClasses.Label(statusClass);
-        _requests.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("class", label));
+        _requests.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("class", label), new KeyValuePair<string, object?>("client", client));
         _duration.Record(milliseconds, new KeyValuePair<string, object?>("status", status));
         switch (statusClass)
         {

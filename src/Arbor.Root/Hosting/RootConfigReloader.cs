@@ -1,3 +1,4 @@
+using Arbor.Root.Authentication;
 using Arbor.Root.Configuration;
 using Arbor.Root.Routing;
 using Arbor.Watching;
@@ -7,7 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace Arbor.Root.Hosting;
 
 /// <summary>
-/// Re-reads the root config file when its content changes and publishes the new routing: the file is
+/// Re-reads the root config file when its content changes and publishes the new routing and API
+/// keys (their <c>env</c> and <c>file</c> secrets read again; key files are watched too, so a
+/// rotated key takes effect without a config change): the file is
 /// watched by a <see cref="SourceWatcher"/> (file system events, debounced, and a rescan every
 /// <c>--config-poll-ms</c>) and compared by <see cref="ContentChangeDetector"/>, so renames, in-place
 /// writes and ConfigMap symlink swaps are all seen. A file that fails to parse or validate is logged
@@ -18,13 +21,19 @@ namespace Arbor.Root.Hosting;
 /// file holds when this service first runs), so a change landing between start-up and the first
 /// poll is published rather than mistaken for the start-up content.
 /// </remarks>
-public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRootConfig startup, RoutingState routing, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
+public sealed partial class RootConfigReloader(
+    RootHostOptions options, LoadedRootConfig startup, RoutingState routing, ApiKeys keys, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
 {
     private readonly ContentChangeDetector _content = new(startup.ContentHash);
     private readonly Lock _gate = new();
 
-    /// <summary>The last reload error, if the newest file content was rejected.</summary>
-    public string? LastError { get; private set; }
+    private string? _configError;
+    private string? _keyFileError;
+
+    /// <summary>The last reload error, if the newest file content (or an API key file it names) was rejected.</summary>
+    public string? LastError => _configError ?? _keyFileError;
+
+    private string BaseDirectory => Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))!;
 
     /// <summary>Checks the file once; true when a new configuration was published.</summary>
     public bool CheckNow()
@@ -44,34 +53,79 @@ public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRo
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            LastError = e.Message;
+            _configError = e.Message;
             return false;
         }
 
         if (!_content.HasChanged(content))
         {
-            return false;
+            return RereadKeyFiles();
         }
 
         try
         {
-            routing.Update(RootConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(content), options.ConfigPath, Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))));
-            LastError = null;
+            var baseDirectory = BaseDirectory;
+            var config = RootConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(content), options.ConfigPath, baseDirectory);
+            // The keys' secrets are read before anything is published: one that cannot be read rejects the whole change.
+            var keySet = ApiKeySet.From(config, baseDirectory, options.ConfigPath);
+            routing.Update(config);
+            keys.Publish(keySet);
+            _configError = null;
+            _keyFileError = null;
             LogReloaded(options.ConfigPath);
             return true;
         }
         catch (RootConfigException e)
         {
-            LastError = e.Message;
+            _configError = e.Message;
             LogRejected(e.Message);
             return false;
         }
     }
 
+    /// <summary>
+    /// Reads the API key files of the config in force again (a Kubernetes Secret rotated under an
+    /// unchanged config); publishes the keys when they changed. A file that cannot be read keeps
+    /// the keys in force and is reported once, until it can be read again.
+    /// </summary>
+    private bool RereadKeyFiles()
+    {
+        if (keys.Current is not { KeyFiles.Count: > 0 } inForce)
+        {
+            return false;
+        }
+
+        ApiKeySet? reread;
+        try
+        {
+            reread = ApiKeySet.From(routing.Current.Config, BaseDirectory, options.ConfigPath);
+        }
+        catch (RootConfigException e)
+        {
+            if (_keyFileError != e.Message)
+            {
+                _keyFileError = e.Message;
+                LogKeyFileRejected(e.Message);
+            }
+
+            return false;
+        }
+
+        _keyFileError = null;
+        if (reread is null || reread.SameKeysAs(inForce))
+        {
+            return false;
+        }
+
+        keys.Publish(reread);
+        LogKeysReloaded();
+        return true;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var watcher = new SourceWatcher(
-            () => [options.ConfigPath],
+            () => [options.ConfigPath, .. keys.Current?.KeyFiles ?? []],
             () => CheckNow(),
             new WatchOptions { RescanInterval = options.ConfigPollInterval },
             time,
@@ -97,6 +151,12 @@ public sealed partial class RootConfigReloader(RootHostOptions options, LoadedRo
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Cannot watch {Folder} for root config changes (rescans go on): {Error}")]
     private partial void LogWatchFailed(string folder, string error);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "API keys reloaded: a key file changed")]
+    private partial void LogKeysReloaded();
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "API key file rejected; the keys in force stay: {Error}")]
+    private partial void LogKeyFileRejected(string error);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Root config change rejected; the previous routing stays in force: {Error}")]
     private partial void LogRejected(string error);

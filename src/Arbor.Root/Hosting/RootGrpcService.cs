@@ -1,16 +1,22 @@
 using Arbor.Contracts.V1;
+using Arbor.Root.Authentication;
 using Arbor.Root.ClientTrimming;
 using Arbor.Root.Scoring;
 using Grpc.Core;
 
 namespace Arbor.Root.Hosting;
 
-/// <summary><c>arbor.v1.Root</c> on grpc-dotnet: the deadline and cancellation of the call go to the scorer.</summary>
+/// <summary><c>arbor.v1.Root</c> on grpc-dotnet: the deadline, cancellation and client (API key) of the call go to the scorer.</summary>
 public sealed class RootGrpcService(RootScorer scorer, ClientFeatureViewEndpoint clientFeatures) : Contracts.V1.Root.RootBase
 {
     public override Task<ClientFeatureView> GetClientFeatures(ClientFeaturesRequest request, ServerCallContext context) =>
         Task.FromResult(clientFeatures.Get(request));
 
+    [ScoreEndpoint]
     public override Task<ScoreResponse> Score(ScoreRequest request, ServerCallContext context) =>
-        scorer.ScoreAsync(request, context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline, TimeSpan.Zero), context.CancellationToken);
+        scorer.ScoreAsync(
+            request,
+            context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline, TimeSpan.Zero),
+            ApiClient.Of(context.GetHttpContext()),
+            context.CancellationToken);
 }

@@ -1,4 +1,5 @@
 using Arbor.Root.Admission;
+using Arbor.Root.Authentication;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.ClientTrimming;
@@ -34,7 +35,8 @@ namespace Arbor.Root.Hosting;
 /// Builds a root process: three listeners, each serving only its own endpoints
 /// (<see cref="ListenerIsolation"/>): the public gRPC port (<c>arbor.v1.Root/Score</c>, health,
 /// reflection), the public HTTP port (the same call as JSON), and the admin port (health, admin,
-/// metrics; loopback by default, optionally behind a bearer token); and everything behind them
+/// metrics; loopback by default, optionally behind a bearer token), the public ones optionally
+/// behind API keys (<see cref="PublicApiAuthentication"/>); and everything behind them
 /// (feature store and cache, preprocessing, Feature Trimmer, routing, fan-out).
 /// </summary>
 public static class RootHost
@@ -48,20 +50,11 @@ public static class RootHost
         var config = loaded.Config;
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))!;
         string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
-        string ResolveSecret(SecretValue secret, string jsonPath)
-        {
-            try
-            {
-                return secret.Resolve(baseDirectory);
-            }
-            catch (SecretUnavailableException e)
-            {
-                throw new RootConfigException(options.ConfigPath, [$"{jsonPath}: {e.Message}"]);
-            }
-        }
+        string ResolveSecret(SecretValue secret, string jsonPath) => RootSecrets.Resolve(secret, baseDirectory, options.ConfigPath, jsonPath);
 
         var connectionString = config.FeatureStore.ConnectionString is { } secret ? ResolveSecret(secret, "$.feature_store.connection_string") : null;
         var adminTokens = config.Admin.Token is { } token ? BearerTokenSet.Single("admin", ResolveSecret(token, "$.admin.token")) : null;
+        var apiKeys = new ApiKeys(ApiKeySet.From(config, baseDirectory, options.ConfigPath));
         TlsCredentialSource LoadTls(string name, TlsFiles files, string jsonPath)
         {
             try
@@ -120,6 +113,7 @@ public static class RootHost
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(loaded);
+        services.AddSingleton(apiKeys);
         services.AddSingleton(TimeProvider.System);
         services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Limits.MaxMessageBytes).AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         services.AddSingleton<RootGrpcService>();
@@ -211,6 +205,7 @@ public static class RootHost
         var app = builder.Build();
         app.UseRouting();
         app.UseListenerIsolation(adminTokens);
+        app.UsePublicApiAuthentication();
         app.MapGrpcService<RootGrpcService>();
         app.MapArborGrpcStandardServices();
         app.MapRootJson().OnListener(ListenerKind.Http);

@@ -1,5 +1,6 @@
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Root.Authentication;
 using Arbor.Root.ClientTrimming;
 using Arbor.Root.Routing;
 using Arbor.Root.Scoring;
@@ -27,7 +28,7 @@ public static class RootJsonEndpoints
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
     public static IEndpointConventionBuilder MapRootJson(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost("/v1/score", async (HttpContext context) =>
+        endpoints.MapPost("/v1/score", [ScoreEndpoint] async (HttpContext context) =>
         {
             var scorer = context.RequestServices.GetRequiredService<RootScorer>();
             var limits = context.RequestServices.GetRequiredService<RoutingState>().Current.Config.Limits;
@@ -55,7 +56,7 @@ public static class RootJsonEndpoints
 
             try
             {
-                var response = await scorer.ScoreAsync(request, deadline, context.RequestAborted);
+                var response = await scorer.ScoreAsync(request, deadline, ApiClient.Of(context), context.RequestAborted);
                 return Results.Text(Formatter.Format(response), "application/json");
             }
             catch (RpcException e)
@@ -130,6 +131,17 @@ public static class RootJsonEndpoints
 
     private const int BufferThresholdBytes = 64 * 1024;
 
+    /// <summary>Answers <paramref name="status"/> as this endpoint's errors are answered (401 with <c>WWW-Authenticate: Bearer</c> for UNAUTHENTICATED).</summary>
+    internal static Task WriteErrorAsync(HttpContext context, Grpc.Core.Status status)
+    {
+        if (status.StatusCode == StatusCode.Unauthenticated)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        return Error(status.StatusCode, status.Detail).ExecuteAsync(context);
+    }
+
     private static IResult Error(StatusCode code, string message, int? httpStatus = null, string? correlationId = null) =>
         Results.Json(
             correlationId is null
@@ -138,6 +150,7 @@ public static class RootJsonEndpoints
             statusCode: httpStatus ?? code switch
             {
                 StatusCode.InvalidArgument => StatusCodes.Status400BadRequest,
+                StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
                 StatusCode.NotFound => StatusCodes.Status404NotFound,
                 StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
                 StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,

@@ -18,6 +18,8 @@ namespace Arbor.Root.Scoring;
 /// <item>the feature store not answering → UNAVAILABLE;</item>
 /// <item>anything else is a bug → INTERNAL.</item>
 /// </list>
+/// A public API call without a valid API key never reaches the scorer: it is refused with
+/// <see cref="Unauthenticated"/> (UNAUTHENTICATED, HTTP 401), a client error, before any work.
 /// Server-side failures (UNAVAILABLE, INTERNAL) tell the client only a short message and a
 /// correlation id (the request's trace id, also in the <c>arbor-correlation-id</c> trailer); what
 /// happened, with addresses, paths and stack, goes to the log under that id.
@@ -29,6 +31,15 @@ public static partial class RootOutcomes
 
     /// <summary>The trailer (gRPC) and body field (JSON) that carries the correlation id.</summary>
     public const string CorrelationTrailer = "arbor-correlation-id";
+
+    private static readonly Status MissingCredential = new(
+        StatusCode.Unauthenticated, $"an API key is required: send 'authorization: Bearer KEY' or '{Arbor.Rpc.Security.BearerTokenSet.ApiKeyHeader}: KEY'");
+
+    private static readonly Status InvalidCredential = new(StatusCode.Unauthenticated, "the API key is not valid");
+
+    /// <summary>The status of a call refused for its credential (the message never quotes what the client sent).</summary>
+    public static Status Unauthenticated(Arbor.Rpc.Security.CredentialCheck check) =>
+        check == Arbor.Rpc.Security.CredentialCheck.Missing ? MissingCredential : InvalidCredential;
 
     /// <summary>The exception the client's call ends with, for <paramref name="failure"/> (logged here when it is the server's).</summary>
     public static RpcException ToRpcException(Exception failure, ILogger logger)

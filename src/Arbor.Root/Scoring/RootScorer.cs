@@ -3,6 +3,7 @@ using Arbor.Contracts.V1;
 using Arbor.Features.Selection;
 using Arbor.Features.Wire;
 using Arbor.Root.Admission;
+using Arbor.Root.Authentication;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.ClientTrimming;
@@ -42,9 +43,14 @@ public sealed class RootScorer(
 
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
 
-    /// <summary>Scores a request; request-level errors throw <see cref="RpcException"/> with their status.</summary>
-    public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    /// <summary>Scores a request of no particular client (<see cref="ApiClient.Anonymous"/>).</summary>
+    public Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken) =>
+        ScoreAsync(request, deadline, ApiClient.Anonymous, cancellationToken);
+
+    /// <summary>Scores a request of <paramref name="client"/>; request-level errors throw <see cref="RpcException"/> with their status.</summary>
+    public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, ApiClient client, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(client);
         var started = Stopwatch.GetTimestamp();
         using var activity = RootTracing.Source.StartActivity("root.score");
         activity?.SetTag("arbor.request_id", request.RequestId);
@@ -83,7 +89,7 @@ public sealed class RootScorer(
         }
         finally
         {
-            metrics.RecordRequest(status, request.Candidates.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            metrics.RecordRequest(status, request.Candidates.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, client.Name);
             RootTracing.End(activity, status);
         }
     }

@@ -55,11 +55,15 @@ public static class RpcServiceCollectionExtensions
         return checks.CheckHealthAsync(check => check.Tags.Contains(ReadinessTag), cancellationToken);
     }
 
-    /// <summary>Maps the standard services: <c>grpc.health.v1.Health</c> and (when enabled) server reflection.</summary>
+    /// <summary>
+    /// Maps the standard services: <c>grpc.health.v1.Health</c> and (when enabled) server
+    /// reflection. Health is marked anonymous (<c>IAllowAnonymous</c>): load balancers probe it
+    /// without credentials, whatever a server requires of its other calls.
+    /// </summary>
     public static IEndpointRouteBuilder MapArborGrpcStandardServices(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcHealthChecksService().AllowAnonymous();
         if (endpoints.ServiceProvider.GetRequiredService<RpcServerOptions>().EnableReflection)
         {
             endpoints.MapGrpcReflectionService();

@@ -126,6 +126,48 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_Auth_ReadsTheKeys_AndReportsEveryInvalidOne()
+    {
+        static string With(string auth) => ValidConfig.Replace("\"schema\": \"arbor.root/v1\",", $"\"schema\": \"arbor.root/v1\", \"auth\": {auth},", StringComparison.Ordinal);
+        var digest = "sha256:" + new string('a', 64);
+
+        var valid = RootConfigLoader.Parse(With($$"""{ "keys": [ { "name": "ranking-web", "token": { "env": "RW_KEY" } }, { "name": "batch.v2", "digest": "{{digest}}" } ] }"""));
+        var none = RootConfigLoader.Parse(ValidConfig);
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(With($$"""
+            { "keys": [
+              { "name": "a", "token": "k1" }, { "name": "a", "token": "k2" }, { "name": "anonymous", "token": "k3" }, { "name": "b c", "token": "k4" },
+              { "name": "both", "token": "k5", "digest": "{{digest}}" }, { "name": "neither" }, { "name": "short", "digest": "sha256:abc" } ] }
+            """)));
+
+        Assert.Equal(["ranking-web", "batch.v2"], valid.Auth!.Keys.Select(k => k.Name));
+        Assert.Equal("env:RW_KEY", valid.Auth.Keys[0].Token!.ToString());
+        Assert.Null(none.Auth);
+        Assert.Contains(error.Problems, p => p.StartsWith("$.auth.keys[1].name", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.auth.keys[2].name", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.auth.keys[3].name", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.auth.keys[4]: exactly one", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.auth.keys[5]: exactly one", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.auth.keys[6].digest", StringComparison.Ordinal));
+        Assert.Equal(6, error.Problems.Count(p => p.StartsWith("$.auth", StringComparison.Ordinal)));
+        Assert.DoesNotContain(error.Problems, p => p.Contains("k1", StringComparison.Ordinal) || p.Contains("k5", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Serialize_ShowsWhereEachKeyComesFrom_NeverAnInlineKey()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            "\"schema\": \"arbor.root/v1\", \"auth\": { \"keys\": [ { \"name\": \"web\", \"token\": \"inline-key-77\" }, { \"name\": \"batch\", \"token\": { \"file\": \"keys/batch\" } } ] },",
+            StringComparison.Ordinal));
+
+        var json = RootConfigLoader.Serialize(config);
+
+        Assert.DoesNotContain("inline-key-77", json, StringComparison.Ordinal);
+        Assert.Contains("(redacted)", json, StringComparison.Ordinal);
+        Assert.Contains("keys/batch", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_MalformedJson_NamesTheLocation()
     {
         var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse("""{ "schema": "arbor.root/v1", "models": [ }"""));

@@ -30,6 +30,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
     private readonly TempDirectory _directory;
     private WebApplication? _root;
     private System.Net.Security.SslClientAuthenticationOptions? _rootClientTls;
+    private Action<ILoggingBuilder>? _logging;
 
     private RootTestCluster(TempDirectory directory, FakeLeaf leafA, FakeLeaf leafB)
     {
@@ -71,6 +72,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
     /// <param name="leafBEndpoints">Partition <c>pb</c>'s endpoints (JSON strings joined by <c>", "</c>) from leaf B.</param>
     /// <param name="editConfig">Changes the config text before the root starts.</param>
     /// <param name="beforeStart">Runs with the cluster's directory before the root starts (to write secret files).</param>
+    /// <param name="logging">Adds the root's log providers (none by default).</param>
     public static async Task<RootTestCluster> StartAsync(
         bool trimming = true,
         string compression = "identity",
@@ -84,10 +86,11 @@ internal sealed class RootTestCluster : IAsyncDisposable
         Func<string, string>? editConfig = null,
         Action<string>? beforeStart = null,
         Arbor.Rpc.Tls.TlsCredentialSource? leafTls = null,
-        System.Net.Security.SslClientAuthenticationOptions? rootClientTls = null)
+        System.Net.Security.SslClientAuthenticationOptions? rootClientTls = null,
+        Action<ILoggingBuilder>? logging = null)
     {
         var directory = new TempDirectory("arbor-root-");
-        var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses, tls: leafTls), await FakeLeaf.StartAsync(Uses, tls: leafTls)) { _rootClientTls = rootClientTls };
+        var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses, tls: leafTls), await FakeLeaf.StartAsync(Uses, tls: leafTls)) { _rootClientTls = rootClientTls, _logging = logging };
         await cluster.WriteArtefactsAsync(postgres);
         var config = Config(trimming, compression, cluster.LeafA.Address, leafBEndpoints?.Invoke(cluster.LeafB) ?? leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
             .Replace("\"admission\": {}", $"\"admission\": {admission}", StringComparison.Ordinal)
@@ -170,7 +173,11 @@ internal sealed class RootTestCluster : IAsyncDisposable
         (GrpcEndpoint, HttpEndpoint, AdminEndpoint) = (grpc, http, admin);
         _root = RootHost.Build(
             new RootHostOptions { ConfigPath = ConfigPath, GrpcEndpoint = grpc, HttpEndpoint = http, AdminEndpoint = admin, ConfigPollInterval = TimeSpan.FromMilliseconds(50) },
-            logging => logging.ClearProviders());
+            logging =>
+            {
+                logging.ClearProviders();
+                _logging?.Invoke(logging);
+            });
         await _root.StartAsync();
         if (_rootClientTls is { } tls)
         {
