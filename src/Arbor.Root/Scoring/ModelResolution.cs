@@ -62,16 +62,25 @@ public static class ModelResolution
     private static void AddExplicit(RepeatedField<ModelSelector> models, RoutingTable table, LimitsConfig limits, List<ModelRoute> routes)
     {
         var seen = new HashSet<(string Name, string Version)>();
+        if (models.Count > limits.MaxModels)
+        {
+            // Too many is said before anything is resolved, whatever the names.
+            foreach (var selector in models)
+            {
+                if (seen.Add((selector.Name, selector.Version)) && seen.Count > limits.MaxModels)
+                {
+                    throw InvalidArgument($"the request names more than {limits.MaxModels} distinct models; the limit is {limits.MaxModels}");
+                }
+            }
+
+            seen.Clear();
+        }
+
         foreach (var selector in models)
         {
             if (!seen.Add((selector.Name, selector.Version)))
             {
                 continue;
-            }
-
-            if (seen.Count > limits.MaxModels)
-            {
-                throw InvalidArgument($"the request names more than {limits.MaxModels} distinct models; the limit is {limits.MaxModels}");
             }
 
             if (!table.TryResolveModel(selector.Name, selector.Version, out var route))

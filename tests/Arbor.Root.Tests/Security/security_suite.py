@@ -6,6 +6,7 @@ what came back, and then sends a good request that must still succeed. Prints on
 {"cases": [{"case", "got", "message", "leaks", "next_ok"}...]}. "leaks" lists internal details
 (addresses, paths, stack frames) found in what the client was told.
 """
+import http.client
 import json
 import os
 import socket
@@ -96,7 +97,7 @@ grpc_case("API key as x-api-key", good_request(), metadata=(("x-api-key", api_ke
 grpc_case("NaN feature value", with_context(lambda v: setattr(v, "float_value", float("nan"))))
 grpc_case("infinite feature value", with_context(lambda v: setattr(v, "float_value", float("inf"))))
 grpc_case("int64 for a float feature", with_context(lambda v: setattr(v, "int64_value", 13)))
-grpc_case("FeatureValue with no kind", with_context(lambda v: v.SetInParent()))
+grpc_case("FeatureValue with no kind", with_context(lambda v: v.Clear()))
 unknown = good_request()
 unknown.context["no_such_feature"].float_value = 1
 grpc_case("feature name not in the registry", unknown)
@@ -151,11 +152,32 @@ for case, path, payload, headers in [
     ("JSON: good request", "/v1/score", body, JSON),
     ("JSON: malformed body", "/v1/score", b'{"surface": "home", "candidates": [', JSON),
     ("JSON: NaN value", "/v1/score", b'{"surface": "home", "userId": "u1", "candidates": [{"id": "c0"}], "context": {"ctx_hour": {"floatValue": "NaN"}}}', JSON),
-    ("JSON: 20 MiB body", "/v1/score", b'{"surface": "' + b"s" * (20 * 1024 * 1024) + b'"}', JSON),
     ("JSON: admin path on the public port", "/admin/config", b"", JSON),
 ]:
     status, text = post(path, payload, headers)
     record(case, status, text)
+
+
+def declared_too_large():
+    """A body declared at 20 MiB (over the 16 MiB message limit): answered before it is sent."""
+    host, port = http_address.rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.putrequest("POST", "/v1/score")
+        for name, value in JSON.items():
+            connection.putheader(name, value)
+        connection.putheader("content-length", str(20 * 1024 * 1024))
+        connection.endheaders()
+        connection.send(b'{"surface": "' + b"s" * 65536)
+        response = connection.getresponse()
+        return str(response.status), response.read().decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException) as e:
+        return "CONNECTION_" + type(e).__name__, ""
+    finally:
+        connection.close()
+
+
+record("JSON: body declared at 20 MiB", *declared_too_large())
 
 
 # --- malformed HTTP/2 on the gRPC port (raw frames)
@@ -197,7 +219,7 @@ def raw(data):
 
 
 SETTINGS = frame(4, 0, 0, b"")
-record("HTTP/2: garbage instead of the preface", raw(b"\x16\x03\x01garbage" * 8))
+record("HTTP/2: garbage instead of the preface", raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + b"garbage" * 8))
 record("HTTP/2: HEADERS on stream 0", raw(PREFACE + SETTINGS + frame(1, 4, 0, b"\x82")))
 record("HTTP/2: frame larger than SETTINGS_MAX_FRAME_SIZE", raw(PREFACE + SETTINGS + frame(0, 0, 1, b"\x00" * (16384 + 1))))
 record("HTTP/2: WINDOW_UPDATE of 0 on the connection", raw(PREFACE + SETTINGS + frame(8, 0, 0, b"\x00\x00\x00\x00")))
