@@ -169,15 +169,11 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
             LeaseOutcome.UnknownModel => throw new LeafScoreException(
                 LeafStatusCode.NotFound, $"model '{request.Model}' is not served by partition '{manager.Partition}'"),
             LeaseOutcome.UnknownVersion => throw new LeafScoreException(
-                LeafStatusCode.NotFound, $"model '{request.Model}' has no available version '{request.Version}' (available: {Available(request.Model)})"),
+                // The versions it has are the operator's to see (/models, ListModels), not a caller's.
+                LeafStatusCode.NotFound, $"model '{request.Model}' has no available version '{request.Version}'"),
             _ => throw new LeafScoreException(LeafStatusCode.Unavailable, $"model '{request.Model}' has no available version yet"),
         };
     }
-
-    private string Available(string model) =>
-        manager.Snapshot.Models.TryGetValue(model, out var served) && served.Versions.Count > 0
-            ? string.Join(", ", served.Versions.Keys.Order(StringComparer.Ordinal))
-            : "none";
 
     private static ConvertedBatch ConvertTraced(FeatureConverter converter, LeafScoreRequest request, AbsentFeatureWatch watch)
     {
