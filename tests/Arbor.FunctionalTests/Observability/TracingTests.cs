@@ -33,6 +33,9 @@ public sealed class TracingTests(ObservedCluster cluster)
             TimeSpan.FromSeconds(60),
             Ct);
 
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", trace.OrderBy(s => s.Service, StringComparer.Ordinal).Select(s =>
+            $"{s.Service} {s.Name} span {s.SpanId} parent {s.ParentSpanId ?? "-"} {string.Join(" ", s.Attributes.Where(a => a.Key.StartsWith("arbor.", StringComparison.Ordinal)).Select(a => $"{a.Key}={a.Value}"))}")));
+
         // Connected: one span without a parent (the root's gRPC server span), every other span's parent in the trace.
         var ids = trace.Select(s => s.SpanId).ToHashSet(StringComparer.Ordinal);
         var top = Assert.Single(trace, s => s.ParentSpanId is null);
