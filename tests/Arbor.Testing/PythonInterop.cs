@@ -7,8 +7,8 @@ namespace Arbor.Testing;
 /// /usr/bin/python3 with python3-grpcio. The Python message classes come from one descriptor set
 /// (<c>messages.pb</c>) that the protoc of the Grpc.Tools package writes once per test run, into a
 /// temporary folder, from proto/arbor/v1 and the standard gRPC protos in
-/// tests/Arbor.Rpc.Tests/Interop/protos (health, reflection); interop_messages.py builds the
-/// classes from it. (Generated *_pb2.py files would need a protobuf runtime as new as that
+/// tests/Arbor.Rpc.Tests/Interop/protos (health, reflection); interop_messages.py, copied beside it
+/// and on every script's PYTHONPATH, builds the classes from it. (Generated *_pb2.py files would need a protobuf runtime as new as that
 /// protoc, 7.x; Debian's python3-protobuf is 4.21.)
 /// </summary>
 public static class PythonInterop
@@ -67,6 +67,8 @@ public static class PythonInterop
         }
 
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        // interop_messages (the message classes from messages.pb) is importable by every script.
+        start.Environment["PYTHONPATH"] = MessagesDirectory;
         return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Python}.");
     }
 
@@ -108,6 +110,7 @@ public static class PythonInterop
             start.ArgumentList.Add(Path.GetRelativePath(standardRoot, proto));
         }
 
+        File.Copy(RepositoryPaths.Combine("tests", "Arbor.Rpc.Tests", "Interop", "interop_messages.py"), Path.Combine(output, "interop_messages.py"));
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)) || process.ExitCode != 0)

@@ -5,24 +5,12 @@ Prints one JSON line: the status code name of a call carrying metadata
 (("authorization", "Bearer KEY"),), of one carrying none, and the models the first one scored.
 """
 import json
-import os
 import sys
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from interop_messages import load as load_messages  # beside messages.pb, on PYTHONPATH (PythonInterop)
 
 address, messages_dir, key = sys.argv[1:4]
-
-
-def load_messages(directory):
-    with open(os.path.join(directory, "messages.pb"), "rb") as f:
-        files = descriptor_pb2.FileDescriptorSet.FromString(f.read()).file
-    if hasattr(message_factory, "GetMessageClassesForFiles"):
-        pool = descriptor_pool.DescriptorPool()
-        for file in files:
-            pool.Add(file)
-        return message_factory.GetMessageClassesForFiles([file.name for file in files], pool)
-    return message_factory.GetMessages(files)
 
 
 messages = load_messages(messages_dir)

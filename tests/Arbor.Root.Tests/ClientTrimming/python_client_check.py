@@ -6,26 +6,14 @@ prints one JSON line, then waits for a line on stdin (the test changes the root'
 meanwhile); phase 2 does the same with the client's view now stale and prints a second line.
 """
 import json
-import os
 import sys
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from interop_messages import load as load_messages  # beside messages.pb, on PYTHONPATH (PythonInterop)
 
 address, messages_dir, client_dir = sys.argv[1:4]
 sys.path.insert(0, client_dir)
 import arbor_client  # noqa: E402
-
-
-def load_messages(directory):
-    with open(os.path.join(directory, "messages.pb"), "rb") as f:
-        files = descriptor_pb2.FileDescriptorSet.FromString(f.read()).file
-    if hasattr(message_factory, "GetMessageClassesForFiles"):
-        pool = descriptor_pool.DescriptorPool()
-        for file in files:
-            pool.Add(file)
-        return message_factory.GetMessageClassesForFiles([file.name for file in files], pool)
-    return message_factory.GetMessages(files)
 
 
 messages = load_messages(messages_dir)

@@ -8,7 +8,6 @@ what came back, and then sends a good request that must still succeed. Prints on
 """
 import http.client
 import json
-import os
 import socket
 import struct
 import sys
@@ -16,21 +15,10 @@ import urllib.error
 import urllib.request
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from interop_messages import load as load_messages  # beside messages.pb, on PYTHONPATH (PythonInterop)
 
 grpc_address, http_address, messages_dir, api_key = sys.argv[1:5]
 LEAK_MARKS = ["127.0.0.1", "/tmp/", "/work/", "Exception", "   at ", "Traceback", ".cs:line"]
-
-
-def load_messages(directory):
-    with open(os.path.join(directory, "messages.pb"), "rb") as f:
-        files = descriptor_pb2.FileDescriptorSet.FromString(f.read()).file
-    if hasattr(message_factory, "GetMessageClassesForFiles"):
-        pool = descriptor_pool.DescriptorPool()
-        for file in files:
-            pool.Add(file)
-        return message_factory.GetMessageClassesForFiles([file.name for file in files], pool)
-    return message_factory.GetMessages(files)
 
 
 messages = load_messages(messages_dir)

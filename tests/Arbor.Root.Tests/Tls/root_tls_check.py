@@ -5,25 +5,13 @@ Trusts only CA_FILE; presents CLIENT_CERT/CLIENT_KEY when given. Prints one JSON
 status code name and, when it succeeded, the models that scored every candidate.
 """
 import json
-import os
 import sys
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from interop_messages import load as load_messages  # beside messages.pb, on PYTHONPATH (PythonInterop)
 
 address, ca_file, messages_dir = sys.argv[1:4]
 client = sys.argv[4:6]
-
-
-def load_messages(directory):
-    with open(os.path.join(directory, "messages.pb"), "rb") as f:
-        files = descriptor_pb2.FileDescriptorSet.FromString(f.read()).file
-    if hasattr(message_factory, "GetMessageClassesForFiles"):
-        pool = descriptor_pool.DescriptorPool()
-        for file in files:
-            pool.Add(file)
-        return message_factory.GetMessageClassesForFiles([file.name for file in files], pool)
-    return message_factory.GetMessages(files)
 
 
 def read(path):
