@@ -119,7 +119,8 @@ public sealed class FeatureTrimmer : IDisposable
 
         var version = decision.AllowlistVersion ?? "";
         _metrics.RecordGap(decision.Model, version);
-        if (_gaps.Record(decision.Model, version, decision.Allowlist.Sha256, detail, _time.GetUtcNow()))
+        var viaLatest = decision.Outcome is TrimOutcome.LatestUnspecified or TrimOutcome.LatestFallback;
+        if (_gaps.Record(decision.Model, version, decision.Allowlist.Sha256, viaLatest, detail, _time.GetUtcNow()))
         {
             Interlocked.Increment(ref _gapGeneration);
             _logger.TrimGap(decision.Model, version, decision.Allowlist.Sha256, detail);
@@ -179,7 +180,7 @@ public sealed class FeatureTrimmer : IDisposable
             bundles.Add(source.GetStatus(model => shadowed.Contains((source.Id, model))));
         }
 
-        return new TrimmerStatus(snapshot.Generation, snapshot.BuiltAt, snapshot.Models.Count, bundles, _gaps.Describe(snapshot.BuiltAt));
+        return new TrimmerStatus(snapshot.Generation, snapshot.BuiltAt, snapshot.Models.Count, bundles, _gaps.Describe(snapshot));
     }
 
     /// <summary>A health summary: healthy while every bundle's map matches its file.</summary>

@@ -49,6 +49,24 @@ public sealed class TrimGapReportTests : IDisposable
     }
 
     [Fact]
+    public void ReportGap_OfACallTrimmedBeforeANewSnapshot_RefusedAfterIt_DoesNotMakeTheReplacedAllowlistStale()
+    {
+        var trimmer = _harness.Trimmer;
+        var inFlight = trimmer.Lookup("ads_ctr", null);
+        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+        BundleFiles.Write(_harness.PathOf("ads.json"), BundleFiles.Document("ads", ("ads_ctr", "2", [("1", ["x"]), ("2", ["x", "y"])])));
+        trimmer.Rescan();
+        _harness.Time.Advance(TimeSpan.FromSeconds(1));
+
+        trimmer.ReportGap(inFlight, "version '2' needs y"); // the leaf's answer arrives after the swap
+        var replaced = Assert.Single(trimmer.GetStatus().Gaps);
+        trimmer.ReportGap(trimmer.Lookup("ads_ctr", "1"), "version '2' needs y"); // v1's allowlist asked for by name is still in force
+
+        Assert.False(replaced.Stale);
+        Assert.True(Assert.Single(trimmer.GetStatus().Gaps).Stale);
+    }
+
+    [Fact]
     public void ReportGap_PassThrough_IsIgnored()
     {
         _harness.Trimmer.ReportGap(TrimDecision.PassThrough("ads_ctr"), "untrimmed calls have no gap");
