@@ -5,7 +5,8 @@ namespace Arbor.Features.Batches;
 
 /// <summary>
 /// The values of one feature for every row of a <see cref="FeatureBatch"/> (column-oriented), with a
-/// bitmap of the rows that have no value (those rows hold a placeholder: 0, a zero vector, an empty list).
+/// bitmap of the rows that have no value (those rows hold a placeholder in memory: 0, a zero vector, an
+/// empty list; on the wire a missing row costs its bit only, see <see cref="Wire.FeatureBatchEncoder"/>).
 /// </summary>
 /// <remarks>
 /// A column does not copy the arrays it is given: the batch's builder owns them and must not change

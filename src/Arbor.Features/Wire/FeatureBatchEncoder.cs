@@ -18,6 +18,12 @@ public static class FeatureBatchEncoder
     /// <summary>Field number of <c>LeafScoreRequest.shared_columns</c>.</summary>
     internal const int SharedColumnsField = 5;
 
+    /// <summary>Field number of <c>FeatureColumn.missing_omitted</c>.</summary>
+    private const int MissingOmittedField = 9;
+
+    /// <summary>Bytes of <c>missing_omitted = true</c>: its tag and a one-byte varint.</summary>
+    private const int MissingOmittedSize = 2;
+
     /// <summary>Encodes every column of the batch over all its rows (the per-request fast path).</summary>
     public static EncodedBatch Encode(FeatureBatch batch)
     {
@@ -54,6 +60,8 @@ public static class FeatureBatchEncoder
         var capacity = perRow.Count + shared.Count;
         var layouts = ArrayPool<ColumnLayout>.Shared.Rent(capacity);
         var entries = ArrayPool<EncodedColumn>.Shared.Rent(capacity);
+        // The present rows of the column at hand when it has missing ones (one column at a time).
+        var scratch = ArrayPool<int>.Shared.Rent(Math.Max(rows.Count, 1));
         byte[]? buffer = null;
         try
         {
@@ -64,7 +72,7 @@ public static class FeatureBatchEncoder
             {
                 if (allowlist is null || allowlist.Contains(perRow[i].Name))
                 {
-                    total = checked(total + Measure(perRow[i], rows, ref layouts[count++]));
+                    total = checked(total + Measure(perRow[i], rows, scratch, ref layouts[count++]));
                 }
             }
 
@@ -73,7 +81,7 @@ public static class FeatureBatchEncoder
             {
                 if (allowlist is null || allowlist.Contains(shared[i].Name))
                 {
-                    total = checked(total + Measure(shared[i], sharedRows, ref layouts[count++]));
+                    total = checked(total + Measure(shared[i], sharedRows, scratch, ref layouts[count++]));
                 }
             }
 
@@ -84,7 +92,7 @@ public static class FeatureBatchEncoder
             {
                 if (allowlist is null || allowlist.Contains(perRow[i].Name))
                 {
-                    Write(perRow[i], rows, layouts[k], ColumnsField, buffer.AsSpan(offset, layouts[k].Total));
+                    Write(perRow[i], rows, scratch, layouts[k], ColumnsField, buffer.AsSpan(offset, layouts[k].Total));
                     entries[k] = new EncodedColumn(perRow[i].Name, IsShared: false, offset, layouts[k].Total);
                     offset += layouts[k++].Total;
                 }
@@ -94,7 +102,7 @@ public static class FeatureBatchEncoder
             {
                 if (allowlist is null || allowlist.Contains(shared[i].Name))
                 {
-                    Write(shared[i], sharedRows, layouts[k], SharedColumnsField, buffer.AsSpan(offset, layouts[k].Total));
+                    Write(shared[i], sharedRows, scratch, layouts[k], SharedColumnsField, buffer.AsSpan(offset, layouts[k].Total));
                     entries[k] = new EncodedColumn(shared[i].Name, IsShared: true, offset, layouts[k].Total);
                     offset += layouts[k++].Total;
                 }
@@ -116,28 +124,44 @@ public static class FeatureBatchEncoder
         finally
         {
             ArrayPool<ColumnLayout>.Shared.Return(layouts);
+            ArrayPool<int>.Shared.Return(scratch);
         }
     }
 
-    private static int Measure(BatchColumn column, in RowSet rows, ref ColumnLayout layout)
+    private static int Measure(BatchColumn column, in RowSet rows, int[] scratch, ref ColumnLayout layout)
     {
         layout = default;
         layout.NameBytes = Encoding.UTF8.GetByteCount(column.Name);
-        layout.MissingBytes = AnyMissing(column, rows) ? MissingBitmap.ByteCount(rows.Count) : 0;
-        column.MeasureValues(rows, ref layout);
+        if (AnyMissing(column, rows))
+        {
+            // Missing rows cost their bit only: the values hold the present rows (missing_omitted).
+            layout.MissingBytes = MissingBitmap.ByteCount(rows.Count);
+            column.MeasureValues(PresentRows(column, rows, scratch), ref layout);
+        }
+        else
+        {
+            column.MeasureValues(rows, ref layout);
+        }
+
         layout.Body = ProtoWire.LengthDelimitedSize(layout.NameBytes)
-            + (layout.MissingBytes == 0 ? 0 : ProtoWire.LengthDelimitedSize(layout.MissingBytes))
+            + (layout.MissingBytes == 0 ? 0 : ProtoWire.LengthDelimitedSize(layout.MissingBytes) + MissingOmittedSize)
             + ProtoWire.LengthDelimitedSize(layout.ValuesBody);
         layout.Total = ProtoWire.LengthDelimitedSize(layout.Body);
         return layout.Total;
     }
 
-    private static void Write(BatchColumn column, in RowSet rows, in ColumnLayout layout, int fieldNumber, Span<byte> destination)
+    private static void Write(BatchColumn column, in RowSet rows, int[] scratch, in ColumnLayout layout, int fieldNumber, Span<byte> destination)
     {
         var offset = ProtoWire.WriteLengthPrefix(destination, fieldNumber, layout.Body);
         offset += ProtoWire.WriteLengthPrefix(destination[offset..], 1, layout.NameBytes);
         offset += Encoding.UTF8.GetBytes(column.Name, destination[offset..]);
-        if (layout.MissingBytes != 0)
+        if (layout.MissingBytes == 0)
+        {
+            offset += ProtoWire.WriteLengthPrefix(destination[offset..], column.ValuesFieldNumber, layout.ValuesBody);
+            column.WriteValues(rows, layout, destination.Slice(offset, layout.ValuesBody));
+            offset += layout.ValuesBody;
+        }
+        else
         {
             offset += ProtoWire.WriteLengthPrefix(destination[offset..], 2, layout.MissingBytes);
             var bitmap = destination.Slice(offset, layout.MissingBytes);
@@ -158,11 +182,30 @@ public static class FeatureBatchEncoder
             }
 
             offset += layout.MissingBytes;
+            offset += ProtoWire.WriteLengthPrefix(destination[offset..], column.ValuesFieldNumber, layout.ValuesBody);
+            column.WriteValues(PresentRows(column, rows, scratch), layout, destination.Slice(offset, layout.ValuesBody));
+            offset += layout.ValuesBody;
+            destination[offset++] = ProtoWire.Tag(MissingOmittedField, ProtoWire.WireTypeVarint);
+            destination[offset++] = 1;
         }
 
-        offset += ProtoWire.WriteLengthPrefix(destination[offset..], column.ValuesFieldNumber, layout.ValuesBody);
-        column.WriteValues(rows, layout, destination.Slice(offset, layout.ValuesBody));
-        Debug.Assert(offset + layout.ValuesBody == layout.Total, "The column must fill its measured size.");
+        Debug.Assert(offset == layout.Total, "The column must fill its measured size.");
+    }
+
+    /// <summary>The rows of <paramref name="rows"/> that have a value, as batch row indices in <paramref name="scratch"/>.</summary>
+    private static RowSet PresentRows(BatchColumn column, in RowSet rows, int[] scratch)
+    {
+        var count = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows.All ? i : rows.Indices[i];
+            if (!column.IsMissing(row))
+            {
+                scratch[count++] = row;
+            }
+        }
+
+        return RowSet.Subset(scratch.AsSpan(0, count));
     }
 
     private static bool AnyMissing(BatchColumn column, in RowSet rows)

@@ -43,26 +43,35 @@ internal sealed class BatchBuilder
 
     public int RowCount { get; }
 
-    public void FillDense(InputLayout input, int column, FeatureColumn source, bool shared, ReadOnlySpan<byte> missing)
+    /// <summary>
+    /// Fills one column of a dense input. <paramref name="omitted"/>: the values hold only the rows
+    /// not marked in <paramref name="missing"/> (<c>missing_omitted</c>); otherwise one per row.
+    /// </summary>
+    public void FillDense(InputLayout input, int column, FeatureColumn source, bool shared, ReadOnlySpan<byte> missing, bool omitted)
     {
         var buffer = _floats[input.Argument]!;
         var width = input.Width;
         var rows = shared ? 1 : RowCount;
+        var expected = ValueRows(missing, rows, omitted);
         switch (source.ValuesCase)
         {
             case FeatureColumn.ValuesOneofCase.Floats:
                 {
                     var values = source.Floats.Values;
-                    RequireCount(source, values.Count, rows);
-                    if (shared)
-                    {
-                        Broadcast(buffer, width, column, FeatureConverter.IsMissing(missing, 0) ? input.Default : values[0]);
-                        return;
-                    }
-
+                    RequireCount(source, values.Count, expected, rows);
+                    var v = 0;
                     for (var r = 0; r < rows; r++)
                     {
-                        buffer[(r * width) + column] = FeatureConverter.IsMissing(missing, r) ? input.Default : values[r];
+                        var isMissing = FeatureConverter.IsMissing(missing, r);
+                        var value = isMissing ? input.Default : values[v];
+                        v += isMissing && omitted ? 0 : 1;
+                        if (shared)
+                        {
+                            Broadcast(buffer, width, column, value);
+                            return;
+                        }
+
+                        buffer[(r * width) + column] = value;
                     }
 
                     return;
@@ -71,16 +80,20 @@ internal sealed class BatchBuilder
             case FeatureColumn.ValuesOneofCase.Int64S:
                 {
                     var values = source.Int64S.Values;
-                    RequireCount(source, values.Count, rows);
-                    if (shared)
-                    {
-                        Broadcast(buffer, width, column, FeatureConverter.IsMissing(missing, 0) ? input.Default : values[0]);
-                        return;
-                    }
-
+                    RequireCount(source, values.Count, expected, rows);
+                    var v = 0;
                     for (var r = 0; r < rows; r++)
                     {
-                        buffer[(r * width) + column] = FeatureConverter.IsMissing(missing, r) ? input.Default : values[r];
+                        var isMissing = FeatureConverter.IsMissing(missing, r);
+                        var value = isMissing ? input.Default : values[v];
+                        v += isMissing && omitted ? 0 : 1;
+                        if (shared)
+                        {
+                            Broadcast(buffer, width, column, value);
+                            return;
+                        }
+
+                        buffer[(r * width) + column] = value;
                     }
 
                     return;
@@ -91,7 +104,8 @@ internal sealed class BatchBuilder
         }
     }
 
-    public void FillVector(InputLayout input, FeatureColumn source, bool shared, ReadOnlySpan<byte> missing)
+    /// <summary>Fills a vector input (see <see cref="FillDense"/> for <paramref name="omitted"/>).</summary>
+    public void FillVector(InputLayout input, FeatureColumn source, bool shared, ReadOnlySpan<byte> missing, bool omitted)
     {
         if (source.ValuesCase != FeatureColumn.ValuesOneofCase.FloatVectors)
         {
@@ -106,10 +120,13 @@ internal sealed class BatchBuilder
         }
 
         var rows = shared ? 1 : RowCount;
+        var expected = ValueRows(missing, rows, omitted);
         var values = vectors.Values;
-        if (values.Count != (long)rows * dim)
+        if (values.Count != (long)expected * dim)
         {
-            throw new FeatureConversionException(source.Name, $"has {values.Count} floats, {rows} rows of dim {dim} need {(long)rows * dim}");
+            throw new FeatureConversionException(source.Name, omitted
+                ? $"has {values.Count} floats, {expected} present rows of dim {dim} need {(long)expected * dim}"
+                : $"has {values.Count} floats, {rows} rows of dim {dim} need {(long)rows * dim}");
         }
 
         var buffer = _floats[input.Argument]!.AsSpan(0, RowCount * dim);
@@ -119,20 +136,23 @@ internal sealed class BatchBuilder
             return;
         }
 
+        var start = 0;
         for (var r = 0; r < rows; r++)
         {
             var row = buffer.Slice(r * dim, dim);
             if (FeatureConverter.IsMissing(missing, r))
             {
                 row.Fill(input.Default);
+                start += omitted ? 0 : dim;
                 continue;
             }
 
-            var start = r * dim;
             for (var k = 0; k < dim; k++)
             {
                 row[k] = values[start + k];
             }
+
+            start += dim;
         }
 
         if (shared)
@@ -145,7 +165,8 @@ internal sealed class BatchBuilder
         }
     }
 
-    public void FillIdList(InputLayout input, FeatureColumn source, bool shared, ReadOnlySpan<byte> missing)
+    /// <summary>Fills an id-list input (see <see cref="FillDense"/> for <paramref name="omitted"/>).</summary>
+    public void FillIdList(InputLayout input, FeatureColumn source, bool shared, ReadOnlySpan<byte> missing, bool omitted)
     {
         if (source.ValuesCase != FeatureColumn.ValuesOneofCase.Int64Lists)
         {
@@ -154,21 +175,30 @@ internal sealed class BatchBuilder
 
         var lists = source.Int64Lists;
         var rows = shared ? 1 : RowCount;
+        var expected = ValueRows(missing, rows, omitted);
         var lengths = lists.Lengths;
         var values = lists.Values;
-        if (lengths.Count != rows)
+        if (lengths.Count != expected)
         {
-            throw new FeatureConversionException(source.Name, $"has {lengths.Count} list lengths, {rows} rows need {rows}");
+            throw new FeatureConversionException(source.Name, omitted
+                ? $"has {lengths.Count} list lengths, {expected} present rows need {expected}"
+                : $"has {lengths.Count} list lengths, {rows} rows need {rows}");
         }
 
         long declared = 0;
         long kept = 0;
+        var l = 0;
         for (var r = 0; r < rows; r++)
         {
-            declared += lengths[r];
             if (!FeatureConverter.IsMissing(missing, r))
             {
-                kept += Math.Min(lengths[r], (uint)input.MaxLength);
+                declared += lengths[l];
+                kept += Math.Min(lengths[l], (uint)input.MaxLength);
+                l++;
+            }
+            else if (!omitted)
+            {
+                declared += lengths[l++];
             }
         }
 
@@ -187,21 +217,24 @@ internal sealed class BatchBuilder
         var offsets = _int64s[input.Argument + 1]!;
         var source0 = 0;
         var written = 0;
+        l = 0;
         for (var r = 0; r < rows; r++)
         {
             offsets[r] = written;
-            var length = (int)lengths[r];
-            if (!FeatureConverter.IsMissing(missing, r))
+            if (FeatureConverter.IsMissing(missing, r))
             {
-                var keep = Math.Min(length, input.MaxLength);
-                for (var k = 0; k < keep; k++)
-                {
-                    buffer[written + k] = values[source0 + k];
-                }
-
-                written += keep;
+                source0 += omitted ? 0 : (int)lengths[l++];
+                continue;
             }
 
+            var length = (int)lengths[l++];
+            var keep = Math.Min(length, input.MaxLength);
+            for (var k = 0; k < keep; k++)
+            {
+                buffer[written + k] = values[source0 + k];
+            }
+
+            written += keep;
             source0 += length;
         }
 
@@ -337,12 +370,31 @@ internal sealed class BatchBuilder
         }
     }
 
-    private static void RequireCount(FeatureColumn source, int count, int rows)
+    private static void RequireCount(FeatureColumn source, int count, int expected, int rows)
     {
-        if (count != rows)
+        if (count != expected)
         {
-            throw new FeatureConversionException(source.Name, $"has {count} values, {rows} rows need {rows}");
+            throw new FeatureConversionException(source.Name, expected == rows
+                ? $"has {count} values, {rows} rows need {rows}"
+                : $"has {count} values, {expected} present rows of {rows} need {expected}");
         }
+    }
+
+    /// <summary>How many rows the values hold: every row, or only those not marked missing.</summary>
+    private static int ValueRows(ReadOnlySpan<byte> missing, int rows, bool omitted)
+    {
+        if (!omitted)
+        {
+            return rows;
+        }
+
+        var present = rows;
+        for (var r = 0; r < rows; r++)
+        {
+            present -= FeatureConverter.IsMissing(missing, r) ? 1 : 0;
+        }
+
+        return present;
     }
 
     private static FeatureConversionException TypeMismatch(InputLayout input, FeatureColumn source) =>

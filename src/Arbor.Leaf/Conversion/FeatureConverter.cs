@@ -223,6 +223,8 @@ public sealed class FeatureConverter
             throw new FeatureConversionException(column.Name, $"missing bitmap has {missing.Length} bytes, {rows} rows need {(rows + 7) / 8}");
         }
 
+        // missing_omitted: the values hold only the rows not marked missing (no placeholders).
+        var omitted = column.MissingOmitted && missing.Length != 0;
         if (column.ValuesCase == FeatureColumn.ValuesOneofCase.None || CountValues(column) == 0)
         {
             if (!AllMissing(missing, rows))
@@ -237,13 +239,13 @@ public sealed class FeatureConverter
         switch (input.Kind)
         {
             case InputKind.Dense:
-                builder.FillDense(input, slot.Column, column, shared, missing);
+                builder.FillDense(input, slot.Column, column, shared, missing, omitted);
                 break;
             case InputKind.Vector:
-                builder.FillVector(input, column, shared, missing);
+                builder.FillVector(input, column, shared, missing, omitted);
                 break;
             default:
-                builder.FillIdList(input, column, shared, missing);
+                builder.FillIdList(input, column, shared, missing, omitted);
                 break;
         }
 

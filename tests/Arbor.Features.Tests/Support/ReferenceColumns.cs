@@ -30,7 +30,10 @@ public static class ReferenceColumns
 
     public static IReadOnlyList<int> AllRows(FeatureBatch batch) => [.. Enumerable.Range(0, batch.RowCount)];
 
-    /// <summary>The generated FeatureColumn of <paramref name="column"/> restricted to <paramref name="rows"/>.</summary>
+    /// <summary>
+    /// The generated FeatureColumn of <paramref name="column"/> restricted to <paramref name="rows"/>:
+    /// the missing bitmap over those rows and the values of the rows that have one.
+    /// </summary>
     public static FeatureColumn Column(BatchColumn column, IReadOnlyList<int> rows)
     {
         var message = new FeatureColumn { Name = column.Name };
@@ -46,6 +49,9 @@ public static class ReferenceColumns
             }
 
             message.Missing = ByteString.CopyFrom(bitmap);
+            // Missing rows carry no placeholder value: only the present rows follow.
+            message.MissingOmitted = true;
+            rows = [.. rows.Where(row => !column.IsMissing(row))];
         }
 
         switch (column)

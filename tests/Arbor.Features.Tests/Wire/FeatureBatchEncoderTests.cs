@@ -66,6 +66,39 @@ public sealed class FeatureBatchEncoderTests
     }
 
     [Fact]
+    public void Encode_MissingRows_CostTheirBitOnly_NoPlaceholderValues()
+    {
+        // Rows 1 and 2 of 3 missing in every column: the values hold row 0 alone.
+        var missing = MissingBitmap.Create(3);
+        MissingBitmap.Set(missing, 1);
+        MissingBitmap.Set(missing, 2);
+        var batch = new FeatureBatch(3)
+            .Add(new FloatBatchColumn("f", [1.5f, 0f, 0f], missing))
+            .Add(new FloatVectorBatchColumn("v", 4, [1f, 2f, 3f, 4f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f], missing))
+            .Add(new Int64ListBatchColumn("ids", [2, 0, 0], [7L, 8L], missing));
+        using var encoded = FeatureBatchEncoder.Encode(batch);
+
+        var parsed = LeafScoreRequest.Parser.ParseFrom(WriteRequest(encoded, null));
+
+        Assert.All(parsed.Columns, c => Assert.True(c.MissingOmitted));
+        Assert.All(parsed.Columns, c => Assert.Equal(missing, c.Missing.ToByteArray()));
+        Assert.Equal([1.5f], parsed.Columns[0].Floats.Values);
+        Assert.Equal([1f, 2f, 3f, 4f], parsed.Columns[1].FloatVectors.Values);
+        Assert.Equal([2u], parsed.Columns[2].Int64Lists.Lengths);
+        Assert.Equal([7L, 8L], parsed.Columns[2].Int64Lists.Values);
+
+        // Against the same values with nothing missing, the two missing rows save their placeholders:
+        // 2 floats, 2 vectors of 4 floats, 2 list lengths, for a bitmap and the flag per column.
+        using var full = FeatureBatchEncoder.Encode(new FeatureBatch(3)
+            .Add(new FloatBatchColumn("f", [1.5f, 0f, 0f]))
+            .Add(new FloatVectorBatchColumn("v", 4, [1f, 2f, 3f, 4f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f]))
+            .Add(new Int64ListBatchColumn("ids", [2, 0, 0], [7L, 8L])));
+        var placeholders = (2 * sizeof(float)) + (2 * 4 * sizeof(float)) + 2;
+        var bitmapAndFlag = 3 * (2 + 1 + 2);
+        Assert.Equal(full.PayloadBytes - placeholders + bitmapAndFlag, encoded.PayloadBytes);
+    }
+
+    [Fact]
     public void EncodeRows_Subset_EqualsTheGeneratedMessageForThoseRows()
     {
         var batch = SampleBatches.EveryKind();

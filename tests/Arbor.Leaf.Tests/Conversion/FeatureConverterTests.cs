@@ -105,6 +105,111 @@ public sealed class FeatureConverterTests
         Assert.Contains($"'{feature}'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Convert_MissingRowsOmittedFromTheValues_GivesTheSameInputsAsPlaceholders(int scoringCase)
+    {
+        var withPlaceholders = ScoringCases.All[scoringCase].ToRequest("ctr");
+        var omitted = OmitMissingRows(withPlaceholders);
+        Assert.True(omitted.CalculateSize() <= withPlaceholders.CalculateSize());
+
+        using var expected = Ctr.Convert(withPlaceholders);
+        using var actual = Ctr.Convert(omitted);
+
+        Assert.Equal(expected.Arguments.Length, actual.Arguments.Length);
+        for (var i = 0; i < expected.Arguments.Length; i++)
+        {
+            Assert.Equal(expected.Arguments[i].Floats.ToArray(), actual.Arguments[i].Floats.ToArray());
+            Assert.Equal(expected.Arguments[i].Int64s.ToArray(), actual.Arguments[i].Int64s.ToArray());
+            Assert.Equal((expected.Arguments[i].Dim0, expected.Arguments[i].Dim1), (actual.Arguments[i].Dim0, actual.Arguments[i].Dim1));
+        }
+
+        Assert.Equal(expected.MissingFeatures, actual.MissingFeatures);
+    }
+
+    public static TheoryData<string, FeatureColumn> BadOmittedColumns => new()
+    {
+        // Row 1 missing: one value expected, a placeholder sent anyway.
+        { "a", new FeatureColumn { Name = "a", Missing = ByteString.CopyFrom(0b10), MissingOmitted = true, Floats = new FloatColumn { Values = { 1f, 0f } } } },
+        { "v", new FeatureColumn { Name = "v", Missing = ByteString.CopyFrom(0b01), MissingOmitted = true, FloatVectors = new FloatVectorColumn { Dim = 4, Values = { 1, 2, 3, 4, 0, 0, 0, 0 } } } },
+        { "ids", new FeatureColumn { Name = "ids", Missing = ByteString.CopyFrom(0b01), MissingOmitted = true, Int64Lists = new Int64ListColumn { Lengths = { 1, 0 }, Values = { 7 } } } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOmittedColumns))]
+    public void Convert_OmittedColumnWithPlaceholders_ThrowsNamingTheFeature(string feature, FeatureColumn column)
+    {
+        var request = new LeafScoreRequest { RowCount = 2 };
+        request.Columns.Add(column);
+
+        var error = Assert.Throws<FeatureConversionException>(() => Ctr.Convert(request));
+
+        Assert.Equal(feature, error.Feature);
+        Assert.Contains("present rows", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The same request with every missing row's placeholder removed (<c>missing_omitted</c>).</summary>
+    private static LeafScoreRequest OmitMissingRows(LeafScoreRequest request)
+    {
+        var omitted = request.Clone();
+        foreach (var column in omitted.Columns.Concat(omitted.SharedColumns))
+        {
+            if (column.Missing.IsEmpty)
+            {
+                continue;
+            }
+
+            var missing = column.Missing.ToByteArray();
+            bool Present(int row) => (missing[row >> 3] & (1 << (row & 7))) == 0;
+            column.MissingOmitted = true;
+            switch (column.ValuesCase)
+            {
+                case FeatureColumn.ValuesOneofCase.Floats:
+                    var floats = column.Floats.Values.Where((_, row) => Present(row)).ToArray();
+                    column.Floats.Values.Clear();
+                    column.Floats.Values.Add(floats);
+                    break;
+                case FeatureColumn.ValuesOneofCase.Int64S:
+                    var longs = column.Int64S.Values.Where((_, row) => Present(row)).ToArray();
+                    column.Int64S.Values.Clear();
+                    column.Int64S.Values.Add(longs);
+                    break;
+                case FeatureColumn.ValuesOneofCase.FloatVectors:
+                    var dim = (int)column.FloatVectors.Dim;
+                    var vectors = column.FloatVectors.Values.Where((_, i) => Present(i / dim)).ToArray();
+                    column.FloatVectors.Values.Clear();
+                    column.FloatVectors.Values.Add(vectors);
+                    break;
+                case FeatureColumn.ValuesOneofCase.Int64Lists:
+                    var lists = column.Int64Lists;
+                    var lengths = new List<uint>();
+                    var ids = new List<long>();
+                    var start = 0;
+                    for (var row = 0; row < lists.Lengths.Count; row++)
+                    {
+                        var length = (int)lists.Lengths[row];
+                        if (Present(row))
+                        {
+                            lengths.Add(lists.Lengths[row]);
+                            ids.AddRange(lists.Values.Skip(start).Take(length));
+                        }
+
+                        start += length;
+                    }
+
+                    lists.Lengths.Clear();
+                    lists.Lengths.Add(lengths);
+                    lists.Values.Clear();
+                    lists.Values.Add(ids);
+                    break;
+            }
+        }
+
+        return omitted;
+    }
+
     [Fact]
     public void Convert_FeatureTwice_Throws()
     {

@@ -87,7 +87,29 @@ internal sealed class FakeLeaf : IAsyncDisposable
         return leaf;
     }
 
-    public static float Contribution(FeatureColumn column, int index) => column.ValuesCase switch
+    /// <summary>What <paramref name="row"/> of the column adds to a score: 0 for a missing row.</summary>
+    public static float Contribution(FeatureColumn column, int row)
+    {
+        var missing = column.Missing.Span;
+        if (IsMissing(missing, row))
+        {
+            return 0;
+        }
+
+        // Without missing_omitted every row holds a value (a placeholder when missing).
+        var index = row;
+        for (var earlier = 0; column.MissingOmitted && earlier < row; earlier++)
+        {
+            index -= IsMissing(missing, earlier) ? 1 : 0;
+        }
+
+        return ValueAt(column, index);
+    }
+
+    private static bool IsMissing(ReadOnlySpan<byte> missing, int row) =>
+        (row >> 3) < missing.Length && (missing[row >> 3] & (1 << (row & 7))) != 0;
+
+    private static float ValueAt(FeatureColumn column, int index) => column.ValuesCase switch
     {
         FeatureColumn.ValuesOneofCase.Floats => column.Floats.Values[index],
         FeatureColumn.ValuesOneofCase.Int64S => column.Int64S.Values[index],
