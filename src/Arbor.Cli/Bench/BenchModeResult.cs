@@ -25,6 +25,15 @@ public sealed record BenchModeResult
     /// <summary>The same per request (all of the request's model calls together).</summary>
     public required double LeafInboundBytesPerRequest { get; init; }
 
+    /// <summary>
+    /// Raw bytes of the feature values the root's leaf requests carried per candidate (4 a float, 8 an
+    /// id, 4·dim a vector: no encoding, framing or headers); null for a root that does not report them.
+    /// </summary>
+    public double? ValueBytesPerCandidate { get; init; }
+
+    /// <summary><see cref="LeafInboundBytesPerCandidate"/> over <see cref="ValueBytesPerCandidate"/>: what the wire adds to the values.</summary>
+    public double? WireOverValues => ValueBytesPerCandidate is > 0 and { } values ? LeafInboundBytesPerCandidate / values : null;
+
     /// <summary><see cref="LeafInboundBytesPerCandidate"/> over the untrimmed mode's.</summary>
     public double? BytesVsUntrimmed { get; init; }
 

@@ -8,12 +8,13 @@ public static class BenchTable
 {
     public static string Format(BenchReport report, bool markdown = false)
     {
-        string[] header = ["mode", "bytes/cand root→leaf", "vs untrimmed", "p50 ms", "p99 ms", "root CPU µs/cand", "leaf CPU µs/cand", "max cand/s", "score parity"];
+        string[] header = ["mode", "bytes/cand root→leaf", "vs untrimmed", "wire/values", "p50 ms", "p99 ms", "root CPU µs/cand", "leaf CPU µs/cand", "max cand/s", "score parity"];
         var rows = report.Modes.Select(m => new[]
         {
             m.Mode,
             F(m.LeafInboundBytesPerCandidate, "N0"),
             m.BytesVsUntrimmed is { } r ? (r == 1 ? "baseline" : F(-(1 - r) * 100, "+0;-0") + "%") : "-",
+            m.WireOverValues is { } w ? F(w, "F2") + "×" : "-",
             F(m.P50Ms, "F1"),
             F(m.P99Ms, "F1"),
             F(m.RootCpuUsPerCandidate, "F1"),
@@ -23,8 +24,8 @@ public static class BenchTable
         }).ToList();
         if (report.Modes.All(m => m.MaxCandidatesPerS is null))
         {
-            header = [.. header.Where((_, i) => i != 7)];
-            rows = [.. rows.Select(r => r.Where((_, i) => i != 7).ToArray())];
+            header = [.. header.Where((_, i) => i != 8)];
+            rows = [.. rows.Select(r => r.Where((_, i) => i != 8).ToArray())];
         }
 
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();

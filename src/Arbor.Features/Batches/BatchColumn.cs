@@ -51,6 +51,12 @@ public abstract class BatchColumn
     /// <summary>Whether <paramref name="row"/> has no value.</summary>
     public bool IsMissing(int row) => MissingBitmap.IsSet(_missing, row);
 
+    /// <summary>
+    /// The raw size of the rows' values, with no encoding overhead: 4 bytes a float, 8 an int64 or an
+    /// id, 4·dim a vector, a string's UTF-8 bytes, a byte string's length.
+    /// </summary>
+    internal abstract long ValueBytes(in RowSet rows);
+
     /// <summary>Computes the size of the values sub-message (<c>FeatureColumn.values</c>) for the rows.</summary>
     internal abstract void MeasureValues(in RowSet rows, ref ColumnLayout layout);
 

@@ -20,6 +20,17 @@ public sealed class BytesBatchColumn : BatchColumn
     /// <summary>The values, one per row.</summary>
     public ReadOnlySpan<ReadOnlyMemory<byte>> Values => _values;
 
+    internal override long ValueBytes(in RowSet rows)
+    {
+        long bytes = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            bytes += _values[rows.All ? i : rows.Indices[i]].Length;
+        }
+
+        return bytes;
+    }
+
     internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
     {
         var size = 0;

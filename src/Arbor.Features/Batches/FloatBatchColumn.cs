@@ -32,6 +32,8 @@ public sealed class FloatBatchColumn : BatchColumn
     /// <summary>The values, one per row.</summary>
     public ReadOnlySpan<float> Values => _values.AsSpan(0, RowCount);
 
+    internal override long ValueBytes(in RowSet rows) => (long)rows.Count * sizeof(float);
+
     internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
     {
         layout.PartA = rows.Count * sizeof(float);

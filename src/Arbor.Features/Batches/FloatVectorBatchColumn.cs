@@ -46,6 +46,8 @@ public sealed class FloatVectorBatchColumn : BatchColumn
     /// <summary>The vector of one row.</summary>
     public ReadOnlySpan<float> Row(int row) => _values.AsSpan(row * Dimension, Dimension);
 
+    internal override long ValueBytes(in RowSet rows) => (long)rows.Count * Dimension * sizeof(float);
+
     internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
     {
         layout.PartA = rows.Count * Dimension * sizeof(float);

@@ -31,6 +31,8 @@ public sealed class Int64BatchColumn : BatchColumn
     /// <summary>The values, one per row.</summary>
     public ReadOnlySpan<long> Values => _values.AsSpan(0, RowCount);
 
+    internal override long ValueBytes(in RowSet rows) => (long)rows.Count * sizeof(long);
+
     internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
     {
         if (rows.All)

@@ -75,6 +75,17 @@ public sealed class Int64ListBatchColumn : BatchColumn
     /// <summary>The list of one row.</summary>
     public ReadOnlySpan<long> Row(int row) => _values.AsSpan(_offsets[row], _lengths[row]);
 
+    internal override long ValueBytes(in RowSet rows)
+    {
+        long ids = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            ids += _lengths[rows.All ? i : rows.Indices[i]];
+        }
+
+        return ids * sizeof(long);
+    }
+
     internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
     {
         if (rows.All)

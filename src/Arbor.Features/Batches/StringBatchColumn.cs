@@ -26,6 +26,17 @@ public sealed class StringBatchColumn : BatchColumn
     /// <summary>The values, one per row.</summary>
     public IReadOnlyList<string> Values => _values;
 
+    internal override long ValueBytes(in RowSet rows)
+    {
+        long bytes = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            bytes += Encoding.UTF8.GetByteCount(_values[rows.All ? i : rows.Indices[i]]);
+        }
+
+        return bytes;
+    }
+
     internal override void MeasureValues(in RowSet rows, ref ColumnLayout layout)
     {
         var size = 0;

@@ -130,7 +130,7 @@ public static class LeafRequestWriter
         output.Advance(requestIdStart);
 
         int written = 0, removed = 0;
-        long bytesWritten = headerSize, bytesRemoved = 0;
+        long bytesWritten = headerSize, bytesRemoved = 0, valueBytes = 0;
         foreach (ref readonly var column in batch.Columns)
         {
             if (allowlist is not null && !allowlist.Contains(column.Name))
@@ -143,6 +143,7 @@ public static class LeafRequestWriter
             output.Write(batch.GetBytes(column));
             written++;
             bytesWritten += column.Length;
+            valueBytes += column.ValueBytes;
         }
 
         if (offset > requestIdStart)
@@ -153,7 +154,7 @@ public static class LeafRequestWriter
         }
 
         var absent = allowlist is null ? 0 : allowlist.Count - written;
-        return new LeafRequestWriteResult(checked((int)bytesWritten), written, removed, bytesRemoved, absent);
+        return new LeafRequestWriteResult(checked((int)bytesWritten), written, removed, bytesRemoved, absent, valueBytes);
     }
 
     private static int HeaderSize(in LeafRequestHeader header, int rowCount)

@@ -25,4 +25,7 @@ internal struct ColumnLayout
 
     /// <summary>Bytes of the whole field: tag, length and body.</summary>
     public int Total;
+
+    /// <summary>Raw bytes of the values carried (see <see cref="Batches.BatchColumn.ValueBytes"/>).</summary>
+    public long ValueBytes;
 }

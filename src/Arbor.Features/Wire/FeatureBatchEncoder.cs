@@ -93,7 +93,7 @@ public static class FeatureBatchEncoder
                 if (allowlist is null || allowlist.Contains(perRow[i].Name))
                 {
                     Write(perRow[i], rows, scratch, layouts[k], ColumnsField, buffer.AsSpan(offset, layouts[k].Total));
-                    entries[k] = new EncodedColumn(perRow[i].Name, IsShared: false, offset, layouts[k].Total);
+                    entries[k] = new EncodedColumn(perRow[i].Name, IsShared: false, offset, layouts[k].Total, layouts[k].ValueBytes);
                     offset += layouts[k++].Total;
                 }
             }
@@ -103,7 +103,7 @@ public static class FeatureBatchEncoder
                 if (allowlist is null || allowlist.Contains(shared[i].Name))
                 {
                     Write(shared[i], sharedRows, scratch, layouts[k], SharedColumnsField, buffer.AsSpan(offset, layouts[k].Total));
-                    entries[k] = new EncodedColumn(shared[i].Name, IsShared: true, offset, layouts[k].Total);
+                    entries[k] = new EncodedColumn(shared[i].Name, IsShared: true, offset, layouts[k].Total, layouts[k].ValueBytes);
                     offset += layouts[k++].Total;
                 }
             }
@@ -136,11 +136,14 @@ public static class FeatureBatchEncoder
         {
             // Missing rows cost their bit only: the values hold the present rows (missing_omitted).
             layout.MissingBytes = MissingBitmap.ByteCount(rows.Count);
-            column.MeasureValues(PresentRows(column, rows, scratch), ref layout);
+            var present = PresentRows(column, rows, scratch);
+            column.MeasureValues(present, ref layout);
+            layout.ValueBytes = column.ValueBytes(present);
         }
         else
         {
             column.MeasureValues(rows, ref layout);
+            layout.ValueBytes = column.ValueBytes(rows);
         }
 
         layout.Body = ProtoWire.LengthDelimitedSize(layout.NameBytes)

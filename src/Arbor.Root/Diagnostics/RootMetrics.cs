@@ -26,6 +26,7 @@ public sealed class RootMetrics : IDisposable
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _leafCalls;
     private readonly Counter<long> _leafRequestBytes;
+    private readonly Counter<long> _leafValueBytes;
     private readonly Counter<long> _versionMismatches;
     private readonly Counter<long> _leafRetries;
     private readonly Counter<long> _clientViewRefused;
@@ -42,6 +43,7 @@ public sealed class RootMetrics : IDisposable
     private long _trimmedCalls;
     private long _untrimmedCalls;
     private long _leafRetryCount;
+    private long _leafValueByteCount;
     private readonly ConcurrentDictionary<string, ModelTotals> _models = new(StringComparer.Ordinal);
     private readonly TimeProvider? _time;
 
@@ -60,6 +62,9 @@ public sealed class RootMetrics : IDisposable
         _duration = _meter.CreateHistogram<double>("arbor.root.request.duration", "ms", "Score request latency at the root.");
         _leafCalls = _meter.CreateCounter<long>("arbor.root.leaf.calls", "{call}", "Leaf calls by model and status.");
         _leafRequestBytes = _meter.CreateCounter<long>("arbor.root.leaf.request_bytes", "By", "Serialized leaf request bytes (before compression) by model.");
+        _leafValueBytes = _meter.CreateCounter<long>(
+            "arbor.root.leaf.value_bytes", "By",
+            "Raw bytes of the feature values leaf requests carried (4 a float, 8 an int64 or id, 4·dim a vector), by model: what request_bytes would be with no encoding overhead.");
         _versionMismatches = _meter.CreateCounter<long>(
             "arbor.root.trim.version_mismatches", "{call}", "Leaf answers from a version other than the one whose allowlist trimmed the request.");
         _leafRetries = _meter.CreateCounter<long>(
@@ -186,12 +191,18 @@ public sealed class RootMetrics : IDisposable
         return stats;
     }
 
-    public void RecordLeafCall(string model, string status, int requestBytes, bool trimmed)
+    public void RecordLeafCall(string model, string status, int requestBytes, bool trimmed, long valueBytes = 0)
     {
         Interlocked.Increment(ref trimmed ? ref _trimmedCalls : ref _untrimmedCalls);
-        _leafCalls.Add(1, new("model", model), new("status", status));
-        _leafRequestBytes.Add(requestBytes, new KeyValuePair<string, object?>("model", model));
+        Interlocked.Add(ref _leafValueByteCount, valueBytes);
+        var modelTag = new KeyValuePair<string, object?>("model", model);
+        _leafCalls.Add(1, modelTag, new("status", status));
+        _leafRequestBytes.Add(requestBytes, modelTag);
+        _leafValueBytes.Add(valueBytes, modelTag);
     }
+
+    /// <summary>Raw bytes of the feature values leaf requests carried since start (see <c>arbor.root.leaf.value_bytes</c>).</summary>
+    public long LeafValueBytes => Interlocked.Read(ref _leafValueByteCount);
 
     public void RecordVersionMismatch(string model) =>
         _versionMismatches.Add(1, new KeyValuePair<string, object?>("model", model));

@@ -83,6 +83,7 @@ public static class RootAdminEndpoints
                 p90_ms = percentiles[1],
                 p99_ms = percentiles[2],
                 leaf_bytes_sent = sent,
+                leaf_value_bytes = metrics.LeafValueBytes,
                 leaf_bytes_received = received,
                 leaves,
                 client_bytes_received = server.BytesReceived,

@@ -292,7 +292,7 @@ public sealed class RootScorer(
             Trimmed = result.Trimmed,
             Status = new Status { Code = (int)result.Code, Message = RootOutcomes.ModelMessage(call.Route.Model, result.Code, result.Message, _logger) },
         };
-        metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed);
+        metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed, result.Written.ValueBytes);
         if (result.Response is not { } response)
         {
             model.Version = result.FailedVersion ?? call.Route.Version ?? "";

@@ -96,6 +96,13 @@ public sealed class FeatureBatchEncoderTests
         var placeholders = (2 * sizeof(float)) + (2 * 4 * sizeof(float)) + 2;
         var bitmapAndFlag = 3 * (2 + 1 + 2);
         Assert.Equal(full.PayloadBytes - placeholders + bitmapAndFlag, encoded.PayloadBytes);
+
+        // The raw values carried: one float, one vector of 4, two ids; a written request sums its columns'.
+        Assert.Equal([4L, 16L, 16L], encoded.Columns.ToArray().Select(c => c.ValueBytes));
+        Assert.Equal([12L, 48L, 16L], full.Columns.ToArray().Select(c => c.ValueBytes));
+        var output = new ArrayBufferWriter<byte>();
+        var result = LeafRequestWriter.Write(output, new LeafRequestHeader("m", null, null), encoded, new ColumnAllowlist(["f", "ids"]));
+        Assert.Equal(4L + 16L, result.ValueBytes);
     }
 
     [Fact]

@@ -41,6 +41,8 @@ public sealed class NetworkBenchTests
         var untrimmed = report.Modes[0];
         var trimmed = report.Modes[1];
         Assert.True(trimmed.LeafInboundBytesPerCandidate < untrimmed.LeafInboundBytesPerCandidate, $"trimmed {trimmed.LeafInboundBytesPerCandidate} B vs untrimmed {untrimmed.LeafInboundBytesPerCandidate} B");
+        // Trimming leaves out values: fewer raw value bytes per candidate reach the leaves (compression does not change them).
+        Assert.True(trimmed.ValueBytesPerCandidate > 0 && trimmed.ValueBytesPerCandidate < untrimmed.ValueBytesPerCandidate, $"values: trimmed {trimmed.ValueBytesPerCandidate} B vs untrimmed {untrimmed.ValueBytesPerCandidate} B");
         Assert.Equal(1.0, report.Summary.ScoreParity);
         Assert.True(report.DurationS < options.Duration.TotalSeconds, $"ran {report.DurationS:F0} s");
 
@@ -49,7 +51,7 @@ public sealed class NetworkBenchTests
         Assert.Equal(2, entries.Count);
         foreach (var entry in entries)
         {
-            foreach (var field in new[] { "leaf_inbound_bytes_per_candidate", "root_cpu_us_per_candidate", "leaf_cpu_us_per_candidate", "p50_ms", "p99_ms", "candidates_per_s" })
+            foreach (var field in new[] { "leaf_inbound_bytes_per_candidate", "value_bytes_per_candidate", "wire_over_values", "root_cpu_us_per_candidate", "leaf_cpu_us_per_candidate", "p50_ms", "p99_ms", "candidates_per_s" })
             {
                 Assert.Equal(JsonValueKind.Number, entry.GetProperty(field).ValueKind);
             }
