@@ -1,7 +1,7 @@
 using Arbor.Contracts.V1;
+using Arbor.FeatureStore.Sources;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using Arbor.Signatures.Registry;
 using BenchmarkDotNet.Attributes;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Import;
+using Arbor.FeatureStore.Native;
 using Arbor.Testing;
 using BenchmarkDotNet.Attributes;
 

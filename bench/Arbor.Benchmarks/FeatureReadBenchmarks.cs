@@ -1,6 +1,8 @@
+using Arbor.FeatureStore.Native;
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using Arbor.Testing;
 using BenchmarkDotNet.Attributes;
 

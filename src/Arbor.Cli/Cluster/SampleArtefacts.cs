@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using Arbor.FeatureStore.Import;
+using Arbor.FeatureStore.Native;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using Arbor.Signatures.Bundles;
 using Arbor.Signatures.Registry;
 

@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Arbor.FeatureStore.Import;
+using Arbor.FeatureStore.Native;
+using Arbor.FeatureStore.Sources;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using Arbor.Signatures.Registry;
 using Arbor.Signatures.Validation;
 

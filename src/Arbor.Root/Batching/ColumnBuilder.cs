@@ -1,6 +1,6 @@
 using Arbor.Features.Batches;
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 
 namespace Arbor.Root.Batching;
 

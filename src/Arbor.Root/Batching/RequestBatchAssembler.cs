@@ -1,8 +1,8 @@
 using Arbor.Contracts.V1;
 using Arbor.Features.Batches;
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 
 namespace Arbor.Root.Batching;
 

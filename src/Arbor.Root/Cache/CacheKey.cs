@@ -1,4 +1,5 @@
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Sources;
+
 
 namespace Arbor.Root.Cache;
 

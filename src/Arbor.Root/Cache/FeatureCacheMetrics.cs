@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Sources;
 
 namespace Arbor.Root.Cache;
 

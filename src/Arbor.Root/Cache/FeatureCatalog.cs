@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Sources;
 
 namespace Arbor.Root.Cache;
 

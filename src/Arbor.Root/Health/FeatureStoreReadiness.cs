@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Native;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Root.Health;

@@ -1,3 +1,4 @@
+using Arbor.FeatureStore.Native;
 using Arbor.Root.Admission;
 using Arbor.Root.Authentication;
 using Arbor.Root.Batching;
@@ -10,7 +11,6 @@ using Arbor.Root.Health;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Root.Scoring;
-using Arbor.Root.Store;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
 using Arbor.Rpc.Diagnostics;

@@ -1,6 +1,6 @@
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Scoring;
-using Arbor.Root.Store;
 using Arbor.Signatures.Registry;
 using ProtoFeatureValue = Arbor.Contracts.V1.FeatureValue;
 

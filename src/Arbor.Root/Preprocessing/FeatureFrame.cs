@@ -1,4 +1,6 @@
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
+
 
 namespace Arbor.Root.Preprocessing;
 

@@ -1,4 +1,4 @@
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.Root.Preprocessing;

@@ -1,14 +1,16 @@
 using System.Collections.Frozen;
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Import;
+using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.Root.Preprocessing;
 
 /// <summary>
 /// The registry's preprocessing compiled once: one <see cref="FeaturePipeline"/> per feature.
-/// Immutable; a new registry means a new preprocessor, swapped in atomically by its owner.
+/// Immutable; a new registry means a new preprocessor, swapped in atomically by its owner. It is also
+/// the schema a feature import types and checks values by.
 /// </summary>
-public sealed class FeaturePreprocessor
+public sealed class FeaturePreprocessor : IFeatureImportSchema
 {
     private readonly FrozenDictionary<string, FeaturePipeline> _pipelines;
 
@@ -56,4 +58,30 @@ public sealed class FeaturePreprocessor
     /// <summary>Validates then transforms one raw value of <paramref name="feature"/>; unregistered features pass unchanged.</summary>
     public TypedValue Apply(string feature, TypedValue raw) =>
         _pipelines.TryGetValue(feature, out var pipeline) ? pipeline.Apply(pipeline.ValidateInput(raw)) : raw;
+
+    bool IFeatureImportSchema.TryGetFeature(string feature, out FeatureEntity owner, out TypedValueKind kind)
+    {
+        if (_pipelines.TryGetValue(feature, out var pipeline))
+        {
+            owner = pipeline.Definition.Entity;
+            kind = pipeline.InputKind;
+            return true;
+        }
+
+        owner = default;
+        kind = default;
+        return false;
+    }
+
+    TypedValue IFeatureImportSchema.Validate(string feature, TypedValue value)
+    {
+        try
+        {
+            return _pipelines[feature].ValidateInput(value);
+        }
+        catch (FeatureValueException ex)
+        {
+            throw new FormatException(ex.Message, ex);
+        }
+    }
 }

@@ -1,4 +1,5 @@
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.Root.Preprocessing;

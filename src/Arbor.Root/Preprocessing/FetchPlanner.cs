@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Arbor.Features.Selection;
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Sources;
 
 namespace Arbor.Root.Preprocessing;
 

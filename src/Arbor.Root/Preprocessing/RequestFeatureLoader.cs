@@ -1,5 +1,5 @@
+using Arbor.FeatureStore.Sources;
 using Arbor.Root.Diagnostics;
-using Arbor.Root.Store;
 
 namespace Arbor.Root.Preprocessing;
 

@@ -1,4 +1,3 @@
-using Arbor.Root.Store;
 using ProtoFeatureValue = Arbor.Contracts.V1.FeatureValue;
 
 namespace Arbor.Root.Preprocessing;

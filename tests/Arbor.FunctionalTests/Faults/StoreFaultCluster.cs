@@ -1,7 +1,8 @@
 using Arbor.Cli.Cluster;
+using Arbor.FeatureStore.Import;
+using Arbor.FeatureStore.Native;
 using Arbor.Root.Configuration;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using Arbor.Rpc.Security;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using Arbor.Cli.Cluster;
 using Arbor.Contracts.V1;
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Import;
+using Arbor.FeatureStore.Native;
 using Arbor.Rpc.Client;
 using Arbor.Signatures.Bundles;
 using Arbor.Testing;

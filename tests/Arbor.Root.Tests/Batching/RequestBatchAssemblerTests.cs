@@ -1,10 +1,11 @@
 using Arbor.Contracts.V1;
 using Arbor.Features.Batches;
 using Arbor.Features.Selection;
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using Arbor.Root.Tests.Cache;
 using Arbor.Signatures.Registry;
 using Xunit;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using Arbor.Root.Store;
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
 
 namespace Arbor.Root.Tests.Cache;
 

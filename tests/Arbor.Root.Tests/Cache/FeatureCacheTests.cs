@@ -1,5 +1,6 @@
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Cache;
-using Arbor.Root.Store;
 using Arbor.Testing;
 using Xunit;
 

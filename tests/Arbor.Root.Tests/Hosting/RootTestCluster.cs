@@ -1,7 +1,9 @@
 using System.Net;
 using Arbor.Contracts.V1;
+using Arbor.FeatureStore.Native;
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Hosting;
-using Arbor.Root.Store;
 using Arbor.Rpc.Client;
 using Arbor.Signatures.Bundles;
 using Arbor.Signatures.Registry;

@@ -1,7 +1,8 @@
 using Arbor.Contracts.V1;
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using Arbor.Root.Tests.Cache;
 using Arbor.Root.Tests.Diagnostics;
 using Arbor.Signatures.Registry;

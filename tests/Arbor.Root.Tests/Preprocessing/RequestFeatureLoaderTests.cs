@@ -1,8 +1,11 @@
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.FeatureStore.Import;
+using Arbor.FeatureStore.Native;
+using Arbor.FeatureStore.Sources;
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using Arbor.Root.Tests.Cache;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;

@@ -1,5 +1,5 @@
+using Arbor.FeatureStore.Values;
 using Arbor.Root.Preprocessing;
-using Arbor.Root.Store;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;

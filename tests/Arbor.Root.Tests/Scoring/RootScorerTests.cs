@@ -7,7 +7,6 @@ using Arbor.Root.FanOut;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Root.Scoring;
-using Arbor.Root.Store;
 using Arbor.Root.Tests.Cache;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;

@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.Data.Common;
+using System.Runtime.InteropServices;
+using Arbor.FeatureStore.Sources;
+
+namespace Arbor.FeatureStore.Native;
+
+/// <summary>
+/// One write transaction over packed rows, shared by the adapters: per batch, new feature names get
+/// ids, the entities' current rows are read inside the transaction, merged with the batch in memory
+/// (<see cref="PackedFeatures.Merge"/>) and written back whole. The adapters supply the statements.
+/// </summary>
+internal abstract class PackedFeatureWriter(DbConnection connection, DbTransaction transaction) : IFeatureWriter
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly List<PackedFeatureUpdate> _entityUpdates = [];
+    private Dictionary<string, int>? _nameIds;
+    private bool _committed;
+
+    public DbConnection Connection => connection;
+
+    public DbTransaction Transaction => transaction;
+
+    public async Task WriteAsync(IReadOnlyList<EntityFeatures> batch, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_committed, this);
+        var updates = EntityUpdate.Group(batch);
+        if (updates.Count == 0)
+        {
+            return;
+        }
+
+        var nameIds = _nameIds ??= await LoadNameIdsAsync(cancellationToken).ConfigureAwait(false);
+        await AddMissingNamesAsync(updates, nameIds, cancellationToken).ConfigureAwait(false);
+        var existing = await ReadExistingAsync(updates, cancellationToken).ConfigureAwait(false);
+        var rows = new PackedEntityRow[updates.Count];
+        for (var i = 0; i < updates.Count; i++)
+        {
+            rows[i] = Merge(updates[i], existing[i], nameIds);
+        }
+
+        await StoreAsync(rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_committed, this);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _committed = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeCommandsAsync().ConfigureAwait(false);
+        await transaction.DisposeAsync().ConfigureAwait(false); // rolls back when not committed
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Gives ids to the names in <paramref name="create"/> (adding them to the dictionary when
+    /// missing) and finds the ids of those in <paramref name="lookUp"/> (never adding them).
+    /// </summary>
+    protected abstract Task<List<(int Id, string Name)>> ResolveNamesAsync(IReadOnlyCollection<string> create, IReadOnlyCollection<string> lookUp, CancellationToken cancellationToken);
+
+    /// <summary>The current packed row of each entity (null when it has none), locked for this transaction where the database needs it.</summary>
+    protected abstract Task<byte[]?[]> ReadExistingAsync(IReadOnlyList<EntityUpdate> entities, CancellationToken cancellationToken);
+
+    /// <summary>Upserts each row with features and deletes each row without.</summary>
+    protected abstract Task StoreAsync(IReadOnlyList<PackedEntityRow> rows, CancellationToken cancellationToken);
+
+    protected virtual ValueTask DisposeCommandsAsync() => ValueTask.CompletedTask;
+
+    protected DbCommand CreateCommand(string text)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = text;
+        return command;
+    }
+
+    private async Task<Dictionary<string, int>> LoadNameIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = CreateCommand($"SELECT id, name FROM {FeatureStoreSchema.NamesTable}");
+        var names = await FeatureNameCache.ReadAsync(command, cancellationToken).ConfigureAwait(false);
+        var ids = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
+        foreach (var (id, name) in names)
+        {
+            ids[name] = id;
+        }
+
+        return ids;
+    }
+
+    private async Task AddMissingNamesAsync(List<EntityUpdate> updates, Dictionary<string, int> nameIds, CancellationToken cancellationToken)
+    {
+        HashSet<string>? create = null, lookUp = null;
+        foreach (var update in updates)
+        {
+            foreach (var (name, value) in update.Features)
+            {
+                if (!nameIds.ContainsKey(name))
+                {
+                    // Deleting a feature never adds its name: an unknown name has nothing to delete
+                    // unless another writer added it since this transaction loaded the names.
+                    (value.HasValue ? create ??= new(StringComparer.Ordinal) : lookUp ??= new(StringComparer.Ordinal)).Add(name);
+                }
+            }
+        }
+
+        if (create is null && lookUp is null)
+        {
+            return;
+        }
+
+        lookUp?.ExceptWith(create ?? []);
+        var resolved = await ResolveNamesAsync((IReadOnlyCollection<string>?)create ?? [], (IReadOnlyCollection<string>?)lookUp ?? [], cancellationToken).ConfigureAwait(false);
+        foreach (var (id, name) in resolved)
+        {
+            nameIds[name] = id;
+        }
+    }
+
+    private PackedEntityRow Merge(EntityUpdate update, byte[]? existing, Dictionary<string, int> nameIds)
+    {
+        _entityUpdates.Clear();
+        foreach (var (name, value) in update.Features)
+        {
+            if (nameIds.TryGetValue(name, out var id))
+            {
+                _entityUpdates.Add(new PackedFeatureUpdate(id, value));
+            }
+            else if (value.HasValue)
+            {
+                throw new InvalidOperationException($"Feature '{name}' got no id in {FeatureStoreSchema.NamesTable}.");
+            }
+        }
+
+        var sorted = CollectionsMarshal.AsSpan(_entityUpdates);
+        sorted.Sort(static (a, b) => a.NameId.CompareTo(b.NameId));
+        _buffer.ResetWrittenCount();
+        int count;
+        try
+        {
+            count = PackedFeatures.Merge(existing, sorted, _buffer);
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"The stored features of {update.Kind.ToName()} '{update.Id}' are malformed: {ex.Message}", ex);
+        }
+
+        return new PackedEntityRow(update.Kind, update.Id, count, count == 0 ? null : _buffer.WrittenSpan.ToArray());
+    }
+}

@@ -1,0 +1,84 @@
+using Arbor.FeatureStore.Values;
+
+namespace Arbor.FeatureStore.Sources;
+
+/// <summary>
+/// The answer to one batch read: a value (or none) for each requested id (row, in request order,
+/// duplicates included) and each feature (column).
+/// </summary>
+/// <remarks>
+/// Rows reference value arrays owned by whoever produced them (a store read, or cache entries shared
+/// by every request), through <c>slots</c> that map a column to its position in a row array. A cache
+/// hit therefore costs one reference per candidate, not a copy of its features. Never mutate.
+/// </remarks>
+public sealed class FeatureTable
+{
+    private readonly TypedValue[]?[] _rows;
+    private readonly int[] _slots;
+
+    /// <param name="ids">The row ids.</param>
+    /// <param name="features">The column names.</param>
+    /// <param name="rows">Per row its value array, or null when the row has no values at all.</param>
+    /// <param name="slots">Per column the index of its value in a row array.</param>
+    public FeatureTable(IReadOnlyList<string> ids, IReadOnlyList<string> features, TypedValue[]?[] rows, int[] slots)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(slots);
+        if (rows.Length != ids.Count || slots.Length != features.Count)
+        {
+            throw new ArgumentException("A feature table needs one row per id and one slot per feature.");
+        }
+
+        Ids = ids;
+        Features = features;
+        _rows = rows;
+        _slots = slots;
+    }
+
+    public IReadOnlyList<string> Ids { get; }
+
+    public IReadOnlyList<string> Features { get; }
+
+    public int RowCount => _rows.Length;
+
+    public int ColumnCount => _slots.Length;
+
+    /// <summary>The value of feature <paramref name="column"/> for row <paramref name="row"/>; none when absent.</summary>
+    public TypedValue this[int row, int column]
+    {
+        get
+        {
+            var values = _rows[row];
+            var slot = _slots[column];
+            return values is not null && (uint)slot < (uint)values.Length ? values[slot] : default;
+        }
+    }
+
+    /// <summary>Looks a value up by feature name (slow path: tests, tools).</summary>
+    public TypedValue Get(int row, string feature)
+    {
+        for (var c = 0; c < Features.Count; c++)
+        {
+            if (string.Equals(Features[c], feature, StringComparison.Ordinal))
+            {
+                return this[row, c];
+            }
+        }
+
+        return default;
+    }
+
+    /// <summary>The identity column-to-slot map for row arrays laid out in column order.</summary>
+    public static int[] IdentitySlots(int count)
+    {
+        var slots = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            slots[i] = i;
+        }
+
+        return slots;
+    }
+}

@@ -1,4 +1,0 @@
-namespace Arbor.Root.Store;
-
-/// <summary>One row of a schema version 1 store (one row per value), as read by <see cref="LegacyValuesMigration"/>.</summary>
-internal sealed record LegacyValueRow(string Kind, string Id, string Feature, TypedValue Value);

@@ -1,4 +1,0 @@
-namespace Arbor.Root.Store;
-
-/// <summary>The new stored state of one entity after a write: its packed features, or null to delete its row.</summary>
-internal readonly record struct PackedEntityRow(EntityKind Kind, string Id, int FeatureCount, byte[]? Features);
