@@ -25,6 +25,9 @@ public sealed record BenchModeResult
     /// <summary>The same per request (all of the request's model calls together).</summary>
     public required double LeafInboundBytesPerRequest { get; init; }
 
+    /// <summary>Leaf calls the root made per request (one per model; resends after a trim gap included, shadow pairs not).</summary>
+    public double LeafCallsPerRequest { get; init; }
+
     /// <summary><see cref="LeafInboundBytesPerCandidate"/> over the untrimmed mode's.</summary>
     public double? BytesVsUntrimmed { get; init; }
 

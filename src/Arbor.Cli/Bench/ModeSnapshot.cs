@@ -36,6 +36,7 @@ public sealed record ModeSnapshot(RootAdminStats Stats, TimeSpan RootCpu, TimeSp
             Unfinished = tally.Unfinished,
             LeafInboundBytesPerCandidate = (double)delta.LeafBytesSent / candidates,
             LeafInboundBytesPerRequest = (double)delta.LeafBytesSent / requests,
+            LeafCallsPerRequest = (double)(delta.TrimmedCalls + delta.UntrimmedCalls) / requests,
             RootCpuUsPerCandidate = (after.RootCpu - before.RootCpu).TotalMicroseconds / candidates,
             LeafCpuUsPerCandidate = leafCpuAttributable ? (after.LeafCpu - before.LeafCpu).TotalMicroseconds / candidates : null,
             P50Ms = tally.Latencies.Percentile(50),
