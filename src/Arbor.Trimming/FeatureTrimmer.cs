@@ -34,6 +34,7 @@ public sealed class FeatureTrimmer : IDisposable
     private readonly Lock _publishGate = new();
     private readonly Lock _lifecycleGate = new();
     private readonly TrimGapLedger _gaps = new();
+    private readonly ShadowLedger _shadow = new();
     private long _gapGeneration;
 
     private AllowlistSnapshot _snapshot = AllowlistSnapshot.Empty;
@@ -128,6 +129,22 @@ public sealed class FeatureTrimmer : IDisposable
     }
 
     /// <summary>
+    /// Records the outcome of one sampled trimmed call's shadow pair (a trimmed and an untrimmed call
+    /// compared bit for bit) for the admin view. The caller counts it in its metrics and logs a mismatch.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="version">The version that served the sampled call.</param>
+    /// <param name="outcome">What became of the pair.</param>
+    /// <param name="maxAbsDiff">For a mismatch, the largest |trimmed − untrimmed| score.</param>
+    /// <param name="requestId">The sampled request's id.</param>
+    public void ReportShadow(string model, string version, ShadowOutcome outcome, double maxAbsDiff = 0, string? requestId = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(version);
+        _shadow.Record(model, version, outcome, maxAbsDiff, requestId, _time.GetUtcNow());
+    }
+
+    /// <summary>
     /// Loads every bundle (a failure is reported, never thrown), publishes the first snapshot, arms the
     /// file watchers and the periodic rescan. Idempotent.
     /// </summary>
@@ -180,7 +197,7 @@ public sealed class FeatureTrimmer : IDisposable
             bundles.Add(source.GetStatus(model => shadowed.Contains((source.Id, model))));
         }
 
-        return new TrimmerStatus(snapshot.Generation, snapshot.BuiltAt, snapshot.Models.Count, bundles, _gaps.Describe(snapshot));
+        return new TrimmerStatus(snapshot.Generation, snapshot.BuiltAt, snapshot.Models.Count, bundles, _gaps.Describe(snapshot), _shadow.Describe());
     }
 
     /// <summary>A health summary: healthy while every bundle's map matches its file.</summary>

@@ -9,4 +9,5 @@ namespace Arbor.Trimming;
 /// <param name="Models">How many models it has allowlists for.</param>
 /// <param name="Bundles">Every configured bundle, in configuration order.</param>
 /// <param name="Gaps">Allowlists leaves refused (trim gaps), stale while refused after the snapshot was built.</param>
-public sealed record TrimmerStatus(long Generation, DateTimeOffset SnapshotBuiltAt, int Models, IReadOnlyList<BundleStatus> Bundles, IReadOnlyList<TrimGapStatus> Gaps);
+/// <param name="Shadow">Shadow verification per model version: trimmed calls compared bit for bit with untrimmed twins.</param>
+public sealed record TrimmerStatus(long Generation, DateTimeOffset SnapshotBuiltAt, int Models, IReadOnlyList<BundleStatus> Bundles, IReadOnlyList<TrimGapStatus> Gaps, IReadOnlyList<ShadowStatus> Shadow);

@@ -34,6 +34,9 @@ public sealed record BenchModeResult
     /// <summary><see cref="LeafInboundBytesPerCandidate"/> over <see cref="ValueBytesPerCandidate"/>: what the wire adds to the values.</summary>
     public double? WireOverValues => ValueBytesPerCandidate is > 0 and { } values ? LeafInboundBytesPerCandidate / values : null;
 
+    /// <summary>Leaf calls the root made per request (one per model; resends after a trim gap included, shadow pairs not).</summary>
+    public double LeafCallsPerRequest { get; init; }
+
     /// <summary><see cref="LeafInboundBytesPerCandidate"/> over the untrimmed mode's.</summary>
     public double? BytesVsUntrimmed { get; init; }
 

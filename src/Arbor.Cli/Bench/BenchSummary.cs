@@ -21,6 +21,9 @@ public sealed record BenchSummary
 
     public double? TrimmedMaxThroughputRatio { get; init; }
 
+    /// <summary>Shadow verification's cost at the root's default fraction, from the trimmed and untrimmed modes (null unless both ran).</summary>
+    public ShadowCost? Shadow { get; init; }
+
     /// <summary>Share of compared responses that matched the baseline bit for bit, over all modes.</summary>
     public required double ScoreParity { get; init; }
 
@@ -44,6 +47,7 @@ public sealed record BenchSummary
             Lz4RootCpuRatio = Ratio("lz4", m => m.RootCpuUsPerCandidate),
             TrimmedP99Ratio = Ratio("trimmed", m => m.P99Ms),
             TrimmedMaxThroughputRatio = Ratio("trimmed", m => m.MaxCandidatesPerS),
+            Shadow = baseline is not null && Find("trimmed") is { } trimmed ? ShadowCost.Estimate(trimmed, baseline, ShadowCost.DefaultFraction) : null,
             ScoreParity = compared == 0 ? 0 : (double)(compared - mismatched) / compared,
         };
     }

@@ -39,6 +39,7 @@ public static class BenchTable
                 text.AppendLine("| " + string.Join(" | ", row) + " |");
             }
 
+            AppendShadowCost(text, report.Summary.Shadow, markdown);
             return text.ToString();
         }
 
@@ -49,7 +50,28 @@ public static class BenchTable
             text.AppendLine(string.Join("  ", row.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))));
         }
 
+        AppendShadowCost(text, report.Summary.Shadow, markdown);
         return text.ToString();
+    }
+
+    /// <summary>One line under the table: what shadow verification adds to the trimmed mode at the default fraction.</summary>
+    private static void AppendShadowCost(StringBuilder text, ShadowCost? shadow, bool markdown)
+    {
+        if (shadow is null)
+        {
+            return;
+        }
+
+        if (markdown)
+        {
+            text.AppendLine();
+        }
+
+        text.AppendLine(
+            $"shadow verification at trimmer.shadow_fraction {F(shadow.Fraction, "0.####")} (from the trimmed and untrimmed rows): " +
+            $"+{F(shadow.ExtraBytesPerCandidate, "N1")} B/cand root→leaf (+{F(shadow.ExtraBytesVsTrimmed * 100, "0.##")}% of trimmed), " +
+            $"+{F(shadow.ExtraLeafCallsPerRequest, "0.####")} leaf calls/request" +
+            (shadow.ExtraLeafCpuUsPerCandidate is { } cpu ? $", +{F(cpu, "0.##")} leaf CPU µs/cand" : ""));
     }
 
     private static string F(double value, string format) =>

@@ -37,6 +37,7 @@ public sealed record ModeSnapshot(RootAdminStats Stats, TimeSpan RootCpu, TimeSp
             LeafInboundBytesPerCandidate = (double)delta.LeafBytesSent / candidates,
             LeafInboundBytesPerRequest = (double)delta.LeafBytesSent / requests,
             ValueBytesPerCandidate = delta.LeafValueBytes > 0 ? (double)delta.LeafValueBytes / candidates : null,
+            LeafCallsPerRequest = (double)(delta.TrimmedCalls + delta.UntrimmedCalls) / requests,
             RootCpuUsPerCandidate = (after.RootCpu - before.RootCpu).TotalMicroseconds / candidates,
             LeafCpuUsPerCandidate = leafCpuAttributable ? (after.LeafCpu - before.LeafCpu).TotalMicroseconds / candidates : null,
             P50Ms = tally.Latencies.Percentile(50),

@@ -45,12 +45,19 @@ public sealed class ModelRunner : IAsyncDisposable
     internal LeafMetrics Metrics { get; }
 
     /// <summary>Scores a converted batch. The caller keeps ownership of <paramref name="batch"/>.</summary>
+    /// <param name="batch">The converted rows.</param>
+    /// <param name="deadline">When the scores are no longer wanted.</param>
+    /// <param name="cancellationToken">The caller's cancellation.</param>
+    /// <param name="unbatched">
+    /// Run in a forward of its own even when dynamic batching is on: libtorch reproduces a row's
+    /// scores bit for bit only for the same batch composition (shadow verification compares two calls).
+    /// </param>
     /// <exception cref="DeadlineExceededException">The deadline passed before inference started.</exception>
     /// <exception cref="InferenceFailedException">forward failed or returned the wrong shape.</exception>
-    public async ValueTask<ScoreBuffer> ScoreAsync(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    public async ValueTask<ScoreBuffer> ScoreAsync(ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken, bool unbatched = false)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (_batcher is not null)
+        if (_batcher is not null && !unbatched)
         {
             return await _batcher.ScoreAsync(batch, deadline, cancellationToken).ConfigureAwait(false);
         }

@@ -58,7 +58,7 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
                 response.UnusedFeatures = (uint)batch.UnusedFeatures;
                 response.MissingFeatures = (uint)batch.MissingFeatures;
 
-                using var scores = await InferAsync(runner, batch, deadline, cancellationToken).ConfigureAwait(false);
+                using var scores = await InferAsync(runner, batch, request.Unbatched, deadline, cancellationToken).ConfigureAwait(false);
                 response.Scores.AddRange(scores.Scores);
                 return response;
             }
@@ -193,11 +193,11 @@ public sealed class LeafScorer(ModelManager manager, TimeProvider time, LeafMetr
         }
     }
 
-    private static async Task<ScoreBuffer> InferAsync(ModelRunner runner, ConvertedBatch batch, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    private static async Task<ScoreBuffer> InferAsync(ModelRunner runner, ConvertedBatch batch, bool unbatched, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         try
         {
-            return await runner.ScoreAsync(batch, deadline, cancellationToken).ConfigureAwait(false);
+            return await runner.ScoreAsync(batch, deadline, cancellationToken, unbatched).ConfigureAwait(false);
         }
         catch (DeadlineExceededException e)
         {

@@ -6,7 +6,8 @@ namespace Arbor.Release.Canary;
 /// Compares a canary's traffic window with production's: error rate of requests, per model the error
 /// rate of its results inside answered requests and the p99 of its leaf calls, p99, leaf bytes per candidate
 /// (what a trimming gap inflates) and the share of untrimmed leaf calls, each against a threshold;
-/// too little traffic fails the analysis rather than passing it on no evidence.
+/// too little traffic fails the analysis rather than passing it on no evidence. A model whose shadow
+/// verification found any trimmed call scoring differently from its untrimmed twin fails outright.
 /// </summary>
 public static class CanaryAnalysis
 {
@@ -68,6 +69,14 @@ public static class CanaryAnalysis
             var p99Limit = (production.P99Ms * thresholds.MaxP99Ratio) + thresholds.P99SlackMs;
             checks.Add(new CanaryCheck($"model_p99[{model}]", canary.P99Ms, production.P99Ms, p99Limit, canary.P99Ms <= p99Limit,
                 F($"canary {canary.P99Ms:0.##} ms vs production {production.P99Ms:0.##} ms per leaf call (limit {p99Limit:0.##} ms)")));
+        }
+
+        // A trimmed call that scores differently from its untrimmed twin is a wrong score, not noise:
+        // one mismatch fails the version, whatever production does.
+        if (canary.ShadowSamples > 0 || canary.ShadowMismatches > 0)
+        {
+            checks.Add(new CanaryCheck($"shadow_mismatch[{model}]", canary.ShadowMismatches, production?.ShadowMismatches ?? 0, 0, canary.ShadowMismatches == 0,
+                F($"canary {canary.ShadowMismatches} of {canary.ShadowSamples} shadow pairs scored differently trimmed and untrimmed (limit 0)")));
         }
     }
 

@@ -27,5 +27,12 @@ public sealed class CanaryAnalyzer(RootAdminClient roots, TimeProvider timeProvi
     }
 
     private async Task<IReadOnlyList<RootStats>> SnapshotAsync(IReadOnlyList<Uri> uris, CancellationToken cancellationToken) =>
-        await Task.WhenAll(uris.Select(u => roots.GetStatsAsync(u, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(uris.Select(u => SnapshotAsync(u, cancellationToken))).ConfigureAwait(false);
+
+    /// <summary>A root's counters and its shadow verification tallies.</summary>
+    private async Task<RootStats> SnapshotAsync(Uri root, CancellationToken cancellationToken)
+    {
+        var stats = await roots.GetStatsAsync(root, cancellationToken).ConfigureAwait(false);
+        return stats with { Shadow = await roots.GetShadowAsync(root, cancellationToken).ConfigureAwait(false) };
+    }
 }

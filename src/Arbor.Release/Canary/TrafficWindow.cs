@@ -49,10 +49,23 @@ public sealed record TrafficWindow(
             {
                 var then = b.Models?.GetValueOrDefault(model);
                 var window = models.GetValueOrDefault(model) ?? new ModelWindow(0, 0, 0);
-                models[model] = new ModelWindow(
-                    window.Results + Delta(then?.Results ?? 0, now.Results),
-                    window.Errors + Delta(then?.Errors ?? 0, now.Errors),
-                    Math.Max(window.P99Ms, now.P99Ms));
+                models[model] = window with
+                {
+                    Results = window.Results + Delta(then?.Results ?? 0, now.Results),
+                    Errors = window.Errors + Delta(then?.Errors ?? 0, now.Errors),
+                    P99Ms = Math.Max(window.P99Ms, now.P99Ms),
+                };
+            }
+
+            foreach (var (model, now) in a.Shadow)
+            {
+                var then = b.Shadow.GetValueOrDefault(model);
+                var window = models.GetValueOrDefault(model) ?? new ModelWindow(0, 0, 0);
+                models[model] = window with
+                {
+                    ShadowSamples = window.ShadowSamples + Delta(then?.Samples ?? 0, now.Samples),
+                    ShadowMismatches = window.ShadowMismatches + Delta(then?.Mismatches ?? 0, now.Mismatches),
+                };
             }
         }
 

@@ -43,6 +43,27 @@ public sealed class RootAdminClient(HttpClient http)
         return new RootTrimmerView(root, bundles);
     }
 
+    /// <summary>
+    /// Shadow verification per model at a root (<c>/admin/trimmer</c> <c>shadow</c>, summed over the
+    /// model's versions): sampled trimmed calls compared with untrimmed twins, and mismatches.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, RootShadowStats>> GetShadowAsync(Uri root, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        using var document = await GetJsonAsync(new Uri(root, "/admin/trimmer"), cancellationToken).ConfigureAwait(false);
+        var shadow = new Dictionary<string, RootShadowStats>(StringComparer.Ordinal);
+        foreach (var entry in JsonFields.Array(document.RootElement, "shadow"))
+        {
+            var model = JsonFields.String(entry, "model") ?? throw Invalid(root, "a shadow entry has no model");
+            var sum = shadow.GetValueOrDefault(model) ?? new RootShadowStats(0, 0);
+            shadow[model] = new RootShadowStats(
+                sum.Samples + (long)(JsonFields.Number(entry, "samples") ?? 0),
+                sum.Mismatches + (long)(JsonFields.Number(entry, "mismatches") ?? 0));
+        }
+
+        return shadow;
+    }
+
     public async Task<RootStats> GetStatsAsync(Uri root, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(root);

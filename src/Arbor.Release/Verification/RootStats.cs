@@ -12,4 +12,8 @@ public sealed record RootStats(
     long TrimmedCalls,
     long ModelResults = 0,
     long ModelErrors = 0,
-    IReadOnlyDictionary<string, RootModelStats>? Models = null);
+    IReadOnlyDictionary<string, RootModelStats>? Models = null)
+{
+    /// <summary>Shadow verification per model (summed over its versions), from <c>/admin/trimmer</c>; empty from roots that do not report it.</summary>
+    public IReadOnlyDictionary<string, RootShadowStats> Shadow { get; init; } = new Dictionary<string, RootShadowStats>();
+}

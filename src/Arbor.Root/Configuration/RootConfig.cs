@@ -31,6 +31,9 @@ public sealed record RootConfig
     /// <summary>Global fan-out switches (trimming, compression); models may override them.</summary>
     public FanOutConfig FanOut { get; init; } = new();
 
+    /// <summary>Shadow verification of trimmed calls. Reloaded with the file.</summary>
+    public TrimmerConfig Trimmer { get; init; } = new();
+
     /// <summary>Request limits and the default deadline.</summary>
     public LimitsConfig Limits { get; init; } = new();
 

@@ -98,6 +98,16 @@ public static class RootConfigLoader
             problems.Add("$.fan_out.compression_threshold_bytes: must not be negative");
         }
 
+        if (!(config.Trimmer.ShadowFraction is >= 0 and <= 1))
+        {
+            problems.Add("$.trimmer.shadow_fraction: must be from 0 to 1");
+        }
+
+        if (config.Trimmer.ShadowMaxInFlight is < 1 or > 1024)
+        {
+            problems.Add("$.trimmer.shadow_max_in_flight: must be from 1 to 1024");
+        }
+
         if (config.Limits.MaxCandidates < 1)
         {
             problems.Add("$.limits.max_candidates: must be at least 1");

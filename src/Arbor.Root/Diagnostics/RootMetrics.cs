@@ -34,6 +34,7 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _clientValues;
     private readonly Counter<long> _duplicateCandidates;
     private readonly Counter<long> _authRejected;
+    private readonly Counter<long> _shadow;
     private long _requestCount;
     private long _errorCount;
     private long _clientErrorCount;
@@ -67,6 +68,9 @@ public sealed class RootMetrics : IDisposable
             "Raw bytes of the feature values leaf requests carried (4 a float, 8 an int64 or id, 4·dim a vector), by model: what request_bytes would be with no encoding overhead.");
         _versionMismatches = _meter.CreateCounter<long>(
             "arbor.root.trim.version_mismatches", "{call}", "Leaf answers from a version other than the one whose allowlist trimmed the request.");
+        _shadow = _meter.CreateCounter<long>(
+            "arbor.root.trim.shadow", "{pair}",
+            "Sampled trimmed calls verified by a shadow pair (trimmed and untrimmed, each unbatched at the leaf), by model, version and outcome: match, mismatch, failed or dropped.");
         _leafRetries = _meter.CreateCounter<long>(
             "arbor.root.leaf.retries", "{call}", "Leaf calls sent again to another replica because theirs refused the connection or went away, by model.");
         _clientViewRefused = _meter.CreateCounter<long>(
@@ -206,6 +210,10 @@ public sealed class RootMetrics : IDisposable
 
     public void RecordVersionMismatch(string model) =>
         _versionMismatches.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Counts one shadow sample's outcome (<c>match</c>, <c>mismatch</c>, <c>failed</c> or <c>dropped</c>).</summary>
+    public void RecordShadow(string model, string version, string outcome) =>
+        _shadow.Add(1, new("model", model), new("version", version), new("outcome", outcome));
 
     /// <summary>Leaf calls retried on another replica since start.</summary>
     public long LeafRetryCount => Interlocked.Read(ref _leafRetryCount);

@@ -51,12 +51,20 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
         return Task.WhenAll(tasks);
     }
 
-    private async Task<LeafCallResult> CallAsync(LeafCall call, EncodedBatch batch, string? requestId, DateTimeOffset deadline, UntrimmedBatch? untrimmed, CancellationToken cancellationToken)
+    /// <summary>
+    /// One call of a shadow pair: trimmed as <paramref name="call"/>'s decision says, run by the leaf
+    /// in a forward of its own (<c>unbatched</c>), and never resent untrimmed after a trim gap (the
+    /// gap's status is the pair's failure; the real call already reported it).
+    /// </summary>
+    internal Task<LeafCallResult> CallShadowAsync(LeafCall call, EncodedBatch batch, string? requestId, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        CallAsync(call, batch, requestId, deadline, null, cancellationToken, shadow: true);
+
+    private async Task<LeafCallResult> CallAsync(LeafCall call, EncodedBatch batch, string? requestId, DateTimeOffset deadline, UntrimmedBatch? untrimmed, CancellationToken cancellationToken, bool shadow = false)
     {
         var route = call.Route;
         var header = new LeafRequestHeader(route.Model, route.Version, requestId);
         var decision = call.Decision;
-        var payload = new LeafRequestPayload(header, batch, decision);
+        var payload = new LeafRequestPayload(header, batch, decision, unbatched: shadow);
         if (!clients.TryGetPartition(route.Partition, out var replicas) || replicas.Count == 0)
         {
             return Failed(StatusCode.Unavailable, $"partition '{route.Partition}' has no replicas", decision, payload, null);
@@ -95,6 +103,10 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 activity.SetTag("arbor.trimmed", !decision.IsPassThrough);
                 activity.SetTag("server.address", lease.Endpoint.Address.Authority);
                 activity.SetTag("arbor.attempt", attempt);
+                if (shadow)
+                {
+                    activity.SetTag("arbor.shadow", true);
+                }
             }
 
             try
@@ -127,7 +139,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 {
                     FailedVersion = (e as RpcException)?.Trailers.GetValue(LeafTrailers.ModelVersion),
                 };
-                if (status.StatusCode == StatusCode.FailedPrecondition && !decision.IsPassThrough)
+                if (status.StatusCode == StatusCode.FailedPrecondition && !decision.IsPassThrough && !shadow)
                 {
                     // A trim gap: the leaf would have scored on defaults. Send every column, once, at
                     // once (the retry does not count as a replica attempt).

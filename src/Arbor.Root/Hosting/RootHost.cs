@@ -166,6 +166,7 @@ public static class RootHost
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
         services.AddSingleton<FanOutMetrics>();
         services.AddSingleton<LeafFanOut>();
+        services.AddSingleton<ShadowVerifier>();
         services.AddSingleton<RootMetrics>();
         services.AddSingleton(AdmissionOptions.From(config.Admission, Environment.ProcessorCount));
         services.AddSingleton<AdmissionMetrics>();

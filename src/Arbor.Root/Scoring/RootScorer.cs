@@ -37,7 +37,8 @@ public sealed class RootScorer(
     TimeProvider time,
     AdmissionControl? admission = null,
     ClientFeatureViews? clientViews = null,
-    ILogger<RootScorer>? logger = null)
+    ILogger<RootScorer>? logger = null,
+    ShadowVerifier? shadow = null)
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
@@ -147,6 +148,17 @@ public sealed class RootScorer(
                 var result = ToModelResult(request, candidates, calls[i], results[i]);
                 metrics.RecordModelResult(result.Model, result.Version, result.Status.Code, results[i].Elapsed.TotalMilliseconds);
                 response.Results.Add(result);
+            }
+
+            // A sample of the trimmed calls is verified against untrimmed twins in the background; the
+            // request fetched only its allowlists' features, so the pair fetches every feature again.
+            if (!clientTrimmed && shadow?.Pick(calls, results, config.Trimmer) is { } samples)
+            {
+                _ = shadow.Start(
+                    samples,
+                    request.RequestId,
+                    token => assembler.AssembleAsync(scored, planner.All, token, candidates.Entries),
+                    TimeSpan.FromMilliseconds(Math.Max(config.Limits.DefaultDeadlineMs, config.Limits.LeafTimeoutMs ?? 0)));
             }
 
             return response;

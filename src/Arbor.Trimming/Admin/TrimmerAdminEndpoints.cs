@@ -13,6 +13,8 @@ public static class TrimmerAdminEndpoints
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         WriteIndented = true,
+        // A shadow mismatch against a NaN or infinite score has an infinite max |diff|.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     /// <summary>

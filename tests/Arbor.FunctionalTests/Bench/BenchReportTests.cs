@@ -21,6 +21,24 @@ public sealed class BenchReportTests
     }
 
     [Fact]
+    public void Summary_ShadowCostAtTheDefaultFraction_AddsAPairPerSampledTrimmedCall()
+    {
+        var modes = BenchResults.WithRatios([Mode("untrimmed", bytes: 1000, cpu: 10, p99: 40), Mode("trimmed", bytes: 300, cpu: 8, p99: 10)]);
+
+        var shadow = BenchSummary.From(modes).Shadow!;
+        var table = BenchTable.Format(Report(modes));
+
+        Assert.Equal(0.001, shadow.Fraction);
+        Assert.Equal(0.001 * (300 + 1000), shadow.ExtraBytesPerCandidate, 9);
+        Assert.Equal(0.001 * 1300 / 300, shadow.ExtraBytesVsTrimmed, 9);
+        Assert.Equal(2 * 0.001 * 3.5, shadow.ExtraLeafCallsPerRequest, 9);
+        Assert.Equal(0.001 * ((8 * 2) + (10 * 2)), shadow.ExtraLeafCpuUsPerCandidate!.Value, 9);
+        Assert.Contains("shadow verification at trimmer.shadow_fraction 0.001", table, StringComparison.Ordinal);
+        Assert.Contains("+1.3 B/cand", table, StringComparison.Ordinal);
+        Assert.Null(BenchSummary.From(BenchResults.WithRatios([Mode("untrimmed", 1000, 10, 40), Mode("lz4", 800, 11, 44)])).Shadow);
+    }
+
+    [Fact]
     public void Json_RoundTrips_WithSnakeCaseFields()
     {
         var modes = BenchResults.WithRatios([Mode("untrimmed", 1000, 10, 40), Mode("trimmed", 300, 8, 10)]);
@@ -81,6 +99,7 @@ public sealed class BenchReportTests
         Errors = 0,
         LeafInboundBytesPerCandidate = bytes,
         LeafInboundBytesPerRequest = bytes * 300,
+        LeafCallsPerRequest = 3.5,
         RootCpuUsPerCandidate = cpu,
         LeafCpuUsPerCandidate = cpu * 2,
         P50Ms = p99 / 2,

@@ -48,6 +48,34 @@ public sealed class DynamicBatcherTests(TestModelSet models)
     }
 
     [Fact]
+    public async Task Score_UnbatchedWhileOthersQueue_RunsInAForwardOfItsOwn_SameBitsAsAlone()
+    {
+        using var torch = TorchModel.Load(models.Archive("ctr", "1"));
+        var converter = new FeatureConverter(ModuleInfoParser.Parse(torch.SignatureJson));
+        using var limiter = new InferenceLimiter(1);
+        using var metrics = new LeafMetrics();
+        using var merged = new LongMeasurements(metrics.Meter, "arbor.leaf.batch.requests");
+        await using var runner = new ModelRunner("ctr", "1", torch, converter, limiter, new BatchingOptions(true, 1024), TimeProvider.System, metrics);
+        var batches = ScoringCases.All.Select(c => converter.Convert(c.ToRequest("ctr"))).ToList();
+        using var alone = await runner.ScoreAsync(batches[0], null, Ct, unbatched: true);
+
+        var slot = await limiter.AcquireAsync(Ct);
+        var queued = batches.Skip(1).Select(b => runner.ScoreAsync(b, null, Ct).AsTask()).ToList();
+        var unbatched = runner.ScoreAsync(batches[0], null, Ct, unbatched: true).AsTask();
+        slot.Dispose();
+        using var shadow = await unbatched;
+        foreach (var result in await Task.WhenAll(queued))
+        {
+            result.Dispose();
+        }
+
+        // The first forward ran alone; then the queued requests merged into one, the unbatched one ran by itself.
+        Assert.Equal([1L, 1L, ScoringCases.All.Count - 1L], merged.Values.Order());
+        Assert.Equal(alone.Scores.Select(BitConverter.SingleToInt32Bits), shadow.Scores.Select(BitConverter.SingleToInt32Bits));
+        batches.ForEach(b => b.Dispose());
+    }
+
+    [Fact]
     public async Task Score_OneBadRequestInABatch_FailsAloneAndTheOthersAreScored()
     {
         using var torch = TorchModel.Load(models.Archive("raw_ids", "1"));

@@ -104,6 +104,42 @@ public sealed class LeafScorerTests(TestModelSet models)
     }
 
     [Fact]
+    public async Task Score_ShadowPairsUnbatchedAmidBatchedTraffic_TrimmedEqualsUntrimmedBitForBit()
+    {
+        using var repo = new TempDirectory();
+        models.CopyTo(repo.Path, "ctr", "1");
+        var config = TestPartitions.Config(repo.Path, new ModelConfig("ctr", VersionPolicy.Latest()))
+            .WithBatching(new Arbor.Leaf.Inference.BatchingOptions(true, 1024, TimeSpan.FromMilliseconds(2)));
+        await using var partition = await TestPartitions.StartAsync(config);
+        Assert.Equal(LeaseOutcome.Acquired, partition.Manager.TryAcquire("ctr", "", out var lease));
+        string own;
+        using (lease)
+        {
+            own = lease.Runner.Converter.FeatureSetSha256;
+        }
+
+        const int Samples = 60;
+        for (var sample = 0; sample < Samples; sample++)
+        {
+            var scoringCase = ScoringCases.All[sample % ScoringCases.All.Count];
+            // The untrimmed twin carries a column the model does not use; the trimmed call has only the model's own.
+            var untrimmed = scoringCase.ToRequest("ctr");
+            untrimmed.Columns.Add(new FeatureColumn { Name = "not_in_the_signature", Floats = new FloatColumn { Values = { Enumerable.Repeat(7f, scoringCase.Rows) } } });
+            untrimmed.Unbatched = true;
+            var trimmed = scoringCase.ToRequest("ctr");
+            trimmed.TrimmedFor = new TrimmedFor { Model = "ctr", Version = "1", AllowlistSha256 = own };
+            trimmed.Unbatched = true;
+
+            // Ordinary traffic around the pair is merged by the batcher; the pair never is.
+            var traffic = Enumerable.Range(1, 4).Select(k => partition.Scorer.ScoreAsync(ScoringCases.All[(sample + k) % ScoringCases.All.Count].ToRequest("ctr"), null, Ct)).ToList();
+            var pair = await Task.WhenAll(partition.Scorer.ScoreAsync(trimmed, null, Ct), partition.Scorer.ScoreAsync(untrimmed, null, Ct));
+            await Task.WhenAll(traffic);
+
+            Assert.Equal(pair[1].Scores.Select(BitConverter.SingleToInt32Bits), pair[0].Scores.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Fact]
     public async Task Score_TrimmedForAnotherAllowlist_WithEveryUsedFeature_Scores()
     {
         using var repo = new TempDirectory();

@@ -4,6 +4,7 @@ using Arbor.Release.Journal;
 using Arbor.Release.Planning;
 using Arbor.Release.Publishing;
 using Arbor.Release.Tests.Fixtures;
+using Arbor.Trimming.Verification;
 
 namespace Arbor.Release.Tests.Applying;
 
@@ -56,6 +57,12 @@ public sealed class LiveReleaseTests : IAsyncLifetime
             n = ++_statsCalls[env];
         }
 
+        if (env == "canary" && CanaryShadowMismatches)
+        {
+            // The canary root's shadow verification finds one more trimmed call scoring differently at each read.
+            _roots[env].Trimmer.ReportShadow("ctr", "2", ShadowOutcome.Mismatch, 0.125, $"r-{n}");
+        }
+
         var bytesPerCandidate = env == "canary" ? CanaryBytesPerCandidate : 100;
         return new
         {
@@ -71,6 +78,8 @@ public sealed class LiveReleaseTests : IAsyncLifetime
     }
 
     private long CanaryBytesPerCandidate { get; set; } = 105;
+
+    private bool CanaryShadowMismatches { get; set; }
 
     private ReleaseGates Gates() => _h.Gates(
         _h.Environments.Environments.ToDictionary(e => e.Name, e => new EnvironmentEndpoints([_roots[e.Name].Address], [_leaves[e.Name].Address])),
@@ -115,6 +124,22 @@ public sealed class LiveReleaseTests : IAsyncLifetime
         Assert.False(result.Succeeded);
         Assert.Equal(StepStatus.Failed, result.Record.Step(3).Status);
         Assert.Contains(result.Report, l => l.Contains("FAIL bytes_per_candidate", StringComparison.Ordinal));
+        Assert.DoesNotContain("2", _h.Production.ListVersions("ctr"));
+    }
+
+    [Fact]
+    public async Task Apply_CanaryRootFindsAShadowMismatch_StopsAtTheCanaryAnalysis()
+    {
+        CanaryShadowMismatches = true;
+        var executor = _h.Executor(Gates());
+        executor.Begin(_h.Plan("ctr:2"));
+
+        var result = await executor.ApplyAsync(null, null, TestContext.Current.CancellationToken);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(StepStatus.Failed, result.Record.Step(3).Status);
+        Assert.Contains(result.Report, l => l.Contains("FAIL shadow_mismatch[ctr]", StringComparison.Ordinal));
+        Assert.Contains(result.Report, l => l.Contains("pass bytes_per_candidate", StringComparison.Ordinal));
         Assert.DoesNotContain("2", _h.Production.ListVersions("ctr"));
     }
 

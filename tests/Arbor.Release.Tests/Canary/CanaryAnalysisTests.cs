@@ -99,6 +99,54 @@ public sealed class CanaryAnalysisTests
     }
 
     [Fact]
+    public void Evaluate_OneShadowMismatch_FailsThatModelsShadowCheckOnly()
+    {
+        var production = Production with { Models = PerModel((3000, 3, 20), (3000, 0, 8)) };
+        var models = PerModel((3000, 3, 20), (3000, 0, 8));
+        models["homefeed_ctr"] = models["homefeed_ctr"] with { ShadowSamples = 40, ShadowMismatches = 1 };
+        models["related_mt"] = models["related_mt"] with { ShadowSamples = 40 };
+
+        var verdict = CanaryAnalysis.Evaluate(production with { Models = models }, production, new CanaryThresholds());
+
+        Assert.False(verdict.Passed);
+        var failed = Assert.Single(verdict.Checks, c => !c.Passed);
+        Assert.Equal("shadow_mismatch[homefeed_ctr]", failed.Name);
+        Assert.Equal(1, failed.Canary);
+        Assert.Contains("1 of 40 shadow pairs", failed.Message, StringComparison.Ordinal);
+        Assert.Contains(verdict.Checks, c => c.Name == "shadow_mismatch[related_mt]" && c.Passed);
+    }
+
+    [Fact]
+    public void Evaluate_NoShadowSamples_HasNoShadowCheck()
+    {
+        var production = Production with { Models = PerModel((3000, 3, 20)) };
+
+        var verdict = CanaryAnalysis.Evaluate(production, production, new CanaryThresholds());
+
+        Assert.True(verdict.Passed, string.Join("\n", verdict.Checks));
+        Assert.DoesNotContain(verdict.Checks, c => c.Name.StartsWith("shadow_mismatch", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Between_SumsEachModelsShadowPairsAndMismatchesOverRoots()
+    {
+        var before = new[]
+        {
+            Stats(100, 0) with { Shadow = new Dictionary<string, RootShadowStats> { ["m"] = new(10, 0) } },
+            Stats(100, 0),
+        };
+        var after = new[]
+        {
+            Stats(200, 0) with { Shadow = new Dictionary<string, RootShadowStats> { ["m"] = new(25, 2) } },
+            Stats(200, 0) with { Shadow = new Dictionary<string, RootShadowStats> { ["m"] = new(5, 1) } },
+        };
+
+        var m = TrafficWindow.Between(before, after).Models["m"];
+
+        Assert.Equal((15 + 5, 2 + 1), (m.ShadowSamples, m.ShadowMismatches));
+    }
+
+    [Fact]
     public void Between_RootRestartedDuringTheWindow_CountsItsCountersSinceRestart()
     {
         var before = new[] { Stats(requests: 1000, errors: 5), Stats(requests: 200, errors: 1) };

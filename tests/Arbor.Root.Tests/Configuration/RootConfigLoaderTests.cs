@@ -36,6 +36,36 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_NoTrimmerSection_ShadowVerifiesOneCallInAThousand()
+    {
+        var config = RootConfigLoader.Parse(ValidConfig);
+
+        Assert.Equal(0.001, config.Trimmer.ShadowFraction);
+        Assert.Equal(4, config.Trimmer.ShadowMaxInFlight);
+    }
+
+    [Theory]
+    [InlineData("-0.1", "1", "$.trimmer.shadow_fraction")]
+    [InlineData("1.5", "1", "$.trimmer.shadow_fraction")]
+    [InlineData("0.5", "0", "$.trimmer.shadow_max_in_flight")]
+    public void Parse_ShadowSettingsOutOfRange_NamesTheField(string fraction, string maxInFlight, string path)
+    {
+        var json = ValidConfig.Replace("\"partitions\":", $"\"trimmer\": {{ \"shadow_fraction\": {fraction}, \"shadow_max_in_flight\": {maxInFlight} }},\n  \"partitions\":", StringComparison.Ordinal);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json));
+
+        Assert.Equal(path, Assert.Single(error.Problems).Split(':')[0]);
+    }
+
+    [Fact]
+    public void Parse_ShadowFractionZero_TurnsShadowVerificationOff()
+    {
+        var json = ValidConfig.Replace("\"partitions\":", "\"trimmer\": { \"shadow_fraction\": 0 },\n  \"partitions\":", StringComparison.Ordinal);
+
+        Assert.Equal(0, RootConfigLoader.Parse(json).Trimmer.ShadowFraction);
+    }
+
+    [Fact]
     public void Parse_UnknownReferences_ReportsEachWithItsPath()
     {
         const string json = """

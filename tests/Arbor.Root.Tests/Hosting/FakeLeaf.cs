@@ -21,6 +21,7 @@ internal sealed class FakeLeaf : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly IReadOnlyDictionary<string, string[]> _uses;
     private TaskCompletionSource? _hold;
+    private TaskCompletionSource? _holdUnbatched;
 
     private FakeLeaf(WebApplication app, IReadOnlyDictionary<string, string[]> uses, string address)
     {
@@ -42,7 +43,14 @@ internal sealed class FakeLeaf : IAsyncDisposable
     /// <summary>Makes every later call wait until released or cancelled (a slow leaf).</summary>
     public void Hold() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public void Release() => _hold?.TrySetResult();
+    /// <summary>Makes every later unbatched call (a shadow pair's) wait until released or cancelled.</summary>
+    public void HoldUnbatched() => _holdUnbatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release()
+    {
+        _hold?.TrySetResult();
+        _holdUnbatched?.TrySetResult();
+    }
 
     /// <summary>When set, every Score call is answered with this status (a leaf that does not serve yet).</summary>
     public StatusCode? AnswerWith { get; set; }
@@ -131,6 +139,11 @@ internal sealed class FakeLeaf : IAsyncDisposable
         if (_hold is { } hold)
         {
             await hold.Task.WaitAsync(context.CancellationToken);
+        }
+
+        if (request.Unbatched && _holdUnbatched is { } holdUnbatched)
+        {
+            await holdUnbatched.Task.WaitAsync(context.CancellationToken);
         }
 
         if (AnswerWith is { } answer)
