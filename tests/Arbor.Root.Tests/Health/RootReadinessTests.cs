@@ -6,6 +6,7 @@ using Arbor.Rpc.Client;
 using Arbor.Testing;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
+using Arbor.Root.Store;
 
 namespace Arbor.Root.Tests.Health;
 
@@ -48,7 +49,7 @@ public sealed class RootReadinessTests
     [Fact]
     public async Task Readiness_StoreStopsAnswering_NotReady_ReadyAgainWhenItAnswers()
     {
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, editConfig: WithQuickChecks);
         Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync(cluster)).Status);
 

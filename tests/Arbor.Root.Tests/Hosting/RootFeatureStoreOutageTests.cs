@@ -11,6 +11,7 @@ using Arbor.Rpc.Client;
 using Arbor.Testing;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Arbor.Root.Store;
 
 namespace Arbor.Root.Tests.Hosting;
 
@@ -30,7 +31,7 @@ public sealed class RootFeatureStoreOutageTests
     public async Task Score_StoreStopped_WarmUsersKeepTheirScoresBitForBit_ColdUserGetsUnavailable()
     {
         // Cache entries expire at once, so every request asks the store.
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, cacheTtlSeconds: 0.001);
         using var stale = new CounterRecorder(cluster.Services.GetRequiredService<IMeterFactory>(), FeatureCacheMetrics.MeterName, "arbor.feature_cache.stale_served");
 
@@ -74,7 +75,7 @@ public sealed class RootFeatureStoreOutageTests
     public async Task Score_StoreHung_WarmUsersServedStale_ColdRequestsEndAtTheirOwnDeadlines()
     {
         var defaultDeadline = TimeSpan.FromSeconds(1);
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, cacheTtlSeconds: 0.001, defaultDeadlineMs: (int)defaultDeadline.TotalMilliseconds);
         var before = await cluster.ScoreAsync(RootTestCluster.Request(user: "u1"));
         postgres.Pause();

@@ -78,7 +78,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         string compression = "identity",
         string? leafBAddress = null,
         int? leafTimeoutMs = null,
-        PostgresTestServer? postgres = null,
+        LocalPostgresServer? postgres = null,
         double cacheTtlSeconds = 300,
         int defaultDeadlineMs = 30000,
         string admission = "{}",
@@ -205,7 +205,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
-    private async Task WriteArtefactsAsync(PostgresTestServer? postgres)
+    private async Task WriteArtefactsAsync(LocalPostgresServer? postgres)
     {
         List<FeatureDefinition> features =
         [

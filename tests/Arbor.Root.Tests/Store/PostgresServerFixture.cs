@@ -1,5 +1,6 @@
 using Arbor.Testing;
 using Npgsql;
+using Arbor.Root.Store;
 
 namespace Arbor.Root.Tests.Store;
 
@@ -8,7 +9,7 @@ public sealed class PostgresServerFixture : IDisposable
 {
     private int _schemas;
 
-    public PostgresTestServer Server { get; } = new();
+    public LocalPostgresServer Server { get; } = new();
 
     /// <summary>Creates an empty schema and returns a connection string whose search path is that schema.</summary>
     public async Task<string> CreateSchemaAsync(CancellationToken cancellationToken)
