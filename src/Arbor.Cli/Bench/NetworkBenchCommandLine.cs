@@ -39,7 +39,8 @@ public static class NetworkBenchCommandLine
 
             if (result.GetValue(scenario) == OverloadBenchCommandLine.Scenario)
             {
-                return await overload.RunAsync(result, Path.GetFullPath(result.GetValue(workDir)!), result.GetValue(seed), cancellationToken);
+                var report = result.GetValue(json);
+                return await overload.RunAsync(result, Path.GetFullPath(result.GetValue(workDir)!), result.GetValue(seed), report is null ? null : Path.GetFullPath(report), cancellationToken);
             }
 
             NetworkBenchOptions options;
