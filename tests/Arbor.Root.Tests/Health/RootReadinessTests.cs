@@ -1,12 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using Arbor.Root.Health;
+using Arbor.Root.Store;
 using Arbor.Root.Tests.Hosting;
 using Arbor.Rpc.Client;
 using Arbor.Testing;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
-using Arbor.Root.Store;
 
 namespace Arbor.Root.Tests.Health;
 

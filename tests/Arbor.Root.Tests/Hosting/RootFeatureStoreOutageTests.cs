@@ -6,12 +6,12 @@ using System.Text.Json;
 using Arbor.Contracts.V1;
 using Arbor.Root.Cache;
 using Arbor.Root.Scoring;
+using Arbor.Root.Store;
 using Arbor.Root.Tests.Cache;
 using Arbor.Rpc.Client;
 using Arbor.Testing;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Arbor.Root.Store;
 
 namespace Arbor.Root.Tests.Hosting;
 

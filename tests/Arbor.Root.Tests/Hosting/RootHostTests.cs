@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Root.Store;
 using Arbor.Testing;
 using Grpc.Core;
-using Arbor.Root.Store;
 
 namespace Arbor.Root.Tests.Hosting;
 

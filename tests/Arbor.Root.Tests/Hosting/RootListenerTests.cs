@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
+using Arbor.Root.Store;
 using Arbor.Testing;
 using Grpc.Core;
-using Arbor.Root.Store;
 
 namespace Arbor.Root.Tests.Hosting;
 

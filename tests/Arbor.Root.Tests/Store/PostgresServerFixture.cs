@@ -1,6 +1,6 @@
+using Arbor.Root.Store;
 using Arbor.Testing;
 using Npgsql;
-using Arbor.Root.Store;
 
 namespace Arbor.Root.Tests.Store;
 
