@@ -3,6 +3,7 @@ using Arbor.FeatureStore.Sources;
 using Arbor.FeatureStore.Values;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
+using Arbor.Root.Store;
 using Arbor.Testing;
 using BenchmarkDotNet.Attributes;
 
@@ -22,7 +23,7 @@ public class FeatureReadBenchmarks
     private readonly string[] _candidateIds = [.. Enumerable.Range(0, Candidates).Select(i => $"c{i}")];
     private readonly string[] _userIds = ["u1"];
     private TempDirectory? _directory;
-    private PostgresTestServer? _postgres;
+    private LocalPostgresServer? _postgres;
     private IFeatureStore _store = null!;
     private FeatureCache _cache = null!;
     private FeatureCacheMetrics _metrics = null!;
@@ -44,7 +45,7 @@ public class FeatureReadBenchmarks
     {
         if (Store == "postgres")
         {
-            _postgres = new PostgresTestServer();
+            _postgres = new LocalPostgresServer();
             _store = new PostgresFeatureStore(_postgres.ConnectionString);
         }
         else

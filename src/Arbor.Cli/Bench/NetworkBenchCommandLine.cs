@@ -12,7 +12,7 @@ public static class NetworkBenchCommandLine
 {
     public static void AddTo(Command bench)
     {
-        var scenario = new Option<string>("--scenario") { Description = $"Workload: {string.Join(", ", BenchScenario.All.Select(s => s.Name))}, or {OverloadBenchCommandLine.Scenario} (goodput at 1x, 2x, 5x the sustainable load).", DefaultValueFactory = _ => BenchScenario.Reference.Name };
+        var scenario = new Option<string>("--scenario") { Description = $"Workload: {string.Join(", ", BenchScenario.All.Select(s => s.Name))}, {OverloadBenchCommandLine.Scenario} (goodput at 1x, 2x, 5x the sustainable load), or {FaultBench.Scenario} (one fault at a time under steady load).", DefaultValueFactory = _ => BenchScenario.Reference.Name };
         var json = new Option<string?>("--json") { Description = "Write the report (one entry per mode) to this JSON file." };
         var chart = new Option<string?>("--chart") { Description = "Write an SVG chart of bytes and p99 per mode (default: the JSON path with .svg)." };
         var duration = new Option<int>("--duration") { Description = "Seconds the whole run may take, start-up included.", DefaultValueFactory = _ => 120 };
@@ -28,11 +28,19 @@ public static class NetworkBenchCommandLine
         }
 
         var overload = OverloadBenchCommandLine.AddOptions(bench);
+        var faults = FaultBenchCommandLine.AddOptions(bench);
         bench.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
+            if (result.GetValue(scenario) == FaultBench.Scenario)
+            {
+                var report = result.GetValue(json);
+                return await faults.RunAsync(result, Path.GetFullPath(result.GetValue(workDir)!), result.GetValue(seed), report is null ? null : Path.GetFullPath(report), cancellationToken);
+            }
+
             if (result.GetValue(scenario) == OverloadBenchCommandLine.Scenario)
             {
-                return await overload.RunAsync(result, Path.GetFullPath(result.GetValue(workDir)!), result.GetValue(seed), cancellationToken);
+                var report = result.GetValue(json);
+                return await overload.RunAsync(result, Path.GetFullPath(result.GetValue(workDir)!), result.GetValue(seed), report is null ? null : Path.GetFullPath(report), cancellationToken);
             }
 
             NetworkBenchOptions options;

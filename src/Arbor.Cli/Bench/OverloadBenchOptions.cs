@@ -27,6 +27,12 @@ public sealed record OverloadBenchOptions
     /// <summary>Extra environment of the root process (GC settings under test).</summary>
     public IReadOnlyDictionary<string, string> RootEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>More roots, each with its own extra environment, measured side by side with the first.</summary>
+    public IReadOnlyList<RootBuild> Variants { get; init; } = [];
+
+    /// <summary>Rounds of every load level over all roots (interleaved, shuffled per round).</summary>
+    public int Rounds { get; init; } = 1;
+
     public required string WorkDirectory { get; init; }
 
     public int Seed { get; init; } = 7;

@@ -1,6 +1,8 @@
 namespace Arbor.Cli.Bench;
 
-/// <summary>What one load level of the overload benchmark offered and got.</summary>
+/// <summary>What one load level of the overload benchmark offered one root and got.</summary>
+/// <param name="Root">The root it went to (<c>current</c>, or a variant's name).</param>
+/// <param name="Round">Which round of the interleaved run (1 without variants).</param>
 /// <param name="Factor">The offered load as a multiple of the measured sustainable rate.</param>
 /// <param name="OfferedPerSecond">Requests offered per second.</param>
 /// <param name="Offered">Requests offered.</param>
@@ -15,6 +17,8 @@ namespace Arbor.Cli.Bench;
 /// <param name="AcceptedP99Ms">p99 latency of the requests the root accepted.</param>
 /// <param name="RootRssPeakBytes">The root's largest resident set seen during the phase.</param>
 public sealed record OverloadPhase(
+    string Root,
+    int Round,
     double Factor,
     double OfferedPerSecond,
     long Offered,

@@ -126,7 +126,7 @@ public static class RollingRestartBench
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(progress);
-        using var load = new Load(service, nextRequest, options.Deadline);
+        using var load = new ClosedLoopLoad(service, nextRequest, options.Deadline);
         await service.WaitUntilAllReadyAsync(options.RestartTimeout, cancellationToken);
         progress.Step($"warming up every root for {options.Steady.TotalSeconds:0} s");
         var warmUp = load.Begin();
@@ -190,7 +190,7 @@ public static class RollingRestartBench
         return text.ToString();
     }
 
-    private static async Task<RollingRestartStep> RestartAsync(RestartTarget target, Load load, RollingRestartOptions options, BenchProgress progress, CancellationToken cancellationToken)
+    private static async Task<RollingRestartStep> RestartAsync(RestartTarget target, ClosedLoopLoad load, RollingRestartOptions options, BenchProgress progress, CancellationToken cancellationToken)
     {
         progress.Step(string.Create(CultureInfo.InvariantCulture, $"restarting {target.Name} at {load.Seconds:F1} s"));
         var step = load.BeginStep();
@@ -305,97 +305,5 @@ public static class RollingRestartBench
     {
         using var json = await stats(cancellationToken);
         return json.RootElement.GetProperty("leaves").TryGetProperty(authority, out var leaf) ? leaf.GetProperty("bytes_sent").GetInt64() : 0;
-    }
-
-    /// <summary>The closed-loop callers and the tallies they record into.</summary>
-    private sealed class Load(ReadyEndpoints service, Func<ScoreRequest> nextRequest, TimeSpan deadline) : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly long _started = Stopwatch.GetTimestamp();
-        private RollingRestartTally _phase = new();
-        private RollingRestartTally? _step;
-
-        public RollingRestartTally Begin()
-        {
-            var tally = new RollingRestartTally();
-            Volatile.Write(ref _phase, tally);
-            return tally;
-        }
-
-        public RollingRestartTally BeginStep()
-        {
-            var tally = new RollingRestartTally();
-            Volatile.Write(ref _step, tally);
-            return tally;
-        }
-
-        public void EndStep() => Volatile.Write(ref _step, null);
-
-        /// <summary>Seconds since the load began, to place failures among the restarts' steps.</summary>
-        public double Seconds => Stopwatch.GetElapsedTime(_started).TotalSeconds;
-
-        public void Stop() => _stop.Cancel();
-
-        public void Dispose() => _stop.Dispose();
-
-        public async Task CallLoopAsync(CancellationToken cancellationToken)
-        {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
-            while (!linked.IsCancellationRequested)
-            {
-                var outcome = await CallAsync(nextRequest(), cancellationToken);
-                if (outcome is null)
-                {
-                    continue;
-                }
-
-                var (failure, milliseconds) = outcome.Value;
-                foreach (var tally in new[] { Volatile.Read(ref _phase), Volatile.Read(ref _step) })
-                {
-                    if (tally is null)
-                    {
-                        continue;
-                    }
-
-                    if (failure is null)
-                    {
-                        tally.Succeeded(milliseconds);
-                    }
-                    else
-                    {
-                        tally.Fail(string.Create(CultureInfo.InvariantCulture, $"at {Seconds:F1} s: {failure}"));
-                    }
-                }
-            }
-        }
-
-        /// <summary>Null when the bench itself was interrupted; otherwise the failure (null when none) and the latency.</summary>
-        private async Task<(string? Failure, double Milliseconds)?> CallAsync(ScoreRequest request, CancellationToken cancellationToken)
-        {
-            var root = service.Next();
-            if (root is null)
-            {
-                // No ready root: a Service without endpoints refuses the connection.
-                await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
-                return ("no ready root", 0);
-            }
-
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                var response = await root.Client.ScoreAsync(request, deadline: DateTime.UtcNow + deadline, cancellationToken: cancellationToken);
-                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                var failed = response.Results.FirstOrDefault(r => r.Status.Code != 0);
-                return (failed is null ? null : $"{root.Name}: model {failed.Model}: {(StatusCode)failed.Status.Code}: {failed.Status.Message}", elapsed);
-            }
-            catch (RpcException) when (cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-            catch (RpcException e)
-            {
-                return ($"{root.Name}: {e.StatusCode}: {e.Status.Detail}", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }
     }
 }

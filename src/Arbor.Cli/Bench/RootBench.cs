@@ -512,6 +512,24 @@ public static class RootBench
 public sealed record RootBuild(string Name, string? Assembly, IReadOnlyDictionary<string, string> Environment)
 {
     public static RootBuild Current { get; } = new("current", null, new Dictionary<string, string>());
+
+    /// <summary>Parses <c>NAME=KEY:VALUE,KEY:VALUE</c> (<c>--variant</c>): the current build with extra environment variables.</summary>
+    /// <exception cref="ArgumentException">The text is not of that form.</exception>
+    public static RootBuild ParseVariant(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var (name, settings) = Split(spec);
+        var environment = settings.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => Split(s.Replace(':', '='))).ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+        return new RootBuild(name, null, environment);
+
+        static (string Name, string Value) Split(string text)
+        {
+            var at = text.IndexOf('=', StringComparison.Ordinal);
+            return at > 0 && at < text.Length - 1
+                ? (text[..at], text[(at + 1)..])
+                : throw new ArgumentException($"--variant takes NAME=KEY:VALUE,KEY:VALUE, not '{text}'");
+        }
+    }
 }
 
 public sealed record RootBenchOptions

@@ -63,9 +63,7 @@ public static class RootBenchCommandLine
 
                 foreach (var spec in result.GetValue(variant) ?? [])
                 {
-                    var (name, settings) = Split(spec, "--variant");
-                    var environment = settings.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => Split(s.Replace(':', '='), "--variant")).ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
-                    builds.Add(new RootBuild(name, null, environment));
+                    builds.Add(RootBuild.ParseVariant(spec));
                 }
 
                 if (result.GetValue(concurrency) < 1 || result.GetValue(rounds) < 1 || result.GetValue(perRound) < 1 || result.GetValue(cold) < 1 || result.GetValue(window) <= 0)

@@ -36,8 +36,20 @@ public sealed class ReplicatedFleet : IAsyncDisposable
     /// <summary>The folder of the processes' log files.</summary>
     public string LogDirectory { get; private set; } = "";
 
+    /// <summary>Starts the leaves, then the roots, and waits until every one is ready.</summary>
+    /// <param name="artefacts">What the processes serve.</param>
+    /// <param name="replicas">Replicas of every leaf partition.</param>
+    /// <param name="roots">Roots, each routing to every replica.</param>
+    /// <param name="limits">The roots' limits.</param>
+    /// <param name="drainDelay">Every process's drain delay.</param>
+    /// <param name="namespaces">Every process on a host of its own (needs root).</param>
+    /// <param name="workDirectory">Where configs and logs are written.</param>
+    /// <param name="progress">Progress lines.</param>
+    /// <param name="cancellationToken">Stops the start.</param>
+    /// <param name="options">Changes to the roots' config and environment, and whether leaves watch their repository.</param>
     public static async Task<ReplicatedFleet> StartAsync(
-        SampleArtefacts artefacts, int replicas, int roots, LimitsConfig limits, TimeSpan drainDelay, bool namespaces, string workDirectory, Action<string> progress, CancellationToken cancellationToken)
+        SampleArtefacts artefacts, int replicas, int roots, LimitsConfig limits, TimeSpan drainDelay, bool namespaces, string workDirectory, Action<string> progress, CancellationToken cancellationToken,
+        FleetOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(artefacts);
         ArgumentNullException.ThrowIfNull(progress);
@@ -46,7 +58,7 @@ public sealed class ReplicatedFleet : IAsyncDisposable
         var fleet = new ReplicatedFleet();
         try
         {
-            await fleet.StartCoreAsync(artefacts, replicas, roots, limits, drainDelay, namespaces, workDirectory, progress, cancellationToken);
+            await fleet.StartCoreAsync(artefacts, replicas, roots, limits, drainDelay, namespaces, workDirectory, progress, options ?? new FleetOptions(), cancellationToken);
             return fleet;
         }
         catch
@@ -57,7 +69,7 @@ public sealed class ReplicatedFleet : IAsyncDisposable
     }
 
     private async Task StartCoreAsync(
-        SampleArtefacts artefacts, int replicas, int roots, LimitsConfig limits, TimeSpan drainDelay, bool namespaces, string workDirectory, Action<string> progress, CancellationToken cancellationToken)
+        SampleArtefacts artefacts, int replicas, int roots, LimitsConfig limits, TimeSpan drainDelay, bool namespaces, string workDirectory, Action<string> progress, FleetOptions options, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(workDirectory);
         LogDirectory = Path.GetFullPath(Path.Combine(workDirectory, "logs"));
@@ -90,7 +102,7 @@ public sealed class ReplicatedFleet : IAsyncDisposable
                 var grpc = namespaces ? 7000 : ports.Next();
                 var http = namespaces ? 7001 : ports.Next();
                 var config = Path.Combine(workDirectory, $"leaf-{partition}-{replica}.json");
-                await File.WriteAllTextAsync(config, ServingCluster.LeafConfigJson(artefacts, partition, address, grpc, http), cancellationToken);
+                await File.WriteAllTextAsync(config, ServingCluster.LeafConfigJson(artefacts, partition, address, grpc, http, options.WatchModels), cancellationToken);
                 var process = ManagedProcess.Start(name, executable.FileName, executable.With(["leaf", "--config", config, .. drain]), wrapper, QuietEnvironment, LogFileOf(name));
                 var leaf = new LeafProcess(partition, process, new Uri($"http://{address}:{grpc}"), new Uri($"http://{address}:{http}"));
                 _leaves.Add(leaf);
@@ -109,8 +121,15 @@ public sealed class ReplicatedFleet : IAsyncDisposable
                 e => e.Key, e => new PartitionConfig { Endpoints = namespaces ? [$"dns:///{DnsName(e.Key)}:7000"] : e.Value }, StringComparer.Ordinal),
             Discovery = new DiscoveryConfig { ResolveIntervalMs = 1000 },
         };
+        routing = options.ConfigureRoot?.Invoke(routing) ?? routing;
         var rootConfig = Path.Combine(workDirectory, "root.json");
         await File.WriteAllTextAsync(rootConfig, RootConfigLoader.Serialize(routing), cancellationToken);
+        var rootEnvironment = new Dictionary<string, string>(QuietEnvironment, StringComparer.Ordinal);
+        foreach (var (key, value) in options.RootEnvironment ?? new Dictionary<string, string>())
+        {
+            rootEnvironment[key] = value;
+        }
+
         for (var i = 0; i < roots; i++)
         {
             var name = $"root/{i}";
@@ -131,7 +150,7 @@ public sealed class ReplicatedFleet : IAsyncDisposable
 
             var process = ManagedProcess.Start(
                 name, executable.FileName, executable.With(["root", "--config", rootConfig, "--grpc", grpc, "--http", http, "--admin", admin, .. drain]),
-                wrapper, QuietEnvironment, LogFileOf(name));
+                wrapper, rootEnvironment, LogFileOf(name));
             _roots.Add(new RootProcess(BenchMode.Trimmed, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), new Uri($"http://{admin}"), rootConfig));
         }
 

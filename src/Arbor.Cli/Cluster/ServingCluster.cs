@@ -165,9 +165,10 @@ public sealed class ServingCluster : IAsyncDisposable
     /// <summary>
     /// A leaf serving the latest version of each of its partition's models, without dynamic
     /// batching: each request is one forward over exactly its candidates, so every mode (same
-    /// candidates, same features after conversion) gets bitwise the same scores.
+    /// candidates, same features after conversion) gets bitwise the same scores. With
+    /// <paramref name="watch"/> it looks for new versions every second.
     /// </summary>
-    public static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort)
+    public static string LeafConfigJson(SampleArtefacts artefacts, string partition, string address, int grpcPort, int httpPort, bool watch = false)
     {
         var document = new
         {
@@ -175,8 +176,8 @@ public sealed class ServingCluster : IAsyncDisposable
             Repository = artefacts.Repository,
             Device = "cpu",
             Concurrency = 2,
-            Watch = false,
-            PollIntervalSeconds = 3600,
+            Watch = watch,
+            PollIntervalSeconds = watch ? 1 : 3600,
             Threads = new { IntraOp = 1, Interop = 1 },
             Batching = new { Enabled = false },
             Server = new { Address = address, GrpcPort = grpcPort, HttpPort = httpPort },

@@ -29,6 +29,7 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _leafValueBytes;
     private readonly Counter<long> _versionMismatches;
     private readonly Counter<long> _leafRetries;
+    private readonly Counter<long> _leafEjections;
     private readonly Counter<long> _clientViewRefused;
     private readonly Counter<long> _modelResults;
     private readonly Counter<long> _clientValues;
@@ -45,6 +46,7 @@ public sealed class RootMetrics : IDisposable
     private long _untrimmedCalls;
     private long _leafRetryCount;
     private long _leafValueByteCount;
+    private long _leafEjectionCount;
     private readonly ConcurrentDictionary<string, ModelTotals> _models = new(StringComparer.Ordinal);
     private readonly TimeProvider? _time;
 
@@ -73,6 +75,8 @@ public sealed class RootMetrics : IDisposable
             "Sampled trimmed calls verified by a shadow pair (trimmed and untrimmed, each unbatched at the leaf), by model, version and outcome: match, mismatch, failed or dropped.");
         _leafRetries = _meter.CreateCounter<long>(
             "arbor.root.leaf.retries", "{call}", "Leaf calls sent again to another replica because theirs refused the connection or went away, by model.");
+        _leafEjections = _meter.CreateCounter<long>(
+            "arbor.root.leaf.ejections", "{ejection}", "Leaf replicas taken out of traffic after failed calls in a row, by partition.");
         _clientViewRefused = _meter.CreateCounter<long>(
             "arbor.root.client_features.stale", "{request}", "Requests refused because their client trimmed them to a client feature view that is no longer current.");
         _clientValues = _meter.CreateCounter<long>(
@@ -222,6 +226,15 @@ public sealed class RootMetrics : IDisposable
     {
         Interlocked.Increment(ref _leafRetryCount);
         _leafRetries.Add(1, new KeyValuePair<string, object?>("model", model));
+    }
+
+    /// <summary>Leaf replicas ejected since start.</summary>
+    public long LeafEjectionCount => Interlocked.Read(ref _leafEjectionCount);
+
+    public void RecordLeafEjection(string partition)
+    {
+        Interlocked.Increment(ref _leafEjectionCount);
+        _leafEjections.Add(1, new KeyValuePair<string, object?>("partition", partition));
     }
 
     public void Dispose() => _meter.Dispose();

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics;
+using Arbor.Root.Diagnostics;
 using Arbor.Root.Routing;
 using Arbor.Rpc.Client;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,8 @@ namespace Arbor.Root.FanOut;
 /// resolution keeps the last good addresses). A routing reload or a re-resolution changes the
 /// members of the existing replica sets, so replicas that stay keep their connections, byte counters,
 /// in-flight counts and ejections; a removed replica takes no new calls and its channel is closed
-/// once its last call has finished. Ejected replicas are probed with <c>grpc.health.v1.Health/Check</c>.
+/// once its last call has finished. Ejected replicas are probed with <c>grpc.health.v1.Health/Check</c>;
+/// each ejection is logged and counted (<c>arbor.root.leaf.ejections</c>).
 /// </summary>
 public sealed partial class LeafClientPool : IDisposable
 {
@@ -30,13 +32,15 @@ public sealed partial class LeafClientPool : IDisposable
     private readonly IEndpointResolver _resolver;
     private readonly ReplicaHealthProbe<RpcChannel>? _probe;
     private readonly ILogger _logger;
+    private readonly RootMetrics? _metrics;
     private FrozenDictionary<string, IReadOnlyList<string>> _config = FrozenDictionary<string, IReadOnlyList<string>>.Empty;
     private FrozenDictionary<string, ReplicaSet<RpcChannel>> _partitions = FrozenDictionary<string, ReplicaSet<RpcChannel>>.Empty;
 
-    public LeafClientPool(TimeProvider time, Func<string, RpcChannel>? channelFactory = null, LeafClientPoolOptions? options = null, ILogger<LeafClientPool>? logger = null)
+    public LeafClientPool(TimeProvider time, Func<string, RpcChannel>? channelFactory = null, LeafClientPoolOptions? options = null, ILogger<LeafClientPool>? logger = null, RootMetrics? metrics = null)
     {
         options ??= new LeafClientPoolOptions();
         Time = time;
+        _metrics = metrics;
         _channelFactory = channelFactory ?? (address => new RpcChannel(address));
         _resolver = options.Resolver ?? DnsEndpointResolver.Instance;
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -124,6 +128,21 @@ public sealed partial class LeafClientPool : IDisposable
     /// <summary>The replicas of <paramref name="partition"/>; false when the partition is unknown.</summary>
     public bool TryGetPartition(string partition, out ReplicaSet<RpcChannel> replicas) =>
         Volatile.Read(ref _partitions).TryGetValue(partition, out replicas!);
+
+    /// <summary>Every routed replica's state by its address (<c>host:port</c>), for admin views.</summary>
+    public IReadOnlyDictionary<string, ReplicaState<RpcChannel>> ReplicaStates()
+    {
+        var states = new Dictionary<string, ReplicaState<RpcChannel>>(StringComparer.Ordinal);
+        foreach (var set in Volatile.Read(ref _partitions).Values)
+        {
+            foreach (var state in set.States())
+            {
+                states[state.Endpoint.Address.Authority] = state;
+            }
+        }
+
+        return states;
+    }
 
     public void Dispose()
     {
@@ -220,7 +239,8 @@ public sealed partial class LeafClientPool : IDisposable
             }
             else
             {
-                set = new ReplicaSet<RpcChannel>(channels, Time, _probe);
+                var name = partition;
+                set = new ReplicaSet<RpcChannel>(channels, Time, _probe, channel => OnEjected(name, channel));
                 _sets[partition] = set;
             }
 
@@ -279,6 +299,12 @@ public sealed partial class LeafClientPool : IDisposable
         }
     }
 
+    private void OnEjected(string partition, RpcChannel channel)
+    {
+        _metrics?.RecordLeafEjection(partition);
+        LogEjected(channel.Address.Authority, partition, ReplicaSet<RpcChannel>.FailuresToEject);
+    }
+
     private static async Task<bool> CheckHealthAsync(RpcChannel channel) =>
         await LeafHealthCheck.CheckAsync(channel, ProbeTimeout, CancellationToken.None).ConfigureAwait(false) is null;
 
@@ -287,6 +313,9 @@ public sealed partial class LeafClientPool : IDisposable
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Leaf replica {Replica} removed; it finishes its calls and takes no new ones")]
     private partial void LogRemoved(string replica);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Leaf replica {Replica} of partition {Partition} ejected after {Failures} failed calls in a row; it takes no traffic until a health check says it serves")]
+    private partial void LogEjected(string replica, string partition, int failures);
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Leaf replica {Replica} serves again (health check); reinstated")]
     private partial void LogReinstated(string replica);

@@ -54,12 +54,23 @@ public static class RootAdminEndpoints
         {
             long sent = 0, received = 0;
             var leaves = new Dictionary<string, object>(StringComparer.Ordinal);
+            var replicas = clients.ReplicaStates();
             foreach (var channel in clients.Channels)
             {
                 var snapshot = channel.Counters.Snapshot();
                 sent += snapshot.BytesSent;
                 received += snapshot.BytesReceived;
-                leaves[channel.Address.Authority] = new { bytes_sent = snapshot.BytesSent, bytes_received = snapshot.BytesReceived, connections = snapshot.ConnectionsOpened };
+                var state = replicas.GetValueOrDefault(channel.Address.Authority);
+                leaves[channel.Address.Authority] = new
+                {
+                    bytes_sent = snapshot.BytesSent,
+                    bytes_received = snapshot.BytesReceived,
+                    connections = snapshot.ConnectionsOpened,
+                    ejected = state?.Ejected ?? false,
+                    ejections = state?.Ejections ?? 0,
+                    calls = state?.Calls ?? 0,
+                    in_flight = state?.InFlight ?? 0,
+                };
             }
 
             var percentiles = metrics.Latencies.Percentiles(50, 90, 99);
@@ -77,6 +88,8 @@ public static class RootAdminEndpoints
                     m => new { results = m.Results, errors = m.Errors, p50_ms = m.P50Ms, p99_ms = m.P99Ms },
                     StringComparer.Ordinal),
                 candidates = metrics.CandidateCount,
+                leaf_retries = metrics.LeafRetryCount,
+                leaf_ejections = metrics.LeafEjectionCount,
                 trimmed_calls = metrics.TrimmedCalls,
                 untrimmed_calls = metrics.UntrimmedCalls,
                 p50_ms = percentiles[0],

@@ -161,7 +161,8 @@ public static class RootHost
                 SslOptions = leafTls is null ? null : TlsClientOptions.Create(leafTls, address, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TlsClientOptions).FullName!)),
             }),
             new LeafClientPoolOptions { HealthProbeInterval = TimeSpan.FromMilliseconds(config.Discovery.HealthProbeIntervalMs) },
-            sp.GetRequiredService<ILogger<LeafClientPool>>()));
+            sp.GetRequiredService<ILogger<LeafClientPool>>(),
+            sp.GetRequiredService<RootMetrics>()));
         services.AddHostedService<LeafDiscoveryService>();
         services.AddSingleton(sp => new RoutingState(RoutingTable.Build(config), sp.GetRequiredService<LeafClientPool>()));
         services.AddSingleton<FanOutMetrics>();

@@ -26,13 +26,19 @@ public sealed class ReplicaSet<T>
 
     private readonly TimeProvider _time;
     private readonly ReplicaHealthProbe<T>? _probe;
+    private readonly Action<T>? _onEjected;
     private readonly Lock _membership = new();
     private Replica[] _replicas;
 
-    public ReplicaSet(IReadOnlyList<T> endpoints, TimeProvider time, ReplicaHealthProbe<T>? probe = null)
+    /// <param name="endpoints">The replicas.</param>
+    /// <param name="time">The clock of the ejection back-offs.</param>
+    /// <param name="probe">How an ejected replica is checked; null: ejected for a back-off, then tried with live traffic.</param>
+    /// <param name="onEjected">Called each time a replica is ejected (for logs and metrics).</param>
+    public ReplicaSet(IReadOnlyList<T> endpoints, TimeProvider time, ReplicaHealthProbe<T>? probe = null, Action<T>? onEjected = null)
     {
         _time = time;
         _probe = probe;
+        _onEjected = onEjected;
         _replicas = [.. endpoints.Distinct().Select(e => new Replica(e))];
     }
 
@@ -101,6 +107,7 @@ public sealed class ReplicaSet<T>
 
         var chosen = Choose(replicas, _time.GetTimestamp());
         Interlocked.Increment(ref chosen.InFlight);
+        Interlocked.Increment(ref chosen.Calls);
         return new ReplicaLease(this, chosen);
     }
 
@@ -118,6 +125,22 @@ public sealed class ReplicaSet<T>
         }
 
         return count;
+    }
+
+    /// <summary>Every replica's state now: ejected or not, how often it was ejected, calls sent and in flight (for admin views).</summary>
+    public IReadOnlyList<ReplicaState<T>> States()
+    {
+        var now = _time.GetTimestamp();
+        var replicas = Volatile.Read(ref _replicas);
+        var states = new ReplicaState<T>[replicas.Length];
+        for (var i = 0; i < replicas.Length; i++)
+        {
+            var replica = replicas[i];
+            states[i] = new ReplicaState<T>(
+                replica.Endpoint, !replica.IsAvailable(now), Interlocked.Read(ref replica.TotalEjections), Interlocked.Read(ref replica.Calls), Volatile.Read(ref replica.InFlight));
+        }
+
+        return states;
     }
 
     private ReplicaLease Pick(IReadOnlyCollection<T>? avoid) =>
@@ -191,14 +214,17 @@ public sealed class ReplicaSet<T>
         Volatile.Write(ref replica.ConsecutiveFailures, 0);
         var ejections = Math.Min(Interlocked.Increment(ref replica.Ejections), 16);
         var backoff = TimeSpan.FromTicks(Math.Min(BaseEjection.Ticks << (ejections - 1), MaxEjection.Ticks));
+        Interlocked.Increment(ref replica.TotalEjections);
         if (_probe is null)
         {
             Volatile.Write(ref replica.EjectedUntil, _time.GetTimestamp() + (long)(backoff.TotalSeconds * _time.TimestampFrequency));
+            _onEjected?.Invoke(replica.Endpoint);
             return;
         }
 
         // Ejected until a health probe says it serves; one probe loop per replica.
         Volatile.Write(ref replica.EjectedUntil, long.MaxValue);
+        _onEjected?.Invoke(replica.Endpoint);
         if (Interlocked.Exchange(ref replica.Probing, 1) == 0)
         {
             var firstProbe = ejections == 1 ? _probe.Interval : backoff;
@@ -252,6 +278,8 @@ public sealed class ReplicaSet<T>
         public int ConsecutiveFailures;
         public int Ejections;
         public int Probing;
+        public long TotalEjections;
+        public long Calls;
         public long EjectedUntil = long.MinValue;
         public volatile bool Removed;
 

@@ -1,3 +1,4 @@
+using Arbor.Root.Store;
 using Arbor.Testing;
 using Npgsql;
 
@@ -8,7 +9,7 @@ public sealed class PostgresServerFixture : IDisposable
 {
     private int _schemas;
 
-    public PostgresTestServer Server { get; } = new();
+    public LocalPostgresServer Server { get; } = new();
 
     /// <summary>Creates an empty schema and returns a connection string whose search path is that schema.</summary>
     public async Task<string> CreateSchemaAsync(CancellationToken cancellationToken)

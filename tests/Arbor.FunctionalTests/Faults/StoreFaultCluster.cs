@@ -3,6 +3,7 @@ using Arbor.FeatureStore.Import;
 using Arbor.FeatureStore.Native;
 using Arbor.Root.Configuration;
 using Arbor.Root.Preprocessing;
+using Arbor.Root.Store;
 using Arbor.Rpc.Security;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;
@@ -21,13 +22,13 @@ public sealed class StoreFaultCluster : FaultCluster
 
     private const string ConnectionVariable = "ARBOR_FAULTS_PG";
 
-    private PostgresTestServer? _postgres;
+    private LocalPostgresServer? _postgres;
 
-    public PostgresTestServer Postgres => _postgres!;
+    public LocalPostgresServer Postgres => _postgres!;
 
     protected override async Task<IReadOnlyDictionary<string, string>?> PrepareRootAsync(SampleArtefacts artefacts, CancellationToken cancellationToken)
     {
-        _postgres = new PostgresTestServer();
+        _postgres = new LocalPostgresServer();
         var source = Path.Combine(artefacts.Repository, "features.jsonl");
         var preprocessor = new FeaturePreprocessor(FeatureRegistryJson.ReadFile(artefacts.Registry));
         await using (var store = new PostgresFeatureStore(_postgres.ConnectionString))

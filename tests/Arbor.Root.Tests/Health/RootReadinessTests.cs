@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Arbor.Root.Health;
+using Arbor.Root.Store;
 using Arbor.Root.Tests.Hosting;
 using Arbor.Rpc.Client;
 using Arbor.Testing;
@@ -48,7 +49,7 @@ public sealed class RootReadinessTests
     [Fact]
     public async Task Readiness_StoreStopsAnswering_NotReady_ReadyAgainWhenItAnswers()
     {
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, editConfig: WithQuickChecks);
         Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync(cluster)).Status);
 

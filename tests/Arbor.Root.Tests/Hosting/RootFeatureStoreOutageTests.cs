@@ -6,6 +6,7 @@ using System.Text.Json;
 using Arbor.Contracts.V1;
 using Arbor.Root.Cache;
 using Arbor.Root.Scoring;
+using Arbor.Root.Store;
 using Arbor.Root.Tests.Cache;
 using Arbor.Rpc.Client;
 using Arbor.Testing;
@@ -30,7 +31,7 @@ public sealed class RootFeatureStoreOutageTests
     public async Task Score_StoreStopped_WarmUsersKeepTheirScoresBitForBit_ColdUserGetsUnavailable()
     {
         // Cache entries expire at once, so every request asks the store.
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, cacheTtlSeconds: 0.001);
         using var stale = new CounterRecorder(cluster.Services.GetRequiredService<IMeterFactory>(), FeatureCacheMetrics.MeterName, "arbor.feature_cache.stale_served");
 
@@ -74,7 +75,7 @@ public sealed class RootFeatureStoreOutageTests
     public async Task Score_StoreHung_WarmUsersServedStale_ColdRequestsEndAtTheirOwnDeadlines()
     {
         var defaultDeadline = TimeSpan.FromSeconds(1);
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, cacheTtlSeconds: 0.001, defaultDeadlineMs: (int)defaultDeadline.TotalMilliseconds);
         var before = await cluster.ScoreAsync(RootTestCluster.Request(user: "u1"));
         postgres.Pause();

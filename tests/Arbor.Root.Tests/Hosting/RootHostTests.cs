@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Root.Store;
 using Arbor.Testing;
 using Grpc.Core;
 
@@ -96,7 +97,7 @@ public sealed class RootHostTests
     {
         // A real PostgreSQL store that the test stops. Cache entries expire at once, so every
         // request asks the store; once it is down, the cache serves what it holds (stale-while-error).
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, cacheTtlSeconds: 0.001);
         var warm = await cluster.ScoreAsync(RootTestCluster.Request());
         long staleServed = 0;

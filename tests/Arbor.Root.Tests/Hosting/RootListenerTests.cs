@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Arbor.Root.Store;
 using Arbor.Testing;
 using Grpc.Core;
 
@@ -135,7 +136,7 @@ public sealed class RootListenerTests
     public async Task PostgresConnectionString_FromAFile_IsUsedButNeverShown()
     {
         const string Password = "pg-password-91ab";
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, editConfig: c =>
         {
             var inline = $"\"connection_string\": \"{postgres.ConnectionString}\"";
@@ -161,7 +162,7 @@ public sealed class RootListenerTests
     [Fact]
     public async Task PostgresConnectionString_FromAnUnsetVariable_FailsTheStartNamingOnlyTheVariable()
     {
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         var variable = "ARBOR_TEST_PG_" + Guid.NewGuid().ToString("N");
 
         var error = await Assert.ThrowsAsync<Arbor.Root.Configuration.RootConfigException>(() => RootTestCluster.StartAsync(postgres: postgres, editConfig: c =>

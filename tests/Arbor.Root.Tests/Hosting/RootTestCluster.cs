@@ -4,6 +4,7 @@ using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
 using Arbor.FeatureStore.Values;
 using Arbor.Root.Hosting;
+using Arbor.Root.Store;
 using Arbor.Rpc.Client;
 using Arbor.Signatures.Bundles;
 using Arbor.Signatures.Registry;
@@ -80,7 +81,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         string compression = "identity",
         string? leafBAddress = null,
         int? leafTimeoutMs = null,
-        PostgresTestServer? postgres = null,
+        LocalPostgresServer? postgres = null,
         double cacheTtlSeconds = 300,
         int defaultDeadlineMs = 30000,
         string admission = "{}",
@@ -207,7 +208,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
-    private async Task WriteArtefactsAsync(PostgresTestServer? postgres)
+    private async Task WriteArtefactsAsync(LocalPostgresServer? postgres)
     {
         List<FeatureDefinition> features =
         [

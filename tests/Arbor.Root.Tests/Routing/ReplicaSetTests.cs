@@ -102,6 +102,34 @@ public sealed class ReplicaSetTests
     }
 
     [Fact]
+    public void States_CountCallsAndEjections_OnEjectedCalledOncePerEjection()
+    {
+        var ejected = new List<string>();
+        var set = new ReplicaSet<string>(["bad", "good"], _time, onEjected: ejected.Add);
+
+        FailUntilEjected(set, "bad");
+        using (var lease = set.Pick())
+        {
+            Assert.Equal("good", lease.Endpoint);
+            lease.Complete(success: true);
+        }
+
+        var states = set.States().ToDictionary(s => s.Endpoint);
+        Assert.Equal(["bad"], ejected);
+        Assert.True(states["bad"].Ejected);
+        Assert.Equal(1, states["bad"].Ejections);
+        Assert.False(states["good"].Ejected);
+        Assert.Equal(0, states["good"].Ejections);
+        Assert.True(states["good"].Calls >= 1, $"{states["good"].Calls} calls");
+        Assert.True(states["bad"].Calls >= ReplicaSet<string>.FailuresToEject, $"{states["bad"].Calls} calls");
+        Assert.All(states.Values, s => Assert.Equal(0, s.InFlight));
+
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.False(set.States().Single(s => s.Endpoint == "bad").Ejected);
+        Assert.Equal(1, set.States().Single(s => s.Endpoint == "bad").Ejections);
+    }
+
+    [Fact]
     public void TryPick_AvoidsTriedReplicas_NullWhenAllTriedOrEmpty()
     {
         var set = new ReplicaSet<string>(["a", "b"], _time);

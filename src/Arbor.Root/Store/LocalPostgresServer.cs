@@ -1,15 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Arbor.Testing;
+using Arbor.Rpc.Server;
+
+namespace Arbor.Root.Store;
 
 /// <summary>
-/// A private PostgreSQL server for tests: a fresh cluster in a temporary folder on a free loopback
-/// port, started in the constructor and stopped (and deleted) on dispose. Uses the server binaries
+/// A private PostgreSQL server for tests and benchmarks (<c>arbor bench --scenario faults</c>): a
+/// fresh cluster in a temporary folder on a free loopback port, started in the constructor and
+/// stopped (and deleted) on dispose; it can be stopped, started, paused and resumed to play a store
+/// outage. Uses the server binaries
 /// installed on the machine (<c>/usr/lib/postgresql/&lt;version&gt;/bin</c>, or <c>ARBOR_PG_BIN</c>).
-/// When the tests run as root the server runs as the <c>postgres</c> user, since initdb refuses root.
+/// When run as root the server runs as the <c>postgres</c> user, since initdb refuses root.
 /// </summary>
-public sealed class PostgresTestServer : IDisposable
+public sealed class LocalPostgresServer : IDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
@@ -19,7 +23,7 @@ public sealed class PostgresTestServer : IDisposable
     private readonly bool _asPostgresUser;
     private bool _running;
 
-    public PostgresTestServer()
+    public LocalPostgresServer()
     {
         _binDirectory = FindBinDirectory();
         _asPostgresUser = Environment.IsPrivilegedProcess;
@@ -33,7 +37,7 @@ public sealed class PostgresTestServer : IDisposable
             }
 
             RunTool("initdb", ["-D", _dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-            Port = LoopbackPort.Next();
+            Port = LoopbackPorts.Next();
 
             Start();
         }
@@ -45,6 +49,20 @@ public sealed class PostgresTestServer : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>Why no server can be started on this machine (no server binaries), or null when one can.</summary>
+    public static string? Unavailable()
+    {
+        try
+        {
+            FindBinDirectory();
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+    }
 
     /// <summary>An Npgsql connection string for the <c>postgres</c> database as the <c>postgres</c> superuser.</summary>
     public string ConnectionString => string.Create(
@@ -62,7 +80,7 @@ public sealed class PostgresTestServer : IDisposable
             return;
         }
 
-        // Durability is pointless for a throw-away cluster; turning it off keeps tests fast.
+        // Durability is pointless for a throw-away cluster; turning it off keeps it fast.
         var options = string.Create(
             CultureInfo.InvariantCulture,
             $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
@@ -70,7 +88,7 @@ public sealed class PostgresTestServer : IDisposable
         _running = true;
     }
 
-    /// <summary>Stops the server abruptly (to test a store that goes down); dispose still cleans up.</summary>
+    /// <summary>Stops the server abruptly (a store that goes down); dispose still cleans up.</summary>
     public void Stop()
     {
         if (_running)
