@@ -200,6 +200,7 @@ public sealed class FeastFeatureSource : IServableFeatureSource
 
             var registryNames = _registryNames[view.Name];
             await using var command = _store.Read(connection, TableOf(view.Name), keys, columns?.Keys.ToArray());
+            _metrics.Query(view.Name);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             long expired = 0;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

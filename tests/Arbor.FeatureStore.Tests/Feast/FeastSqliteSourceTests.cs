@@ -3,6 +3,7 @@ using Arbor.FeatureStore.Feast;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
 using Arbor.Testing;
+using Arbor.Testing.Feast;
 
 namespace Arbor.FeatureStore.Tests.Feast;
 
@@ -24,6 +25,28 @@ public sealed class FeastSqliteSourceTests(FeastSampleStore sample) : IClassFixt
 
         Assert.True(FeastTableAssert.Equal(await native.ReadAsync(EntityKind.User, sample.UserIds, sample.UserFeatures, Ct), users) > 1000);
         Assert.True(FeastTableAssert.Equal(await native.ReadAsync(EntityKind.Candidate, sample.CandidateIds, sample.CandidateFeatures, Ct), candidates) > 10_000);
+    }
+
+    [Fact]
+    public async Task Read_ABatch_SendsOneQueryPerFeatureViewWhateverItsSize()
+    {
+        using var counted = new FeastCounters();
+        var options = sample.Options() with
+        {
+            Entities =
+            [
+                .. sample.Options().Entities.Where(e => e.Kind == EntityKind.User),
+                new FeastEntityOptions(EntityKind.Candidate, FeastWriter.CandidateJoinKey, FeastKeyType.String, [new FeastViewOptions(FeastWriter.CandidateView, TimeSpan.Zero), new FeastViewOptions("pin_extra", TimeSpan.Zero)]),
+            ],
+        };
+        await using var feast = FeastFeatureSource.OpenSqlite(sample.FeastDatabase, options, sample.Schema, Now, counted.Metrics);
+
+        var table = await feast.ReadAsync(EntityKind.Candidate, sample.CandidateIds, sample.CandidateFeatures, Ct);
+        await feast.ReadAsync(EntityKind.User, [.. sample.UserIds.Take(3)], sample.UserFeatures, Ct);
+
+        Assert.True(sample.CandidateIds.Count > 1000);
+        Assert.Equal(sample.CandidateIds.Count, table.RowCount);
+        Assert.Equal(2, counted.Total("arbor.feast.queries")); // pin_stats once, user_stats once; pin_extra is asked for nothing
     }
 
     [Fact]
