@@ -124,7 +124,9 @@ internal sealed class SqliteFeastOnlineStore : FeastOnlineStore
 
     public override ValueTask DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
+        // Only this store's pooled connections: other stores in the process keep theirs.
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
         return ValueTask.CompletedTask;
     }
 }
