@@ -6,7 +6,7 @@ namespace Arbor.Testing;
 /// The real gRPC peer of the interop tests (and the runner of the Python client's tests): Debian's
 /// /usr/bin/python3 with python3-grpcio. The Python message classes come from one descriptor set
 /// (<c>messages.pb</c>) that the protoc of the Grpc.Tools package writes once per test run, into a
-/// temporary folder, from proto/arbor/v1 and the standard gRPC protos in
+/// temporary folder, from proto/arbor/v1, Arbor's description of Feast's types (proto/feast) and the standard gRPC protos in
 /// tests/Arbor.Rpc.Tests/Interop/protos (health, reflection); interop_messages.py, copied beside it
 /// and on every script's PYTHONPATH, builds the classes from it. (Generated *_pb2.py files would need a protobuf runtime as new as that
 /// protoc, 7.x; Debian's python3-protobuf is 4.21.)
@@ -100,7 +100,8 @@ public static class PythonInterop
         start.ArgumentList.Add($"-I{standardRoot}");
         start.ArgumentList.Add("--include_imports");
         start.ArgumentList.Add($"--descriptor_set_out={Path.Combine(output, "messages.pb")}");
-        foreach (var proto in Directory.GetFiles(Path.Combine(protoRoot, "arbor", "v1"), "*.proto"))
+        foreach (var proto in Directory.GetFiles(Path.Combine(protoRoot, "arbor", "v1"), "*.proto")
+            .Concat(Directory.GetFiles(Path.Combine(protoRoot, "feast"), "*.proto", SearchOption.AllDirectories)))
         {
             start.ArgumentList.Add(Path.GetRelativePath(protoRoot, proto));
         }

@@ -23,7 +23,7 @@ public static class JsonlFeatureImporter
         IFeatureStore store,
         Stream input,
         string sourceName,
-        IFeatureImportSchema? schema,
+        IFeatureSchema? schema,
         int batchSize,
         CancellationToken cancellationToken)
     {

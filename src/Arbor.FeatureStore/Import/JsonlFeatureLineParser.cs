@@ -15,7 +15,7 @@ namespace Arbor.FeatureStore.Import;
 /// int64; an array of such integers (or an empty array) an int64 list, other number arrays float
 /// vectors; strings are strings. <c>null</c> deletes the feature.
 /// </summary>
-internal sealed class JsonlFeatureLineParser(IFeatureImportSchema? schema)
+internal sealed class JsonlFeatureLineParser(IFeatureSchema? schema)
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
 

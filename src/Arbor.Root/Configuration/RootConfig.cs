@@ -161,7 +161,7 @@ public sealed record LimitsConfig
 /// <summary>The feature store adapter and where it is.</summary>
 public sealed record FeatureStoreConfig
 {
-    /// <summary><c>sqlite</c> (embedded default) or <c>postgres</c>.</summary>
+    /// <summary><c>sqlite</c> (embedded default), <c>postgres</c>, or <c>feast</c> (a Feast online store, <see cref="Feast"/>).</summary>
     public string Kind { get; init; } = "sqlite";
 
     /// <summary>For sqlite: the database file, relative to the config file.</summary>
@@ -172,6 +172,9 @@ public sealed record FeatureStoreConfig
     /// <c>{"file": PATH}</c> (a mounted Secret). Never shown: serialised as where it comes from.
     /// </summary>
     public SecretValue? ConnectionString { get; init; }
+
+    /// <summary>For feast: the Feast store and how Arbor's entities and features are found in it.</summary>
+    public FeastStoreConfig? Feast { get; init; }
 }
 
 /// <summary>Bounds of the shared feature cache.</summary>

@@ -177,8 +177,14 @@ public static class RootConfigLoader
                 break;
             case "sqlite" or "postgres":
                 break;
+            case "feast" when config.FeatureStore.Feast is null:
+                problems.Add("$.feature_store.feast: required for feast");
+                break;
+            case "feast":
+                FeastConfigValidation.Validate(config.FeatureStore.Feast, problems);
+                break;
             default:
-                problems.Add($"$.feature_store.kind: unknown kind '{config.FeatureStore.Kind}' (sqlite, postgres)");
+                problems.Add($"$.feature_store.kind: unknown kind '{config.FeatureStore.Kind}' (sqlite, postgres, feast)");
                 break;
         }
 

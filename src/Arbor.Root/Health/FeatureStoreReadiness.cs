@@ -1,27 +1,28 @@
 using System.Data.Common;
 using System.Net.Sockets;
-using Arbor.FeatureStore.Native;
+using Arbor.FeatureStore.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace Arbor.Root.Health;
 
 /// <summary>
 /// The feature store half of the root's readiness. Before the server accepts calls it initialises
-/// the store (creates or migrates the schema); a store that cannot be reached then leaves the root
-/// running but not ready, and initialisation is tried again every interval. Once initialised, every
-/// interval one round trip (<see cref="IFeatureStore.CheckAsync"/>) bounded by the check timeout
+/// the store (creates or migrates the schema; a Feast source checks its tables, keys and value
+/// types); a store that cannot be reached then leaves the root running but not ready, and
+/// initialisation is tried again every interval. Once initialised, every interval one round trip
+/// (<see cref="IServableFeatureSource.CheckAsync"/>) bounded by the check timeout
 /// says whether the store answers. A store that answers with a schema this build refuses fails the
 /// start: that is a deployment mistake, not an outage.
 /// </summary>
 public sealed partial class FeatureStoreReadiness : PeriodicReadinessProbe
 {
-    private readonly IFeatureStore _store;
+    private readonly IServableFeatureSource _store;
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
     private DependencyReadiness _current;
     private bool _initialised;
 
-    public FeatureStoreReadiness(IFeatureStore store, TimeSpan interval, TimeSpan timeout, TimeProvider time, ILogger<FeatureStoreReadiness> logger)
+    public FeatureStoreReadiness(IServableFeatureSource store, TimeSpan interval, TimeSpan timeout, TimeProvider time, ILogger<FeatureStoreReadiness> logger)
         : base(interval, time)
     {
         _store = store;

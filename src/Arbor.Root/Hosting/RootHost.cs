@@ -1,4 +1,6 @@
+using Arbor.FeatureStore.Feast;
 using Arbor.FeatureStore.Native;
+using Arbor.FeatureStore.Sources;
 using Arbor.Root.Admission;
 using Arbor.Root.Authentication;
 using Arbor.Root.Batching;
@@ -75,7 +77,7 @@ public static class RootHost
         {
             ServiceName = "arbor-root",
             ServiceInstanceId = options.GrpcEndpoint.ToString(),
-            Meters = [RootMetrics.MeterName, FeatureCacheMetrics.MeterName, TrimmerMetrics.MeterName, RpcMetrics.MeterName],
+            Meters = [RootMetrics.MeterName, FeatureCacheMetrics.MeterName, FeastSourceMetrics.MeterName, TrimmerMetrics.MeterName, RpcMetrics.MeterName],
             ActivitySources = [RootTracing.SourceName],
             OtlpEndpoint = config.Telemetry.OtlpEndpoint,
             OtlpProtocol = config.Telemetry.OtlpProtocol,
@@ -130,9 +132,16 @@ public static class RootHost
             ? FeatureRegistryJson.ReadFile(Resolve(registryPath))
             : new FeatureRegistry(FeatureRegistry.SchemaV1, []);
         services.AddSingleton(new FeaturePreprocessor(registry));
-        services.AddSingleton<IFeatureStore>(_ => config.FeatureStore.Kind == "postgres"
-            ? new PostgresFeatureStore(connectionString!)
-            : new SqliteFeatureStore(Resolve(config.FeatureStore.Path!)));
+        var feastConnectionString = config.FeatureStore.Feast?.OnlineStore.ConnectionString is { } feastSecret
+            ? ResolveSecret(feastSecret, "$.feature_store.feast.online_store.connection_string")
+            : null;
+        services.AddSingleton<FeastSourceMetrics>();
+        services.AddSingleton<IServableFeatureSource>(sp => config.FeatureStore.Kind switch
+        {
+            "postgres" => new PostgresFeatureStore(connectionString!),
+            "feast" => OpenFeast(config.FeatureStore.Feast!, feastConnectionString, Resolve, sp),
+            _ => new SqliteFeatureStore(Resolve(config.FeatureStore.Path!)),
+        });
         services.AddSingleton(new FeatureCacheOptions
         {
             MaxBytes = config.Cache.MaxBytes,
@@ -141,7 +150,7 @@ public static class RootHost
         });
         services.AddSingleton<FeatureCacheMetrics>();
         // Values are preprocessed once, as the cache is filled: requests copy what the cache holds.
-        services.AddSingleton(sp => new PreprocessedFeatureSource(sp.GetRequiredService<IFeatureStore>(), sp.GetRequiredService<FeaturePreprocessor>()));
+        services.AddSingleton(sp => new PreprocessedFeatureSource(sp.GetRequiredService<IServableFeatureSource>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new FeatureCache(
             sp.GetRequiredService<PreprocessedFeatureSource>(),
             sp.GetRequiredService<FeatureCacheOptions>(),
@@ -191,7 +200,7 @@ public static class RootHost
         var checkInterval = TimeSpan.FromMilliseconds(config.Readiness.CheckIntervalMs);
         var checkTimeout = TimeSpan.FromMilliseconds(config.Readiness.CheckTimeoutMs);
         services.AddSingleton(sp => new FeatureStoreReadiness(
-            sp.GetRequiredService<IFeatureStore>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FeatureStoreReadiness>>()));
+            sp.GetRequiredService<IServableFeatureSource>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FeatureStoreReadiness>>()));
         services.AddHostedService(sp => sp.GetRequiredService<FeatureStoreReadiness>());
         services.AddSingleton(sp => new LeafReadiness(
             sp.GetRequiredService<RoutingState>(), sp.GetRequiredService<LeafClientPool>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeafReadiness>>()));
@@ -218,5 +227,16 @@ public static class RootHost
         // Listening from the start: the status page shows the traffic of the last minutes.
         app.Services.GetRequiredService<TrafficHistory>();
         return app;
+    }
+
+    private static FeastFeatureSource OpenFeast(FeastStoreConfig feast, string? connectionString, Func<string, string> resolve, IServiceProvider services)
+    {
+        var options = FeastConfigValidation.ToOptions(feast);
+        var schema = services.GetRequiredService<FeaturePreprocessor>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var metrics = services.GetRequiredService<FeastSourceMetrics>();
+        return feast.OnlineStore.Type == "postgres"
+            ? FeastFeatureSource.OpenPostgres(connectionString!, options, schema, time, metrics)
+            : FeastFeatureSource.OpenSqlite(resolve(feast.OnlineStore.Path!), options, schema, time, metrics);
     }
 }

@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using Arbor.FeatureStore.Import;
+using Arbor.FeatureStore.Sources;
 using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
@@ -10,7 +10,7 @@ namespace Arbor.Root.Preprocessing;
 /// Immutable; a new registry means a new preprocessor, swapped in atomically by its owner. It is also
 /// the schema a feature import types and checks values by.
 /// </summary>
-public sealed class FeaturePreprocessor : IFeatureImportSchema
+public sealed class FeaturePreprocessor : IFeatureSchema
 {
     private readonly FrozenDictionary<string, FeaturePipeline> _pipelines;
 
@@ -59,7 +59,7 @@ public sealed class FeaturePreprocessor : IFeatureImportSchema
     public TypedValue Apply(string feature, TypedValue raw) =>
         _pipelines.TryGetValue(feature, out var pipeline) ? pipeline.Apply(pipeline.ValidateInput(raw)) : raw;
 
-    bool IFeatureImportSchema.TryGetFeature(string feature, out FeatureEntity owner, out TypedValueKind kind)
+    bool IFeatureSchema.TryGetFeature(string feature, out FeatureEntity owner, out TypedValueKind kind)
     {
         if (_pipelines.TryGetValue(feature, out var pipeline))
         {
@@ -73,7 +73,7 @@ public sealed class FeaturePreprocessor : IFeatureImportSchema
         return false;
     }
 
-    TypedValue IFeatureImportSchema.Validate(string feature, TypedValue value)
+    TypedValue IFeatureSchema.Validate(string feature, TypedValue value)
     {
         try
         {

@@ -1,11 +1,14 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Arbor.Cli.Bench;
 using Arbor.Contracts.V1;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;
+using Arbor.Testing.Feast;
 
 namespace Arbor.FunctionalTests.EndToEnd;
 
-/// <summary>Real leaf processes running the sample TorchScript models behind real roots.</summary>
+/// <summary>Real leaf processes running the sample TorchScript models behind real roots (over the native store and over Feast's).</summary>
 public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<SampleCluster>
 {
     [Fact]
@@ -34,6 +37,33 @@ public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<
             });
             Assert.All(untrimmed.Results, result => Assert.False(result.Trimmed, result.Model));
             Assert.Equal(Bits(untrimmed), Bits(trimmed));
+        }
+    }
+
+    [Fact]
+    public async Task FeastSqlite_FeastPostgres_And_NativeStore_ScoreBitwiseEqual()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var feastDatabase = Path.Combine(cluster.WorkDirectory, "feast_online_store.db");
+        await FeastWriter.WriteSampleAsync(feastDatabase, DateTimeOffset.UtcNow, ct);
+        using var postgres = new PostgresTestServer();
+        await FeastPostgresCopy.CopyAsync(feastDatabase, postgres.ConnectionString, FeastWriter.Project, [FeastWriter.UserView, FeastWriter.CandidateView], ct);
+        var feastSqlite = await cluster.StartRootOverAsync("feast-sqlite", FeastStore(new JsonObject { ["type"] = "sqlite", ["path"] = feastDatabase }));
+        var feastPostgres = await cluster.StartRootOverAsync("feast-postgres", FeastStore(new JsonObject { ["type"] = "postgres", ["connection_string"] = postgres.ConnectionString }));
+
+        var random = new Random(11);
+        for (var r = 0; r < 6; r++)
+        {
+            var request = new ScoreRequest { Surface = "homefeed", UserId = cluster.UserIds[random.Next(cluster.UserIds.Count)], RequestId = $"feast-{r}" };
+            foreach (var id in cluster.CandidateIds.OrderBy(_ => random.Next()).Take(120))
+            {
+                request.Candidates.Add(new Candidate { Id = id });
+            }
+
+            var native = await SampleCluster.ScoreAsync(cluster.Trimmed, request);
+            Assert.All(native.Results, result => Assert.True(result.Status.Code == 0, $"{result.Model}: {result.Status.Message}"));
+            Assert.Null(ScoreParity.FirstDifference(native, await SampleCluster.ScoreAsync(feastSqlite, request)));
+            Assert.Null(ScoreParity.FirstDifference(native, await SampleCluster.ScoreAsync(feastPostgres, request)));
         }
     }
 
@@ -74,6 +104,35 @@ public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<
         }
 
         Assert.True(checkedVersions >= 11, $"only {checkedVersions} golden files");
+    }
+
+    /// <summary>A Feast store section: the sample's user and candidate features, each by its own name in its entity's view.</summary>
+    private static JsonObject FeastStore(JsonObject onlineStore)
+    {
+        var features = new JsonObject();
+        foreach (var feature in FeatureRegistryJson.ReadFile(SampleModelRepository.Combine("feature_registry.json")).Features)
+        {
+            if (feature.Entity != FeatureEntity.Context)
+            {
+                features[feature.Name] = $"{(feature.Entity == FeatureEntity.User ? FeastWriter.UserView : FeastWriter.CandidateView)}:{feature.Name}";
+            }
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "feast",
+            ["feast"] = new JsonObject
+            {
+                ["project"] = FeastWriter.Project,
+                ["online_store"] = onlineStore,
+                ["entities"] = new JsonObject
+                {
+                    ["user"] = new JsonObject { ["join_key"] = FeastWriter.UserJoinKey, ["views"] = new JsonArray(new JsonObject { ["name"] = FeastWriter.UserView, ["ttl_seconds"] = 86400 }) },
+                    ["candidate"] = new JsonObject { ["join_key"] = FeastWriter.CandidateJoinKey, ["views"] = new JsonArray(new JsonObject { ["name"] = FeastWriter.CandidateView, ["ttl_seconds"] = 86400 }) },
+                },
+                ["features"] = features,
+            },
+        };
     }
 
     private static FeatureValue Value(FeatureType type, JsonElement value) => type switch

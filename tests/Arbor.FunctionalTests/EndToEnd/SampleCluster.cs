@@ -26,6 +26,9 @@ public sealed class SampleCluster : IAsyncLifetime
     private readonly List<ManagedProcess> _leaves = [];
     private readonly List<WebApplication> _roots = [];
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private JsonArray _bundles = [];
+    private JsonObject _partitions = [];
+    private JsonObject _models = [];
 
     public RpcChannel Trimmed { get; private set; } = null!;
 
@@ -92,9 +95,10 @@ public sealed class SampleCluster : IAsyncLifetime
             await empty.InitializeAsync(CancellationToken.None);
         }
 
-        Trimmed = await StartRootAsync("trimmed", RootConfig(true, Path.Combine(repo, "feature_registry.json"), storePath, bundles, partitions, models));
-        Untrimmed = await StartRootAsync("untrimmed", RootConfig(false, Path.Combine(repo, "feature_registry.json"), storePath, bundles, partitions, models));
-        Verbatim = await StartRootAsync("verbatim", RootConfig(true, verbatimRegistry, _directory.Combine("empty.db"), bundles, partitions, models));
+        (_bundles, _partitions, _models) = (bundles, partitions, models);
+        Trimmed = await StartRootAsync("trimmed", RootConfig(true, Path.Combine(repo, "feature_registry.json"), Sqlite(storePath), bundles, partitions, models));
+        Untrimmed = await StartRootAsync("untrimmed", RootConfig(false, Path.Combine(repo, "feature_registry.json"), Sqlite(storePath), bundles, partitions, models));
+        Verbatim = await StartRootAsync("verbatim", RootConfig(true, verbatimRegistry, Sqlite(_directory.Combine("empty.db")), bundles, partitions, models));
     }
 
     public async ValueTask DisposeAsync()
@@ -117,6 +121,16 @@ public sealed class SampleCluster : IAsyncLifetime
         _directory.Dispose();
     }
 
+    /// <summary>The folder the cluster's stores, configs and bundles live in (removed with it).</summary>
+    public string WorkDirectory => _directory.Path;
+
+    /// <summary>
+    /// Starts one more trimmed root over the same leaves, registry and bundles, reading features from
+    /// <paramref name="featureStore"/> (its <c>feature_store</c> section); stopped with the cluster.
+    /// </summary>
+    public Task<RpcChannel> StartRootOverAsync(string name, JsonObject featureStore) =>
+        StartRootAsync(name, RootConfig(true, SampleModelRepository.Combine("feature_registry.json"), featureStore, _bundles, _partitions, _models));
+
     public static Task<ScoreResponse> ScoreAsync(RpcChannel root, ScoreRequest request) =>
         root.CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser, new RpcCallOptions { Timeout = TimeSpan.FromSeconds(60) });
 
@@ -133,10 +147,12 @@ public sealed class SampleCluster : IAsyncLifetime
         return new RpcChannel($"http://{grpc}");
     }
 
-    private static JsonObject RootConfig(bool trimming, string registry, string store, JsonArray bundles, JsonObject partitions, JsonObject models) => new()
+    private static JsonObject Sqlite(string path) => new() { ["kind"] = "sqlite", ["path"] = path };
+
+    private static JsonObject RootConfig(bool trimming, string registry, JsonObject store, JsonArray bundles, JsonObject partitions, JsonObject models) => new()
     {
         ["schema"] = "arbor.root/v1",
-        ["feature_store"] = new JsonObject { ["kind"] = "sqlite", ["path"] = store },
+        ["feature_store"] = store.DeepClone(),
         ["registry"] = registry,
         ["bundles"] = bundles.DeepClone(),
         ["fan_out"] = new JsonObject { ["trimming"] = trimming, ["compression"] = "lz4" },
