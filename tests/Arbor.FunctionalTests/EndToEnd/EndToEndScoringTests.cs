@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Arbor.Cli.Bench;
 using Arbor.Contracts.V1;
+using Arbor.Root.Store;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;
 using Arbor.Testing.Feast;
@@ -46,7 +47,7 @@ public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<
         var ct = TestContext.Current.CancellationToken;
         var feastDatabase = Path.Combine(cluster.WorkDirectory, "feast_online_store.db");
         await FeastWriter.WriteSampleAsync(feastDatabase, DateTimeOffset.UtcNow, ct);
-        using var postgres = new PostgresTestServer();
+        using var postgres = new LocalPostgresServer();
         await FeastPostgresCopy.CopyAsync(feastDatabase, postgres.ConnectionString, FeastWriter.Project, [FeastWriter.UserView, FeastWriter.CandidateView], ct);
         var feastSqlite = await cluster.StartRootOverAsync("feast-sqlite", FeastStore(new JsonObject { ["type"] = "sqlite", ["path"] = feastDatabase }));
         var feastPostgres = await cluster.StartRootOverAsync("feast-postgres", FeastStore(new JsonObject { ["type"] = "postgres", ["connection_string"] = postgres.ConnectionString }));
