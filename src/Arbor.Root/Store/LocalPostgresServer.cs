@@ -102,7 +102,13 @@ public sealed class LocalPostgresServer : IDisposable
     /// Freezes the server (SIGSTOP to the postmaster and every process under it): connections stay
     /// open but nothing answers, as with a hung database. <see cref="Resume"/> (in a finally) undoes it.
     /// </summary>
-    public void Pause() => Signal("STOP", ServerProcesses());
+    public void Pause()
+    {
+        // The postmaster first, so it forks no backend between the scan of its children and their stop.
+        var processes = ServerProcesses();
+        Signal("STOP", processes[..1]);
+        Signal("STOP", ServerProcesses());
+    }
 
     /// <summary>Lets a <see cref="Pause"/>d server run again (SIGCONT).</summary>
     public void Resume() => Signal("CONT", ServerProcesses());

@@ -181,11 +181,15 @@ public sealed class ClientFeaturesTests : IDisposable
         var plan = FetchPlan.Create(FeatureProjection.All, preprocessor);
         var good = Candidates(500, bad: false);
         var bad = Candidates(500, bad: true);
-        Measure(good);
-        Measure(bad);
-
-        var goodBytes = Measure(good);
-        var badBytes = Measure(bad);
+        // The least of several runs: a one-off allocation on this thread (a lazily built cache, a type
+        // load, a listener of another test's meter) is not a per-value one, and does not repeat.
+        var goodBytes = long.MaxValue;
+        var badBytes = long.MaxValue;
+        for (var run = 0; run < 5; run++)
+        {
+            goodBytes = Math.Min(goodBytes, Measure(good));
+            badBytes = Math.Min(badBytes, Measure(bad));
+        }
 
         // 2,500 values replaced or dropped: the policy is read from the compiled pipelines, no object per value.
         Assert.True(badBytes - goodBytes < 1024, $"{badBytes} bytes with bad values, {goodBytes} with good ones");
