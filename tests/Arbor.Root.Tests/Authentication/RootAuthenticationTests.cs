@@ -231,6 +231,7 @@ public sealed class RootAuthenticationTests
     public async Task Health_StaysOpen_ButReflectionRequiresAKey()
     {
         await using var cluster = await RootTestCluster.StartAsync(editConfig: c => WithAuth(c, Keys));
+        using var rejected = new MetricCollector<long>(cluster.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), RootMetrics.MeterName, "arbor.root.auth.rejected");
         var invoker = cluster.Channel.Channel.CreateCallInvoker();
         var health = new Method<byte[], byte[]>(MethodType.Unary, "grpc.health.v1.Health", "Check", Bytes, Bytes);
         var reflection = new Method<byte[], byte[]>(MethodType.DuplexStreaming, "grpc.reflection.v1alpha.ServerReflection", "ServerReflectionInfo", Bytes, Bytes);
@@ -241,7 +242,13 @@ public sealed class RootAuthenticationTests
         var withKey = await ReflectAsync(invoker, reflection, Bearer(RankingWebKey));
 
         Assert.NotNull(healthAnswer);
-        Assert.Equal(StatusCode.Unauthenticated, anonymous.Code);
+        // The root refuses the streaming call on its headers with a trailers-only UNAUTHENTICATED and
+        // resets the stream the client is still writing; the client sees either that status or, when
+        // the reset reaches its write first, CANCELLED. Either way no answer came back, and the root
+        // counted the refusal.
+        Assert.Contains(anonymous.Code, new[] { StatusCode.Unauthenticated, StatusCode.Cancelled });
+        Assert.Empty(anonymous.Text);
+        Assert.Equal("missing", (string)Assert.Single(rejected.GetMeasurementSnapshot()).Tags["reason"]!);
         Assert.Equal(StatusCode.OK, withKey.Code);
         Assert.Contains("arbor.v1.Root", withKey.Text, StringComparison.Ordinal);
     }
