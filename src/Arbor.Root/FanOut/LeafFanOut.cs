@@ -114,7 +114,11 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 var response = await lease.Endpoint.UnaryAsync(ScoreMethod, payload, options, cancellationToken);
                 lease.Complete(success: true);
                 var elapsed = Stopwatch.GetElapsedTime(started);
-                _calls.RecordCall(route.Model, !decision.IsPassThrough, response.CalculateSize(), elapsed.TotalSeconds, response.RowCount);
+                if (!shadow)
+                {
+                    // Shadow pairs are counted by arbor.root.trim.shadow (two calls a pair), not as traffic.
+                    _calls.RecordCall(route.Model, !decision.IsPassThrough, response.CalculateSize(), elapsed.TotalSeconds, response.RowCount);
+                }
                 RootTracing.End(activity, "OK");
                 return new LeafCallResult(response, StatusCode.OK, "", !decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority) { Elapsed = elapsed };
             }
@@ -132,7 +136,10 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 // does not serve yet); it failed for its own, or the network's, when it is gone.
                 var gone = IsReplicaGone(e);
                 lease.Complete(success: !gone && status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled or StatusCode.FailedPrecondition or StatusCode.Unavailable);
-                _calls.RecordCall(route.Model, !decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                if (!shadow)
+                {
+                    _calls.RecordCall(route.Model, !decision.IsPassThrough, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                }
                 RootTracing.End(activity, status.StatusCode.ToString());
                 // A replica that is gone is described without the transport's own text (it names addresses).
                 failure = Failed(status.StatusCode, gone ? "no leaf replica could be reached" : status.Detail, decision, payload, lease.Endpoint.Address.Authority) with
