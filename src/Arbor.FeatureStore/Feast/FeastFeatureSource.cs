@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Data.Common;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.FeatureStore.Feast;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Arbor.Cli.Bench;
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.Root.Store;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;

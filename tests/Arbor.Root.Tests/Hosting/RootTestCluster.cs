@@ -1,8 +1,8 @@
 using System.Net;
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Root.Hosting;
 using Arbor.Root.Store;
 using Arbor.Rpc.Client;
