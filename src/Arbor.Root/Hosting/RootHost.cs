@@ -205,6 +205,7 @@ public static class RootHost
         services.AddSingleton(sp => new LeafReadiness(
             sp.GetRequiredService<RoutingState>(), sp.GetRequiredService<LeafClientPool>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeafReadiness>>()));
         services.AddHostedService(sp => sp.GetRequiredService<LeafReadiness>());
+        services.AddSingleton(sp => new RootReadinessCheck(sp.GetRequiredService<FeatureStoreReadiness>(), sp.GetRequiredService<LeafReadiness>(), config.Readiness));
         services.AddSingleton(sp => new TlsReloadService(
             [.. new[] { serverTls, leafTls }.OfType<TlsCredentialSource>()], TimeSpan.FromMilliseconds(config.Tls.ReloadIntervalMs), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TlsReloadService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<TlsReloadService>());
@@ -226,6 +227,7 @@ public static class RootHost
 
         // Listening from the start: the status page shows the traffic of the last minutes.
         app.Services.GetRequiredService<TrafficHistory>();
+        app.Services.GetRequiredService<RootReadinessCheck>(); // follows the checks from the first one on
         return app;
     }
 
