@@ -55,7 +55,7 @@ public static class RootHost
         string ResolveSecret(SecretValue secret, string jsonPath) => RootSecrets.Resolve(secret, baseDirectory, options.ConfigPath, jsonPath);
 
         var connectionString = config.FeatureStore.ConnectionString is { } secret ? ResolveSecret(secret, "$.feature_store.connection_string") : null;
-        var adminTokens = config.Admin.Token is { } token ? BearerTokenSet.Single("admin", ResolveSecret(token, "$.admin.token")) : null;
+        var adminTokens = new AdminTokens(AdminToken.From(config, baseDirectory, options.ConfigPath));
         var apiKeys = new ApiKeys(ApiKeySet.From(config, baseDirectory, options.ConfigPath));
         TlsCredentialSource LoadTls(string name, TlsFiles files, string jsonPath)
         {
@@ -116,6 +116,7 @@ public static class RootHost
         services.AddSingleton(options);
         services.AddSingleton(loaded);
         services.AddSingleton(apiKeys);
+        services.AddSingleton(adminTokens);
         services.AddSingleton(TimeProvider.System);
         services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Limits.MaxMessageBytes).AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         services.AddSingleton<RootGrpcService>();
@@ -216,7 +217,7 @@ public static class RootHost
 
         var app = builder.Build();
         app.UseRouting();
-        app.UseListenerIsolation(adminTokens);
+        app.UseListenerIsolation(() => adminTokens.Current?.Tokens);
         app.UsePublicApiAuthentication();
         app.MapGrpcService<RootGrpcService>();
         app.MapArborGrpcStandardServices();
