@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using StackExchange.Redis;
 
@@ -25,6 +26,9 @@ internal sealed class RedisFeastOnlineStore : FeastOnlineStore
     private readonly byte[] _projectBytes;
     private readonly FeastSourceMetrics _metrics;
     private readonly SemaphoreSlim _connecting = new(1, 1);
+
+    // (view, feature) → its hash field, hashed once: the features read are the registry's, a bounded set.
+    private readonly ConcurrentDictionary<(string View, string Feature), RedisValue> _fields = new();
     private ConnectionMultiplexer? _connection;
     private List<byte[]>? _sample;
 
@@ -96,7 +100,7 @@ internal sealed class RedisFeastOnlineStore : FeastOnlineStore
         {
             foreach (var feature in view.Features!)
             {
-                fields[at++] = FeastRedisLayout.Field(view.View, feature);
+                fields[at++] = FieldOf(view.View, feature);
             }
 
             fields[at++] = FeastRedisLayout.EventTimeField(view.View);
@@ -129,6 +133,9 @@ internal sealed class RedisFeastOnlineStore : FeastOnlineStore
 
         _connecting.Dispose();
     }
+
+    private RedisValue FieldOf(string view, string feature) =>
+        _fields.TryGetValue((view, feature), out var field) ? field : _fields.GetOrAdd((view, feature), static key => FeastRedisLayout.Field(key.View, key.Feature));
 
     private static void Deliver(byte[] key, RedisValue[] values, IReadOnlyList<FeastViewRead> views, IFeastRowSink sink)
     {
