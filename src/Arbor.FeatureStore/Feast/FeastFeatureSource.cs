@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Arbor.FeatureStore.Sources;
 using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
@@ -86,25 +87,37 @@ public sealed class FeastFeatureSource : IServableFeatureSource
     /// <summary>The table Feast keeps a view in: <c>{project}_{view}</c>.</summary>
     public string TableOf(string view) => $"{_options.Project}_{view}";
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
+    public Task InitializeAsync(CancellationToken cancellationToken) => CheckLayoutAsync(checkValues: true, cancellationToken);
+
+    /// <summary>
+    /// Every entity of every configured view, a view at a time and a page of at most
+    /// <paramref name="pageSize"/> entities at a time (bounded memory, one read per page), with the
+    /// values a read of every feature gives: named, decoded and aged by the view's time to live as
+    /// reads do. Values too old, values that cannot be decoded or have a type Arbor does not take, and
+    /// keys that are not keys of the configured join key and type are left out and reported in their
+    /// page; a view with no entities gives one empty page. First checks what <see cref="InitializeAsync"/>
+    /// checks except the stored values, which it judges one by one instead.
+    /// </summary>
+    public async IAsyncEnumerable<FeastExportPage> ExportAsync(int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var (name, reference) in _options.Features)
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
+        await CheckLayoutAsync(checkValues: false, cancellationToken).ConfigureAwait(false);
+        foreach (var entity in _options.Entities)
         {
-            CheckRegistered(name, reference, _views[reference.View].Entity);
-        }
-
-        await using var connection = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (viewName, (entity, view)) in _views)
-        {
-            var options = _entities[entity];
-            var table = TableOf(viewName);
-            if (!await _store.TableExistsAsync(connection, table, cancellationToken).ConfigureAwait(false))
+            foreach (var view in entity.Views)
             {
-                throw new FeastSourceException($"Feast view '{viewName}' ({entity.ToName()}): the online store has no table '{table}' (was `feast apply` run for project '{_options.Project}'?).");
-            }
+                var empty = true;
+                await foreach (var keys in _store.EntityKeyPagesAsync(TableOf(view.Name), pageSize, cancellationToken).ConfigureAwait(false))
+                {
+                    empty = false;
+                    yield return await ExportPageAsync(entity, view, keys, cancellationToken).ConfigureAwait(false);
+                }
 
-            await CheckKeyAsync(connection, table, viewName, options, cancellationToken).ConfigureAwait(false);
-            await CheckValuesAsync(connection, table, view, entity, cancellationToken).ConfigureAwait(false);
+                if (empty)
+                {
+                    yield return new FeastExportPage(entity.Kind, view.Name, [], 0, 0, []);
+                }
+            }
         }
     }
 
@@ -155,6 +168,103 @@ public sealed class FeastFeatureSource : IServableFeatureSource
     }
 
     public async ValueTask DisposeAsync() => await _store.DisposeAsync().ConfigureAwait(false);
+
+    private async Task<FeastExportPage> ExportPageAsync(FeastEntityOptions entity, FeastViewOptions view, IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    {
+        var refused = new List<FeastRefusal>();
+        var rows = new Dictionary<byte[], int>(keys.Count, ByteArrayComparer.Instance);
+        var ids = new List<string>(keys.Count);
+        foreach (var key in keys)
+        {
+            if (FeastEntityKey.TryDecode(key, entity.JoinKey, entity.KeyType, out var id))
+            {
+                rows[key] = ids.Count;
+                ids.Add(id);
+            }
+            else
+            {
+                refused.Add(new FeastRefusal(view.Name, null, "bad_key", Convert.ToHexStringLower(key.AsSpan(0, Math.Min(key.Length, 64)))));
+            }
+        }
+
+        var features = new List<KeyValuePair<string, TypedValue>>?[ids.Count];
+        long values = 0, expired = 0;
+        if (ids.Count > 0)
+        {
+            var registryNames = _registryNames[view.Name];
+            var now = _time.GetUtcNow();
+            await using var connection = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = _store.Read(connection, TableOf(view.Name), [.. rows.Keys], null);
+            _metrics.Query(view.Name);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!rows.TryGetValue(reader.GetFieldValue<byte[]>(0), out var row))
+                {
+                    continue;
+                }
+
+                var feature = reader.GetString(1);
+                if (!TryReadValue(reader, view, now, out var status, out var value))
+                {
+                    expired++;
+                    continue;
+                }
+
+                if (status == FeastValueStatus.Value)
+                {
+                    (features[row] ??= []).Add(new(registryNames.GetValueOrDefault(feature) ?? new FeastFeatureRef(view.Name, feature).ToString(), value));
+                    values++;
+                }
+                else if (status != FeastValueStatus.Null)
+                {
+                    _metrics.BadValue(view.Name, feature, status);
+                    refused.Add(new FeastRefusal(view.Name, feature, FeastSourceMetrics.ProblemName(status), ids[row]));
+                }
+            }
+
+            if (expired > 0)
+            {
+                _metrics.Expired(view.Name, expired);
+            }
+        }
+
+        var entities = new List<EntityFeatures>(ids.Count);
+        for (var row = 0; row < ids.Count; row++)
+        {
+            if (features[row] is { } list)
+            {
+                entities.Add(new EntityFeatures(entity.Kind, ids[row], list));
+            }
+        }
+
+        return new FeastExportPage(entity.Kind, view.Name, entities, values, expired, refused);
+    }
+
+    private async Task CheckLayoutAsync(bool checkValues, CancellationToken cancellationToken)
+    {
+        foreach (var (name, reference) in _options.Features)
+        {
+            CheckRegistered(name, reference, _views[reference.View].Entity);
+        }
+
+        await using var connection = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (viewName, (entity, view)) in _views)
+        {
+            var options = _entities[entity];
+            var table = TableOf(viewName);
+            if (!await _store.TableExistsAsync(connection, table, cancellationToken).ConfigureAwait(false))
+            {
+                throw new FeastSourceException($"Feast view '{viewName}' ({entity.ToName()}): the online store has no table '{table}' (was `feast apply` run for project '{_options.Project}'?).");
+            }
+
+            await CheckKeyAsync(connection, table, viewName, options, cancellationToken).ConfigureAwait(false);
+            if (checkValues)
+            {
+                await CheckValuesAsync(connection, table, view, entity, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     private async Task ReadCoreAsync(FeastEntityOptions entity, IReadOnlyList<string> ids, FeatureProjection features, FeatureTableBuilder builder, CancellationToken cancellationToken)
     {
@@ -218,13 +328,12 @@ public sealed class FeastFeatureSource : IServableFeatureSource
                     continue;
                 }
 
-                if (view.TimeToLive > TimeSpan.Zero && _store.EventTime(reader, 3) is { } eventTime && now - eventTime > view.TimeToLive)
+                if (!TryReadValue(reader, view, now, out var status, out var value))
                 {
                     expired++;
                     continue;
                 }
 
-                var status = FeastValueDecoder.Decode(reader.GetFieldValue<byte[]>(2), out var value, out _);
                 if (status != FeastValueStatus.Value)
                 {
                     if (status != FeastValueStatus.Null)
@@ -254,6 +363,23 @@ public sealed class FeastFeatureSource : IServableFeatureSource
                 _metrics.Expired(view.Name, expired);
             }
         }
+    }
+
+    /// <summary>
+    /// The value of the reader's row (entity_key, feature_name, value, event_ts): false when it is
+    /// older than the view's time to live, else what decoding it gave.
+    /// </summary>
+    private bool TryReadValue(DbDataReader reader, FeastViewOptions view, DateTimeOffset now, out FeastValueStatus status, out TypedValue value)
+    {
+        if (view.TimeToLive > TimeSpan.Zero && _store.EventTime(reader, 3) is { } eventTime && now - eventTime > view.TimeToLive)
+        {
+            status = FeastValueStatus.Null;
+            value = default;
+            return false;
+        }
+
+        status = FeastValueDecoder.Decode(reader.GetFieldValue<byte[]>(2), out value, out _);
+        return true;
     }
 
     /// <summary>Feast feature → projection column of the features of <paramref name="view"/> the projection names.</summary>

@@ -86,6 +86,24 @@ internal sealed class SqliteFeastOnlineStore : FeastOnlineStore
         return command;
     }
 
+    public override IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string table, int pageSize, CancellationToken cancellationToken) =>
+        PageKeysAsync(
+            (connection, after, limit) =>
+            {
+                // Blobs compare as memcmp: the primary key's index gives them in order, each once.
+                var command = (SqliteCommand)connection.CreateCommand();
+                command.CommandText = $"SELECT DISTINCT entity_key FROM {Quote(table)}" + (after is null ? "" : " WHERE entity_key > $after") + " ORDER BY entity_key LIMIT $limit";
+                if (after is not null)
+                {
+                    command.Parameters.Add("$after", SqliteType.Blob).Value = after;
+                }
+
+                command.Parameters.AddWithValue("$limit", limit);
+                return command;
+            },
+            pageSize,
+            cancellationToken);
+
     public override DbCommand SampleKey(DbConnection connection, string table)
     {
         var command = connection.CreateCommand();
