@@ -16,6 +16,8 @@ namespace Arbor.Cli.Commands;
 /// <summary><c>arbor store init|load|import|get</c>: create, fill and inspect a feature store.</summary>
 public static class StoreCommand
 {
+    private const int MaxPageSize = 30_000;
+
     private const string DbHelp = "The store: a SQLite file path (created when missing), or PostgreSQL as postgres://user:pass@host:port/db or Host=...;Database=...";
 
     public static Command Create()
@@ -86,9 +88,10 @@ public static class StoreCommand
                 throw new ArgumentException($"--from must be feast, not '{result.GetValue(from)}'.");
             }
 
-            if (result.GetValue(page) <= 0)
+            if (result.GetValue(page) is <= 0 or > MaxPageSize)
             {
-                throw new ArgumentException("--page-size must be positive.");
+                // A page's keys are bound as parameters of one query: SQLite takes at most 32766.
+                throw new ArgumentException($"--page-size must be between 1 and {MaxPageSize}.");
             }
 
             var configPath = result.GetValue(config)!;

@@ -69,6 +69,7 @@ public sealed class StoreImportCommandTests : IDisposable
         var wrongSource = await RunAsync("store", "import", "--from", "hopsworks", "--config", missing, "--to", native);
         var noStore = await RunAsync("store", "import", "--from", "feast", "--config", missing, "--to", native);
         var wrongKind = await RunAsync("store", "import", "--from", "feast", "--config", notFeast, "--to", native);
+        var hugePage = await RunAsync("store", "import", "--from", "feast", "--config", missing, "--to", native, "--page-size", "50000");
 
         Assert.Equal(1, wrongSource.Exit);
         Assert.Contains("--from must be feast, not 'hopsworks'", wrongSource.Stderr, StringComparison.Ordinal);
@@ -76,6 +77,8 @@ public sealed class StoreImportCommandTests : IDisposable
         Assert.Contains("There is no Feast SQLite online store at the configured path", noStore.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, wrongKind.Exit);
         Assert.Contains("--from feast needs a feature_store of kind feast", wrongKind.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, hugePage.Exit);
+        Assert.Contains("--page-size must be between 1 and 30000", hugePage.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose()
