@@ -54,6 +54,32 @@ public sealed class FeastImportTests(FeastSampleStore sample, PostgresServerFixt
         await AssertBitIdenticalAsync(feast, native);
     }
 
+    [Theory]
+    [InlineData(499)] // the user view's entity count: a full last page, then an empty one
+    [InlineData(500)]
+    [InlineData(64)]
+    public async Task Export_Pages_GiveEveryEntityOnceAndNoPageIsLargerThanAsked(int pageSize)
+    {
+        await using var feast = FeastFeatureSource.OpenSqlite(sample.FeastDatabase, sample.Options(), sample.Schema, Now);
+        var seen = new Dictionary<string, HashSet<string>> { [FeastWriter.UserView] = [], [FeastWriter.CandidateView] = [] };
+        var pages = 0;
+
+        await foreach (var page in feast.ExportAsync(pageSize, Ct))
+        {
+            pages++;
+            Assert.InRange(page.Entities.Count, 1, pageSize);
+            foreach (var entity in page.Entities)
+            {
+                Assert.True(seen[page.View].Add(entity.Id), $"{page.View}: {entity.Id} twice");
+            }
+        }
+
+        Assert.Equal(await CountRowsAsync(sample.FeastDatabase, "DISTINCT entity_key"), seen.Values.Sum(s => s.Count));
+        Assert.Subset(sample.UserIds.ToHashSet(), seen[FeastWriter.UserView]);
+        Assert.Subset(sample.CandidateIds.ToHashSet(), seen[FeastWriter.CandidateView]);
+        Assert.Equal(seen.Sum(v => (v.Value.Count + pageSize - 1) / pageSize), pages);
+    }
+
     [Fact]
     public async Task Import_ValueOlderThanTheViewsTtl_IsNotCopied()
     {
