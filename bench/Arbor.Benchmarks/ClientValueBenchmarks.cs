@@ -1,4 +1,5 @@
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;

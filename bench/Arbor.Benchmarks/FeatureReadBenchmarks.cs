@@ -1,8 +1,8 @@
 using System.Text.Json;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Feast;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Store;
@@ -118,8 +118,8 @@ public class FeatureReadBenchmarks
         var registry = _directory.Combine("registry.json");
         var kinds = Entity(EntityKind.User, "u1").Features.Select(f => f.Value.Kind switch
         {
-            TypedValueKind.Float => "float",
-            TypedValueKind.Int64List => "int64_list",
+            FeatureType.Float => "float",
+            FeatureType.Int64List => "int64_list",
             _ => "float_vector",
         });
         File.WriteAllText(registry, JsonSerializer.Serialize(new { features = kinds.Select((type, i) => new { name = $"f{i}", type }) }));
@@ -130,8 +130,8 @@ public class FeatureReadBenchmarks
             id = e.Id,
             features = e.Features.ToDictionary(f => f.Key, f => f.Value.Kind switch
             {
-                TypedValueKind.Float => (object)f.Value.AsFloat(),
-                TypedValueKind.Int64List => f.Value.AsInt64List().ToArray(),
+                FeatureType.Float => (object)f.Value.AsFloat(),
+                FeatureType.Int64List => f.Value.AsInt64List().ToArray(),
                 _ => f.Value.AsFloatVector().ToArray(),
             }),
         })));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Arbor.Cli.Cluster;
 using Arbor.Client;
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Client;
 using Arbor.Signatures.Registry;

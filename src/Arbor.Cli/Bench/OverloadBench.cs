@@ -71,6 +71,19 @@ public static class OverloadBench
         }
 
         progress.Step(string.Create(CultureInfo.InvariantCulture, $"capacity: {sustainable:F1} requests/s, {maxGoodput:F0} candidates/s"));
+
+        // Every other root gets the same normal load, then all rest as long as they will after the
+        // overload: the resident set to come back to is a warm root's at rest, not a fresh one's.
+        var lastNormal = new Dictionary<string, long>(StringComparer.Ordinal) { [roots[0].Name] = Stopwatch.GetTimestamp() };
+        foreach (var (name, _, root) in roots.Skip(1))
+        {
+            progress.Step($"normal load to {name} for {options.CapacityDuration.TotalSeconds:F0} s with {options.CapacityCallers} callers");
+            await RunClosedLoopAsync(root, workload, options.CapacityCallers, options.CapacityDuration, options.Deadline, cancellationToken);
+            lastNormal[name] = Stopwatch.GetTimestamp();
+        }
+
+        progress.Step($"reading each root's memory {options.Settle.TotalSeconds:F0} s after its normal load");
+        var rest = await ReadAtRestAsync(roots, lastNormal, options.Settle, cancellationToken);
         var phases = new List<OverloadPhase>();
         var lastLoad = new Dictionary<string, long>(StringComparer.Ordinal);
         var shuffle = new Random(options.Seed);
@@ -92,20 +105,28 @@ public static class OverloadBench
 
         // Each root's memory is read the same time after its own last load, idle since.
         progress.Step($"load stopped; reading each root's memory {options.Settle.TotalSeconds:F0} s after its last load");
-        var after = new Dictionary<string, long>(StringComparer.Ordinal);
+        var after = await ReadAtRestAsync(roots, lastLoad, options.Settle, cancellationToken);
+        var reports = roots.Select(r => new OverloadRoot(r.Name, r.Environment, baselines[r.Name], rest[r.Name], after[r.Name])).ToList();
+        return new OverloadReport(maxGoodput, sustainable, phases, reports, options.Settle.TotalSeconds, options.Rounds, MachineLoad());
+    }
+
+    /// <summary>Each root's resident set <paramref name="settle"/> after its own last load (idle since).</summary>
+    private static async Task<Dictionary<string, long>> ReadAtRestAsync(
+        List<(string Name, IReadOnlyDictionary<string, string> Environment, RootProcess Process)> roots, Dictionary<string, long> lastLoad, TimeSpan settle, CancellationToken cancellationToken)
+    {
+        var resident = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (name, _, root) in roots.OrderBy(r => lastLoad[r.Name]))
         {
-            var wait = options.Settle - Stopwatch.GetElapsedTime(lastLoad[name]);
+            var wait = settle - Stopwatch.GetElapsedTime(lastLoad[name]);
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, cancellationToken);
             }
 
-            after[name] = ProcessMemory.ResidentBytes(root.Process.Id);
+            resident[name] = ProcessMemory.ResidentBytes(root.Process.Id);
         }
 
-        var reports = roots.Select(r => new OverloadRoot(r.Name, r.Environment, baselines[r.Name], after[r.Name])).ToList();
-        return new OverloadReport(maxGoodput, sustainable, phases, reports, options.Settle.TotalSeconds, options.Rounds, MachineLoad());
+        return resident;
     }
 
     /// <summary>One more root per variant, on the first root's config (the same leaves), each with its own environment.</summary>
@@ -159,14 +180,14 @@ public static class OverloadBench
         }
 
         text.AppendLine();
-        text.AppendLine(culture, $"root | environment | RSS after warm-up MB | peak MB | {report.SettleSeconds:F0} s after its last load MB | goodput cand/s (mean of its phases) | p99 accepted ms (worst phase)");
-        text.AppendLine("---|---|---|---|---|---|---");
+        text.AppendLine(culture, $"root | environment | RSS after warm-up MB | {report.SettleSeconds:F0} s after normal load MB | peak MB | {report.SettleSeconds:F0} s after its last load MB | residue MB | goodput cand/s (mean of its phases) | p99 accepted ms (worst phase)");
+        text.AppendLine("---|---|---|---|---|---|---|---|---");
         foreach (var root in report.Roots)
         {
             var own = report.Phases.Where(p => p.Root == root.Name).ToList();
             text.AppendLine(culture,
-                $"{root.Name} | {(root.Environment.Count == 0 ? "default" : string.Join(' ', root.Environment.Select(e => $"{e.Key}={e.Value}")))} | {Megabytes(root.RssBaselineBytes)} | " +
-                $"{(own.Count == 0 ? 0 : Megabytes(own.Max(p => p.RootRssPeakBytes)))} | {Megabytes(root.RssAfterBytes)} | {(own.Count == 0 ? 0 : own.Average(p => p.SucceededCandidatesPerSecond)):F0} | {(own.Count == 0 ? double.NaN : own.Max(p => p.AcceptedP99Ms)):F0}");
+                $"{root.Name} | {(root.Environment.Count == 0 ? "default" : string.Join(' ', root.Environment.Select(e => $"{e.Key}={e.Value}")))} | {Megabytes(root.RssBaselineBytes)} | {Megabytes(root.RssRestBytes)} | " +
+                $"{(own.Count == 0 ? 0 : Megabytes(own.Max(p => p.RootRssPeakBytes)))} | {Megabytes(root.RssAfterBytes)} | {Megabytes(root.RssResidueBytes)} | {(own.Count == 0 ? 0 : own.Average(p => p.SucceededCandidatesPerSecond)):F0} | {(own.Count == 0 ? double.NaN : own.Max(p => p.AcceptedP99Ms)):F0}");
         }
 
         return text.ToString();

@@ -1,84 +1,40 @@
-using System.Data.Common;
-using System.Runtime.CompilerServices;
-
 namespace Arbor.FeatureStore.Feast;
 
 /// <summary>
-/// The database side of a Feast online store (SQLite or PostgreSQL): tables named
-/// <c>{project}_{view}</c> with primary key (<c>entity_key</c>, <c>feature_name</c>), a serialized
-/// <c>feast.types.Value</c> in <c>value</c>, and <c>event_ts</c>. Every command it builds returns
-/// its columns in the order the source reads them.
+/// The storage side of a Feast online store, in Feast's own layout: tables per view (SQLite,
+/// PostgreSQL, <see cref="FeastSqlOnlineStore"/>) or one hash per entity (<see cref="RedisFeastOnlineStore"/>).
+/// It fetches stored bytes; <see cref="FeastFeatureSource"/> decodes, checks and counts them.
 /// </summary>
 internal abstract class FeastOnlineStore : IAsyncDisposable
 {
-    /// <summary>Opens a connection; throws when the store cannot be reached.</summary>
-    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+    /// <summary>Whether a read may ask for every feature of a view (false where features are stored under hashes of their names).</summary>
+    public virtual bool ListsFeatures => true;
 
-    /// <summary>Whether <paramref name="table"/> exists (start-up).</summary>
-    public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
+    /// <summary>One round trip: completes when the store answers, throws what the driver throws otherwise.</summary>
+    public abstract Task PingAsync(CancellationToken cancellationToken);
 
-    /// <summary>(entity_key, feature_name, value, event_ts) of the given keys, only the given features unless null.</summary>
-    public abstract DbCommand Read(DbConnection connection, string table, IReadOnlyList<byte[]> keys, IReadOnlyList<string>? features);
+    /// <summary>Start-up: why <paramref name="view"/> is not in the store, or null when it is or the store cannot tell cheaply.</summary>
+    public abstract Task<string?> FindViewProblemAsync(string view, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Every entity key of a view's table, distinct, in pages of at most <paramref name="pageSize"/>
-    /// keys (<c>arbor store import --from feast</c> walks a view with it, a page at a time). A layout
-    /// that keeps no table per view (Redis: one hash per entity holding all its views) gives every
-    /// entity key of the project; a read of the view then finds nothing for those that lack it.
-    /// </summary>
-    public abstract IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string table, int pageSize, CancellationToken cancellationToken);
-
-    /// <summary>(entity_key) of one row, if any.</summary>
-    public abstract DbCommand SampleKey(DbConnection connection, string table);
-
-    /// <summary>(feature_name, value) of one row per feature name of the table.</summary>
-    public abstract DbCommand SampleValues(DbConnection connection, string table);
-
-    /// <summary>The row's <c>event_ts</c>, or null when it has none.</summary>
-    public abstract DateTimeOffset? EventTime(DbDataReader reader, int ordinal);
-
-    /// <summary>Stops a running statement when <paramref name="cancellationToken"/> fires, where the driver does not itself.</summary>
-    public virtual CancellationTokenRegistration StopOnCancel(DbConnection connection, CancellationToken cancellationToken) => default;
+    /// <summary>Start-up: one serialized entity key the store holds values of <paramref name="view"/> under, or null when it finds none.</summary>
+    public abstract Task<byte[]?> SampleKeyAsync(string view, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Pages through the keys of a table in byte order: each page is its own statement
-    /// (<paramref name="keysAfter"/>: the distinct keys above the last one of the page before, or
-    /// from the first when null, ordered, at most the limit), on a connection held only for it.
+    /// Start-up: one stored value per feature of <paramref name="view"/>: every stored feature where
+    /// the store lists them, else those of <paramref name="features"/> it finds.
     /// </summary>
-    protected async IAsyncEnumerable<IReadOnlyList<byte[]>> PageKeysAsync(
-        Func<DbConnection, byte[]?, int, DbCommand> keysAfter, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
-        byte[]? after = null;
-        while (true)
-        {
-            var page = new List<byte[]>(pageSize);
-            await using (var connection = await OpenAsync(cancellationToken).ConfigureAwait(false))
-            await using (var command = keysAfter(connection, after, pageSize))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    page.Add(reader.GetFieldValue<byte[]>(0));
-                }
-            }
+    public abstract Task<IReadOnlyList<(string Feature, byte[] Value)>> SampleValuesAsync(string view, IReadOnlyCollection<string> features, CancellationToken cancellationToken);
 
-            if (page.Count > 0)
-            {
-                yield return page;
-            }
+    /// <summary>
+    /// Every entity key that holds values of <paramref name="view"/>, distinct, in pages of at most
+    /// <paramref name="pageSize"/> keys (<c>arbor store import --from feast</c> walks a view with it, a
+    /// page at a time). A layout that does not list its keys (Redis, so far) cannot be imported from.
+    /// </summary>
+    public virtual IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string view, int pageSize, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not list its entity keys: it cannot be imported from.");
 
-            if (page.Count < pageSize)
-            {
-                yield break;
-            }
-
-            after = page[^1];
-        }
-    }
-
-    /// <summary>A SQL identifier, quoted (Feast's PostgreSQL store quotes its table names; SQLite's are plain words).</summary>
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    /// <summary>Reads the stored values of <paramref name="views"/> for <paramref name="keys"/> into <paramref name="sink"/>.</summary>
+    public abstract Task ReadAsync(IReadOnlyList<byte[]> keys, IReadOnlyList<FeastViewRead> views, IFeastRowSink sink, CancellationToken cancellationToken);
 
     public abstract ValueTask DisposeAsync();
 }

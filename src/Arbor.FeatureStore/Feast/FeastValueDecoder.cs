@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 namespace Arbor.FeatureStore.Feast;
 

@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace Arbor.FeatureStore.Feast;
 
 /// <summary>Feast's PostgreSQL online store (<c>online_store: type: postgres</c>); tables are found on the connection's search path.</summary>
-internal sealed class PostgresFeastOnlineStore(string connectionString) : FeastOnlineStore
+internal sealed class PostgresFeastOnlineStore(string connectionString, string project, FeastSourceMetrics metrics) : FeastSqlOnlineStore(project, metrics)
 {
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
 
@@ -33,24 +33,20 @@ internal sealed class PostgresFeastOnlineStore(string connectionString) : FeastO
         return command;
     }
 
-    public override IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string table, int pageSize, CancellationToken cancellationToken) =>
-        PageKeysAsync(
-            (connection, after, limit) =>
-            {
-                // bytea compares byte by byte: the primary key's index gives the keys in order, each once.
-                var command = new NpgsqlCommand(
-                    $"SELECT DISTINCT entity_key FROM {Quote(table)}" + (after is null ? "" : " WHERE entity_key > @after") + " ORDER BY entity_key LIMIT @limit",
-                    (NpgsqlConnection)connection);
-                if (after is not null)
-                {
-                    command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Bytea) { Value = after });
-                }
+    public override DbCommand KeysAfter(DbConnection connection, string table, byte[]? after, int limit)
+    {
+        // bytea compares byte by byte: the primary key's index gives the keys in order, each once.
+        var command = new NpgsqlCommand(
+            $"SELECT DISTINCT entity_key FROM {Quote(table)}" + (after is null ? "" : " WHERE entity_key > @after") + " ORDER BY entity_key LIMIT @limit",
+            (NpgsqlConnection)connection);
+        if (after is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Bytea) { Value = after });
+        }
 
-                command.Parameters.AddWithValue("limit", limit);
-                return command;
-            },
-            pageSize,
-            cancellationToken);
+        command.Parameters.AddWithValue("limit", limit);
+        return command;
+    }
 
     public override DbCommand SampleKey(DbConnection connection, string table) =>
         new NpgsqlCommand($"SELECT entity_key FROM {Quote(table)} LIMIT 1", (NpgsqlConnection)connection);

@@ -10,12 +10,13 @@ namespace Arbor.FeatureStore.Feast;
 /// Feast's SQLite online store (<c>online_store: type: sqlite</c>), opened read-only. Feast writes
 /// <c>event_ts</c> as Unix seconds (recent releases) or ISO 8601 text in UTC (older ones); both are read.
 /// </summary>
-internal sealed class SqliteFeastOnlineStore : FeastOnlineStore
+internal sealed class SqliteFeastOnlineStore : FeastSqlOnlineStore
 {
     private readonly string _path;
     private readonly string _connectionString;
 
-    public SqliteFeastOnlineStore(string path)
+    public SqliteFeastOnlineStore(string path, string project, FeastSourceMetrics metrics)
+        : base(project, metrics)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         _path = path;
@@ -86,23 +87,19 @@ internal sealed class SqliteFeastOnlineStore : FeastOnlineStore
         return command;
     }
 
-    public override IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string table, int pageSize, CancellationToken cancellationToken) =>
-        PageKeysAsync(
-            (connection, after, limit) =>
-            {
-                // Blobs compare as memcmp: the primary key's index gives them in order, each once.
-                var command = (SqliteCommand)connection.CreateCommand();
-                command.CommandText = $"SELECT DISTINCT entity_key FROM {Quote(table)}" + (after is null ? "" : " WHERE entity_key > $after") + " ORDER BY entity_key LIMIT $limit";
-                if (after is not null)
-                {
-                    command.Parameters.Add("$after", SqliteType.Blob).Value = after;
-                }
+    public override DbCommand KeysAfter(DbConnection connection, string table, byte[]? after, int limit)
+    {
+        // Blobs compare as memcmp: the primary key's index gives them in order, each once.
+        var command = (SqliteCommand)connection.CreateCommand();
+        command.CommandText = $"SELECT DISTINCT entity_key FROM {Quote(table)}" + (after is null ? "" : " WHERE entity_key > $after") + " ORDER BY entity_key LIMIT $limit";
+        if (after is not null)
+        {
+            command.Parameters.Add("$after", SqliteType.Blob).Value = after;
+        }
 
-                command.Parameters.AddWithValue("$limit", limit);
-                return command;
-            },
-            pageSize,
-            cancellationToken);
+        command.Parameters.AddWithValue("$limit", limit);
+        return command;
+    }
 
     public override DbCommand SampleKey(DbConnection connection, string table)
     {

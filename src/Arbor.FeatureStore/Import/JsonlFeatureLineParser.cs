@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.FeatureStore.Import;
@@ -80,10 +80,10 @@ internal sealed class JsonlFeatureLineParser(IFeatureSchema? schema)
             ? value.GetString()!
             : throw new FormatException($"missing string \"{name}\"");
 
-    private static TypedValue ParseNumber(JsonElement value, TypedValueKind kind, string feature) => kind switch
+    private static TypedValue ParseNumber(JsonElement value, FeatureType kind, string feature) => kind switch
     {
-        TypedValueKind.Float => TypedValue.FromFloat(ToFloat(value, feature)),
-        TypedValueKind.Int64 => value.TryGetInt64(out var l)
+        FeatureType.Float => TypedValue.FromFloat(ToFloat(value, feature)),
+        FeatureType.Int64 => value.TryGetInt64(out var l)
             ? TypedValue.FromInt64(l)
             : throw new FormatException($"feature '{feature}': {value.GetRawText()} is not an int64"),
         _ => throw new FormatException($"feature '{feature}' is a {kind}, not a number"),
@@ -111,7 +111,7 @@ internal sealed class JsonlFeatureLineParser(IFeatureSchema? schema)
             return TypedValue.None;
         }
 
-        TypedValueKind? registered = null;
+        FeatureType? registered = null;
         if (schema is not null)
         {
             if (!schema.TryGetFeature(feature, out var owner, out var rawKind))
@@ -133,8 +133,8 @@ internal sealed class JsonlFeatureLineParser(IFeatureSchema? schema)
             JsonValueKind.Number => ParseNumber(value, kind, feature),
             JsonValueKind.String => kind switch
             {
-                TypedValueKind.String => TypedValue.FromString(value.GetString()!),
-                TypedValueKind.Bytes => value.TryGetBytesFromBase64(out var bytes)
+                FeatureType.String => TypedValue.FromString(value.GetString()!),
+                FeatureType.Bytes => value.TryGetBytesFromBase64(out var bytes)
                     ? TypedValue.FromBytes(bytes)
                     : throw new FormatException($"feature '{feature}' is bytes: expected a base64 string"),
                 _ => throw new FormatException($"feature '{feature}' is a {kind}, not a string"),
@@ -146,13 +146,13 @@ internal sealed class JsonlFeatureLineParser(IFeatureSchema? schema)
         return schema is null ? parsed : schema.Validate(feature, parsed);
     }
 
-    private static TypedValue ParseArray(JsonElement array, TypedValueKind kind, string feature)
+    private static TypedValue ParseArray(JsonElement array, FeatureType kind, string feature)
     {
         var length = array.GetArrayLength();
         var index = 0;
         switch (kind)
         {
-            case TypedValueKind.FloatVector:
+            case FeatureType.FloatVector:
                 var floats = new float[length];
                 foreach (var item in array.EnumerateArray())
                 {
@@ -162,7 +162,7 @@ internal sealed class JsonlFeatureLineParser(IFeatureSchema? schema)
                 }
 
                 return TypedValue.FromFloatVector(floats);
-            case TypedValueKind.Int64List:
+            case FeatureType.Int64List:
                 var longs = new long[length];
                 foreach (var item in array.EnumerateArray())
                 {
@@ -177,13 +177,13 @@ internal sealed class JsonlFeatureLineParser(IFeatureSchema? schema)
         }
     }
 
-    private static TypedValueKind InferKind(string feature, JsonElement value) => value.ValueKind switch
+    private static FeatureType InferKind(string feature, JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.Number => LooksIntegral(value) ? TypedValueKind.Int64 : TypedValueKind.Float,
-        JsonValueKind.String => TypedValueKind.String,
+        JsonValueKind.Number => LooksIntegral(value) ? FeatureType.Int64 : FeatureType.Float,
+        JsonValueKind.String => FeatureType.String,
         JsonValueKind.Array => value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && LooksIntegral(e))
-            ? TypedValueKind.Int64List
-            : TypedValueKind.FloatVector,
+            ? FeatureType.Int64List
+            : FeatureType.FloatVector,
         _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"feature '{feature}': unsupported JSON value {value.ValueKind}")),
     };
 }

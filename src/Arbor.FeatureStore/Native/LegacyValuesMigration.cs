@@ -1,6 +1,6 @@
 using System.Data.Common;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 
 namespace Arbor.FeatureStore.Native;
 

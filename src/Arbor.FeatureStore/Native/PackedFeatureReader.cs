@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 namespace Arbor.FeatureStore.Native;
 
@@ -45,7 +45,7 @@ internal ref struct PackedFeatureReader
     /// <summary>The current feature's name id (ascending through the row).</summary>
     public int NameId { get; private set; }
 
-    /// <summary>The current feature's <see cref="TypedValueKind"/> as its stored code (1..6).</summary>
+    /// <summary>The current feature's <see cref="FeatureType"/> as its stored code (1..6).</summary>
     public int TypeCode { get; private set; }
 
     /// <summary>The current feature's payload in <see cref="TypedValueCodec"/> form.</summary>

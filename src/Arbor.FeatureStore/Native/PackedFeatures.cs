@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 namespace Arbor.FeatureStore.Native;
 
@@ -13,7 +13,7 @@ namespace Arbor.FeatureStore.Native;
 /// <remarks>
 /// Layout (little-endian): a 5-byte header, format byte <see cref="Format"/> then the feature count
 /// as int32; then per feature, in ascending name id order: the name id (unsigned LEB128 varint, see
-/// <see cref="FeatureNameDictionary"/>), the type code (1 byte, <see cref="TypedValueKind"/>), the
+/// <see cref="FeatureNameDictionary"/>), the type code (1 byte, <see cref="FeatureType"/>), the
 /// payload length as a varint for the variable-length types only (float vector, int64 list, string,
 /// bytes; floats are always 4 bytes and int64s 8), and the payload in <see cref="TypedValueCodec"/> form.
 /// </remarks>
@@ -26,11 +26,11 @@ internal static class PackedFeatures
     private const int MaxVarintLength = 5;
 
     /// <summary>The payload length of fixed-size types; -1 for variable-length ones.</summary>
-    public static int FixedPayloadLength(int typeCode) => (TypedValueKind)typeCode switch
+    public static int FixedPayloadLength(int typeCode) => (FeatureType)typeCode switch
     {
-        TypedValueKind.Float => sizeof(float),
-        TypedValueKind.Int64 => sizeof(long),
-        TypedValueKind.FloatVector or TypedValueKind.Int64List or TypedValueKind.String or TypedValueKind.Bytes => -1,
+        FeatureType.Float => sizeof(float),
+        FeatureType.Int64 => sizeof(long),
+        FeatureType.FloatVector or FeatureType.Int64List or FeatureType.String or FeatureType.Bytes => -1,
         _ => throw new FormatException($"Unknown stored value type code {typeCode}."),
     };
 
@@ -145,10 +145,10 @@ internal static class PackedFeatures
 
     private static int VariablePayloadLength(TypedValue value) => value.Kind switch
     {
-        TypedValueKind.FloatVector => value.AsFloatVector().Length * sizeof(float),
-        TypedValueKind.Int64List => value.AsInt64List().Length * sizeof(long),
-        TypedValueKind.String => Encoding.UTF8.GetByteCount(value.AsString()),
-        TypedValueKind.Bytes => value.AsBytes().Length,
+        FeatureType.FloatVector => value.AsFloatVector().Length * sizeof(float),
+        FeatureType.Int64List => value.AsInt64List().Length * sizeof(long),
+        FeatureType.String => Encoding.UTF8.GetByteCount(value.AsString()),
+        FeatureType.Bytes => value.AsBytes().Length,
         _ => throw new ArgumentException("A value without a type cannot be stored.", nameof(value)),
     };
 
@@ -156,13 +156,13 @@ internal static class PackedFeatures
     {
         switch (value.Kind)
         {
-            case TypedValueKind.Float:
+            case FeatureType.Float:
                 BinaryPrimitives.WriteSingleLittleEndian(destination, value.AsFloat());
                 break;
-            case TypedValueKind.Int64:
+            case FeatureType.Int64:
                 BinaryPrimitives.WriteInt64LittleEndian(destination, value.AsInt64());
                 break;
-            case TypedValueKind.FloatVector:
+            case FeatureType.FloatVector:
                 var floats = value.AsFloatVector();
                 if (BitConverter.IsLittleEndian)
                 {
@@ -176,7 +176,7 @@ internal static class PackedFeatures
                 }
 
                 break;
-            case TypedValueKind.Int64List:
+            case FeatureType.Int64List:
                 var longs = value.AsInt64List();
                 if (BitConverter.IsLittleEndian)
                 {
@@ -190,10 +190,10 @@ internal static class PackedFeatures
                 }
 
                 break;
-            case TypedValueKind.String:
+            case FeatureType.String:
                 Encoding.UTF8.GetBytes(value.AsString(), destination);
                 break;
-            case TypedValueKind.Bytes:
+            case FeatureType.Bytes:
                 value.AsBytes().CopyTo(destination);
                 break;
             default:

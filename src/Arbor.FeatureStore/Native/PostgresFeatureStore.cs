@@ -1,6 +1,6 @@
 using System.Buffers;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 namespace Arbor.FeatureStore.Native;
 
 /// <summary>
 /// The stored form of a value, shared by every store adapter: a type code
-/// (<see cref="TypedValueKind"/> as a small integer, 1..6) and a little-endian payload.
+/// (<see cref="FeatureType"/> as a small integer, 1..6) and a little-endian payload.
 /// </summary>
 /// <remarks>
 /// Payloads: float = 4 bytes IEEE-754; int64 = 8 bytes; float vector = 4 bytes per element;
@@ -21,25 +21,25 @@ public static class TypedValueCodec
     {
         switch (value.Kind)
         {
-            case TypedValueKind.Float:
+            case FeatureType.Float:
                 var f = new byte[sizeof(float)];
                 BinaryPrimitives.WriteSingleLittleEndian(f, value.AsFloat());
                 return f;
-            case TypedValueKind.Int64:
+            case FeatureType.Int64:
                 var l = new byte[sizeof(long)];
                 BinaryPrimitives.WriteInt64LittleEndian(l, value.AsInt64());
                 return l;
-            case TypedValueKind.FloatVector:
+            case FeatureType.FloatVector:
                 var vector = MemoryMarshal.AsBytes(value.AsFloatVector()).ToArray();
                 ToLittleEndian<float>(vector);
                 return vector;
-            case TypedValueKind.Int64List:
+            case FeatureType.Int64List:
                 var list = MemoryMarshal.AsBytes(value.AsInt64List()).ToArray();
                 ToLittleEndian<long>(list);
                 return list;
-            case TypedValueKind.String:
+            case FeatureType.String:
                 return Encoding.UTF8.GetBytes(value.AsString());
-            case TypedValueKind.Bytes:
+            case FeatureType.Bytes:
                 return value.AsBytes().ToArray();
             default:
                 throw new ArgumentException("A value without a type cannot be stored.", nameof(value));
@@ -49,29 +49,29 @@ public static class TypedValueCodec
     /// <summary>Decodes a stored value; a malformed payload gives a <see cref="FormatException"/>.</summary>
     public static TypedValue Decode(int typeCode, ReadOnlySpan<byte> payload)
     {
-        switch ((TypedValueKind)typeCode)
+        switch ((FeatureType)typeCode)
         {
-            case TypedValueKind.Float:
+            case FeatureType.Float:
                 ExpectLength(payload, sizeof(float), typeCode);
                 return TypedValue.FromFloat(BinaryPrimitives.ReadSingleLittleEndian(payload));
-            case TypedValueKind.Int64:
+            case FeatureType.Int64:
                 ExpectLength(payload, sizeof(long), typeCode);
                 return TypedValue.FromInt64(BinaryPrimitives.ReadInt64LittleEndian(payload));
-            case TypedValueKind.FloatVector:
+            case FeatureType.FloatVector:
                 ExpectMultiple(payload, sizeof(float), typeCode);
                 var floats = new float[payload.Length / sizeof(float)];
                 payload.CopyTo(MemoryMarshal.AsBytes(floats.AsSpan()));
                 ToLittleEndian<float>(MemoryMarshal.AsBytes(floats.AsSpan()));
                 return TypedValue.FromFloatVector(floats);
-            case TypedValueKind.Int64List:
+            case FeatureType.Int64List:
                 ExpectMultiple(payload, sizeof(long), typeCode);
                 var longs = new long[payload.Length / sizeof(long)];
                 payload.CopyTo(MemoryMarshal.AsBytes(longs.AsSpan()));
                 ToLittleEndian<long>(MemoryMarshal.AsBytes(longs.AsSpan()));
                 return TypedValue.FromInt64List(longs);
-            case TypedValueKind.String:
+            case FeatureType.String:
                 return TypedValue.FromString(Encoding.UTF8.GetString(payload));
-            case TypedValueKind.Bytes:
+            case FeatureType.Bytes:
                 return TypedValue.FromBytes(payload.ToArray());
             default:
                 throw new FormatException($"Unknown stored value type code {typeCode}.");
@@ -82,7 +82,7 @@ public static class TypedValueCodec
     {
         if (payload.Length != length)
         {
-            throw new FormatException($"A stored {(TypedValueKind)typeCode} must be {length} bytes, not {payload.Length}.");
+            throw new FormatException($"A stored {(FeatureType)typeCode} must be {length} bytes, not {payload.Length}.");
         }
     }
 
@@ -90,7 +90,7 @@ public static class TypedValueCodec
     {
         if (payload.Length % size != 0)
         {
-            throw new FormatException($"A stored {(TypedValueKind)typeCode} must be a multiple of {size} bytes, not {payload.Length}.");
+            throw new FormatException($"A stored {(FeatureType)typeCode} must be a multiple of {size} bytes, not {payload.Length}.");
         }
     }
 

@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 namespace Arbor.FeatureStore.Sources;
 

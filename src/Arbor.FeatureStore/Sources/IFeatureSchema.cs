@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.FeatureStore.Sources;
@@ -11,7 +11,7 @@ namespace Arbor.FeatureStore.Sources;
 public interface IFeatureSchema
 {
     /// <summary>The owner and raw type of <paramref name="feature"/>; false when it is not registered.</summary>
-    bool TryGetFeature(string feature, out FeatureEntity owner, out TypedValueKind kind);
+    bool TryGetFeature(string feature, out FeatureEntity owner, out FeatureType kind);
 
     /// <summary>
     /// Checks a value of a registered feature and returns it, widened where the schema allows;

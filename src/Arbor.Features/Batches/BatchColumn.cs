@@ -16,7 +16,7 @@ public abstract class BatchColumn
 {
     private readonly byte[]? _missing;
 
-    private protected BatchColumn(string name, FeatureKind kind, int rowCount, byte[]? missing)
+    private protected BatchColumn(string name, FeatureType kind, int rowCount, byte[]? missing)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
@@ -37,7 +37,7 @@ public abstract class BatchColumn
     public string Name { get; }
 
     /// <summary>The type of the values.</summary>
-    public FeatureKind Kind { get; }
+    public FeatureType Kind { get; }
 
     /// <summary>The number of rows.</summary>
     public int RowCount { get; }
@@ -66,11 +66,11 @@ public abstract class BatchColumn
     /// <summary>The field number of this kind's case in <c>FeatureColumn.values</c>.</summary>
     internal int ValuesFieldNumber => Kind switch
     {
-        FeatureKind.Float => 3,
-        FeatureKind.Int64 => 4,
-        FeatureKind.FloatVector => 5,
-        FeatureKind.Int64List => 6,
-        FeatureKind.String => 7,
+        FeatureType.Float => 3,
+        FeatureType.Int64 => 4,
+        FeatureType.FloatVector => 5,
+        FeatureType.Int64List => 6,
+        FeatureType.String => 7,
         _ => 8,
     };
 }

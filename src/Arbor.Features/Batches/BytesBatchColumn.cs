@@ -12,7 +12,7 @@ public sealed class BytesBatchColumn : BatchColumn
     /// <param name="values">One value per row (a missing row holds an empty value); not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public BytesBatchColumn(string name, ReadOnlyMemory<byte>[] values, byte[]? missing = null)
-        : base(name, FeatureKind.Bytes, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
+        : base(name, FeatureType.Bytes, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
     {
         _values = values;
     }

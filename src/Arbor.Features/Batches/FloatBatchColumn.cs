@@ -22,7 +22,7 @@ public sealed class FloatBatchColumn : BatchColumn
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public FloatBatchColumn(string name, float[] values, int rowCount, byte[]? missing = null)
-        : base(name, FeatureKind.Float, rowCount, missing)
+        : base(name, FeatureType.Float, rowCount, missing)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Length);

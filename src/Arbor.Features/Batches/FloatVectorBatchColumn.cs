@@ -16,7 +16,7 @@ public sealed class FloatVectorBatchColumn : BatchColumn
     /// <param name="values">rows × <paramref name="dimension"/> values, rows concatenated; not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public FloatVectorBatchColumn(string name, int dimension, float[] values, byte[]? missing = null)
-        : base(name, FeatureKind.FloatVector, RowsOf(name, dimension, values), missing)
+        : base(name, FeatureType.FloatVector, RowsOf(name, dimension, values), missing)
     {
         _values = values;
         Dimension = dimension;
@@ -28,7 +28,7 @@ public sealed class FloatVectorBatchColumn : BatchColumn
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public FloatVectorBatchColumn(string name, int dimension, float[] values, int rowCount, byte[]? missing = null)
-        : base(name, FeatureKind.FloatVector, rowCount, missing)
+        : base(name, FeatureType.FloatVector, rowCount, missing)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);

@@ -21,7 +21,7 @@ public sealed class Int64BatchColumn : BatchColumn
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public Int64BatchColumn(string name, long[] values, int rowCount, byte[]? missing = null)
-        : base(name, FeatureKind.Int64, rowCount, missing)
+        : base(name, FeatureType.Int64, rowCount, missing)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Length);

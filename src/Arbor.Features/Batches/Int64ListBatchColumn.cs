@@ -30,7 +30,7 @@ public sealed class Int64ListBatchColumn : BatchColumn
     /// <param name="valueCount">How many values the lengths add up to.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public Int64ListBatchColumn(string name, int[] lengths, int rowCount, long[] values, int valueCount, byte[]? missing = null)
-        : base(name, FeatureKind.Int64List, rowCount, missing)
+        : base(name, FeatureType.Int64List, rowCount, missing)
     {
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentNullException.ThrowIfNull(values);

@@ -1,4 +1,5 @@
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.Signatures.Registry;
 using Arbor.Signatures.Signatures;
 using Google.Protobuf;

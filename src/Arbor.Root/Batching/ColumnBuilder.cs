@@ -1,5 +1,5 @@
 using Arbor.Features.Batches;
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 using Arbor.Root.Preprocessing;
 
 namespace Arbor.Root.Batching;
@@ -18,7 +18,7 @@ internal static class ColumnBuilder
     /// <param name="name">The feature.</param>
     /// <param name="values">One value per row; <see cref="TypedValue.None"/> where the row has none (read in place, never copied).</param>
     /// <param name="registeredKind">The registered output kind, or None when the feature is not registered.</param>
-    public static BatchColumn? Build<TValues>(FeatureBatch batch, string name, TValues values, TypedValueKind registeredKind)
+    public static BatchColumn? Build<TValues>(FeatureBatch batch, string name, TValues values, FeatureType registeredKind)
         where TValues : struct, IColumnValues
     {
         var kind = registeredKind;
@@ -32,7 +32,7 @@ internal static class ColumnBuilder
             }
 
             present++;
-            if (kind == TypedValueKind.None)
+            if (kind == TypedValue.NoKind)
             {
                 kind = value.Kind;
             }
@@ -50,11 +50,11 @@ internal static class ColumnBuilder
         var missing = present == values.RowCount ? null : MissingBits(values);
         return kind switch
         {
-            TypedValueKind.Float => BuildFloat(batch, name, values, missing),
-            TypedValueKind.Int64 => BuildInt64(batch, name, values, missing),
-            TypedValueKind.FloatVector => BuildFloatVector(batch, name, values, missing),
-            TypedValueKind.Int64List => BuildInt64List(batch, name, values, missing),
-            TypedValueKind.String => BuildString(name, values, missing),
+            FeatureType.Float => BuildFloat(batch, name, values, missing),
+            FeatureType.Int64 => BuildInt64(batch, name, values, missing),
+            FeatureType.FloatVector => BuildFloatVector(batch, name, values, missing),
+            FeatureType.Int64List => BuildInt64List(batch, name, values, missing),
+            FeatureType.String => BuildString(name, values, missing),
             _ => BuildBytes(name, values, missing),
         };
     }

@@ -1,6 +1,6 @@
 using Arbor.Contracts.V1;
 using Arbor.Features.Batches;
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;
 
@@ -75,7 +75,7 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         var clientOnly = ClientOnlyColumns(features);
         foreach (var client in clientOnly)
         {
-            var kind = loader.Preprocessor.TryGetPipeline(client.Name, out var pipeline) ? pipeline.OutputKind : TypedValueKind.None;
+            var kind = loader.Preprocessor.TryGetPipeline(client.Name, out var pipeline) ? pipeline.OutputKind : TypedValue.NoKind;
             if (ColumnBuilder.Build(batch, client.Name, new ClientOnlyColumn(client, SharedValue(features, client.Name)), kind) is { } column)
             {
                 batch.Add(column);

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

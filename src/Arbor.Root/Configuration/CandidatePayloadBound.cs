@@ -1,3 +1,4 @@
+using Arbor.Features.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.Root.Configuration;

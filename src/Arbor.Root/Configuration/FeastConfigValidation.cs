@@ -23,13 +23,13 @@ public static class FeastConfigValidation
             case "sqlite" when string.IsNullOrEmpty(feast.OnlineStore.Path):
                 problems.Add($"{Path}.online_store.path: required for sqlite");
                 break;
-            case "postgres" when feast.OnlineStore.ConnectionString is null:
-                problems.Add($"{Path}.online_store.connection_string: required for postgres");
+            case "postgres" or "redis" when feast.OnlineStore.ConnectionString is null:
+                problems.Add($"{Path}.online_store.connection_string: required for {feast.OnlineStore.Type}");
                 break;
-            case "sqlite" or "postgres":
+            case "sqlite" or "postgres" or "redis":
                 break;
             default:
-                problems.Add($"{Path}.online_store.type: unknown type '{feast.OnlineStore.Type}' (sqlite, postgres)");
+                problems.Add($"{Path}.online_store.type: unknown type '{feast.OnlineStore.Type}' (sqlite, postgres, redis)");
                 break;
         }
 
@@ -124,16 +124,19 @@ public static class FeastConfigValidation
 
     /// <summary>
     /// The source a configuration <see cref="Validate"/> passed describes: <paramref name="resolve"/>
-    /// makes the SQLite path absolute, <paramref name="connectionString"/> is PostgreSQL's, resolved.
+    /// makes the SQLite path absolute, <paramref name="connectionString"/> is PostgreSQL's or Redis's, resolved.
     /// </summary>
     public static FeastFeatureSource Open(FeastStoreConfig feast, string? connectionString, Func<string, string> resolve, IFeatureSchema? schema, TimeProvider? time, FeastSourceMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(feast);
         ArgumentNullException.ThrowIfNull(resolve);
         var options = ToOptions(feast);
-        return feast.OnlineStore.Type == "postgres"
-            ? FeastFeatureSource.OpenPostgres(connectionString ?? throw new ArgumentException("A PostgreSQL Feast store needs its connection string.", nameof(connectionString)), options, schema, time, metrics)
-            : FeastFeatureSource.OpenSqlite(resolve(feast.OnlineStore.Path!), options, schema, time, metrics);
+        return feast.OnlineStore.Type switch
+        {
+            "postgres" => FeastFeatureSource.OpenPostgres(connectionString ?? throw new ArgumentException("A PostgreSQL Feast store needs its connection string.", nameof(connectionString)), options, schema, time, metrics),
+            "redis" => FeastFeatureSource.OpenRedis(connectionString ?? throw new ArgumentException("A Redis Feast store needs its connection string.", nameof(connectionString)), options, schema, time, metrics),
+            _ => FeastFeatureSource.OpenSqlite(resolve(feast.OnlineStore.Path!), options, schema, time, metrics),
+        };
     }
 
     private static bool TryParseKeyType(string text, out FeastKeyType type)

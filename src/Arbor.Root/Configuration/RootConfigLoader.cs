@@ -203,6 +203,11 @@ public static class RootConfigLoader
             problems.Add("$.readiness.check_interval_ms: must be at least 10");
         }
 
+        if (config.Readiness.DependencyOutage is not (ReadinessConfig.StayReady or ReadinessConfig.NotReady))
+        {
+            problems.Add($"$.readiness.dependency_outage: must be \"{ReadinessConfig.StayReady}\" or \"{ReadinessConfig.NotReady}\"");
+        }
+
         if (config.Readiness.CheckTimeoutMs < 10)
         {
             problems.Add("$.readiness.check_timeout_ms: must be at least 10");

@@ -20,6 +20,9 @@ public abstract class PeriodicReadinessProbe(TimeSpan interval, TimeProvider tim
     /// <summary>Completed checks (tests wait on this rather than on time).</summary>
     public long Checks => Interlocked.Read(ref _checks);
 
+    /// <summary>Raised after every check, on the checking thread, once its result is readable.</summary>
+    public event Action? Checked;
+
     /// <summary>
     /// One check; records its result. An exception from the first check (before the server starts)
     /// fails the start; later ones must be caught and recorded by the implementation.
@@ -30,6 +33,7 @@ public abstract class PeriodicReadinessProbe(TimeSpan interval, TimeProvider tim
     {
         await CheckOnceAsync(starting: true, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _checks);
+        Checked?.Invoke();
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
 
@@ -81,6 +85,7 @@ public abstract class PeriodicReadinessProbe(TimeSpan interval, TimeProvider tim
             {
                 await CheckOnceAsync(starting: false, _stopping.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _checks);
+                Checked?.Invoke();
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

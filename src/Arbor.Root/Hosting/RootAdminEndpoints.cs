@@ -32,7 +32,7 @@ public static class RootAdminEndpoints
         var admin = endpoints.MapGroup("/admin").OnListener(ListenerKind.Admin);
         probes.MapGet("/healthz", () => Results.Text("ok"));
         endpoints.MapGroup("").OnListener(ListenerKind.Admin).MapArborMetrics();
-        probes.MapGet("/readyz", async (FeatureTrimmer trimmer, FeatureStoreReadiness store, LeafReadiness leaves, HealthCheckService checks, CancellationToken cancellationToken) =>
+        probes.MapGet("/readyz", async (FeatureTrimmer trimmer, FeatureStoreReadiness store, LeafReadiness leaves, RootReadinessCheck root, HealthCheckService checks, CancellationToken cancellationToken) =>
         {
             // The same checks as grpc.health.v1.Health; counts and states only, no addresses (no token needed here).
             var report = await checks.CheckReadinessAsync(cancellationToken);
@@ -43,6 +43,7 @@ public static class RootAdminEndpoints
                 {
                     ready,
                     reasons = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description).ToArray(),
+                    degraded = ready ? root.Problems() : [],
                     feature_store = store.Current.Summary,
                     partitions = leaves.Partitions.ToDictionary(p => p.Key, p => p.Value.State.Summary, StringComparer.Ordinal),
                     trimmer = health.Summary,

@@ -22,16 +22,17 @@ namespace Arbor.Root.Hosting;
 /// poll is published rather than mistaken for the start-up content.
 /// </remarks>
 public sealed partial class RootConfigReloader(
-    RootHostOptions options, LoadedRootConfig startup, RoutingState routing, ApiKeys keys, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
+    RootHostOptions options, LoadedRootConfig startup, RoutingState routing, ApiKeys keys, AdminTokens adminTokens, TimeProvider time, ILogger<RootConfigReloader> logger) : BackgroundService
 {
     private readonly ContentChangeDetector _content = new(startup.ContentHash);
     private readonly Lock _gate = new();
 
     private string? _configError;
     private string? _keyFileError;
+    private string? _adminTokenFileError;
 
     /// <summary>The last reload error, if the newest file content (or an API key file it names) was rejected.</summary>
-    public string? LastError => _configError ?? _keyFileError;
+    public string? LastError => _configError ?? _keyFileError ?? _adminTokenFileError;
 
     private string BaseDirectory => Path.GetDirectoryName(Path.GetFullPath(options.ConfigPath))!;
 
@@ -59,19 +60,22 @@ public sealed partial class RootConfigReloader(
 
         if (!_content.HasChanged(content))
         {
-            return RereadKeyFiles();
+            return RereadKeyFiles() | RereadAdminTokenFile();
         }
 
         try
         {
             var baseDirectory = BaseDirectory;
             var config = RootConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(content), options.ConfigPath, baseDirectory);
-            // The keys' secrets are read before anything is published: one that cannot be read rejects the whole change.
+            // The secrets are read before anything is published: one that cannot be read rejects the whole change.
             var keySet = ApiKeySet.From(config, baseDirectory, options.ConfigPath);
+            var adminToken = AdminToken.From(config, baseDirectory, options.ConfigPath);
             routing.Update(config);
             keys.Publish(keySet);
+            adminTokens.Publish(adminToken);
             _configError = null;
             _keyFileError = null;
+            _adminTokenFileError = null;
             LogReloaded(options.ConfigPath);
             return true;
         }
@@ -122,10 +126,49 @@ public sealed partial class RootConfigReloader(
         return true;
     }
 
+    /// <summary>
+    /// Reads the admin token file of the config in force again (a rotated Secret under an unchanged
+    /// config); publishes the token when it changed. A file that cannot be read keeps the token in
+    /// force and is reported once, until it can be read again.
+    /// </summary>
+    private bool RereadAdminTokenFile()
+    {
+        if (adminTokens.Current is not { File: not null } inForce)
+        {
+            return false;
+        }
+
+        AdminToken? reread;
+        try
+        {
+            reread = AdminToken.From(routing.Current.Config, BaseDirectory, options.ConfigPath);
+        }
+        catch (RootConfigException e)
+        {
+            if (_adminTokenFileError != e.Message)
+            {
+                _adminTokenFileError = e.Message;
+                LogAdminTokenFileRejected(e.Message);
+            }
+
+            return false;
+        }
+
+        _adminTokenFileError = null;
+        if (reread is null || reread.SameAs(inForce))
+        {
+            return false;
+        }
+
+        adminTokens.Publish(reread);
+        LogAdminTokenReloaded();
+        return true;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var watcher = new SourceWatcher(
-            () => [options.ConfigPath, .. keys.Current?.KeyFiles ?? []],
+            () => [options.ConfigPath, .. keys.Current?.KeyFiles ?? [], .. adminTokens.Current?.File is { } adminTokenFile ? [adminTokenFile] : Array.Empty<string>()],
             () => CheckNow(),
             new WatchOptions { RescanInterval = options.ConfigPollInterval },
             time,
@@ -157,6 +200,12 @@ public sealed partial class RootConfigReloader(
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "API key file rejected; the keys in force stay: {Error}")]
     private partial void LogKeyFileRejected(string error);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Admin token reloaded: its file changed")]
+    private partial void LogAdminTokenReloaded();
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Admin token file rejected; the token in force stays: {Error}")]
+    private partial void LogAdminTokenFileRejected(string error);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Root config change rejected; the previous routing stays in force: {Error}")]
     private partial void LogRejected(string error);

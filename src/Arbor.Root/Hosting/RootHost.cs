@@ -55,7 +55,7 @@ public static class RootHost
         string ResolveSecret(SecretValue secret, string jsonPath) => RootSecrets.Resolve(secret, baseDirectory, options.ConfigPath, jsonPath);
 
         var connectionString = config.FeatureStore.ConnectionString is { } secret ? ResolveSecret(secret, "$.feature_store.connection_string") : null;
-        var adminTokens = config.Admin.Token is { } token ? BearerTokenSet.Single("admin", ResolveSecret(token, "$.admin.token")) : null;
+        var adminTokens = new AdminTokens(AdminToken.From(config, baseDirectory, options.ConfigPath));
         var apiKeys = new ApiKeys(ApiKeySet.From(config, baseDirectory, options.ConfigPath));
         TlsCredentialSource LoadTls(string name, TlsFiles files, string jsonPath)
         {
@@ -116,6 +116,7 @@ public static class RootHost
         services.AddSingleton(options);
         services.AddSingleton(loaded);
         services.AddSingleton(apiKeys);
+        services.AddSingleton(adminTokens);
         services.AddSingleton(TimeProvider.System);
         services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Limits.MaxMessageBytes).AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
         services.AddSingleton<RootGrpcService>();
@@ -205,6 +206,7 @@ public static class RootHost
         services.AddSingleton(sp => new LeafReadiness(
             sp.GetRequiredService<RoutingState>(), sp.GetRequiredService<LeafClientPool>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeafReadiness>>()));
         services.AddHostedService(sp => sp.GetRequiredService<LeafReadiness>());
+        services.AddSingleton(sp => new RootReadinessCheck(sp.GetRequiredService<FeatureStoreReadiness>(), sp.GetRequiredService<LeafReadiness>(), config.Readiness));
         services.AddSingleton(sp => new TlsReloadService(
             [.. new[] { serverTls, leafTls }.OfType<TlsCredentialSource>()], TimeSpan.FromMilliseconds(config.Tls.ReloadIntervalMs), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TlsReloadService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<TlsReloadService>());
@@ -215,7 +217,7 @@ public static class RootHost
 
         var app = builder.Build();
         app.UseRouting();
-        app.UseListenerIsolation(adminTokens);
+        app.UseListenerIsolation(() => adminTokens.Current?.Tokens);
         app.UsePublicApiAuthentication();
         app.MapGrpcService<RootGrpcService>();
         app.MapArborGrpcStandardServices();
@@ -226,6 +228,7 @@ public static class RootHost
 
         // Listening from the start: the status page shows the traffic of the last minutes.
         app.Services.GetRequiredService<TrafficHistory>();
+        app.Services.GetRequiredService<RootReadinessCheck>(); // follows the checks from the first one on
         return app;
     }
 

@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 
 namespace Arbor.Root.Preprocessing;
@@ -32,9 +32,9 @@ public sealed class BucketizeTransform : IValueTransform
 
     public TypedValue Apply(TypedValue value) => value.Kind switch
     {
-        TypedValueKind.None => value,
-        TypedValueKind.Float => TypedValue.FromInt64(Bucket(value.AsFloat())),
-        TypedValueKind.Int64 => TypedValue.FromInt64(Bucket(value.AsInt64())),
+        TypedValue.NoKind => value,
+        FeatureType.Float => TypedValue.FromInt64(Bucket(value.AsFloat())),
+        FeatureType.Int64 => TypedValue.FromInt64(Bucket(value.AsInt64())),
         _ => throw new FeatureValueException($"bucketize applies to a float or int64, not {value.Kind}."),
     };
 

@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Scoring;
 using Arbor.Signatures.Registry;
@@ -151,7 +151,7 @@ public sealed class ClientFeatures
                 : throw Rejected(pipeline, ClientValueOutcome.RejectedOutOfType, row, metrics, $"takes type {KindName(pipeline.InputKind)}, not {KindName(value.Kind)}");
         }
 
-        if (value.Kind == TypedValueKind.FloatVector && pipeline.Definition.Dim is { } dim && value.AsFloatVector().Length != dim)
+        if (value.Kind == FeatureType.FloatVector && pipeline.Definition.Dim is { } dim && value.AsFloatVector().Length != dim)
         {
             return policy.OutOfType == ClientValueAction.Default
                 ? column.Defaulted(pipeline, ClientValueOutcome.DefaultedOutOfType)
@@ -248,16 +248,16 @@ public sealed class ClientFeatures
         row < 0 ? "context" : "candidate " + row.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The registry's name of a value kind (<c>float_vector</c>...).</summary>
-    private static string KindName(TypedValueKind kind) => FeatureRegistryJson.TypeName((FeatureType)((int)kind - 1));
+    private static string KindName(FeatureType kind) => FeatureRegistryJson.TypeName(kind);
 
     /// <summary>Whether a float or float vector the client sent holds only finite numbers (other kinds always do).</summary>
     private static bool IsFinite(TypedValue value)
     {
         switch (value.Kind)
         {
-            case TypedValueKind.Float:
+            case FeatureType.Float:
                 return float.IsFinite(value.AsFloat());
-            case TypedValueKind.FloatVector:
+            case FeatureType.FloatVector:
                 foreach (var x in value.AsFloatVector())
                 {
                     if (!float.IsFinite(x))

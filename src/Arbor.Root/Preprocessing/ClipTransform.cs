@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 
 namespace Arbor.Root.Preprocessing;
@@ -33,13 +33,13 @@ public sealed class ClipTransform : IValueTransform
     {
         switch (value.Kind)
         {
-            case TypedValueKind.None:
+            case TypedValue.NoKind:
                 return value;
-            case TypedValueKind.Float:
+            case FeatureType.Float:
                 return TypedValue.FromFloat(Clip(value.AsFloat()));
-            case TypedValueKind.Int64:
+            case FeatureType.Int64:
                 return TypedValue.FromInt64(Math.Clamp(value.AsInt64(), _longMin, _longMax));
-            case TypedValueKind.FloatVector:
+            case FeatureType.FloatVector:
                 var source = value.AsFloatVector();
                 var floats = new float[source.Length];
                 for (var i = 0; i < floats.Length; i++)
@@ -48,7 +48,7 @@ public sealed class ClipTransform : IValueTransform
                 }
 
                 return TypedValue.FromFloatVector(floats);
-            case TypedValueKind.Int64List:
+            case FeatureType.Int64List:
                 var list = value.AsInt64List();
                 var longs = new long[list.Length];
                 for (var i = 0; i < longs.Length; i++)

@@ -1,5 +1,5 @@
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 
 
 namespace Arbor.Root.Preprocessing;

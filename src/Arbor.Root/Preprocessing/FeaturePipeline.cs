@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.Root.Preprocessing;
@@ -18,11 +18,11 @@ public sealed class FeaturePipeline
 {
     private readonly IValueTransform[] _steps;
 
-    private FeaturePipeline(FeatureDefinition definition, TypedValueKind inputKind, IValueTransform[] steps, InputPolicy policy)
+    private FeaturePipeline(FeatureDefinition definition, FeatureType inputKind, IValueTransform[] steps, InputPolicy policy)
     {
         Definition = definition;
         InputKind = inputKind;
-        OutputKind = TypedValue.KindOf(definition.Type);
+        OutputKind = definition.Type;
         _steps = steps;
         Policy = policy;
         Missing = Apply(TypedValue.None);
@@ -39,10 +39,10 @@ public sealed class FeaturePipeline
     public string Name => Definition.Name;
 
     /// <summary>The type raw values are stored and imported as.</summary>
-    public TypedValueKind InputKind { get; }
+    public FeatureType InputKind { get; }
 
     /// <summary>The type every value has after <see cref="Apply"/> (when it has a value).</summary>
-    public TypedValueKind OutputKind { get; }
+    public FeatureType OutputKind { get; }
 
     /// <summary>True when the feature has no transforms.</summary>
     public bool IsIdentity => _steps.Length == 0;
@@ -63,21 +63,21 @@ public sealed class FeaturePipeline
             (steps[i], current) = transform.Kind switch
             {
                 TransformKind.DefaultFill => (new DefaultFillTransform(FillValue(definition, transform, current)), current),
-                TransformKind.Clip when current is TypedValueKind.Float or TypedValueKind.Int64 or TypedValueKind.FloatVector or TypedValueKind.Int64List =>
+                TransformKind.Clip when current is FeatureType.Float or FeatureType.Int64 or FeatureType.FloatVector or FeatureType.Int64List =>
                     (new ClipTransform(transform.Min, transform.Max), current),
-                TransformKind.Log1p when current is TypedValueKind.Float or TypedValueKind.FloatVector =>
+                TransformKind.Log1p when current is FeatureType.Float or FeatureType.FloatVector =>
                     ((IValueTransform)new Log1pTransform(), current),
-                TransformKind.Bucketize when current is TypedValueKind.Float or TypedValueKind.Int64 && transform.Boundaries is { Count: > 0 } =>
-                    (new BucketizeTransform(transform.Boundaries), TypedValueKind.Int64),
-                TransformKind.HashToId when current is TypedValueKind.String or TypedValueKind.Bytes or TypedValueKind.Int64 && transform.Buckets > 0 =>
-                    (new HashToIdTransform(transform.Buckets.Value), TypedValueKind.Int64),
-                TransformKind.HashToId when current is TypedValueKind.Int64List && transform.Buckets > 0 =>
-                    (new HashToIdTransform(transform.Buckets.Value), TypedValueKind.Int64List),
+                TransformKind.Bucketize when current is FeatureType.Float or FeatureType.Int64 && transform.Boundaries is { Count: > 0 } =>
+                    (new BucketizeTransform(transform.Boundaries), FeatureType.Int64),
+                TransformKind.HashToId when current is FeatureType.String or FeatureType.Bytes or FeatureType.Int64 && transform.Buckets > 0 =>
+                    (new HashToIdTransform(transform.Buckets.Value), FeatureType.Int64),
+                TransformKind.HashToId when current is FeatureType.Int64List && transform.Buckets > 0 =>
+                    (new HashToIdTransform(transform.Buckets.Value), FeatureType.Int64List),
                 _ => throw Invalid(definition, $"transform {i} ({transform.Kind}) cannot apply to a {current} value or lacks its parameters"),
             };
         }
 
-        if (current != TypedValue.KindOf(definition.Type))
+        if (current != definition.Type)
         {
             throw Invalid(definition, $"its transforms yield {current} but the registry declares {definition.Type}");
         }
@@ -94,7 +94,7 @@ public sealed class FeaturePipeline
     {
         if (value.Kind == InputKind || !value.HasValue)
         {
-            if (value.Kind == TypedValueKind.FloatVector && Definition.Dim is { } dim && value.AsFloatVector().Length != dim)
+            if (value.Kind == FeatureType.FloatVector && Definition.Dim is { } dim && value.AsFloatVector().Length != dim)
             {
                 throw new FeatureValueException($"feature '{Name}' is a float vector of {dim} values, not {value.AsFloatVector().Length}");
             }
@@ -104,8 +104,8 @@ public sealed class FeaturePipeline
 
         return (InputKind, value.Kind) switch
         {
-            (TypedValueKind.Float, TypedValueKind.Int64) => TypedValue.FromFloat(value.AsInt64()),
-            (TypedValueKind.String, TypedValueKind.Bytes or TypedValueKind.Int64) => value,
+            (FeatureType.Float, FeatureType.Int64) => TypedValue.FromFloat(value.AsInt64()),
+            (FeatureType.String, FeatureType.Bytes or FeatureType.Int64) => value,
             _ => throw new FeatureValueException($"feature '{Name}' takes a {InputKind} value, not {value.Kind}"),
         };
     }
@@ -121,34 +121,34 @@ public sealed class FeaturePipeline
         return value;
     }
 
-    private static TypedValueKind InputKindOf(FeatureDefinition definition)
+    private static FeatureType InputKindOf(FeatureDefinition definition)
     {
         foreach (var transform in definition.Transforms ?? [])
         {
             switch (transform.Kind)
             {
                 case TransformKind.Bucketize:
-                    return TypedValueKind.Float;
+                    return FeatureType.Float;
                 case TransformKind.HashToId:
-                    return definition.Type == FeatureType.Int64List ? TypedValueKind.Int64List : TypedValueKind.String;
+                    return definition.Type == FeatureType.Int64List ? FeatureType.Int64List : FeatureType.String;
             }
         }
 
-        return TypedValue.KindOf(definition.Type);
+        return definition.Type;
     }
 
-    private static TypedValue FillValue(FeatureDefinition definition, FeatureTransform transform, TypedValueKind kind)
+    private static TypedValue FillValue(FeatureDefinition definition, FeatureTransform transform, FeatureType kind)
     {
         var fill = transform.Fill ?? 0.0;
         switch (kind)
         {
-            case TypedValueKind.Float:
+            case FeatureType.Float:
                 return TypedValue.FromFloat((float)fill);
-            case TypedValueKind.Int64 when fill == Math.Floor(fill) && Math.Abs(fill) < 9.2e18:
+            case FeatureType.Int64 when fill == Math.Floor(fill) && Math.Abs(fill) < 9.2e18:
                 return TypedValue.FromInt64((long)fill);
-            case TypedValueKind.Int64List when fill == Math.Floor(fill) && Math.Abs(fill) < 9.2e18:
+            case FeatureType.Int64List when fill == Math.Floor(fill) && Math.Abs(fill) < 9.2e18:
                 return TypedValue.FromInt64List([(long)fill]);
-            case TypedValueKind.FloatVector when definition.Dim is { } dim:
+            case FeatureType.FloatVector when definition.Dim is { } dim:
                 var vector = new float[dim];
                 Array.Fill(vector, (float)fill);
                 return TypedValue.FromFloatVector(vector);

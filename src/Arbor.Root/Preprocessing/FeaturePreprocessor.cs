@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.Root.Preprocessing;
@@ -59,7 +59,7 @@ public sealed class FeaturePreprocessor : IFeatureSchema
     public TypedValue Apply(string feature, TypedValue raw) =>
         _pipelines.TryGetValue(feature, out var pipeline) ? pipeline.Apply(pipeline.ValidateInput(raw)) : raw;
 
-    bool IFeatureSchema.TryGetFeature(string feature, out FeatureEntity owner, out TypedValueKind kind)
+    bool IFeatureSchema.TryGetFeature(string feature, out FeatureEntity owner, out FeatureType kind)
     {
         if (_pipelines.TryGetValue(feature, out var pipeline))
         {

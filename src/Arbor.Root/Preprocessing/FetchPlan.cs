@@ -1,5 +1,5 @@
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.Root.Preprocessing;
@@ -80,7 +80,7 @@ public sealed class FetchPlan
 public readonly record struct PlannedColumn(string Name, FeaturePipeline? Pipeline, TypedValue Missing)
 {
     /// <summary>The registered output type; None when the feature is not registered (the values' own type decides).</summary>
-    public TypedValueKind OutputKind => Pipeline?.OutputKind ?? TypedValueKind.None;
+    public FeatureType OutputKind => Pipeline?.OutputKind ?? TypedValue.NoKind;
 
     public static PlannedColumn Of(string name, FeaturePreprocessor preprocessor) =>
         preprocessor.TryGetPipeline(name, out var pipeline)

@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 
 namespace Arbor.Root.Preprocessing;
@@ -21,15 +21,15 @@ public sealed class HashToIdTransform : IValueTransform
     {
         switch (value.Kind)
         {
-            case TypedValueKind.None:
+            case TypedValue.NoKind:
                 return value;
-            case TypedValueKind.String:
+            case FeatureType.String:
                 return TypedValue.FromInt64(StableHash.ToBucket(StableHash.Fnv1a64(value.AsString()), _buckets));
-            case TypedValueKind.Bytes:
+            case FeatureType.Bytes:
                 return TypedValue.FromInt64(StableHash.ToBucket(StableHash.Fnv1a64(value.AsBytes()), _buckets));
-            case TypedValueKind.Int64:
+            case FeatureType.Int64:
                 return TypedValue.FromInt64(StableHash.ToBucket(StableHash.Fnv1a64(value.AsInt64()), _buckets));
-            case TypedValueKind.Int64List:
+            case FeatureType.Int64List:
                 var source = value.AsInt64List();
                 var ids = new long[source.Length];
                 for (var i = 0; i < ids.Length; i++)

@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 
 
 namespace Arbor.Root.Preprocessing;
@@ -10,11 +10,11 @@ public sealed class Log1pTransform : IValueTransform
     {
         switch (value.Kind)
         {
-            case TypedValueKind.None:
+            case TypedValue.NoKind:
                 return value;
-            case TypedValueKind.Float:
+            case FeatureType.Float:
                 return TypedValue.FromFloat((float)NumericFunctions.Log1p(value.AsFloat()));
-            case TypedValueKind.FloatVector:
+            case FeatureType.FloatVector:
                 var source = value.AsFloatVector();
                 var result = new float[source.Length];
                 for (var i = 0; i < result.Length; i++)

@@ -43,10 +43,11 @@ public static class ListenerIsolation
 
     /// <summary>
     /// Adds the check; call it after <c>UseRouting</c>. <paramref name="adminTokens"/>, when given,
-    /// guard the admin listener's endpoints that are not anonymous (401 without a matching
-    /// <c>authorization: Bearer</c> header).
+    /// gives the tokens in force (read once per request, so a reload takes effect at once; null: none
+    /// asked) that guard the admin listener's endpoints that are not anonymous (401 without a
+    /// matching <c>authorization: Bearer</c> header).
     /// </summary>
-    public static IApplicationBuilder UseListenerIsolation(this IApplicationBuilder app, BearerTokenSet? adminTokens = null)
+    public static IApplicationBuilder UseListenerIsolation(this IApplicationBuilder app, Func<BearerTokenSet?>? adminTokens = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         return app.Use(next => context =>
@@ -68,8 +69,8 @@ public static class ListenerIsolation
                 return Task.CompletedTask;
             }
 
-            if (listener.Kind == ListenerKind.Admin && adminTokens is not null && !scope!.Anonymous
-                && !adminTokens.TryAuthenticate(context.Request.Headers.Authorization, out _))
+            if (listener.Kind == ListenerKind.Admin && !scope!.Anonymous && adminTokens?.Invoke() is { } tokens
+                && !tokens.TryAuthenticate(context.Request.Headers.Authorization, out _))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = "Bearer";

@@ -1,3 +1,5 @@
+using Arbor.Features.Values;
+
 namespace Arbor.Signatures.Registry;
 
 /// <summary>

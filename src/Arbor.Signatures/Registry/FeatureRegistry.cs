@@ -1,3 +1,5 @@
+using Arbor.Features.Values;
+
 namespace Arbor.Signatures.Registry;
 
 /// <summary>
@@ -32,16 +34,6 @@ public sealed record FeatureDefinition(
     string? Description = null,
     FeatureInputPolicy? InputPolicy = null,
     FeatureIdRange? Ids = null);
-
-public enum FeatureType
-{
-    Float,
-    Int64,
-    FloatVector,
-    Int64List,
-    String,
-    Bytes,
-}
 
 public enum FeatureEntity
 {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Arbor.Features.Values;
 using Arbor.Signatures.Validation;
 
 namespace Arbor.Signatures.Registry;

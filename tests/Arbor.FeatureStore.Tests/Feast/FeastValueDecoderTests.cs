@@ -1,5 +1,5 @@
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Feast;
-using Arbor.FeatureStore.Values;
 using Arbor.Testing.Feast;
 
 namespace Arbor.FeatureStore.Tests.Feast;

@@ -1,5 +1,5 @@
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Signatures.Registry;
 
 namespace Arbor.FeatureStore.Tests.Feast;
@@ -16,7 +16,7 @@ public sealed class RegistrySchema(FeatureRegistry registry) : IFeatureSchema
 
     public IEnumerable<FeatureDefinition> Features => _features.Values;
 
-    public bool TryGetFeature(string feature, out FeatureEntity owner, out TypedValueKind kind)
+    public bool TryGetFeature(string feature, out FeatureEntity owner, out FeatureType kind)
     {
         if (!_features.TryGetValue(feature, out var definition))
         {
@@ -34,25 +34,25 @@ public sealed class RegistrySchema(FeatureRegistry registry) : IFeatureSchema
     {
         var kind = RawKind(_features[feature]);
         return value.Kind == kind ? value
-            : kind == TypedValueKind.Float && value.Kind == TypedValueKind.Int64 ? TypedValue.FromFloat(value.AsInt64())
+            : kind == FeatureType.Float && value.Kind == FeatureType.Int64 ? TypedValue.FromFloat(value.AsInt64())
             : throw new FormatException($"feature '{feature}' takes a {kind} value, not {value.Kind}");
     }
 
-    private static TypedValueKind RawKind(FeatureDefinition definition)
+    private static FeatureType RawKind(FeatureDefinition definition)
     {
         foreach (var transform in definition.Transforms ?? [])
         {
             if (transform.Kind == TransformKind.Bucketize)
             {
-                return TypedValueKind.Float;
+                return FeatureType.Float;
             }
 
             if (transform.Kind == TransformKind.HashToId)
             {
-                return definition.Type == FeatureType.Int64List ? TypedValueKind.Int64List : TypedValueKind.String;
+                return definition.Type == FeatureType.Int64List ? FeatureType.Int64List : FeatureType.String;
             }
         }
 
-        return TypedValue.KindOf(definition.Type);
+        return definition.Type;
     }
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Native;
-using Arbor.FeatureStore.Values;
 using FsCheck;
 using FsCheck.Fluent;
 

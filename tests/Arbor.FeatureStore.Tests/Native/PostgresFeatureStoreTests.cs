@@ -1,6 +1,6 @@
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Npgsql;
 using NpgsqlTypes;
 using Xunit;

@@ -1,6 +1,6 @@
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Testing;
 using Microsoft.Data.Sqlite;
 using Xunit;

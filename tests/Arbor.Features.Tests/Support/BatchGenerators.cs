@@ -32,23 +32,23 @@ public static class BatchGenerators
 
     /// <summary>One column of any kind named <paramref name="name"/> over <paramref name="rows"/> rows.</summary>
     public static Gen<BatchColumn> Column(string name, int rows) =>
-        from kind in Gen.Elements(Enum.GetValues<FeatureKind>())
+        from kind in Gen.Elements(Enum.GetValues<FeatureType>())
         from missing in Gen.ArrayOf(Gen.Elements(false, false, false, true), rows)
         from column in ColumnOf(kind, name, rows, Bitmap(missing))
         select column;
 
-    private static Gen<BatchColumn> ColumnOf(FeatureKind kind, string name, int rows, byte[] missing) => kind switch
+    private static Gen<BatchColumn> ColumnOf(FeatureType kind, string name, int rows, byte[] missing) => kind switch
     {
-        FeatureKind.Float => Gen.ArrayOf(Floats, rows).Select(v => (BatchColumn)new FloatBatchColumn(name, v, missing)),
-        FeatureKind.Int64 => Gen.ArrayOf(Longs, rows).Select(v => (BatchColumn)new Int64BatchColumn(name, v, missing)),
-        FeatureKind.FloatVector =>
+        FeatureType.Float => Gen.ArrayOf(Floats, rows).Select(v => (BatchColumn)new FloatBatchColumn(name, v, missing)),
+        FeatureType.Int64 => Gen.ArrayOf(Longs, rows).Select(v => (BatchColumn)new Int64BatchColumn(name, v, missing)),
+        FeatureType.FloatVector =>
             from dim in Gen.Choose(1, 5)
             from values in Gen.ArrayOf(Floats, rows * dim)
             select (BatchColumn)new FloatVectorBatchColumn(name, dim, values, missing),
-        FeatureKind.Int64List =>
+        FeatureType.Int64List =>
             Gen.ArrayOf(Gen.ArrayOf(Longs).Resize(6), rows).Select(lists => (BatchColumn)new Int64ListBatchColumn(
                 name, [.. lists.Select(l => l.Length)], [.. lists.SelectMany(l => l)], missing)),
-        FeatureKind.String => Gen.ArrayOf(Text.Resize(4), rows).Select(v => (BatchColumn)new StringBatchColumn(name, v, missing)),
+        FeatureType.String => Gen.ArrayOf(Text.Resize(4), rows).Select(v => (BatchColumn)new StringBatchColumn(name, v, missing)),
         _ => Gen.ArrayOf(Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b)).Resize(8), rows)
             .Select(v => (BatchColumn)new BytesBatchColumn(name, [.. v.Select(b => new ReadOnlyMemory<byte>(b))], missing)),
     };

@@ -1,8 +1,8 @@
 using Arbor.Contracts.V1;
 using Arbor.Features.Batches;
 using Arbor.Features.Selection;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 
 namespace Arbor.Root.Tests.Cache;
 

@@ -1,5 +1,5 @@
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Root.Cache;
 using Arbor.Testing;
 using Xunit;

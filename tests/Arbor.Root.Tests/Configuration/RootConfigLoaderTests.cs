@@ -1,3 +1,4 @@
+using Arbor.Features.Values;
 using Arbor.Root.Configuration;
 
 namespace Arbor.Root.Tests.Configuration;
@@ -248,11 +249,11 @@ public sealed class RootConfigLoaderTests
         using var directory = new Arbor.Testing.TempDirectory("arbor-config-");
         File.WriteAllText(directory.Combine("registry.json"), Arbor.Signatures.Registry.FeatureRegistryJson.ToJsonString(new(Arbor.Signatures.Registry.FeatureRegistry.SchemaV1,
         [
-            new("u_age", Arbor.Signatures.Registry.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.User),
-            new("c_ctr", Arbor.Signatures.Registry.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.Candidate),
-            new("c_len", Arbor.Signatures.Registry.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.Candidate),
-            new("c_emb", Arbor.Signatures.Registry.FeatureType.FloatVector, Arbor.Signatures.Registry.FeatureEntity.Candidate, Dim: 8),
-            new("c_cat", Arbor.Signatures.Registry.FeatureType.Int64, Arbor.Signatures.Registry.FeatureEntity.Candidate),
+            new("u_age", Arbor.Features.Values.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.User),
+            new("c_ctr", Arbor.Features.Values.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.Candidate),
+            new("c_len", Arbor.Features.Values.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.Candidate),
+            new("c_emb", Arbor.Features.Values.FeatureType.FloatVector, Arbor.Signatures.Registry.FeatureEntity.Candidate, Dim: 8),
+            new("c_cat", Arbor.Features.Values.FeatureType.Int64, Arbor.Signatures.Registry.FeatureEntity.Candidate),
         ])));
         var json = ValidConfig.Replace(
             "\"schema\": \"arbor.root/v1\",",

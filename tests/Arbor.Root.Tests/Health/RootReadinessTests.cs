@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Arbor.Root.Configuration;
 using Arbor.Root.Health;
 using Arbor.Root.Store;
 using Arbor.Root.Tests.Hosting;
@@ -47,10 +48,10 @@ public sealed class RootReadinessTests
     }
 
     [Fact]
-    public async Task Readiness_StoreStopsAnswering_NotReady_ReadyAgainWhenItAnswers()
+    public async Task Readiness_NotReadyOnOutage_StoreStopsAnswering_NotReady_ReadyAgainWhenItAnswers()
     {
         using var postgres = new LocalPostgresServer();
-        await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, editConfig: WithQuickChecks);
+        await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, editConfig: c => WithQuickChecks(c, ReadinessConfig.NotReady));
         Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync(cluster)).Status);
 
         postgres.Pause();
@@ -71,12 +72,12 @@ public sealed class RootReadinessTests
     }
 
     [Fact]
-    public async Task Readiness_EveryReplicaOfAPartitionDown_NotReady_ReadyWhenOneReturns()
+    public async Task Readiness_NotReadyOnOutage_EveryReplicaOfAPartitionDown_NotReady_ReadyWhenOneReturns()
     {
         var dead = $"http://127.0.0.1:{LoopbackPort.Next()}";
         var second = await FakeLeaf.StartAsync(RootTestCluster.Uses);
         var port = second.Port;
-        await using var cluster = await RootTestCluster.StartAsync(editConfig: WithQuickChecks, leafBEndpoints: _ => $"{dead}\", \"{second.Address}");
+        await using var cluster = await RootTestCluster.StartAsync(editConfig: c => WithQuickChecks(c, ReadinessConfig.NotReady), leafBEndpoints: _ => $"{dead}\", \"{second.Address}");
         var (readyAtStart, atStart) = await ReadyzAsync(cluster);
         Assert.Equal(HttpStatusCode.OK, readyAtStart);
         Assert.Equal("1 of 2 replicas ready", atStart.GetProperty("partitions").GetProperty("pb").GetString());
@@ -98,6 +99,63 @@ public sealed class RootReadinessTests
     }
 
     [Fact]
+    public async Task Readiness_StayReady_StoreStopsAnswering_StaysReadyDegraded_WarmRequestsScore()
+    {
+        using var postgres = new LocalPostgresServer();
+        await using var cluster = await RootTestCluster.StartAsync(postgres: postgres, editConfig: WithQuickChecks);
+        Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync(cluster)).Status);
+        var request = RootTestCluster.Request();
+        var before = await cluster.ScoreAsync(request);
+        var store = cluster.Services.GetRequiredService<FeatureStoreReadiness>();
+
+        postgres.Pause();
+        try
+        {
+            await Eventually.WaitUntilAsync(() => !store.Current.Ready, "the store check fails", Recovery, Ct);
+            var (status, body) = await ReadyzAsync(cluster);
+            var during = await cluster.ScoreAsync(request);
+
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.True(body.GetProperty("ready").GetBoolean());
+            Assert.StartsWith("feature store not answering", body.GetProperty("degraded")[0].GetString(), StringComparison.Ordinal);
+            Assert.Empty(body.GetProperty("reasons").EnumerateArray());
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await GrpcHealthAsync(cluster));
+            Assert.Equal(before.Results, during.Results); // served from the cache while the store is down
+        }
+        finally
+        {
+            postgres.Resume();
+        }
+
+        await Eventually.WaitUntilAsync(() => store.Current.Ready, "the store check passes", Recovery, Ct);
+        Assert.Empty((await ReadyzAsync(cluster)).Body.GetProperty("degraded").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Readiness_StayReady_OnePartitionDown_StaysReady_EveryPartitionDown_NotReady()
+    {
+        var a = await FakeLeaf.StartAsync(RootTestCluster.Uses);
+        var b = await FakeLeaf.StartAsync(RootTestCluster.Uses);
+        await using var cluster = await RootTestCluster.StartAsync(editConfig: WithQuickChecks, leafAEndpoints: _ => a.Address, leafBEndpoints: _ => b.Address);
+        Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync(cluster)).Status);
+        var leaves = cluster.Services.GetRequiredService<LeafReadiness>();
+
+        await b.DisposeAsync();
+        await Eventually.WaitUntilAsync(() => !leaves.Partitions["pb"].State.Ready, "partition pb is seen down", Recovery, Ct);
+        var (oneDown, body) = await ReadyzAsync(cluster);
+        Assert.Equal(HttpStatusCode.OK, oneDown);
+        Assert.Equal(["partition pb: 0 of 1 replicas ready"], body.GetProperty("degraded").EnumerateArray().Select(r => r.GetString()));
+        Assert.DoesNotContain("127.0.0.1", body.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await GrpcHealthAsync(cluster));
+
+        await a.DisposeAsync();
+        await WaitForReadyzAsync(cluster, HttpStatusCode.ServiceUnavailable);
+        var (_, none) = await ReadyzAsync(cluster);
+        Assert.StartsWith("no routed partition has a ready replica", none.GetProperty("reasons")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await GrpcHealthAsync(cluster));
+    }
+
+    [Fact]
     public async Task Readiness_PartitionNoModelRoutesTo_DoesNotCount()
     {
         var dead = $"http://127.0.0.1:{LoopbackPort.Next()}";
@@ -111,8 +169,12 @@ public sealed class RootReadinessTests
     }
 
     /// <summary>Checks every 50 ms, each bounded by 1 s, so recoveries show quickly.</summary>
-    private static string WithQuickChecks(string config) => config.Replace(
-        "\"schema\": \"arbor.root/v1\",", "\"schema\": \"arbor.root/v1\", \"readiness\": { \"check_interval_ms\": 50, \"check_timeout_ms\": 1000 },", StringComparison.Ordinal);
+    private static string WithQuickChecks(string config) => WithQuickChecks(config, ReadinessConfig.StayReady);
+
+    private static string WithQuickChecks(string config, string dependencyOutage) => config.Replace(
+        "\"schema\": \"arbor.root/v1\",",
+        $"\"schema\": \"arbor.root/v1\", \"readiness\": {{ \"check_interval_ms\": 50, \"check_timeout_ms\": 1000, \"dependency_outage\": \"{dependencyOutage}\" }},",
+        StringComparison.Ordinal);
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> ReadyzAsync(RootTestCluster cluster)
     {

@@ -48,7 +48,7 @@ public sealed class RootConfigReloaderTests
         File.WriteAllText(path, RootConfigLoaderTests.ValidConfig);
         var startup = RootConfigLoader.LoadFile(path);
         var routing = new RoutingState(RoutingTable.Build(startup.Config), clients);
-        var reloader = new RootConfigReloader(new RootHostOptions { ConfigPath = path }, startup, routing, new Arbor.Root.Authentication.ApiKeys(null), TimeProvider.System, NullLogger<RootConfigReloader>.Instance);
+        var reloader = new RootConfigReloader(new RootHostOptions { ConfigPath = path }, startup, routing, new Arbor.Root.Authentication.ApiKeys(null), new Arbor.Root.Authentication.AdminTokens(null), TimeProvider.System, NullLogger<RootConfigReloader>.Instance);
         return (path, routing, reloader);
     }
 }

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text;
+using Arbor.Root.Hosting;
 using Arbor.Root.Store;
 using Arbor.Testing;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Arbor.Root.Tests.Hosting;
 
@@ -133,6 +135,36 @@ public sealed class RootListenerTests
     }
 
     [Fact]
+    public async Task AdminToken_FileRotated_TakesEffect_AndAnUnreadableOneKeepsTheTokenInForce()
+    {
+        await using var cluster = await RootTestCluster.StartAsync(
+            editConfig: c => WithAdmin(c, "{ \"token\": { \"file\": \"secrets/admin-token\" } }"),
+            beforeStart: directory =>
+            {
+                Directory.CreateDirectory(Path.Combine(directory, "secrets"));
+                File.WriteAllText(Path.Combine(directory, "secrets", "admin-token"), "first-token\n");
+            });
+        var tokenFile = Path.Combine(cluster.Directory, "secrets", "admin-token");
+        var reloader = cluster.Services.GetRequiredService<RootConfigReloader>();
+        Assert.Equal(HttpStatusCode.OK, await StatsAsync(cluster, "first-token"));
+
+        File.Delete(tokenFile);
+        await Eventually.WaitUntilAsync(() => reloader.LastError is not null, "the missing token file to be reported", TimeSpan.FromSeconds(20), Ct);
+        var reported = reloader.LastError;
+        var whileMissing = await StatsAsync(cluster, "first-token");
+        File.WriteAllText(tokenFile + ".tmp", "second-token\n");
+        File.Move(tokenFile + ".tmp", tokenFile);
+        await Eventually.WaitUntilAsync(
+            async () => await StatsAsync(cluster, "second-token") == HttpStatusCode.OK, "the rotated token to be accepted", TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, whileMissing);
+        Assert.Contains("$.admin.token", reported, StringComparison.Ordinal);
+        Assert.DoesNotContain("first-token", reported, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatsAsync(cluster, "first-token"));
+        Assert.Null(reloader.LastError);
+    }
+
+    [Fact]
     public async Task PostgresConnectionString_FromAFile_IsUsedButNeverShown()
     {
         const string Password = "pg-password-91ab";
@@ -170,6 +202,13 @@ public sealed class RootListenerTests
 
         Assert.Contains(variable, error.Message, StringComparison.Ordinal);
         Assert.Contains("$.feature_store.connection_string", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpStatusCode> StatsAsync(RootTestCluster cluster, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/stats") { Headers = { { "authorization", $"Bearer {token}" } } };
+        using var answer = await cluster.Admin.SendAsync(request, Ct);
+        return answer.StatusCode;
     }
 
     private static string WithAdmin(string config, string admin)

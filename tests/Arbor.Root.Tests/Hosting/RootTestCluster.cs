@@ -1,8 +1,8 @@
 using System.Net;
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Root.Hosting;
 using Arbor.Root.Store;
 using Arbor.Rpc.Client;
@@ -73,6 +73,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
     /// <param name="defaultDeadlineMs">The deadline of requests that carry none (limits.default_deadline_ms).</param>
     /// <param name="admission">The <c>admission</c> section (JSON).</param>
     /// <param name="leafBEndpoints">Partition <c>pb</c>'s endpoints (JSON strings joined by <c>", "</c>) from leaf B.</param>
+    /// <param name="leafAEndpoints">Partition <c>pa</c>'s endpoints, likewise from leaf A.</param>
     /// <param name="editConfig">Changes the config text before the root starts.</param>
     /// <param name="beforeStart">Runs with the cluster's directory before the root starts (to write secret files).</param>
     /// <param name="logging">Adds the root's log providers (none by default).</param>
@@ -86,6 +87,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         int defaultDeadlineMs = 30000,
         string admission = "{}",
         Func<FakeLeaf, string>? leafBEndpoints = null,
+        Func<FakeLeaf, string>? leafAEndpoints = null,
         Func<string, string>? editConfig = null,
         Action<string>? beforeStart = null,
         Arbor.Rpc.Tls.TlsCredentialSource? leafTls = null,
@@ -95,7 +97,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
         var directory = new TempDirectory("arbor-root-");
         var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses, tls: leafTls), await FakeLeaf.StartAsync(Uses, tls: leafTls)) { _rootClientTls = rootClientTls, _logging = logging };
         await cluster.WriteArtefactsAsync(postgres);
-        var config = Config(trimming, compression, cluster.LeafA.Address, leafBEndpoints?.Invoke(cluster.LeafB) ?? leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
+        var config = Config(trimming, compression, leafAEndpoints?.Invoke(cluster.LeafA) ?? cluster.LeafA.Address, leafBEndpoints?.Invoke(cluster.LeafB) ?? leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
             .Replace("\"admission\": {}", $"\"admission\": {admission}", StringComparison.Ordinal)
             .Replace("\"cache\": {}", $"\"cache\": {{ \"ttl_seconds\": {cacheTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", StringComparison.Ordinal);
         if (postgres is not null)

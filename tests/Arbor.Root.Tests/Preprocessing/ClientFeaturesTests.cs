@@ -1,6 +1,6 @@
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Tests.Cache;

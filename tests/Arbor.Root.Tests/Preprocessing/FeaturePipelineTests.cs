@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 using Arbor.Root.Preprocessing;
 using Arbor.Signatures.Registry;
 using Xunit;
@@ -14,7 +14,7 @@ public sealed class FeaturePipelineTests
             "age_bucket", FeatureType.Int64, FeatureEntity.User,
             Transforms: [new(TransformKind.DefaultFill, Fill: -1), new(TransformKind.Bucketize, Boundaries: [0, 18, 65])]));
 
-        Assert.Equal(TypedValueKind.Float, pipeline.InputKind);
+        Assert.Equal(FeatureType.Float, pipeline.InputKind);
         Assert.Equal(0, pipeline.Apply(TypedValue.None).AsInt64());
         Assert.Equal(2, pipeline.Apply(TypedValue.FromFloat(30)).AsInt64());
         Assert.Equal(3, pipeline.Apply(pipeline.ValidateInput(TypedValue.FromInt64(70))).AsInt64());
@@ -37,7 +37,7 @@ public sealed class FeaturePipelineTests
         var pipeline = FeaturePipeline.Compile(new FeatureDefinition(
             "country", FeatureType.Int64, FeatureEntity.User, Transforms: [new(TransformKind.HashToId, Buckets: 1000)]));
 
-        Assert.Equal(TypedValueKind.String, pipeline.InputKind);
+        Assert.Equal(FeatureType.String, pipeline.InputKind);
         Assert.Equal((long)(StableHash.Fnv1a64("FR") % 1000), pipeline.Apply(TypedValue.FromString("FR")).AsInt64());
     }
 

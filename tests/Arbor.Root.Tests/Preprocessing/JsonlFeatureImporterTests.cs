@@ -1,8 +1,8 @@
 using System.Text;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Import;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Root.Preprocessing;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;
@@ -69,11 +69,11 @@ public sealed class JsonlFeatureImporterTests : IAsyncLifetime
         await ImportAsync("""{"entity":"user","id":"u1","features":{"a":1.0,"b":2,"c":[1,2],"d":[1,2.5],"e":"x","f":1e3}}""", registry: null);
 
         var user = await _store.ReadAsync(EntityKind.User, ["u1"], FeatureProjection.All, Ct);
-        Assert.Equal(TypedValueKind.Float, user.Get(0, "a").Kind);
-        Assert.Equal(TypedValueKind.Int64, user.Get(0, "b").Kind);
-        Assert.Equal(TypedValueKind.Int64List, user.Get(0, "c").Kind);
-        Assert.Equal(TypedValueKind.FloatVector, user.Get(0, "d").Kind);
-        Assert.Equal(TypedValueKind.String, user.Get(0, "e").Kind);
+        Assert.Equal(FeatureType.Float, user.Get(0, "a").Kind);
+        Assert.Equal(FeatureType.Int64, user.Get(0, "b").Kind);
+        Assert.Equal(FeatureType.Int64List, user.Get(0, "c").Kind);
+        Assert.Equal(FeatureType.FloatVector, user.Get(0, "d").Kind);
+        Assert.Equal(FeatureType.String, user.Get(0, "e").Kind);
         Assert.Equal(1000f, user.Get(0, "f").AsFloat());
     }
 

@@ -1,9 +1,9 @@
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.FeatureStore.Import;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
-using Arbor.FeatureStore.Values;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Tests.Cache;

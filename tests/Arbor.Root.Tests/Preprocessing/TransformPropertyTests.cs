@@ -1,4 +1,4 @@
-using Arbor.FeatureStore.Values;
+using Arbor.Features.Values;
 using Arbor.Root.Preprocessing;
 using FsCheck;
 using FsCheck.Fluent;
@@ -139,7 +139,7 @@ public sealed class TransformPropertyTests
     {
         // Expected bits from models/arbor_models/transforms.py (clip 0..3650, log1p, float32).
         var pipeline = FeaturePipeline.Compile(new Arbor.Signatures.Registry.FeatureDefinition(
-            "age", Arbor.Signatures.Registry.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.User,
+            "age", Arbor.Features.Values.FeatureType.Float, Arbor.Signatures.Registry.FeatureEntity.User,
             Transforms: [new(Arbor.Signatures.Registry.TransformKind.Clip, Min: 0, Max: 3650), new(Arbor.Signatures.Registry.TransformKind.Log1p)]));
 
         Assert.Equal(expectedBits, BitConverter.SingleToUInt32Bits(pipeline.Apply(TypedValue.FromFloat(raw)).AsFloat()));

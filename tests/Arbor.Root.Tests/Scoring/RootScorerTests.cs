@@ -1,4 +1,5 @@
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Configuration;

@@ -1,3 +1,4 @@
+using Arbor.Features.Values;
 using Arbor.Signatures.Bundles;
 using Arbor.Signatures.Registry;
 using Arbor.Signatures.Signatures;

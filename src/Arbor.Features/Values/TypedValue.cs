@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Arbor.Signatures.Registry;
 using ProtoFeatureValue = Arbor.Contracts.V1.FeatureValue;
 
-namespace Arbor.FeatureStore.Values;
+namespace Arbor.Features.Values;
 
 /// <summary>
 /// One feature value of one of the six feature types, or no value (<c>default</c>).
@@ -20,95 +19,86 @@ public readonly struct TypedValue : IEquatable<TypedValue>
     private readonly object? _reference;
     private readonly long _bits;
 
-    private TypedValue(TypedValueKind kind, long bits, object? reference)
+    private TypedValue(FeatureType kind, long bits, object? reference)
     {
         Kind = kind;
         _bits = bits;
         _reference = reference;
     }
 
-    /// <summary>The value's type; <see cref="TypedValueKind.None"/> when there is no value.</summary>
-    public TypedValueKind Kind { get; }
+    /// <summary>The <see cref="Kind"/> of a value that holds none: <c>default</c>, which names no <see cref="FeatureType"/>.</summary>
+    public const FeatureType NoKind = default;
 
-    public bool HasValue => Kind != TypedValueKind.None;
+    /// <summary>The value's type; <see cref="NoKind"/> when there is no value.</summary>
+    public FeatureType Kind { get; }
+
+    public bool HasValue => Kind != NoKind;
 
     public static TypedValue None => default;
 
     public static TypedValue FromFloat(float value) =>
-        new(TypedValueKind.Float, BitConverter.SingleToInt32Bits(value), null);
+        new(FeatureType.Float, BitConverter.SingleToInt32Bits(value), null);
 
-    public static TypedValue FromInt64(long value) => new(TypedValueKind.Int64, value, null);
+    public static TypedValue FromInt64(long value) => new(FeatureType.Int64, value, null);
 
     /// <summary>Wraps <paramref name="values"/> without copying; the caller must not change it afterwards.</summary>
     public static TypedValue FromFloatVector(float[] values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        return new(TypedValueKind.FloatVector, 0, values);
+        return new(FeatureType.FloatVector, 0, values);
     }
 
     /// <summary>Wraps <paramref name="values"/> without copying; the caller must not change it afterwards.</summary>
     public static TypedValue FromInt64List(long[] values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        return new(TypedValueKind.Int64List, 0, values);
+        return new(FeatureType.Int64List, 0, values);
     }
 
     public static TypedValue FromString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return new(TypedValueKind.String, 0, value);
+        return new(FeatureType.String, 0, value);
     }
 
     /// <summary>Wraps <paramref name="value"/> without copying; the caller must not change it afterwards.</summary>
     public static TypedValue FromBytes(byte[] value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return new(TypedValueKind.Bytes, 0, value);
+        return new(FeatureType.Bytes, 0, value);
     }
 
-    public float AsFloat() => Kind == TypedValueKind.Float
+    public float AsFloat() => Kind == FeatureType.Float
         ? BitConverter.Int32BitsToSingle((int)_bits)
-        : throw WrongKind(TypedValueKind.Float);
+        : throw WrongKind(FeatureType.Float);
 
-    public long AsInt64() => Kind == TypedValueKind.Int64 ? _bits : throw WrongKind(TypedValueKind.Int64);
+    public long AsInt64() => Kind == FeatureType.Int64 ? _bits : throw WrongKind(FeatureType.Int64);
 
-    public ReadOnlySpan<float> AsFloatVector() => Kind == TypedValueKind.FloatVector
+    public ReadOnlySpan<float> AsFloatVector() => Kind == FeatureType.FloatVector
         ? (float[])_reference!
-        : throw WrongKind(TypedValueKind.FloatVector);
+        : throw WrongKind(FeatureType.FloatVector);
 
-    public ReadOnlySpan<long> AsInt64List() => Kind == TypedValueKind.Int64List
+    public ReadOnlySpan<long> AsInt64List() => Kind == FeatureType.Int64List
         ? (long[])_reference!
-        : throw WrongKind(TypedValueKind.Int64List);
+        : throw WrongKind(FeatureType.Int64List);
 
-    public string AsString() => Kind == TypedValueKind.String
+    public string AsString() => Kind == FeatureType.String
         ? (string)_reference!
-        : throw WrongKind(TypedValueKind.String);
+        : throw WrongKind(FeatureType.String);
 
-    public ReadOnlySpan<byte> AsBytes() => Kind == TypedValueKind.Bytes
+    public ReadOnlySpan<byte> AsBytes() => Kind == FeatureType.Bytes
         ? (byte[])_reference!
-        : throw WrongKind(TypedValueKind.Bytes);
+        : throw WrongKind(FeatureType.Bytes);
 
     /// <summary>Approximate memory held by this value beyond the struct itself (for cache sizing).</summary>
     public int EstimatedHeapBytes => Kind switch
     {
         // Array/string object header (~24 bytes) plus the payload.
-        TypedValueKind.FloatVector => 24 + (((float[])_reference!).Length * sizeof(float)),
-        TypedValueKind.Int64List => 24 + (((long[])_reference!).Length * sizeof(long)),
-        TypedValueKind.String => 24 + (((string)_reference!).Length * sizeof(char)),
-        TypedValueKind.Bytes => 24 + ((byte[])_reference!).Length,
+        FeatureType.FloatVector => 24 + (((float[])_reference!).Length * sizeof(float)),
+        FeatureType.Int64List => 24 + (((long[])_reference!).Length * sizeof(long)),
+        FeatureType.String => 24 + (((string)_reference!).Length * sizeof(char)),
+        FeatureType.Bytes => 24 + ((byte[])_reference!).Length,
         _ => 0,
-    };
-
-    /// <summary>The value kind that holds values of the registry type <paramref name="type"/>.</summary>
-    public static TypedValueKind KindOf(FeatureType type) => type switch
-    {
-        FeatureType.Float => TypedValueKind.Float,
-        FeatureType.Int64 => TypedValueKind.Int64,
-        FeatureType.FloatVector => TypedValueKind.FloatVector,
-        FeatureType.Int64List => TypedValueKind.Int64List,
-        FeatureType.String => TypedValueKind.String,
-        FeatureType.Bytes => TypedValueKind.Bytes,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown feature type."),
     };
 
     /// <summary>Converts a wire value (e.g. a client-provided feature); an unset oneof gives <see cref="None"/>.</summary>
@@ -137,12 +127,12 @@ public readonly struct TypedValue : IEquatable<TypedValue>
         // Floats compare bitwise so that NaN equals NaN and preprocessing can be checked exactly.
         return Kind switch
         {
-            TypedValueKind.None => true,
-            TypedValueKind.Float or TypedValueKind.Int64 => _bits == other._bits,
-            TypedValueKind.FloatVector => MemoryMarshal.AsBytes(AsFloatVector()).SequenceEqual(MemoryMarshal.AsBytes(other.AsFloatVector())),
-            TypedValueKind.Int64List => AsInt64List().SequenceEqual(other.AsInt64List()),
-            TypedValueKind.String => string.Equals(AsString(), other.AsString(), StringComparison.Ordinal),
-            TypedValueKind.Bytes => AsBytes().SequenceEqual(other.AsBytes()),
+            NoKind => true,
+            FeatureType.Float or FeatureType.Int64 => _bits == other._bits,
+            FeatureType.FloatVector => MemoryMarshal.AsBytes(AsFloatVector()).SequenceEqual(MemoryMarshal.AsBytes(other.AsFloatVector())),
+            FeatureType.Int64List => AsInt64List().SequenceEqual(other.AsInt64List()),
+            FeatureType.String => string.Equals(AsString(), other.AsString(), StringComparison.Ordinal),
+            FeatureType.Bytes => AsBytes().SequenceEqual(other.AsBytes()),
             _ => false,
         };
     }
@@ -155,17 +145,17 @@ public readonly struct TypedValue : IEquatable<TypedValue>
         hash.Add(Kind);
         switch (Kind)
         {
-            case TypedValueKind.Float or TypedValueKind.Int64:
+            case FeatureType.Float or FeatureType.Int64:
                 hash.Add(_bits);
                 break;
-            case TypedValueKind.String:
+            case FeatureType.String:
                 hash.Add(AsString(), StringComparer.Ordinal);
                 break;
-            case TypedValueKind.FloatVector or TypedValueKind.Int64List or TypedValueKind.Bytes:
+            case FeatureType.FloatVector or FeatureType.Int64List or FeatureType.Bytes:
                 hash.AddBytes(Kind switch
                 {
-                    TypedValueKind.FloatVector => MemoryMarshal.AsBytes(AsFloatVector()),
-                    TypedValueKind.Int64List => MemoryMarshal.AsBytes(AsInt64List()),
+                    FeatureType.FloatVector => MemoryMarshal.AsBytes(AsFloatVector()),
+                    FeatureType.Int64List => MemoryMarshal.AsBytes(AsInt64List()),
                     _ => AsBytes(),
                 });
                 break;
@@ -180,16 +170,16 @@ public readonly struct TypedValue : IEquatable<TypedValue>
 
     public override string ToString() => Kind switch
     {
-        TypedValueKind.None => "none",
-        TypedValueKind.Float => AsFloat().ToString("R", CultureInfo.InvariantCulture),
-        TypedValueKind.Int64 => AsInt64().ToString(CultureInfo.InvariantCulture),
-        TypedValueKind.FloatVector => "[" + string.Join(", ", ((float[])_reference!).Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]",
-        TypedValueKind.Int64List => "[" + string.Join(", ", (long[])_reference!) + "]",
-        TypedValueKind.String => "\"" + AsString() + "\"",
-        TypedValueKind.Bytes => "b64:" + Convert.ToBase64String(AsBytes()),
+        NoKind => "none",
+        FeatureType.Float => AsFloat().ToString("R", CultureInfo.InvariantCulture),
+        FeatureType.Int64 => AsInt64().ToString(CultureInfo.InvariantCulture),
+        FeatureType.FloatVector => "[" + string.Join(", ", ((float[])_reference!).Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]",
+        FeatureType.Int64List => "[" + string.Join(", ", (long[])_reference!) + "]",
+        FeatureType.String => "\"" + AsString() + "\"",
+        FeatureType.Bytes => "b64:" + Convert.ToBase64String(AsBytes()),
         _ => Kind.ToString(),
     };
 
-    private InvalidOperationException WrongKind(TypedValueKind wanted) =>
+    private InvalidOperationException WrongKind(FeatureType wanted) =>
         new($"The value is {Kind}, not {wanted}.");
 }
