@@ -69,6 +69,7 @@ public sealed class StoreImportCommandTests : IDisposable
         var wrongSource = await RunAsync("store", "import", "--from", "hopsworks", "--config", missing, "--to", native);
         var noStore = await RunAsync("store", "import", "--from", "feast", "--config", missing, "--to", native);
         var wrongKind = await RunAsync("store", "import", "--from", "feast", "--config", notFeast, "--to", native);
+        var redis = await RunAsync("store", "import", "--from", "feast", "--config", WriteConfig(new JsonObject { ["type"] = "redis", ["connection_string"] = "127.0.0.1:1" }), "--to", native);
         var hugePage = await RunAsync("store", "import", "--from", "feast", "--config", missing, "--to", native, "--page-size", "50000");
 
         Assert.Equal(1, wrongSource.Exit);
@@ -77,6 +78,9 @@ public sealed class StoreImportCommandTests : IDisposable
         Assert.Contains("There is no Feast SQLite online store at the configured path", noStore.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, wrongKind.Exit);
         Assert.Contains("--from feast needs a feature_store of kind feast", wrongKind.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, redis.Exit);
+        Assert.Contains("importing from Feast's Redis layout is not supported yet", redis.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1:1", redis.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, hugePage.Exit);
         Assert.Contains("--page-size must be between 1 and 30000", hugePage.Stderr, StringComparison.Ordinal);
     }
