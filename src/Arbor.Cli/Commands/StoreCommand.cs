@@ -2,18 +2,22 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Arbor.FeatureStore.Feast;
 using Arbor.FeatureStore.Import;
 using Arbor.FeatureStore.Native;
 using Arbor.FeatureStore.Sources;
+using Arbor.Root.Configuration;
 using Arbor.Root.Preprocessing;
 using Arbor.Signatures.Registry;
 using Arbor.Signatures.Validation;
 
 namespace Arbor.Cli.Commands;
 
-/// <summary><c>arbor store init|load|get</c>: create, fill and inspect a feature store.</summary>
+/// <summary><c>arbor store init|load|import|get</c>: create, fill and inspect a feature store.</summary>
 public static class StoreCommand
 {
+    private const int MaxPageSize = 30_000;
+
     private const string DbHelp = "The store: a SQLite file path (created when missing), or PostgreSQL as postgres://user:pass@host:port/db or Host=...;Database=...";
 
     public static Command Create()
@@ -21,6 +25,7 @@ public static class StoreCommand
         var command = new Command("store", "Feature store tools (docs/feature-store.md).");
         command.Subcommands.Add(CreateInit());
         command.Subcommands.Add(CreateLoad());
+        command.Subcommands.Add(CreateImport());
         command.Subcommands.Add(CreateGet());
         return command;
     }
@@ -62,6 +67,81 @@ public static class StoreCommand
             return 0;
         }));
         return load;
+    }
+
+    private static Command CreateImport()
+    {
+        var from = new Option<string>("--from") { Description = "What to import from: feast (a Feast online store, SQLite or PostgreSQL, as a root config's feature_store.feast describes it).", Required = true };
+        var config = new Option<string>("--config") { Description = "A root config whose feature_store section is kind feast: the Feast store, its project, entities, views (ttl_seconds) and feature names; its registry, if any, checks the mapped features.", Required = true };
+        var to = new Option<string>("--to") { Description = DbHelp, Required = true };
+        var page = new Option<int>("--page-size") { Description = "Entities per read of a view and per write batch.", DefaultValueFactory = _ => FeastFeatureImporter.DefaultPageSize };
+        var import = new Command(
+            "import",
+            "Copy every entity of every configured Feast view into a native store in one transaction, named and typed as the root reads them from Feast; values older than their view's ttl_seconds are skipped, unreadable values and keys are counted and named.")
+        {
+            from, config, to, page,
+        };
+        import.SetAction((ParseResult result, CancellationToken cancellationToken) => RunAsync(async () =>
+        {
+            if (result.GetValue(from) != "feast")
+            {
+                throw new ArgumentException($"--from must be feast, not '{result.GetValue(from)}'.");
+            }
+
+            if (result.GetValue(page) is <= 0 or > MaxPageSize)
+            {
+                // A page's keys are bound as parameters of one query: SQLite takes at most 32766.
+                throw new ArgumentException($"--page-size must be between 1 and {MaxPageSize}.");
+            }
+
+            var configPath = result.GetValue(config)!;
+            var rootConfig = RootConfigLoader.Load(configPath);
+            if (rootConfig.FeatureStore is not { Kind: "feast", Feast: { } feast })
+            {
+                throw new ArgumentException($"{configPath}: feature_store.kind is '{rootConfig.FeatureStore.Kind}'; --from feast needs a feature_store of kind feast (docs/feature-store.md, Coming from Feast).");
+            }
+
+            if (feast.OnlineStore.Type == "redis")
+            {
+                throw new ArgumentException($"{configPath}: importing from Feast's Redis layout is not supported yet (a Redis store does not list its entity keys); SQLite and PostgreSQL are.");
+            }
+
+            var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
+            string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
+            var connectionString = feast.OnlineStore.ConnectionString is { } secret
+                ? RootSecrets.Resolve(secret, baseDirectory, configPath, "$.feature_store.feast.online_store.connection_string")
+                : null;
+            var schema = rootConfig.Registry is { } registry ? new FeaturePreprocessor(FeatureRegistryJson.ReadFile(Resolve(registry))) : null;
+            using var metrics = new FeastSourceMetrics();
+            await using var source = FeastConfigValidation.Open(feast, connectionString, Resolve, schema, TimeProvider.System, metrics);
+            var target = result.GetValue(to)!;
+            await using var store = FeatureStoreLocation.Open(target);
+            await store.InitializeAsync(cancellationToken);
+            var clock = Stopwatch.StartNew();
+            var imported = await FeastFeatureImporter.ImportAsync(source, store, result.GetValue(page), cancellationToken);
+            var where = feast.OnlineStore.Type == "postgres" ? "postgres" : $"sqlite {Resolve(feast.OnlineStore.Path!)}";
+            Console.WriteLine($"feast project {feast.Project} ({where}):");
+            foreach (var view in imported.Views)
+            {
+                var ttl = feast.Entities.Values.SelectMany(e => e.Views).First(v => v.Name == view.View).TtlSeconds;
+                var skipped = ttl > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"{view.Expired} values older than ttl_seconds {ttl} skipped")
+                    : "no ttl_seconds: nothing skipped as expired";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {view.View} ({view.Kind.ToName()}): {view.Entities} entities, {view.Values} values copied; {skipped}"));
+            }
+
+            foreach (var refusal in imported.Refused)
+            {
+                Console.WriteLine($"  refused {FeastFeatureImporter.Describe(refusal)}");
+            }
+
+            var stats = await store.GetStatsAsync(cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"imported {imported.Entities} entities (summed over views): {imported.Values} values copied, {imported.Expired} skipped as expired, {imported.RefusedValues} values and {imported.RefusedKeys} entity keys refused in {clock.Elapsed.TotalSeconds:F1} s"));
+            Console.WriteLine($"store {FeatureStoreLocation.Describe(target)} now holds {stats.Users} users ({stats.UserValues} values), {stats.Candidates} candidates ({stats.CandidateValues} values)");
+            return 0;
+        }));
+        return import;
     }
 
     private static Command CreateGet()
@@ -106,7 +186,7 @@ public static class StoreCommand
         {
             return await action();
         }
-        catch (Exception ex) when (ex is FeatureImportException or ArtefactException or IOException or UnauthorizedAccessException
+        catch (Exception ex) when (ex is FeatureImportException or FeastSourceException or RootConfigException or ArtefactException or IOException or UnauthorizedAccessException
             or ArgumentException or InvalidOperationException or System.Data.Common.DbException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");

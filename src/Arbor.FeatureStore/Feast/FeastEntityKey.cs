@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
@@ -12,6 +13,8 @@ namespace Arbor.FeatureStore.Feast;
 public static class FeastEntityKey
 {
     private const uint StringType = (uint)FeastKeyType.String;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 
     /// <summary>The key of <paramref name="id"/>; null when the id is not a number of an integer key type.</summary>
     public static byte[]? TryEncode(string joinKey, FeastKeyType type, string id)
@@ -64,6 +67,53 @@ public static class FeastEntityKey
         }
 
         return key;
+    }
+
+    /// <summary>
+    /// The Arbor id a stored key holds (the inverse of <see cref="TryEncode"/>): false when the bytes
+    /// are not a version 3 key of the single join key <paramref name="joinKey"/> with a value of
+    /// <paramref name="type"/> (another join key, another value type, a value of the wrong length,
+    /// text that is not UTF-8, trailing bytes).
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<byte> key, string joinKey, FeastKeyType type, [NotNullWhen(true)] out string? id)
+    {
+        ArgumentNullException.ThrowIfNull(joinKey);
+        id = null;
+        var at = 4;
+        if (key.Length < 4
+            || BinaryPrimitives.ReadUInt32LittleEndian(key) != 1
+            || !TryReadField(key, ref at, out var nameType, out var name)
+            || nameType != StringType
+            || !TryReadField(key, ref at, out var valueType, out var value)
+            || valueType != (uint)type
+            || at != key.Length
+            || !name.SequenceEqual(Encoding.UTF8.GetBytes(joinKey)))
+        {
+            return false;
+        }
+
+        switch (type)
+        {
+            case FeastKeyType.String:
+                try
+                {
+                    id = StrictUtf8.GetString(value);
+                }
+                catch (DecoderFallbackException)
+                {
+                    return false;
+                }
+
+                return id.Length > 0;
+            case FeastKeyType.Int32 when value.Length == 4:
+                id = BinaryPrimitives.ReadInt32LittleEndian(value).ToString(CultureInfo.InvariantCulture);
+                return true;
+            case FeastKeyType.Int64 when value.Length == 8:
+                id = BinaryPrimitives.ReadInt64LittleEndian(value).ToString(CultureInfo.InvariantCulture);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
 using Arbor.Signatures.Registry;
@@ -100,7 +101,42 @@ public sealed class FeastFeatureSource : IServableFeatureSource
         return new(new RedisFeastOnlineStore(connectionString, options.Project, metrics), options, schema, time, metrics);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
+    public Task InitializeAsync(CancellationToken cancellationToken) => CheckLayoutAsync(checkValues: true, cancellationToken);
+
+    /// <summary>
+    /// Every entity of every configured view, a view at a time and a page of at most
+    /// <paramref name="pageSize"/> entities at a time (bounded memory, one read per page), with the
+    /// values a read of every feature gives: named, decoded and aged by the view's time to live as
+    /// reads do. Values too old, values that cannot be decoded or have a type Arbor does not take, and
+    /// keys that are not keys of the configured join key and type are left out and reported in their
+    /// page; a view with no entities gives one empty page. First checks what <see cref="InitializeAsync"/>
+    /// checks except the stored values, which it judges one by one instead. Throws
+    /// <see cref="NotSupportedException"/> for a layout that does not list its keys (Redis).
+    /// </summary>
+    public async IAsyncEnumerable<FeastExportPage> ExportAsync(int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
+        await CheckLayoutAsync(checkValues: false, cancellationToken).ConfigureAwait(false);
+        foreach (var entity in _options.Entities)
+        {
+            foreach (var view in entity.Views)
+            {
+                var empty = true;
+                await foreach (var keys in _store.EntityKeyPagesAsync(view.Name, pageSize, cancellationToken).ConfigureAwait(false))
+                {
+                    empty = false;
+                    yield return await ExportPageAsync(entity, view, keys, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (empty)
+                {
+                    yield return new FeastExportPage(entity.Kind, view.Name, [], 0, 0, []);
+                }
+            }
+        }
+    }
+
+    private async Task CheckLayoutAsync(bool checkValues, CancellationToken cancellationToken)
     {
         foreach (var (name, reference) in _options.Features)
         {
@@ -116,7 +152,10 @@ public sealed class FeastFeatureSource : IServableFeatureSource
             }
 
             await CheckKeyAsync(viewName, _entities[entity], cancellationToken).ConfigureAwait(false);
-            await CheckValuesAsync(view, entity, cancellationToken).ConfigureAwait(false);
+            if (checkValues)
+            {
+                await CheckValuesAsync(view, entity, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -161,6 +200,53 @@ public sealed class FeastFeatureSource : IServableFeatureSource
     }
 
     public async ValueTask DisposeAsync() => await _store.DisposeAsync().ConfigureAwait(false);
+
+    private async Task<FeastExportPage> ExportPageAsync(FeastEntityOptions entity, FeastViewOptions view, IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
+    {
+        var refused = new List<FeastRefusal>();
+        var rows = new Dictionary<byte[], int>(keys.Count, ByteArrayComparer.Instance);
+        var ids = new List<string>(keys.Count);
+        foreach (var key in keys)
+        {
+            if (FeastEntityKey.TryDecode(key, entity.JoinKey, entity.KeyType, out var id))
+            {
+                rows[key] = ids.Count;
+                ids.Add(id);
+            }
+            else
+            {
+                refused.Add(new FeastRefusal(view.Name, null, "bad_key", Convert.ToHexStringLower(key.AsSpan(0, Math.Min(key.Length, 64)))));
+            }
+        }
+
+        var read = new FeastViewRead(view.Name, view.TimeToLive, _store.ListsFeatures ? null : [.. _registryNames[view.Name].Keys]);
+        var sink = new ExportSink(this, read, rows, ids, refused, _time.GetUtcNow());
+        if (ids.Count > 0)
+        {
+            try
+            {
+                await _store.ReadAsync([.. rows.Keys], [read], sink, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (sink.Expired > 0)
+                {
+                    _metrics.Expired(view.Name, sink.Expired);
+                }
+            }
+        }
+
+        var entities = new List<EntityFeatures>(ids.Count);
+        for (var row = 0; row < ids.Count; row++)
+        {
+            if (sink.Features[row] is { } list)
+            {
+                entities.Add(new EntityFeatures(entity.Kind, ids[row], list));
+            }
+        }
+
+        return new FeastExportPage(entity.Kind, view.Name, entities, sink.Values, sink.Expired, refused);
+    }
 
     private async Task ReadCoreAsync(FeastEntityOptions entity, IReadOnlyList<string> ids, FeatureProjection features, FeatureTableBuilder builder, CancellationToken cancellationToken)
     {
@@ -344,6 +430,52 @@ public sealed class FeastFeatureSource : IServableFeatureSource
         _ => $"type {type}",
     };
 
+    /// <summary>Whether a value stored at <paramref name="eventTime"/> is past the view's time to live at <paramref name="now"/>.</summary>
+    private static bool IsExpired(FeastViewRead read, DateTimeOffset? eventTime, DateTimeOffset now) =>
+        read.TimeToLive > TimeSpan.Zero && eventTime is { } time && now - time > read.TimeToLive;
+
+    /// <summary>One export page's stored values of one view, decoded and checked against its time to live as reads do; problems counted and kept.</summary>
+    private sealed class ExportSink(
+        FeastFeatureSource source, FeastViewRead read, Dictionary<byte[], int> rows, List<string> ids, List<FeastRefusal> refused, DateTimeOffset now) : IFeastRowSink
+    {
+        public List<KeyValuePair<string, TypedValue>>?[] Features { get; } = new List<KeyValuePair<string, TypedValue>>?[ids.Count];
+
+        public long Values { get; private set; }
+
+        public long Expired { get; private set; }
+
+        public void Value(int view, byte[] key, string feature, ReadOnlySpan<byte> value, DateTimeOffset? eventTime)
+        {
+            if (!rows.TryGetValue(key, out var row))
+            {
+                return;
+            }
+
+            if (IsExpired(read, eventTime, now))
+            {
+                Expired++;
+                return;
+            }
+
+            var status = FeastValueDecoder.Decode(value, out var decoded, out _);
+            if (status == FeastValueStatus.Value)
+            {
+                var name = source._registryNames[read.View].GetValueOrDefault(feature) ?? new FeastFeatureRef(read.View, feature).ToString();
+                (Features[row] ??= []).Add(new(name, decoded));
+                Values++;
+            }
+            else if (status != FeastValueStatus.Null)
+            {
+                source._metrics.BadValue(read.View, feature, status);
+                refused.Add(new FeastRefusal(read.View, feature, FeastSourceMetrics.ProblemName(status), ids[row]));
+            }
+        }
+
+        public void ViewAbsent(int view) => source._metrics.AbsentView(read.View);
+
+        public void BadEventTime(int view) => source._metrics.BadValue(read.View, "_ts", FeastValueStatus.Corrupt);
+    }
+
     /// <summary>One read's stored values, decoded, checked against the view's time to live and set into the table; problems counted.</summary>
     private sealed class RowSink(
         FeastFeatureSource source,
@@ -370,7 +502,7 @@ public sealed class FeastFeatureSource : IServableFeatureSource
                 return;
             }
 
-            if (read.TimeToLive > TimeSpan.Zero && eventTime is { } time && now - time > read.TimeToLive)
+            if (IsExpired(read, eventTime, now))
             {
                 _expired[view]++;
                 return;

@@ -25,6 +25,14 @@ internal abstract class FeastOnlineStore : IAsyncDisposable
     /// </summary>
     public abstract Task<IReadOnlyList<(string Feature, byte[] Value)>> SampleValuesAsync(string view, IReadOnlyCollection<string> features, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every entity key that holds values of <paramref name="view"/>, distinct, in pages of at most
+    /// <paramref name="pageSize"/> keys (<c>arbor store import --from feast</c> walks a view with it, a
+    /// page at a time). A layout that does not list its keys (Redis, so far) cannot be imported from.
+    /// </summary>
+    public virtual IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string view, int pageSize, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not list its entity keys: it cannot be imported from.");
+
     /// <summary>Reads the stored values of <paramref name="views"/> for <paramref name="keys"/> into <paramref name="sink"/>.</summary>
     public abstract Task ReadAsync(IReadOnlyList<byte[]> keys, IReadOnlyList<FeastViewRead> views, IFeastRowSink sink, CancellationToken cancellationToken);
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 
 namespace Arbor.FeatureStore.Feast;
 
@@ -69,6 +70,42 @@ internal abstract class FeastSqlOnlineStore(string project, FeastSourceMetrics m
         }
     }
 
+    /// <summary>
+    /// Pages through the keys of the view's table in byte order: each page is its own statement
+    /// (<see cref="KeysAfter"/>), on a connection held only for it.
+    /// </summary>
+    public override async IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string view, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
+        var table = TableOf(view);
+        byte[]? after = null;
+        while (true)
+        {
+            var page = new List<byte[]>(pageSize);
+            await using (var connection = await OpenAsync(cancellationToken).ConfigureAwait(false))
+            await using (var command = KeysAfter(connection, table, after, pageSize))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    page.Add(reader.GetFieldValue<byte[]>(0));
+                }
+            }
+
+            if (page.Count > 0)
+            {
+                yield return page;
+            }
+
+            if (page.Count < pageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1];
+        }
+    }
+
     /// <summary>Opens a connection; throws when the store cannot be reached.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
@@ -77,6 +114,9 @@ internal abstract class FeastSqlOnlineStore(string project, FeastSourceMetrics m
 
     /// <summary>(entity_key, feature_name, value, event_ts) of the given keys, only the given features unless null.</summary>
     public abstract DbCommand Read(DbConnection connection, string table, IReadOnlyList<byte[]> keys, IReadOnlyList<string>? features);
+
+    /// <summary>(entity_key): the distinct keys of the table above <paramref name="after"/> (from the first when null), in byte order, at most <paramref name="limit"/>.</summary>
+    public abstract DbCommand KeysAfter(DbConnection connection, string table, byte[]? after, int limit);
 
     /// <summary>(entity_key) of one row, if any.</summary>
     public abstract DbCommand SampleKey(DbConnection connection, string table);

@@ -33,6 +33,21 @@ internal sealed class PostgresFeastOnlineStore(string connectionString, string p
         return command;
     }
 
+    public override DbCommand KeysAfter(DbConnection connection, string table, byte[]? after, int limit)
+    {
+        // bytea compares byte by byte: the primary key's index gives the keys in order, each once.
+        var command = new NpgsqlCommand(
+            $"SELECT DISTINCT entity_key FROM {Quote(table)}" + (after is null ? "" : " WHERE entity_key > @after") + " ORDER BY entity_key LIMIT @limit",
+            (NpgsqlConnection)connection);
+        if (after is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Bytea) { Value = after });
+        }
+
+        command.Parameters.AddWithValue("limit", limit);
+        return command;
+    }
+
     public override DbCommand SampleKey(DbConnection connection, string table) =>
         new NpgsqlCommand($"SELECT entity_key FROM {Quote(table)} LIMIT 1", (NpgsqlConnection)connection);
 

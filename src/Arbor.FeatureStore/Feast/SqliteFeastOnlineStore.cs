@@ -87,6 +87,20 @@ internal sealed class SqliteFeastOnlineStore : FeastSqlOnlineStore
         return command;
     }
 
+    public override DbCommand KeysAfter(DbConnection connection, string table, byte[]? after, int limit)
+    {
+        // Blobs compare as memcmp: the primary key's index gives them in order, each once.
+        var command = (SqliteCommand)connection.CreateCommand();
+        command.CommandText = $"SELECT DISTINCT entity_key FROM {Quote(table)}" + (after is null ? "" : " WHERE entity_key > $after") + " ORDER BY entity_key LIMIT $limit";
+        if (after is not null)
+        {
+            command.Parameters.Add("$after", SqliteType.Blob).Value = after;
+        }
+
+        command.Parameters.AddWithValue("$limit", limit);
+        return command;
+    }
+
     public override DbCommand SampleKey(DbConnection connection, string table)
     {
         var command = connection.CreateCommand();

@@ -122,6 +122,23 @@ public static class FeastConfigValidation
         return new FeastSourceOptions(feast.Project, entities, features);
     }
 
+    /// <summary>
+    /// The source a configuration <see cref="Validate"/> passed describes: <paramref name="resolve"/>
+    /// makes the SQLite path absolute, <paramref name="connectionString"/> is PostgreSQL's or Redis's, resolved.
+    /// </summary>
+    public static FeastFeatureSource Open(FeastStoreConfig feast, string? connectionString, Func<string, string> resolve, IFeatureSchema? schema, TimeProvider? time, FeastSourceMetrics? metrics)
+    {
+        ArgumentNullException.ThrowIfNull(feast);
+        ArgumentNullException.ThrowIfNull(resolve);
+        var options = ToOptions(feast);
+        return feast.OnlineStore.Type switch
+        {
+            "postgres" => FeastFeatureSource.OpenPostgres(connectionString ?? throw new ArgumentException("A PostgreSQL Feast store needs its connection string.", nameof(connectionString)), options, schema, time, metrics),
+            "redis" => FeastFeatureSource.OpenRedis(connectionString ?? throw new ArgumentException("A Redis Feast store needs its connection string.", nameof(connectionString)), options, schema, time, metrics),
+            _ => FeastFeatureSource.OpenSqlite(resolve(feast.OnlineStore.Path!), options, schema, time, metrics),
+        };
+    }
+
     private static bool TryParseKeyType(string text, out FeastKeyType type)
     {
         type = text switch

@@ -232,17 +232,7 @@ public static class RootHost
         return app;
     }
 
-    private static FeastFeatureSource OpenFeast(FeastStoreConfig feast, string? connectionString, Func<string, string> resolve, IServiceProvider services)
-    {
-        var options = FeastConfigValidation.ToOptions(feast);
-        var schema = services.GetRequiredService<FeaturePreprocessor>();
-        var time = services.GetRequiredService<TimeProvider>();
-        var metrics = services.GetRequiredService<FeastSourceMetrics>();
-        return feast.OnlineStore.Type switch
-        {
-            "postgres" => FeastFeatureSource.OpenPostgres(connectionString!, options, schema, time, metrics),
-            "redis" => FeastFeatureSource.OpenRedis(connectionString!, options, schema, time, metrics),
-            _ => FeastFeatureSource.OpenSqlite(resolve(feast.OnlineStore.Path!), options, schema, time, metrics),
-        };
-    }
+    private static FeastFeatureSource OpenFeast(FeastStoreConfig feast, string? connectionString, Func<string, string> resolve, IServiceProvider services) =>
+        FeastConfigValidation.Open(
+            feast, connectionString, resolve, services.GetRequiredService<FeaturePreprocessor>(), services.GetRequiredService<TimeProvider>(), services.GetRequiredService<FeastSourceMetrics>());
 }
