@@ -101,11 +101,6 @@ public static class StoreCommand
                 throw new ArgumentException($"{configPath}: feature_store.kind is '{rootConfig.FeatureStore.Kind}'; --from feast needs a feature_store of kind feast (docs/feature-store.md, Coming from Feast).");
             }
 
-            if (feast.OnlineStore.Type == "redis")
-            {
-                throw new ArgumentException($"{configPath}: importing from Feast's Redis layout is not supported yet (a Redis store does not list its entity keys); SQLite and PostgreSQL are.");
-            }
-
             var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
             string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
             var connectionString = feast.OnlineStore.ConnectionString is { } secret

@@ -111,7 +111,7 @@ public sealed class FeastFeatureSource : IServableFeatureSource
     /// keys that are not keys of the configured join key and type are left out and reported in their
     /// page; a view with no entities gives one empty page. First checks what <see cref="InitializeAsync"/>
     /// checks except the stored values, which it judges one by one instead. Throws
-    /// <see cref="NotSupportedException"/> for a layout that does not list its keys (Redis).
+    /// <see cref="NotSupportedException"/> for a layout that does not list its keys.
     /// </summary>
     public async IAsyncEnumerable<FeastExportPage> ExportAsync(int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

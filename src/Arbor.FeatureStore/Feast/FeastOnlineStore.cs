@@ -28,7 +28,7 @@ internal abstract class FeastOnlineStore : IAsyncDisposable
     /// <summary>
     /// Every entity key that holds values of <paramref name="view"/>, distinct, in pages of at most
     /// <paramref name="pageSize"/> keys (<c>arbor store import --from feast</c> walks a view with it, a
-    /// page at a time). A layout that does not list its keys (Redis, so far) cannot be imported from.
+    /// page at a time). A layout that does not list its keys cannot be imported from.
     /// </summary>
     public virtual IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string view, int pageSize, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"{GetType().Name} does not list its entity keys: it cannot be imported from.");

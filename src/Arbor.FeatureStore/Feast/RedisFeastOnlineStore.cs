@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text;
 using StackExchange.Redis;
 
@@ -183,6 +184,53 @@ internal sealed class RedisFeastOnlineStore : FeastOnlineStore
         }
     }
 
+    /// <summary>
+    /// Walks every key of the project with SCAN (<paramref name="pageSize"/> keys asked per call),
+    /// keeps those whose hash holds <paramref name="view"/>'s <c>_ts</c> field (one pipelined HEXISTS
+    /// per key of a reply) and gives their entity keys, each once, in pages of at most
+    /// <paramref name="pageSize"/>. SCAN may give a key twice and sees keys written during the walk
+    /// or not; the entity keys given are remembered (one string per entity) to give each once.
+    /// </summary>
+    public override async IAsyncEnumerable<IReadOnlyList<byte[]>> EntityKeyPagesAsync(string view, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var pattern = ProjectPattern();
+        var eventTime = FeastRedisLayout.EventTimeField(view);
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        var page = new List<byte[]>(pageSize);
+        RedisValue cursor = 0;
+        do
+        {
+            var reply = (RedisResult[])(await database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", pageSize).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            cursor = (RedisValue)reply[0];
+            var keys = ((RedisResult[])reply[1]!).Select(k => (byte[])k!).ToArray();
+            var batch = database.CreateBatch();
+            var holds = keys.Select(k => batch.HashExistsAsync(k, eventTime)).ToArray();
+            batch.Execute();
+            await Task.WhenAll(holds).WaitAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                // Latin-1 maps each byte to one char: a lossless string of the key, to remember it by.
+                if (holds[i].Result && given.Add(Encoding.Latin1.GetString(keys[i])))
+                {
+                    page.Add(keys[i][..^_projectBytes.Length]);
+                    if (page.Count == pageSize)
+                    {
+                        yield return page;
+                        page = new List<byte[]>(pageSize);
+                    }
+                }
+            }
+        }
+        while (cursor != 0);
+
+        if (page.Count > 0)
+        {
+            yield return page;
+        }
+    }
+
     /// <summary>A sampled key (with the project) whose hash has <paramref name="view"/>'s <c>_ts</c> field, or null.</summary>
     private async Task<byte[]?> SampleHoldingAsync(string view, CancellationToken cancellationToken)
     {
@@ -217,22 +265,12 @@ internal sealed class RedisFeastOnlineStore : FeastOnlineStore
         }
 
         var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var pattern = new List<byte> { (byte)'*' };
-        foreach (var b in _projectBytes)
-        {
-            if (b is (byte)'*' or (byte)'?' or (byte)'[' or (byte)']' or (byte)'\\')
-            {
-                pattern.Add((byte)'\\');
-            }
-
-            pattern.Add(b);
-        }
-
+        var pattern = ProjectPattern();
         var sample = new List<byte[]>();
         RedisValue cursor = 0;
         for (var call = 0; call < ScanCalls && sample.Count < SampleKeys; call++)
         {
-            var reply = (RedisResult[])(await database.ExecuteAsync("SCAN", cursor, "MATCH", pattern.ToArray(), "COUNT", ScanCount).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            var reply = (RedisResult[])(await database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", ScanCount).WaitAsync(cancellationToken).ConfigureAwait(false))!;
             cursor = (RedisValue)reply[0];
             foreach (var key in (RedisResult[])reply[1]!)
             {
@@ -250,6 +288,23 @@ internal sealed class RedisFeastOnlineStore : FeastOnlineStore
 
         _sample = sample;
         return sample;
+    }
+
+    /// <summary>The SCAN pattern of every key ending in the project's name (glob characters escaped).</summary>
+    private byte[] ProjectPattern()
+    {
+        var pattern = new List<byte> { (byte)'*' };
+        foreach (var b in _projectBytes)
+        {
+            if (b is (byte)'*' or (byte)'?' or (byte)'[' or (byte)']' or (byte)'\\')
+            {
+                pattern.Add((byte)'\\');
+            }
+
+            pattern.Add(b);
+        }
+
+        return [.. pattern];
     }
 
     private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)

@@ -11,10 +11,11 @@ namespace Arbor.FeatureStore.Tests.Feast;
 
 /// <summary>
 /// <c>arbor store import --from feast</c>'s importer: the sample data written by feast_writer.py in
-/// Feast's SQLite and PostgreSQL layouts, copied into native stores, read back against the Feast
-/// source itself.
+/// Feast's SQLite, PostgreSQL and Redis layouts, copied into native stores, read back against the
+/// Feast source itself.
 /// </summary>
-public sealed class FeastImportTests(FeastSampleStore sample, PostgresServerFixture postgres) : IClassFixture<FeastSampleStore>, IClassFixture<PostgresServerFixture>, IDisposable
+public sealed class FeastImportTests(FeastSampleStore sample, PostgresServerFixture postgres, FeastRedisSampleStore redis)
+    : IClassFixture<FeastSampleStore>, IClassFixture<PostgresServerFixture>, IClassFixture<FeastRedisSampleStore>, IDisposable
 {
     private readonly TempDirectory _directory = new("arbor-feast-import-");
 
@@ -51,6 +52,21 @@ public sealed class FeastImportTests(FeastSampleStore sample, PostgresServerFixt
         Assert.Equal(await CountRowsAsync(sample.FeastDatabase), result.Values);
         Assert.Equal(await CountRowsAsync(sample.FeastDatabase, "DISTINCT entity_key"), result.Entities);
         Assert.Empty(result.Refused);
+        await AssertBitIdenticalAsync(feast, native);
+    }
+
+    [Fact]
+    public async Task Import_FeastRedis_ReadsBackBitIdenticalToTheFeastSource()
+    {
+        await using var feast = FeastFeatureSource.OpenRedis(redis.ConnectionString, sample.Options(ttl: TimeSpan.FromDays(1)), sample.Schema, Now);
+        await using var native = await NativeSqliteAsync();
+
+        // SCAN walks the keys in its own order: pages of 37 entities, each entity once.
+        var result = await FeastFeatureImporter.ImportAsync(feast, native, pageSize: 37, Ct);
+
+        Assert.Equal(await CountRowsAsync(sample.FeastDatabase), result.Values);
+        Assert.Equal(await CountRowsAsync(sample.FeastDatabase, "DISTINCT entity_key"), result.Entities);
+        Assert.Equal((0, 0), (result.Expired, result.Refused.Count));
         await AssertBitIdenticalAsync(feast, native);
     }
 
