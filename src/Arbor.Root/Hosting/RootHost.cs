@@ -210,7 +210,7 @@ public static class RootHost
             sp.GetRequiredService<FeatureStoreReadiness>(),
             sp.GetRequiredService<LeafReadiness>(),
             sp.GetRequiredService<RoutingState>(),
-            registry,
+            sp.GetRequiredService<FeaturePreprocessor>(),
             () => WarmupScorer.Create(sp),
             TimeSpan.FromMilliseconds(Math.Min(config.Readiness.CheckIntervalMs, 100)),
             sp.GetRequiredService<TimeProvider>(),

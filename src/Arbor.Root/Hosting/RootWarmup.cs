@@ -3,8 +3,8 @@ using System.Diagnostics;
 using Arbor.Contracts.V1;
 using Arbor.Root.Configuration;
 using Arbor.Root.Health;
+using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
-using Arbor.Signatures.Registry;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
@@ -45,7 +45,7 @@ public sealed partial class RootWarmup : BackgroundService
     private readonly FeatureStoreReadiness _store;
     private readonly LeafReadiness _leaves;
     private readonly RoutingState _routing;
-    private readonly FeatureRegistry _registry;
+    private readonly FeaturePreprocessor _features;
     private readonly Func<WarmupScorer> _scorer;
     private readonly TimeSpan _poll;
     private readonly TimeProvider _time;
@@ -57,7 +57,7 @@ public sealed partial class RootWarmup : BackgroundService
         FeatureStoreReadiness store,
         LeafReadiness leaves,
         RoutingState routing,
-        FeatureRegistry registry,
+        FeaturePreprocessor features,
         Func<WarmupScorer> scorer,
         TimeSpan poll,
         TimeProvider time,
@@ -67,7 +67,7 @@ public sealed partial class RootWarmup : BackgroundService
         _store = store;
         _leaves = leaves;
         _routing = routing;
-        _registry = registry;
+        _features = features;
         _scorer = scorer;
         _poll = poll;
         _time = time;
@@ -117,7 +117,7 @@ public sealed partial class RootWarmup : BackgroundService
 
     private async Task<WarmupResult> WarmAsync(WarmupScorer scorer, CancellationToken cancellationToken)
     {
-        var requests = WarmupRequests.Build(_routing.Current, _registry, _config.Candidates);
+        var requests = WarmupRequests.Build(_routing.Current, _features, _config.Candidates);
         var started = _time.GetTimestamp();
         var curve = new List<double>();
         int sent = 0, failed = 0;
@@ -153,7 +153,7 @@ public sealed partial class RootWarmup : BackgroundService
             }
             catch (RpcException e)
             {
-                lastFailure = e.Status.StatusCode.ToString();
+                lastFailure = $"{e.Status.StatusCode}: {e.Status.Detail}";
             }
 
             if (lastFailure is not null && ++failed >= MaxFailures)

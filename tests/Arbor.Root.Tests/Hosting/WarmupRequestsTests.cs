@@ -1,6 +1,8 @@
+using Arbor.Contracts.V1;
 using Arbor.Features.Values;
 using Arbor.Root.Configuration;
 using Arbor.Root.Hosting;
+using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Signatures.Registry;
 
@@ -8,7 +10,7 @@ namespace Arbor.Root.Tests.Hosting;
 
 public sealed class WarmupRequestsTests
 {
-    private static readonly FeatureRegistry Registry = new(FeatureRegistry.SchemaV1,
+    private static readonly FeaturePreprocessor Features = new(new FeatureRegistry(FeatureRegistry.SchemaV1,
     [
         new FeatureDefinition("u_age", FeatureType.Float, FeatureEntity.User),
         new FeatureDefinition("c_ctr", FeatureType.Float, FeatureEntity.Candidate),
@@ -17,13 +19,15 @@ public sealed class WarmupRequestsTests
         new FeatureDefinition("c_ids", FeatureType.Int64List, FeatureEntity.Candidate, Ids: new FeatureIdRange(10, 20)),
         new FeatureDefinition("c_title", FeatureType.String, FeatureEntity.Candidate),
         new FeatureDefinition("c_blob", FeatureType.Bytes, FeatureEntity.Candidate),
+        new FeatureDefinition("c_lang", FeatureType.Int64, FeatureEntity.Candidate, Transforms: [new FeatureTransform(TransformKind.HashToId, Buckets: 100)]),
+        new FeatureDefinition("c_age", FeatureType.Int64, FeatureEntity.Candidate, Transforms: [new FeatureTransform(TransformKind.Bucketize, Boundaries: [1, 7])]),
         new FeatureDefinition("ctx_hour", FeatureType.Float, FeatureEntity.Context),
-    ]);
+    ]));
 
     [Fact]
     public void Build_OneRequestPerSurfaceAndPerRoutedModel_CandidatesCappedByTheLimit()
     {
-        var requests = WarmupRequests.Build(Table(maxCandidates: 8), Registry, candidates: 50);
+        var requests = WarmupRequests.Build(Table(maxCandidates: 8), Features, candidates: 50);
 
         Assert.Equal(["home", "", ""], requests.Select(r => r.Surface));
         Assert.Equal(["m_a", "m_b"], requests.Skip(1).Select(r => Assert.Single(r.Models).Name));
@@ -33,12 +37,15 @@ public sealed class WarmupRequestsTests
     }
 
     [Fact]
-    public void Build_EveryOtherCandidateCarriesAValueOfEveryCandidateFeatureType_ContextOfEveryRequest()
+    public void Build_TheFirstCandidatesCarryARawValueOfEveryCandidateFeature_ContextOfEveryRequest()
     {
-        var request = WarmupRequests.Build(Table(maxCandidates: 50), Registry, candidates: 4)[0];
+        var request = WarmupRequests.Build(Table(maxCandidates: 50), Features, candidates: 4)[0];
 
-        Assert.Equal(["c_blob", "c_cat", "c_ctr", "c_emb", "c_ids", "c_title"], request.Candidates[0].Features.Keys.Order(StringComparer.Ordinal));
-        Assert.Empty(request.Candidates[1].Features);
+        Assert.Equal(["c_age", "c_blob", "c_cat", "c_ctr", "c_emb", "c_ids", "c_lang", "c_title"], request.Candidates[0].Features.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(FeatureValue.KindOneofCase.StringValue, request.Candidates[0].Features["c_lang"].KindCase);
+        Assert.Equal(FeatureValue.KindOneofCase.FloatValue, request.Candidates[0].Features["c_age"].KindCase);
+        Assert.Equal(request.Candidates[0].Features, request.Candidates[WarmupRequests.ClientValueCandidates - 1].Features);
+        Assert.Empty(request.Candidates[WarmupRequests.ClientValueCandidates].Features);
         Assert.Equal(3, request.Candidates[0].Features["c_emb"].FloatVector.Values.Count);
         Assert.All(request.Candidates[0].Features["c_ids"].Int64List.Values, id => Assert.InRange(id, 10, 20));
         Assert.Equal(["ctx_hour"], request.Context.Keys);
