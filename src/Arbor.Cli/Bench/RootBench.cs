@@ -51,7 +51,7 @@ public static class RootBench
         progress.Step($"{roots.Count} roots ready after {clock.Elapsed.TotalSeconds:F0} s ({(options.NullLeaves ? "null leaves: valid scores without inference" : "real leaves")}, {options.Scenario.CandidatesPerRequest} candidates per request)");
 
         // 1. Cold start: the first requests of each fresh root, one at a time.
-        var results = roots.ToDictionary(r => r, r => new RootBenchResult { Root = r.Label, Mode = r.Mode.Name, Build = r.Build });
+        var results = roots.ToDictionary(r => r, r => new RootBenchResult { Root = r.Label, Mode = r.Mode.Name, Build = r.Build, ReadySeconds = r.ReadySeconds });
         foreach (var root in roots)
         {
             var requests = Enumerable.Range(0, options.ColdRequests).Select(_ => workload.Next()).ToList();
@@ -364,7 +364,8 @@ public static class RootBench
     }
 
     /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>
-    private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root);
+    /// <param name="ReadySeconds">From the start of all the roots to this one's first ready <c>/readyz</c>.</param>
+    private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root, double ReadySeconds = 0);
 
     /// <summary>The bench's child processes, stopped roots first.</summary>
     private sealed class Processes : IAsyncDisposable
@@ -422,7 +423,8 @@ public static class RootBench
                 var label = options.Builds.Count == 1 ? mode.Name : $"{mode.Name}@{build.Name}";
                 var config = Path.Combine(options.WorkDirectory, $"root-{mode.Slug}-{build.Name}.json");
                 var routing = ServingCluster.RootConfigFor(artefacts, mode, leafByPartition) with { Limits = ServingCluster.BenchLimits };
-                await File.WriteAllTextAsync(config, RootConfigLoader.Serialize(routing), cancellationToken);
+                var json = RootConfigLoader.Serialize(routing);
+                await File.WriteAllTextAsync(config, build.Assembly is null || routing.Warmup != new WarmupConfig() ? json : WithoutWarmup(json), cancellationToken);
                 var root = StartRoot(executable, build, mode, label, config, ports, adminListener: true);
                 cluster.Roots.Add(root);
                 roots.Add(new RootUnderTest(label, build.Name, mode, root));
@@ -430,7 +432,10 @@ public static class RootBench
         }
 
         progress.Step($"starting {roots.Count} roots ({string.Join(", ", roots.Select(r => r.Label))})");
-        for (var i = 0; i < roots.Count; i++)
+        // Every root is waited for at once, so that each one's time to ready is its own.
+        var started = Stopwatch.StartNew();
+        var readySeconds = new double[roots.Count];
+        async Task WaitReadyAsync(int i)
         {
             var root = roots[i];
             try
@@ -442,13 +447,36 @@ public static class RootBench
                 // A build from before the admin listener: health and admin are on its HTTP listener.
                 var build = options.Builds.First(b => b.Name == root.Build);
                 var again = StartRoot(executable, build, root.Mode, root.Label, root.Root.ConfigPath, ports, adminListener: false);
-                cluster.Roots.Add(again);
+                lock (cluster.Roots)
+                {
+                    cluster.Roots.Add(again);
+                }
+
                 roots[i] = root with { Root = again };
                 await again.Process.WaitUntilReadyAsync(probe, new Uri(again.AdminAddress, "/readyz"), ReadyTimeout, cancellationToken);
             }
+
+            readySeconds[i] = started.Elapsed.TotalSeconds;
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, roots.Count).Select(WaitReadyAsync));
+        for (var i = 0; i < roots.Count; i++)
+        {
+            roots[i] = roots[i] with { ReadySeconds = readySeconds[i] };
         }
 
         return roots;
+    }
+
+    /// <summary>
+    /// The config without its <c>warmup</c> section (given only when that is the default): a build from
+    /// before the warm-up refuses a section it does not know, and one that knows it warms up the same without it.
+    /// </summary>
+    private static string WithoutWarmup(string json)
+    {
+        var config = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        config.Remove("warmup");
+        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
     private static RootProcess StartRoot(ArborExecutable executable, RootBuild build, BenchMode mode, string label, string config, PortAllocator ports, bool adminListener)
@@ -491,13 +519,13 @@ public static class RootBench
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(string.Create(inv, $"root CPU, scenario {report.Scenario} ({report.CandidatesPerRequest} candidates/request), {report.Leaves} leaves, {report.Concurrency} callers, {report.Rounds} rounds × {report.RequestsPerRound} requests, {report.ProcessorCount} cores"));
-        text.AppendLine("| root | cold µs/cand (first N) | cold/steady | warm-up requests | steady µs/cand | net of idle µs/cand (rounds min–max) | idle share | alloc KB/request | gen2 per 1k req | p50 ms | p99 ms | sat cand/s | sat cand/s per core | parity |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| root | ready s | cold µs/cand (first N) | cold/steady | warm-up requests | steady µs/cand | net of idle µs/cand (rounds min–max) | idle share | alloc KB/request | gen2 per 1k req | p50 ms | p99 ms | sat cand/s | sat cand/s per core | parity |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in report.Roots)
         {
             var parity = r.ScoresCompared == 0 ? "baseline" : r.ScoreMismatches == 0 ? $"100% ({r.ScoresCompared})" : $"{1 - ((double)r.ScoreMismatches / r.ScoresCompared):P1}";
             text.AppendLine(string.Create(inv,
-                $"| {r.Root} | {r.ColdCpuUsPerCandidate:F1} ({r.ColdRequests}) | {r.ColdVsSteady:F1}× | {r.WarmupRequests}{(r.WarmupStable ? "" : " (not stable)")} | {r.SteadyCpuUsPerCandidate:F1} | {r.SteadyNetCpuUsPerCandidate:F1} ({r.SteadyNetMin:F1}–{r.SteadyNetMax:F1}) | {r.IdleShare:P0} | {Kb(r.AllocatedBytesPerRequest)} | {Per(r.Gen2PerKRequests)} | {r.P50Ms:F1} | {r.P99Ms:F1} | {N(r.SaturatedCandidatesPerS)} | {N(r.SaturatedCandidatesPerCoreS)} | {parity}{(r.Errors > 0 ? $", {r.Errors} errors" : "")} |"));
+                $"| {r.Root} | {r.ReadySeconds:F1} | {r.ColdCpuUsPerCandidate:F1} ({r.ColdRequests}) | {r.ColdVsSteady:F1}× | {r.WarmupRequests}{(r.WarmupStable ? "" : " (not stable)")} | {r.SteadyCpuUsPerCandidate:F1} | {r.SteadyNetCpuUsPerCandidate:F1} ({r.SteadyNetMin:F1}–{r.SteadyNetMax:F1}) | {r.IdleShare:P0} | {Kb(r.AllocatedBytesPerRequest)} | {Per(r.Gen2PerKRequests)} | {r.P50Ms:F1} | {r.P99Ms:F1} | {N(r.SaturatedCandidatesPerS)} | {N(r.SaturatedCandidatesPerCoreS)} | {parity}{(r.Errors > 0 ? $", {r.Errors} errors" : "")} |"));
         }
 
         return text.ToString();
@@ -599,6 +627,9 @@ public sealed class RootBenchResult
     public required string Mode { get; init; }
 
     public required string Build { get; init; }
+
+    /// <summary>Seconds from the start of the roots to this root's first ready answer (they start together, so they share the cores).</summary>
+    public double ReadySeconds { get; init; }
 
     public double ColdCpuUsPerCandidate { get; set; }
 

@@ -23,9 +23,10 @@ public sealed class FeatureCacheMetrics : IDisposable
     private readonly Histogram<double> _storeReadDuration;
 
     /// <param name="meterFactory">Creates the meter (DI); null creates a standalone one.</param>
-    public FeatureCacheMetrics(IMeterFactory? meterFactory = null)
+    /// <param name="meterName">The meter's name: another one keeps these counts out of the exported metrics (the warm-up's).</param>
+    public FeatureCacheMetrics(IMeterFactory? meterFactory = null, string meterName = MeterName)
     {
-        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _meter = meterFactory?.Create(meterName) ?? new Meter(meterName);
         _hits = _meter.CreateCounter<long>("arbor.feature_cache.hits", "{entity}", "Entities served from the cache.");
         _misses = _meter.CreateCounter<long>("arbor.feature_cache.misses", "{entity}", "Entities (or missing features of them) read from the store.");
         _coalesced = _meter.CreateCounter<long>("arbor.feature_cache.coalesced", "{entity}", "Misses that joined a store read already in flight.");

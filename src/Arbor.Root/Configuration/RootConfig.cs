@@ -28,6 +28,9 @@ public sealed record RootConfig
     /// <summary>How often and how patiently the root checks what its readiness depends on. Read at start-up only.</summary>
     public ReadinessConfig Readiness { get; init; } = new();
 
+    /// <summary>The start-up warm-up that comes before readiness. Read at start-up only.</summary>
+    public WarmupConfig Warmup { get; init; } = new();
+
     /// <summary>Global fan-out switches (trimming, compression); models may override them.</summary>
     public FanOutConfig FanOut { get; init; } = new();
 

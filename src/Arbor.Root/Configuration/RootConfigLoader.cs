@@ -213,6 +213,21 @@ public static class RootConfigLoader
             problems.Add("$.readiness.check_timeout_ms: must be at least 10");
         }
 
+        if (!(config.Warmup.MaxSeconds > 0) || config.Warmup.MaxSeconds > 600)
+        {
+            problems.Add("$.warmup.max_seconds: must be more than 0 and at most 600");
+        }
+
+        if (config.Warmup.MaxRequests < 1)
+        {
+            problems.Add("$.warmup.max_requests: must be at least 1");
+        }
+
+        if (config.Warmup.Candidates < 1)
+        {
+            problems.Add("$.warmup.candidates: must be at least 1");
+        }
+
         if (config.Tls.Server is { } server && (string.IsNullOrWhiteSpace(server.Certificate) || server.Key is null))
         {
             problems.Add("$.tls.server: certificate and key are required");

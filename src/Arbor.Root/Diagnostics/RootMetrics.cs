@@ -50,11 +50,14 @@ public sealed class RootMetrics : IDisposable
     private readonly ConcurrentDictionary<string, ModelTotals> _models = new(StringComparer.Ordinal);
     private readonly TimeProvider? _time;
 
-    public RootMetrics(IMeterFactory? meterFactory = null, TimeProvider? time = null)
+    /// <param name="meterFactory">Creates the meter (DI); null creates a standalone one.</param>
+    /// <param name="time">The clock of the latency window.</param>
+    /// <param name="meterName">The meter's name: another one keeps these counts out of the exported metrics (the warm-up's).</param>
+    public RootMetrics(IMeterFactory? meterFactory = null, TimeProvider? time = null, string meterName = MeterName)
     {
         Latencies = new LatencyWindow(time: time);
         _time = time;
-        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _meter = meterFactory?.Create(meterName) ?? new Meter(meterName);
         _requests = _meter.CreateCounter<long>("arbor.root.requests", "{request}", "Score requests by gRPC status, its class (ok, client, server) and client (the API key's name; anonymous without one).");
         _authRejected = _meter.CreateCounter<long>(
             "arbor.root.auth.rejected", "{call}", "Public API calls refused for their API key, by reason: missing or invalid.");

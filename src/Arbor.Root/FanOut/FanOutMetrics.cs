@@ -21,9 +21,10 @@ public sealed class FanOutMetrics : IDisposable
     private readonly Counter<long> _rows;
 
     /// <param name="meterFactory">Creates the meter (DI); null creates a standalone one.</param>
-    public FanOutMetrics(IMeterFactory? meterFactory = null)
+    /// <param name="meterName">The meter's name: another one keeps these counts out of the exported metrics (the warm-up's).</param>
+    public FanOutMetrics(IMeterFactory? meterFactory = null, string meterName = MeterName)
     {
-        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _meter = meterFactory?.Create(meterName) ?? new Meter(meterName);
         _calls = _meter.CreateCounter<long>("arbor.root.leaf.trim.calls", "{call}", "Leaf calls by model and trim (trimmed: the model's allowlist; untrimmed: every fetched feature).");
         _responseBytes = _meter.CreateCounter<long>("arbor.root.leaf.response_bytes", "By", "Serialized leaf answer bytes (after decompression) by model.");
         _duration = _meter.CreateHistogram<double>("arbor.root.leaf.call.duration", "s", "Leaf call latency seen by the root (send to answer, any status) by model.");

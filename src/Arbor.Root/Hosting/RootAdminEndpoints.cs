@@ -51,7 +51,7 @@ public static class RootAdminEndpoints
                 },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        admin.MapGet("/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader, AdmissionControl admission, AdmissionMetrics admissionMetrics) =>
+        admin.MapGet("/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader, AdmissionControl admission, AdmissionMetrics admissionMetrics, RootWarmup warmup) =>
         {
             long sent = 0, received = 0;
             var leaves = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -115,6 +115,7 @@ public static class RootAdminEndpoints
                 in_flight = admission.InFlight,
                 queued = admission.Queued,
                 rejected = admissionMetrics.RejectedCount,
+                warmup = WarmupStats(warmup.Current),
             });
         });
         endpoints.MapGroup("").OnListener(ListenerKind.Admin).MapGet("/status", async (
@@ -123,4 +124,17 @@ public static class RootAdminEndpoints
         admin.MapGet("/config", (RoutingState routing) =>
             Results.Text(RootConfigLoader.Serialize(routing.Current.Config), "application/json"));
     }
+
+    /// <summary>The warm-up's result: its requests are counted here, not in the traffic figures above.</summary>
+    private static object WarmupStats(WarmupResult warmup) => new
+    {
+        state = warmup.State.ToString().ToLowerInvariant(),
+        outcome = warmup.Outcome,
+        requests = warmup.Requests,
+        failed = warmup.Failed,
+        seconds = warmup.Seconds,
+        flat = warmup.Flat,
+        last_cpu_us_per_candidate = warmup.LastCostUsPerCandidate,
+        cpu_us_per_candidate = warmup.CostCurve,
+    };
 }

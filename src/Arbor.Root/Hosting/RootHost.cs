@@ -206,7 +206,18 @@ public static class RootHost
         services.AddSingleton(sp => new LeafReadiness(
             sp.GetRequiredService<RoutingState>(), sp.GetRequiredService<LeafClientPool>(), checkInterval, checkTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeafReadiness>>()));
         services.AddHostedService(sp => sp.GetRequiredService<LeafReadiness>());
-        services.AddSingleton(sp => new RootReadinessCheck(sp.GetRequiredService<FeatureStoreReadiness>(), sp.GetRequiredService<LeafReadiness>(), config.Readiness));
+        services.AddSingleton(sp => new RootWarmup(
+            config.Warmup,
+            sp.GetRequiredService<FeatureStoreReadiness>(),
+            sp.GetRequiredService<LeafReadiness>(),
+            sp.GetRequiredService<RoutingState>(),
+            sp.GetRequiredService<FeaturePreprocessor>(),
+            () => WarmupScorer.Create(sp),
+            TimeSpan.FromMilliseconds(Math.Min(config.Readiness.CheckIntervalMs, 100)),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RootWarmup>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<RootWarmup>());
+        services.AddSingleton(sp => new RootReadinessCheck(sp.GetRequiredService<FeatureStoreReadiness>(), sp.GetRequiredService<LeafReadiness>(), sp.GetRequiredService<RootWarmup>(), config.Readiness));
         services.AddSingleton(sp => new TlsReloadService(
             [.. new[] { serverTls, leafTls }.OfType<TlsCredentialSource>()], TimeSpan.FromMilliseconds(config.Tls.ReloadIntervalMs), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TlsReloadService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<TlsReloadService>());

@@ -11,7 +11,8 @@ namespace Arbor.Root.Hosting;
 /// </summary>
 /// <remarks>
 /// <para>Start-up: not ready until the store has answered and every routed partition has had a ready
-/// replica, all at the same check.</para>
+/// replica, all at the same check, and until the warm-up (<see cref="RootWarmup"/>) has ended, so
+/// that the first client requests do not pay for the JIT.</para>
 /// <para>Afterwards, with <see cref="ReadinessConfig.StayReady"/> (the default), an outage of the
 /// store or of some partitions leaves the root ready but degraded: every root shares those, so
 /// turning unready would only take every root out of its Service at once and fail the requests that
@@ -27,14 +28,16 @@ public sealed class RootReadinessCheck : IHealthCheck
 
     private readonly FeatureStoreReadiness _store;
     private readonly LeafReadiness _leaves;
+    private readonly RootWarmup _warmup;
     private readonly ReadinessConfig _config;
     private int _started;
 
     /// <summary>Follows every check of the store and the leaves from now on, so the start is seen even with no probe asking.</summary>
-    public RootReadinessCheck(FeatureStoreReadiness store, LeafReadiness leaves, ReadinessConfig config)
+    public RootReadinessCheck(FeatureStoreReadiness store, LeafReadiness leaves, RootWarmup warmup, ReadinessConfig config)
     {
         _store = store;
         _leaves = leaves;
+        _warmup = warmup;
         _config = config;
         store.Checked += Observe;
         leaves.Checked += Observe;
@@ -68,6 +71,11 @@ public sealed class RootReadinessCheck : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var problems = Problems();
+        if (_warmup.Current is { State: not WarmupState.Done } warming)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy(string.Join("; ", [warming.Summary, .. problems])));
+        }
+
         if (problems.Count == 0)
         {
             Volatile.Write(ref _started, 1);

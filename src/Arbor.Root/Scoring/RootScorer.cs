@@ -27,6 +27,11 @@ namespace Arbor.Root.Scoring;
 /// preprocess once, encode the columns once, fan out one trimmed, compressed call per model, and
 /// gather the scores with a status per model.
 /// </summary>
+/// <remarks>
+/// The start-up warm-up (<see cref="Hosting.RootWarmup"/>) runs its own instance with
+/// <paramref name="warmUp"/> set: its requests are not traffic, so their trims are not counted in
+/// the trimmer's statistics (its other counts go to the warm-up's own <paramref name="metrics"/>).
+/// </remarks>
 public sealed class RootScorer(
     RoutingState routing,
     FeatureTrimmer trimmer,
@@ -38,7 +43,8 @@ public sealed class RootScorer(
     AdmissionControl? admission = null,
     ClientFeatureViews? clientViews = null,
     ILogger<RootScorer>? logger = null,
-    ShadowVerifier? shadow = null)
+    ShadowVerifier? shadow = null,
+    bool warmUp = false)
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
@@ -311,7 +317,11 @@ public sealed class RootScorer(
             return model;
         }
 
-        trimmer.RecordTrim(call.Decision, result.Written);
+        if (!warmUp)
+        {
+            trimmer.RecordTrim(call.Decision, result.Written);
+        }
+
         var outputs = response.Outputs.Count;
         var rows = candidates.Scored.Candidates.Count;
         if (response.RowCount != rows || outputs == 0 || response.Scores.Count != rows * outputs)

@@ -50,6 +50,7 @@ public sealed class GracefulDrainTests : IAsyncDisposable
             ["schema"] = "arbor.root/v1",
             ["feature_store"] = new JsonObject { ["kind"] = "sqlite", ["path"] = "features.db" },
             ["limits"] = new JsonObject { ["default_deadline_ms"] = 60000 },
+            ["warmup"] = new JsonObject { ["enabled"] = false },
             ["partitions"] = new JsonObject { ["p"] = new JsonObject { ["endpoints"] = new JsonArray(leaf.Address) } },
             ["models"] = new JsonObject { ["m"] = new JsonObject { ["partition"] = "p" } },
             ["surfaces"] = new JsonObject { ["home"] = new JsonObject { ["models"] = new JsonArray("m") } },

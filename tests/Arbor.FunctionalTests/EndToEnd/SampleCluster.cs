@@ -166,6 +166,7 @@ public sealed class SampleCluster : IAsyncLifetime
         ["bundles"] = bundles.DeepClone(),
         ["fan_out"] = new JsonObject { ["trimming"] = trimming, ["compression"] = "lz4" },
         ["limits"] = new JsonObject { ["max_candidates"] = 1000, ["default_deadline_ms"] = 60000 },
+        ["warmup"] = new JsonObject { ["enabled"] = false },
         ["partitions"] = partitions.DeepClone(),
         ["models"] = models.DeepClone(),
         ["surfaces"] = new JsonObject

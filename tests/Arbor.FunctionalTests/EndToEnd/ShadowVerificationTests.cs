@@ -29,7 +29,7 @@ public sealed class ShadowVerificationTests
         await using var cluster = await ServingCluster.StartAsync(
             artefacts, [BenchMode.Untrimmed, BenchMode.Trimmed], LeafLayout.Shared, ClusterPlacement.Loopback, work.Path, _ => { }, ct,
             limits: FaultCluster.Limits,
-            configureRoot: c => c with { Trimmer = new TrimmerConfig { ShadowFraction = 1, ShadowMaxInFlight = 1024 } });
+            configureRoot: c => c with { Trimmer = new TrimmerConfig { ShadowFraction = 1, ShadowMaxInFlight = 1024 }, Warmup = FaultCluster.WarmupOff });
         var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), BenchScenario.Small, seed: 23);
         var requests = Enumerable.Range(0, Requests).Select(i =>
         {

@@ -40,7 +40,7 @@ public class FaultCluster : IAsyncLifetime
         var artefacts = await SampleArtefacts.EnsureAsync(RepositoryLocator.Find(), _work.Path, _ => { }, ct);
         Artefacts = artefacts;
         var environment = await PrepareRootAsync(artefacts, ct);
-        _cluster = await ServingCluster.StartAsync(artefacts, [BenchMode.Trimmed], LeafLayout.Shared, ClusterPlacement.Loopback, _work.Path, _ => { }, ct, limits: Limits, rootEnvironment: environment, configureRoot: ConfigureRoot);
+        _cluster = await ServingCluster.StartAsync(artefacts, [BenchMode.Trimmed], LeafLayout.Shared, ClusterPlacement.Loopback, _work.Path, _ => { }, ct, limits: Limits, rootEnvironment: environment, configureRoot: c => ConfigureRoot(c with { Warmup = WarmupOff }));
         _workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), BenchScenario.Small, seed: 11);
     }
 
@@ -56,6 +56,9 @@ public class FaultCluster : IAsyncLifetime
 
     /// <summary>Changes the root's config before it starts.</summary>
     protected virtual RootConfig ConfigureRoot(RootConfig config) => config;
+
+    /// <summary>The roots do not warm up: the leaves see only a test's calls.</summary>
+    public static readonly WarmupConfig WarmupOff = new() { Enabled = false };
 
     public async ValueTask DisposeAsync()
     {

@@ -119,6 +119,7 @@ public sealed class ObservedCluster : IAsyncLifetime
             ["bundles"] = new JsonArray(bundlePath),
             ["fan_out"] = new JsonObject { ["trimming"] = true, ["compression"] = "identity" },
             ["limits"] = new JsonObject { ["default_deadline_ms"] = 60000 },
+            ["warmup"] = new JsonObject { ["enabled"] = false },
             ["partitions"] = new JsonObject { [Partition] = new JsonObject { ["endpoints"] = new JsonArray($"http://127.0.0.1:{leafGrpc}") } },
             ["models"] = models,
             ["surfaces"] = new JsonObject { ["related"] = new JsonObject { ["models"] = new JsonArray([.. Models.Select(m => (JsonNode)m)]) } },

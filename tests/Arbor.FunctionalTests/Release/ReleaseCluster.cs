@@ -235,6 +235,7 @@ internal sealed class ReleaseCluster : IAsyncDisposable
                 bundles = new[] { env.BundlePath("homefeed") },
                 fan_out = new { trimming, compression = "identity" },
                 limits = new { max_candidates = 100, default_deadline_ms = 5000, leaf_timeout_ms = 4000 },
+                warmup = new { enabled = false },
                 partitions = new Dictionary<string, object> { ["homefeed"] = new { endpoints = new[] { $"http://127.0.0.1:{leafGrpc}" } } },
                 models = leafModels.ToDictionary(m => m, _ => (object)new { partition = "homefeed" }),
                 surfaces = new Dictionary<string, object> { ["home"] = new { models = new[] { leafModels[0] } } },

@@ -77,6 +77,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
     /// <param name="editConfig">Changes the config text before the root starts.</param>
     /// <param name="beforeStart">Runs with the cluster's directory before the root starts (to write secret files).</param>
     /// <param name="logging">Adds the root's log providers (none by default).</param>
+    /// <param name="warmup">The <c>warmup</c> section (JSON); off by default, so that the leaves see only a test's calls.</param>
     public static async Task<RootTestCluster> StartAsync(
         bool trimming = true,
         string compression = "identity",
@@ -92,13 +93,15 @@ internal sealed class RootTestCluster : IAsyncDisposable
         Action<string>? beforeStart = null,
         Arbor.Rpc.Tls.TlsCredentialSource? leafTls = null,
         System.Net.Security.SslClientAuthenticationOptions? rootClientTls = null,
-        Action<ILoggingBuilder>? logging = null)
+        Action<ILoggingBuilder>? logging = null,
+        string warmup = WarmupOff)
     {
         var directory = new TempDirectory("arbor-root-");
         var cluster = new RootTestCluster(directory, await FakeLeaf.StartAsync(Uses, tls: leafTls), await FakeLeaf.StartAsync(Uses, tls: leafTls)) { _rootClientTls = rootClientTls, _logging = logging };
         await cluster.WriteArtefactsAsync(postgres);
         var config = Config(trimming, compression, leafAEndpoints?.Invoke(cluster.LeafA) ?? cluster.LeafA.Address, leafBEndpoints?.Invoke(cluster.LeafB) ?? leafBAddress ?? cluster.LeafB.Address, leafTimeoutMs, defaultDeadlineMs)
             .Replace("\"admission\": {}", $"\"admission\": {admission}", StringComparison.Ordinal)
+            .Replace($"\"warmup\": {WarmupOff}", $"\"warmup\": {warmup}", StringComparison.Ordinal)
             .Replace("\"cache\": {}", $"\"cache\": {{ \"ttl_seconds\": {cacheTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", StringComparison.Ordinal);
         if (postgres is not null)
         {
@@ -129,6 +132,7 @@ internal sealed class RootTestCluster : IAsyncDisposable
           "feature_store": { "kind": "sqlite", "path": "features.db" },
           "cache": {},
           "admission": {},
+          "warmup": {{WarmupOff}},
           "registry": "registry.json",
           "bundles": ["bundle.json"],
           "fan_out": { "trimming": {{(trimming ? "true" : "false")}}, "compression": "{{compression}}", "compression_threshold_bytes": 0 },
@@ -138,6 +142,9 @@ internal sealed class RootTestCluster : IAsyncDisposable
           "surfaces": { "home": { "models": ["m_a", "m_b"] } }
         }
         """;
+
+    /// <summary>The <c>warmup</c> section of the cluster's config unless a test asks for another.</summary>
+    public const string WarmupOff = "{ \"enabled\": false }";
 
     public static ScoreRequest Request(int candidates = Candidates, string user = "u1")
     {
