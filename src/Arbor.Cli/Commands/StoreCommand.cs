@@ -14,7 +14,7 @@ namespace Arbor.Cli.Commands;
 /// <summary><c>arbor store init|load|get</c>: create, fill and inspect a feature store.</summary>
 public static class StoreCommand
 {
-    private const string DbHelp = "The store: a SQLite file path (created when missing), or PostgreSQL as postgres://user:pass@host:port/db or Host=...;Database=...";
+    private const string DbHelp = "The store: a SQLite file path (created when missing), PostgreSQL as postgres://user:pass@host:port/db or Host=...;Database=..., or Redis as redis://[:pass@]host:port[/db][?prefix=arbor:]";
 
     public static Command Create()
     {

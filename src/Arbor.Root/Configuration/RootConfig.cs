@@ -161,17 +161,24 @@ public sealed record LimitsConfig
 /// <summary>The feature store adapter and where it is.</summary>
 public sealed record FeatureStoreConfig
 {
-    /// <summary><c>sqlite</c> (embedded default), <c>postgres</c>, or <c>feast</c> (a Feast online store, <see cref="Feast"/>).</summary>
+    /// <summary>
+    /// <c>sqlite</c> (embedded default), <c>postgres</c>, <c>redis</c> (Arbor's packed rows in Redis),
+    /// or <c>feast</c> (a Feast online store, <see cref="Feast"/>).
+    /// </summary>
     public string Kind { get; init; } = "sqlite";
 
     /// <summary>For sqlite: the database file, relative to the config file.</summary>
     public string? Path { get; init; }
 
     /// <summary>
-    /// For postgres: an Npgsql connection string, inline or (better) <c>{"env": NAME}</c> or
+    /// For postgres: an Npgsql connection string; for redis: a <c>redis://</c> URL or StackExchange.Redis
+    /// configuration string (<c>host:port,password=...</c>). Inline or (better) <c>{"env": NAME}</c> or
     /// <c>{"file": PATH}</c> (a mounted Secret). Never shown: serialised as where it comes from.
     /// </summary>
     public SecretValue? ConnectionString { get; init; }
+
+    /// <summary>For redis: the prefix of every key the store uses (several stores can share one Redis).</summary>
+    public string KeyPrefix { get; init; } = "arbor:";
 
     /// <summary>For feast: the Feast store and how Arbor's entities and features are found in it.</summary>
     public FeastStoreConfig? Feast { get; init; }

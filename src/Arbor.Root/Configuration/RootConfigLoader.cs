@@ -175,7 +175,13 @@ public static class RootConfigLoader
             case "postgres" when config.FeatureStore.ConnectionString is null:
                 problems.Add("$.feature_store.connection_string: required for postgres");
                 break;
-            case "sqlite" or "postgres":
+            case "redis" when config.FeatureStore.ConnectionString is null:
+                problems.Add("$.feature_store.connection_string: required for redis");
+                break;
+            case "redis" when string.IsNullOrEmpty(config.FeatureStore.KeyPrefix):
+                problems.Add("$.feature_store.key_prefix: must not be empty for redis");
+                break;
+            case "sqlite" or "postgres" or "redis":
                 break;
             case "feast" when config.FeatureStore.Feast is null:
                 problems.Add("$.feature_store.feast: required for feast");
@@ -184,7 +190,7 @@ public static class RootConfigLoader
                 FeastConfigValidation.Validate(config.FeatureStore.Feast, problems);
                 break;
             default:
-                problems.Add($"$.feature_store.kind: unknown kind '{config.FeatureStore.Kind}' (sqlite, postgres, feast)");
+                problems.Add($"$.feature_store.kind: unknown kind '{config.FeatureStore.Kind}' (sqlite, postgres, redis, feast)");
                 break;
         }
 

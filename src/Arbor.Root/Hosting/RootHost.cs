@@ -1,5 +1,6 @@
 using Arbor.FeatureStore.Feast;
 using Arbor.FeatureStore.Native;
+using Arbor.FeatureStore.Redis;
 using Arbor.FeatureStore.Sources;
 using Arbor.Root.Admission;
 using Arbor.Root.Authentication;
@@ -139,6 +140,7 @@ public static class RootHost
         services.AddSingleton<IServableFeatureSource>(sp => config.FeatureStore.Kind switch
         {
             "postgres" => new PostgresFeatureStore(connectionString!),
+            "redis" => new RedisFeatureStore(connectionString!, config.FeatureStore.KeyPrefix),
             "feast" => OpenFeast(config.FeatureStore.Feast!, feastConnectionString, Resolve, sp),
             _ => new SqliteFeatureStore(Resolve(config.FeatureStore.Path!)),
         });
