@@ -193,6 +193,34 @@ public sealed record CacheConfig
 
     /// <summary>How long a request waits for the refresh of an expired entry it could serve stale (<c>FeatureCacheOptions.RefreshWait</c>).</summary>
     public double RefreshWaitMs { get; init; } = 200;
+
+    /// <summary>The optional shared second tier (Redis) between this cache and the store; off when absent.</summary>
+    public SharedTierConfig? Shared { get; init; }
+}
+
+/// <summary>The shared cache tier (<c>Cache.Shared.SharedFeatureTier</c>).</summary>
+public sealed record SharedTierConfig
+{
+    /// <summary>
+    /// The tier's Redis: a <c>redis://</c> URL or StackExchange.Redis configuration string, inline or
+    /// <c>{"env": NAME}</c> / <c>{"file": PATH}</c>. Never shown.
+    /// </summary>
+    public SecretValue? Redis { get; init; }
+
+    /// <summary>An entry is served only while the store read that fetched it is younger than this.</summary>
+    public double TtlSeconds { get; init; } = 300;
+
+    /// <summary>Prefix of the tier's keys; roots sharing entries use the same one.</summary>
+    public string Prefix { get; init; } = "arbor:tier:";
+
+    /// <summary>How long a tier read may take before the request reads the store instead.</summary>
+    public double TimeoutMs { get; init; } = 50;
+
+    /// <summary>After a tier failure, how long the tier is skipped before it is tried again.</summary>
+    public double FailureBackoffMs { get; init; } = 5000;
+
+    /// <summary>Write-backs in flight at most; more are dropped (counted).</summary>
+    public int MaxPendingWrites { get; init; } = 64;
 }
 
 /// <summary>

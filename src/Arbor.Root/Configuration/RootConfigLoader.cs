@@ -255,6 +255,29 @@ public static class RootConfigLoader
             problems.Add("$.cache.refresh_wait_ms: must be positive");
         }
 
+        if (config.Cache.Shared is { } shared)
+        {
+            if (shared.Redis is null)
+            {
+                problems.Add("$.cache.shared.redis: required (the tier's Redis connection string)");
+            }
+
+            if (!(shared.TtlSeconds > 0) || !(shared.TimeoutMs > 0))
+            {
+                problems.Add("$.cache.shared: ttl_seconds and timeout_ms must be positive");
+            }
+
+            if (shared.FailureBackoffMs < 0 || shared.MaxPendingWrites <= 0)
+            {
+                problems.Add("$.cache.shared: failure_backoff_ms must not be negative and max_pending_writes must be positive");
+            }
+
+            if (string.IsNullOrEmpty(shared.Prefix))
+            {
+                problems.Add("$.cache.shared.prefix: must not be empty");
+            }
+        }
+
         foreach (var (name, partition) in config.Partitions)
         {
             if (partition.Endpoints.Count == 0)
