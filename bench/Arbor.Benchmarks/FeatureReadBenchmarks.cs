@@ -24,13 +24,14 @@ public class FeatureReadBenchmarks
     private readonly string[] _userIds = ["u1"];
     private TempDirectory? _directory;
     private LocalPostgresServer? _postgres;
+    private LocalRedisServer? _redis;
     private IFeatureStore _store = null!;
     private FeatureCache _cache = null!;
     private FeatureCacheMetrics _metrics = null!;
     private RequestFeatureLoader _loader = null!;
     private RequestFeatureQuery _query = null!;
 
-    [Params("sqlite", "postgres")]
+    [Params("sqlite", "postgres", "redis")]
     public string Store { get; set; } = "sqlite";
 
     // Synchronous on purpose: the in-process toolchain does not wait for an asynchronous setup, so
@@ -47,6 +48,11 @@ public class FeatureReadBenchmarks
         {
             _postgres = new LocalPostgresServer();
             _store = new PostgresFeatureStore(_postgres.ConnectionString);
+        }
+        else if (Store == "redis")
+        {
+            _redis = new LocalRedisServer();
+            _store = new Arbor.FeatureStore.Redis.RedisFeatureStore(_redis.ConnectionString);
         }
         else
         {
@@ -74,6 +80,7 @@ public class FeatureReadBenchmarks
         await _store.DisposeAsync();
         _metrics.Dispose();
         _postgres?.Dispose();
+        _redis?.Dispose();
         _directory?.Dispose();
     }
 
@@ -99,7 +106,7 @@ public class FeatureReadBenchmarks
     [Benchmark]
     public async Task<int> LoaderWarm() => (await _loader.LoadAsync(_query, CancellationToken.None)).Candidates.RowCount;
 
-    private static EntityFeatures Entity(EntityKind kind, string id)
+    internal static EntityFeatures Entity(EntityKind kind, string id)
     {
         var random = new Random(id.GetHashCode(StringComparison.Ordinal));
         var values = new List<KeyValuePair<string, TypedValue>>(Features);
