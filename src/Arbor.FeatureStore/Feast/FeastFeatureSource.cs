@@ -7,14 +7,15 @@ using Arbor.Signatures.Registry;
 namespace Arbor.FeatureStore.Feast;
 
 /// <summary>
-/// Reads features from a Feast online store (SQLite or PostgreSQL) as it is: one query per feature
-/// view per batch read (never one per entity), keys in Feast's version 3 serialization, values
+/// Reads features from a Feast online store (SQLite, PostgreSQL or Redis) as it is: one query per
+/// feature view per batch read for SQLite and PostgreSQL, one pipelined HMGET per entity for Redis,
+/// keys in Feast's version 3 serialization, values
 /// decoded from <c>feast.types.Value</c> into Arbor's typed values. A value older than its view's
 /// time to live (by <c>event_ts</c>), a value that cannot be decoded or has a type Arbor does not
 /// take, and an id that is not a key of its join key's type are missing from the answer and counted
 /// (<see cref="FeastSourceMetrics"/>); the read goes on. <see cref="InitializeAsync"/> finds at
 /// start-up what it can: missing tables, join keys of another name or type, value types Arbor does
-/// not take or the registry refuses. Thread-safe.
+/// not take or the registry refuses (for Redis, on a sample of its keys). Thread-safe.
 /// </summary>
 public sealed class FeastFeatureSource : IServableFeatureSource
 {
@@ -76,15 +77,28 @@ public sealed class FeastFeatureSource : IServableFeatureSource
     }
 
     /// <summary>A source over Feast's SQLite online store file (opened read-only).</summary>
-    public static FeastFeatureSource OpenSqlite(string path, FeastSourceOptions options, IFeatureSchema? schema = null, TimeProvider? time = null, FeastSourceMetrics? metrics = null) =>
-        new(new SqliteFeastOnlineStore(path), options, schema, time, metrics);
+    public static FeastFeatureSource OpenSqlite(string path, FeastSourceOptions options, IFeatureSchema? schema = null, TimeProvider? time = null, FeastSourceMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        metrics ??= new FeastSourceMetrics();
+        return new(new SqliteFeastOnlineStore(path, options.Project, metrics), options, schema, time, metrics);
+    }
 
     /// <summary>A source over Feast's PostgreSQL online store (an Npgsql connection string).</summary>
-    public static FeastFeatureSource OpenPostgres(string connectionString, FeastSourceOptions options, IFeatureSchema? schema = null, TimeProvider? time = null, FeastSourceMetrics? metrics = null) =>
-        new(new PostgresFeastOnlineStore(connectionString), options, schema, time, metrics);
+    public static FeastFeatureSource OpenPostgres(string connectionString, FeastSourceOptions options, IFeatureSchema? schema = null, TimeProvider? time = null, FeastSourceMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        metrics ??= new FeastSourceMetrics();
+        return new(new PostgresFeastOnlineStore(connectionString, options.Project, metrics), options, schema, time, metrics);
+    }
 
-    /// <summary>The table Feast keeps a view in: <c>{project}_{view}</c>.</summary>
-    public string TableOf(string view) => $"{_options.Project}_{view}";
+    /// <summary>A source over Feast's Redis online store (a StackExchange.Redis configuration string; Feast's <c>db=N</c> is taken).</summary>
+    public static FeastFeatureSource OpenRedis(string connectionString, FeastSourceOptions options, IFeatureSchema? schema = null, TimeProvider? time = null, FeastSourceMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        metrics ??= new FeastSourceMetrics();
+        return new(new RedisFeastOnlineStore(connectionString, options.Project, metrics), options, schema, time, metrics);
+    }
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -93,28 +107,20 @@ public sealed class FeastFeatureSource : IServableFeatureSource
             CheckRegistered(name, reference, _views[reference.View].Entity);
         }
 
-        await using var connection = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await _store.PingAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (viewName, (entity, view)) in _views)
         {
-            var options = _entities[entity];
-            var table = TableOf(viewName);
-            if (!await _store.TableExistsAsync(connection, table, cancellationToken).ConfigureAwait(false))
+            if (await _store.FindViewProblemAsync(viewName, cancellationToken).ConfigureAwait(false) is { } problem)
             {
-                throw new FeastSourceException($"Feast view '{viewName}' ({entity.ToName()}): the online store has no table '{table}' (was `feast apply` run for project '{_options.Project}'?).");
+                throw new FeastSourceException($"Feast view '{viewName}' ({entity.ToName()}): {problem}.");
             }
 
-            await CheckKeyAsync(connection, table, viewName, options, cancellationToken).ConfigureAwait(false);
-            await CheckValuesAsync(connection, table, view, entity, cancellationToken).ConfigureAwait(false);
+            await CheckKeyAsync(viewName, _entities[entity], cancellationToken).ConfigureAwait(false);
+            await CheckValuesAsync(view, entity, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public async Task CheckAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1";
-        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task CheckAsync(CancellationToken cancellationToken) => _store.PingAsync(cancellationToken);
 
     public async ValueTask<FeatureTable> ReadAsync(EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken)
     {
@@ -142,7 +148,7 @@ public sealed class FeastFeatureSource : IServableFeatureSource
             _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;
         }
-        catch (DbException e) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is DbException or StackExchange.Redis.RedisException && cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException("The feature read was cancelled.", e, cancellationToken);
         }
@@ -183,76 +189,45 @@ public sealed class FeastFeatureSource : IServableFeatureSource
         }
 
         var keys = rowsByKey.Keys.ToArray();
-        var now = _time.GetUtcNow();
-        await using var connection = await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var stop = _store.StopOnCancel(connection, cancellationToken);
+        var reads = new List<FeastViewRead>(entity.Views.Count);
+        var columns = new List<Dictionary<string, int>?>(entity.Views.Count);
         foreach (var view in entity.Views)
         {
-            Dictionary<string, int>? columns = null;
+            Dictionary<string, int>? viewColumns = null;
+            IReadOnlyList<string>? names = null;
             if (!features.IsAll)
             {
-                columns = ColumnsOf(entity.Kind, view.Name, features);
-                if (columns.Count == 0)
-                {
-                    continue;
-                }
+                viewColumns = ColumnsOf(entity.Kind, view.Name, features);
+                names = [.. viewColumns.Keys];
             }
-
-            var registryNames = _registryNames[view.Name];
-            await using var command = _store.Read(connection, TableOf(view.Name), keys, columns?.Keys.ToArray());
-            _metrics.Query(view.Name);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            long expired = 0;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            else if (!_store.ListsFeatures)
             {
-                var key = reader.GetFieldValue<byte[]>(0);
-                if (!rowsByKey.TryGetValue(key, out var rows))
-                {
-                    continue;
-                }
-
-                var feature = reader.GetString(1);
-                var column = -1;
-                if (columns is not null && !columns.TryGetValue(feature, out column))
-                {
-                    continue;
-                }
-
-                if (view.TimeToLive > TimeSpan.Zero && _store.EventTime(reader, 3) is { } eventTime && now - eventTime > view.TimeToLive)
-                {
-                    expired++;
-                    continue;
-                }
-
-                var status = FeastValueDecoder.Decode(reader.GetFieldValue<byte[]>(2), out var value, out _);
-                if (status != FeastValueStatus.Value)
-                {
-                    if (status != FeastValueStatus.Null)
-                    {
-                        _metrics.BadValue(view.Name, feature, status);
-                    }
-
-                    continue;
-                }
-
-                var name = columns is null ? registryNames.GetValueOrDefault(feature) ?? new FeastFeatureRef(view.Name, feature).ToString() : null;
-                foreach (var row in rows)
-                {
-                    if (name is null)
-                    {
-                        builder.Set(row, column, value);
-                    }
-                    else
-                    {
-                        builder.Set(row, name, value);
-                    }
-                }
+                // Fields are hashes of names: every feature is every mapped one.
+                names = [.. _registryNames[view.Name].Keys];
             }
 
-            if (expired > 0)
+            if (names is { Count: 0 })
             {
-                _metrics.Expired(view.Name, expired);
+                continue;
             }
+
+            reads.Add(new FeastViewRead(view.Name, view.TimeToLive, names));
+            columns.Add(viewColumns);
+        }
+
+        if (reads.Count == 0)
+        {
+            return;
+        }
+
+        var sink = new RowSink(this, reads, columns, rowsByKey, builder, _time.GetUtcNow());
+        try
+        {
+            await _store.ReadAsync(keys, reads, sink, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            sink.CountExpired();
         }
     }
 
@@ -295,10 +270,9 @@ public sealed class FeastFeatureSource : IServableFeatureSource
         }
     }
 
-    private async Task CheckKeyAsync(DbConnection connection, string table, string view, FeastEntityOptions entity, CancellationToken cancellationToken)
+    private async Task CheckKeyAsync(string view, FeastEntityOptions entity, CancellationToken cancellationToken)
     {
-        await using var command = _store.SampleKey(connection, table);
-        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not byte[] key)
+        if (await _store.SampleKeyAsync(view, cancellationToken).ConfigureAwait(false) is not { } key)
         {
             return;
         }
@@ -319,14 +293,12 @@ public sealed class FeastFeatureSource : IServableFeatureSource
         }
     }
 
-    private async Task CheckValuesAsync(DbConnection connection, string table, FeastViewOptions view, EntityKind entity, CancellationToken cancellationToken)
+    private async Task CheckValuesAsync(FeastViewOptions view, EntityKind entity, CancellationToken cancellationToken)
     {
-        await using var command = _store.SampleValues(connection, table);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var registryNames = _registryNames[view.Name];
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var sample = await _store.SampleValuesAsync(view.Name, registryNames.Keys, cancellationToken).ConfigureAwait(false);
+        foreach (var (feature, bytes) in sample)
         {
-            var feature = reader.GetString(0);
             var reference = new FeastFeatureRef(view.Name, feature);
             var name = registryNames.GetValueOrDefault(feature) ?? reference.ToString();
             if (!registryNames.ContainsKey(feature) && _schema is not null && !_schema.TryGetFeature(name, out _, out _))
@@ -335,7 +307,7 @@ public sealed class FeastFeatureSource : IServableFeatureSource
                 continue;
             }
 
-            var status = FeastValueDecoder.Decode(reader.GetFieldValue<byte[]>(1), out var value, out var field);
+            var status = FeastValueDecoder.Decode(bytes, out var value, out var field);
             var problem = status switch
             {
                 FeastValueStatus.TypeNotTaken => $"holds {FeastValueDecoder.FieldName(field)} values, which Arbor does not take (float, double, int32, int64, their lists, string, bytes)",
@@ -371,6 +343,79 @@ public sealed class FeastFeatureSource : IServableFeatureSource
         1 => "bytes",
         _ => $"type {type}",
     };
+
+    /// <summary>One read's stored values, decoded, checked against the view's time to live and set into the table; problems counted.</summary>
+    private sealed class RowSink(
+        FeastFeatureSource source,
+        List<FeastViewRead> reads,
+        List<Dictionary<string, int>?> columns,
+        Dictionary<byte[], List<int>> rowsByKey,
+        FeatureTableBuilder builder,
+        DateTimeOffset now) : IFeastRowSink
+    {
+        private readonly long[] _expired = new long[reads.Count];
+
+        public void Value(int view, byte[] key, string feature, ReadOnlySpan<byte> value, DateTimeOffset? eventTime)
+        {
+            if (!rowsByKey.TryGetValue(key, out var rows))
+            {
+                return;
+            }
+
+            var read = reads[view];
+            var viewColumns = columns[view];
+            var column = -1;
+            if (viewColumns is not null && !viewColumns.TryGetValue(feature, out column))
+            {
+                return;
+            }
+
+            if (read.TimeToLive > TimeSpan.Zero && eventTime is { } time && now - time > read.TimeToLive)
+            {
+                _expired[view]++;
+                return;
+            }
+
+            var status = FeastValueDecoder.Decode(value, out var decoded, out _);
+            if (status != FeastValueStatus.Value)
+            {
+                if (status != FeastValueStatus.Null)
+                {
+                    source._metrics.BadValue(read.View, feature, status);
+                }
+
+                return;
+            }
+
+            var name = viewColumns is null ? source._registryNames[read.View].GetValueOrDefault(feature) ?? new FeastFeatureRef(read.View, feature).ToString() : null;
+            foreach (var row in rows)
+            {
+                if (name is null)
+                {
+                    builder.Set(row, column, decoded);
+                }
+                else
+                {
+                    builder.Set(row, name, decoded);
+                }
+            }
+        }
+
+        public void ViewAbsent(int view) => source._metrics.AbsentView(reads[view].View);
+
+        public void BadEventTime(int view) => source._metrics.BadValue(reads[view].View, "_ts", FeastValueStatus.Corrupt);
+
+        public void CountExpired()
+        {
+            for (var view = 0; view < _expired.Length; view++)
+            {
+                if (_expired[view] > 0)
+                {
+                    source._metrics.Expired(reads[view].View, _expired[view]);
+                }
+            }
+        }
+    }
 
     private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
     {

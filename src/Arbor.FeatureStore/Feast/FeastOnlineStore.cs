@@ -1,38 +1,32 @@
-using System.Data.Common;
-
 namespace Arbor.FeatureStore.Feast;
 
 /// <summary>
-/// The database side of a Feast online store (SQLite or PostgreSQL): tables named
-/// <c>{project}_{view}</c> with primary key (<c>entity_key</c>, <c>feature_name</c>), a serialized
-/// <c>feast.types.Value</c> in <c>value</c>, and <c>event_ts</c>. Every command it builds returns
-/// its columns in the order the source reads them.
+/// The storage side of a Feast online store, in Feast's own layout: tables per view (SQLite,
+/// PostgreSQL, <see cref="FeastSqlOnlineStore"/>) or one hash per entity (<see cref="RedisFeastOnlineStore"/>).
+/// It fetches stored bytes; <see cref="FeastFeatureSource"/> decodes, checks and counts them.
 /// </summary>
 internal abstract class FeastOnlineStore : IAsyncDisposable
 {
-    /// <summary>Opens a connection; throws when the store cannot be reached.</summary>
-    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+    /// <summary>Whether a read may ask for every feature of a view (false where features are stored under hashes of their names).</summary>
+    public virtual bool ListsFeatures => true;
 
-    /// <summary>Whether <paramref name="table"/> exists (start-up).</summary>
-    public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
+    /// <summary>One round trip: completes when the store answers, throws what the driver throws otherwise.</summary>
+    public abstract Task PingAsync(CancellationToken cancellationToken);
 
-    /// <summary>(entity_key, feature_name, value, event_ts) of the given keys, only the given features unless null.</summary>
-    public abstract DbCommand Read(DbConnection connection, string table, IReadOnlyList<byte[]> keys, IReadOnlyList<string>? features);
+    /// <summary>Start-up: why <paramref name="view"/> is not in the store, or null when it is or the store cannot tell cheaply.</summary>
+    public abstract Task<string?> FindViewProblemAsync(string view, CancellationToken cancellationToken);
 
-    /// <summary>(entity_key) of one row, if any.</summary>
-    public abstract DbCommand SampleKey(DbConnection connection, string table);
+    /// <summary>Start-up: one serialized entity key the store holds values of <paramref name="view"/> under, or null when it finds none.</summary>
+    public abstract Task<byte[]?> SampleKeyAsync(string view, CancellationToken cancellationToken);
 
-    /// <summary>(feature_name, value) of one row per feature name of the table.</summary>
-    public abstract DbCommand SampleValues(DbConnection connection, string table);
+    /// <summary>
+    /// Start-up: one stored value per feature of <paramref name="view"/>: every stored feature where
+    /// the store lists them, else those of <paramref name="features"/> it finds.
+    /// </summary>
+    public abstract Task<IReadOnlyList<(string Feature, byte[] Value)>> SampleValuesAsync(string view, IReadOnlyCollection<string> features, CancellationToken cancellationToken);
 
-    /// <summary>The row's <c>event_ts</c>, or null when it has none.</summary>
-    public abstract DateTimeOffset? EventTime(DbDataReader reader, int ordinal);
-
-    /// <summary>Stops a running statement when <paramref name="cancellationToken"/> fires, where the driver does not itself.</summary>
-    public virtual CancellationTokenRegistration StopOnCancel(DbConnection connection, CancellationToken cancellationToken) => default;
-
-    /// <summary>A SQL identifier, quoted (Feast's PostgreSQL store quotes its table names; SQLite's are plain words).</summary>
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    /// <summary>Reads the stored values of <paramref name="views"/> for <paramref name="keys"/> into <paramref name="sink"/>.</summary>
+    public abstract Task ReadAsync(IReadOnlyList<byte[]> keys, IReadOnlyList<FeastViewRead> views, IFeastRowSink sink, CancellationToken cancellationToken);
 
     public abstract ValueTask DisposeAsync();
 }

@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace Arbor.FeatureStore.Feast;
 
 /// <summary>Feast's PostgreSQL online store (<c>online_store: type: postgres</c>); tables are found on the connection's search path.</summary>
-internal sealed class PostgresFeastOnlineStore(string connectionString) : FeastOnlineStore
+internal sealed class PostgresFeastOnlineStore(string connectionString, string project, FeastSourceMetrics metrics) : FeastSqlOnlineStore(project, metrics)
 {
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
 

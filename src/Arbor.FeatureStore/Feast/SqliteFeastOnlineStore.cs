@@ -10,12 +10,13 @@ namespace Arbor.FeatureStore.Feast;
 /// Feast's SQLite online store (<c>online_store: type: sqlite</c>), opened read-only. Feast writes
 /// <c>event_ts</c> as Unix seconds (recent releases) or ISO 8601 text in UTC (older ones); both are read.
 /// </summary>
-internal sealed class SqliteFeastOnlineStore : FeastOnlineStore
+internal sealed class SqliteFeastOnlineStore : FeastSqlOnlineStore
 {
     private readonly string _path;
     private readonly string _connectionString;
 
-    public SqliteFeastOnlineStore(string path)
+    public SqliteFeastOnlineStore(string path, string project, FeastSourceMetrics metrics)
+        : base(project, metrics)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         _path = path;

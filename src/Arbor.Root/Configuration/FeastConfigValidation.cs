@@ -23,13 +23,13 @@ public static class FeastConfigValidation
             case "sqlite" when string.IsNullOrEmpty(feast.OnlineStore.Path):
                 problems.Add($"{Path}.online_store.path: required for sqlite");
                 break;
-            case "postgres" when feast.OnlineStore.ConnectionString is null:
-                problems.Add($"{Path}.online_store.connection_string: required for postgres");
+            case "postgres" or "redis" when feast.OnlineStore.ConnectionString is null:
+                problems.Add($"{Path}.online_store.connection_string: required for {feast.OnlineStore.Type}");
                 break;
-            case "sqlite" or "postgres":
+            case "sqlite" or "postgres" or "redis":
                 break;
             default:
-                problems.Add($"{Path}.online_store.type: unknown type '{feast.OnlineStore.Type}' (sqlite, postgres)");
+                problems.Add($"{Path}.online_store.type: unknown type '{feast.OnlineStore.Type}' (sqlite, postgres, redis)");
                 break;
         }
 

@@ -21,7 +21,7 @@ public sealed record FeastStoreConfig
     public Dictionary<string, string> Features { get; init; } = [];
 }
 
-/// <summary>Feast's online store, as in feature_store.yaml: <c>sqlite</c> with <c>path</c>, or <c>postgres</c> with <c>connection_string</c>.</summary>
+/// <summary>Feast's online store, as in feature_store.yaml: <c>sqlite</c> with <c>path</c>, or <c>postgres</c> or <c>redis</c> with <c>connection_string</c>.</summary>
 public sealed record FeastOnlineStoreConfig
 {
     public string Type { get; init; } = "sqlite";
@@ -29,7 +29,10 @@ public sealed record FeastOnlineStoreConfig
     /// <summary>For sqlite: Feast's online store file, relative to this config file.</summary>
     public string? Path { get; init; }
 
-    /// <summary>For postgres: an Npgsql connection string, inline or <c>{"env": NAME}</c> / <c>{"file": PATH}</c>.</summary>
+    /// <summary>
+    /// For postgres: an Npgsql connection string; for redis: Feast's <c>host:port[,password=...][,ssl=true][,db=N]</c>
+    /// (StackExchange.Redis options too). Inline or <c>{"env": NAME}</c> / <c>{"file": PATH}</c>; never logged.
+    /// </summary>
     public SecretValue? ConnectionString { get; init; }
 }
 

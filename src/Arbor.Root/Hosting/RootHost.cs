@@ -261,8 +261,11 @@ public static class RootHost
         var schema = services.GetRequiredService<FeaturePreprocessor>();
         var time = services.GetRequiredService<TimeProvider>();
         var metrics = services.GetRequiredService<FeastSourceMetrics>();
-        return feast.OnlineStore.Type == "postgres"
-            ? FeastFeatureSource.OpenPostgres(connectionString!, options, schema, time, metrics)
-            : FeastFeatureSource.OpenSqlite(resolve(feast.OnlineStore.Path!), options, schema, time, metrics);
+        return feast.OnlineStore.Type switch
+        {
+            "postgres" => FeastFeatureSource.OpenPostgres(connectionString!, options, schema, time, metrics),
+            "redis" => FeastFeatureSource.OpenRedis(connectionString!, options, schema, time, metrics),
+            _ => FeastFeatureSource.OpenSqlite(resolve(feast.OnlineStore.Path!), options, schema, time, metrics),
+        };
     }
 }

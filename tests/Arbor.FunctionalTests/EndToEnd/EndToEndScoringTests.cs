@@ -7,6 +7,7 @@ using Arbor.Root.Store;
 using Arbor.Signatures.Registry;
 using Arbor.Testing;
 using Arbor.Testing.Feast;
+using Grpc.Core;
 
 namespace Arbor.FunctionalTests.EndToEnd;
 
@@ -43,15 +44,22 @@ public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<
     }
 
     [Fact]
-    public async Task FeastSqlite_FeastPostgres_And_NativeStore_ScoreBitwiseEqual()
+    public async Task FeastSqlite_FeastPostgres_FeastRedis_And_NativeStore_ScoreBitwiseEqual()
     {
         var ct = TestContext.Current.CancellationToken;
         var feastDatabase = Path.Combine(cluster.WorkDirectory, "feast_online_store.db");
-        await FeastWriter.WriteSampleAsync(feastDatabase, DateTimeOffset.UtcNow, ct);
+        var written = DateTimeOffset.UtcNow;
+        await FeastWriter.WriteSampleAsync(feastDatabase, written, ct);
         using var postgres = new LocalPostgresServer();
         await FeastPostgresCopy.CopyAsync(feastDatabase, postgres.ConnectionString, FeastWriter.Project, [FeastWriter.UserView, FeastWriter.CandidateView], ct);
+        using var redis = new LocalRedisServer();
+        await FeastWriter.WriteSampleRedisAsync(redis.ConnectionString, 0, written, ct);
         var feastSqlite = await cluster.StartRootOverAsync("feast-sqlite", FeastStore(new JsonObject { ["type"] = "sqlite", ["path"] = feastDatabase }));
         var feastPostgres = await cluster.StartRootOverAsync("feast-postgres", FeastStore(new JsonObject { ["type"] = "postgres", ["connection_string"] = postgres.ConnectionString }));
+
+        // Cache entries of the Redis root expire at once: every request reads Redis.
+        var feastRedis = await cluster.StartRootOverAsync("feast-redis", FeastStore(new JsonObject { ["type"] = "redis", ["connection_string"] = redis.ConnectionString }), cacheTtlSeconds: 0.001);
+        ScoreRequest? last = null;
 
         var random = new Random(11);
         for (var r = 0; r < 6; r++)
@@ -66,7 +74,18 @@ public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<
             Assert.All(native.Results, result => Assert.True(result.Status.Code == 0, $"{result.Model}: {result.Status.Message}"));
             Assert.Null(ScoreParity.FirstDifference(native, await SampleCluster.ScoreAsync(feastSqlite, request)));
             Assert.Null(ScoreParity.FirstDifference(native, await SampleCluster.ScoreAsync(feastPostgres, request)));
+            Assert.Null(ScoreParity.FirstDifference(native, await SampleCluster.ScoreAsync(feastRedis, request)));
+            last = request;
         }
+
+        // Redis gone: what the root read is served stale, the same; a user it never read is a store outage, not a crash.
+        redis.Stop();
+        Assert.Null(ScoreParity.FirstDifference(await SampleCluster.ScoreAsync(cluster.Trimmed, last!), await SampleCluster.ScoreAsync(feastRedis, last!)));
+        var cold = last!.Clone();
+        cold.UserId = "user-never-read";
+        var error = await Assert.ThrowsAsync<RpcException>(() => SampleCluster.ScoreAsync(feastRedis, cold));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.StartsWith("feature store unavailable", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -128,8 +128,17 @@ public sealed class SampleCluster : IAsyncLifetime
     /// Starts one more trimmed root over the same leaves, registry and bundles, reading features from
     /// <paramref name="featureStore"/> (its <c>feature_store</c> section); stopped with the cluster.
     /// </summary>
-    public Task<RpcChannel> StartRootOverAsync(string name, JsonObject featureStore) =>
-        StartRootAsync(name, RootConfig(true, SampleModelRepository.Combine("feature_registry.json"), featureStore, _bundles, _partitions, _models));
+    /// <summary>A trimmed root over <paramref name="featureStore"/>; <paramref name="cacheTtlSeconds"/>, when given, is its feature cache's time to live.</summary>
+    public Task<RpcChannel> StartRootOverAsync(string name, JsonObject featureStore, double? cacheTtlSeconds = null)
+    {
+        var config = RootConfig(true, SampleModelRepository.Combine("feature_registry.json"), featureStore, _bundles, _partitions, _models);
+        if (cacheTtlSeconds is { } ttl)
+        {
+            config["cache"] = new JsonObject { ["ttl_seconds"] = ttl };
+        }
+
+        return StartRootAsync(name, config);
+    }
 
     public static Task<ScoreResponse> ScoreAsync(RpcChannel root, ScoreRequest request) =>
         root.CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser, new RpcCallOptions { Timeout = TimeSpan.FromSeconds(60) });

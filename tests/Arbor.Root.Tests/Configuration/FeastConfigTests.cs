@@ -45,7 +45,7 @@ public sealed class FeastConfigTests
             "feature_store": {
               "kind": "feast",
               "feast": {
-                "online_store": { "type": "redis" },
+                "online_store": { "type": "dynamodb" },
                 "entities": {
                   "user": { "join_key": "", "key_type": "uuid", "views": [ { "name": "user_stats", "ttl_seconds": -1 } ] },
                   "candidate": { "join_key": "pin_id", "views": [ { "name": "user_stats" } ] },
@@ -76,6 +76,31 @@ public sealed class FeastConfigTests
         }
 
         Assert.Equal(paths.Length, error.Problems.Count);
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("redis")]
+    public void Parse_StoreReachedByConnectionString_WithoutOne_IsRefused(string type)
+    {
+        var json = WithStore(Feast.Replace(
+            """{ "type": "sqlite", "path": "feature_repo/data/online_store.db" }""", $$"""{ "type": "{{type}}" }""", StringComparison.Ordinal));
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json));
+
+        Assert.Equal([$"$.feature_store.feast.online_store.connection_string: required for {type}"], error.Problems);
+    }
+
+    [Fact]
+    public void Parse_FeastRedis_TakesTheConnectionStringAsASecret()
+    {
+        var json = WithStore(Feast.Replace(
+            """{ "type": "sqlite", "path": "feature_repo/data/online_store.db" }""", """{ "type": "redis", "connection_string": { "env": "FEAST_REDIS" } }""", StringComparison.Ordinal));
+
+        var config = RootConfigLoader.Parse(json);
+
+        Assert.Equal("redis", config.FeatureStore.Feast!.OnlineStore.Type);
+        Assert.NotNull(config.FeatureStore.Feast.OnlineStore.ConnectionString);
     }
 
     [Fact]

@@ -1,12 +1,22 @@
-"""Writes a Feast-layout SQLite online store from Arbor's JSONL feature data (the file
-`arbor store load` reads), the way Feast's SQLite online store lays it out: one table per feature
-view named {project}_{view}, primary key (entity_key, feature_name), value = a serialized
-feast.types.Value, event_ts and created_ts as Unix seconds. Entity keys are serialized in Feast's
-version 3 form. The message classes come from proto/feast/types (through interop_messages).
+"""Writes a Feast online store from Arbor's JSONL feature data (the file `arbor store load` reads)
+the way Feast lays it out. OUT is a SQLite file or redis://HOST:PORT/DB.
 
-    feast_writer.py write MESSAGES_DIR REGISTRY JSONL OUT.db PROJECT EVENT_TS \
+SQLite (Feast's SqliteOnlineStore): one table per feature view named {project}_{view}, primary key
+(entity_key, feature_name), value = a serialized feast.types.Value, event_ts and created_ts as Unix
+seconds.
+
+Redis (Feast's RedisOnlineStore, python3-redis): one hash per entity, key = serialized entity key +
+project (UTF-8); field = murmur3_32 (seed 0) of "{view}:{feature}" as 4 bytes little-endian, value =
+a serialized feast.types.Value; field "_ts:{view}" = a serialized google.protobuf.Timestamp (seconds).
+
+Entity keys are serialized in Feast's version 3 form. The message classes come from
+proto/feast/types (through interop_messages).
+
+    feast_writer.py write MESSAGES_DIR REGISTRY JSONL OUT PROJECT EVENT_TS \
         USER_VIEW USER_JOIN_KEY USER_KEY_TYPE CANDIDATE_VIEW CANDIDATE_JOIN_KEY CANDIDATE_KEY_TYPE
     feast_writer.py key MESSAGES_DIR JOIN_KEY KEY_TYPE ID     (prints the serialized key, hex)
+    feast_writer.py redis-key MESSAGES_DIR JOIN_KEY KEY_TYPE ID PROJECT   (prints the Redis key, hex)
+    feast_writer.py field VIEW FEATURE                         (prints the Redis hash field, hex)
     feast_writer.py value MESSAGES_DIR FIELD JSON              (prints the serialized value, hex)
 
 Feast value types are chosen to cover what Arbor decodes: user floats are double_val (Feast
@@ -21,6 +31,7 @@ import struct
 import sys
 
 import interop_messages
+from google.protobuf.timestamp_pb2 import Timestamp
 
 STRING, INT32, INT64 = 2, 3, 4
 KEY_TYPES = {"string": STRING, "int32": INT32, "int64": INT64}
@@ -62,6 +73,40 @@ def entity_key(classes, join_key, key_type, entity_id):
     key.join_keys.append(join_key)
     key.entity_values.append(value)
     return serialize_entity_key(key)
+
+
+def murmur3_32(data, seed=0):
+    """MurmurHash3_x86_32 (what mmh3.hash computes; Feast's _mmh3 packs it little-endian)."""
+    c1, c2, mask = 0xCC9E2D51, 0x1B873593, 0xFFFFFFFF
+
+    def mix(k):
+        k = (k * c1) & mask
+        k = ((k << 15) | (k >> 17)) & mask
+        return (k * c2) & mask
+
+    h = seed & mask
+    end = len(data) & ~3
+    for i in range(0, end, 4):
+        h ^= mix(int.from_bytes(data[i:i + 4], "little"))
+        h = ((h << 13) | (h >> 19)) & mask
+        h = (h * 5 + 0xE6546B64) & mask
+    tail = data[end:]
+    if tail:
+        h ^= mix(int.from_bytes(tail, "little"))
+    h ^= len(data)
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & mask
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & mask
+    return h ^ (h >> 16)
+
+
+def redis_field(view, feature):
+    return struct.pack("<I", murmur3_32(f"{view}:{feature}".encode("utf-8")))
+
+
+def redis_key(serialized_entity_key, project):
+    return serialized_entity_key + project.encode("utf-8")
 
 
 def raw_type(feature):
@@ -120,6 +165,9 @@ def create_table(db, table):
 def write(args):
     (messages, registry_path, jsonl, out, project, event_ts,
      user_view, user_join_key, user_key_type, candidate_view, candidate_join_key, candidate_key_type) = args
+    if out.startswith("redis://"):
+        write_redis(args)
+        return
     classes = interop_messages.load(messages)
     with open(registry_path) as f:
         types = {feature["name"]: raw_type(feature) for feature in json.load(f)["features"]}
@@ -154,6 +202,42 @@ def write(args):
     print(json.dumps({"rows": rows}))
 
 
+def write_redis(args):
+    (messages, registry_path, jsonl, out, project, event_ts,
+     user_view, user_join_key, user_key_type, candidate_view, candidate_join_key, candidate_key_type) = args
+    import redis
+
+    classes = interop_messages.load(messages)
+    with open(registry_path) as f:
+        types = {feature["name"]: raw_type(feature) for feature in json.load(f)["features"]}
+    layout = {
+        "user": (user_view, user_join_key, user_key_type),
+        "candidate": (candidate_view, candidate_join_key, candidate_key_type),
+    }
+    stamp = Timestamp()
+    stamp.seconds = int(event_ts)
+    client = redis.Redis.from_url(out)
+    values = 0
+    with client.pipeline(transaction=False) as pipe:
+        with open(jsonl) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                entity = json.loads(line)
+                view, join_key, key_type = layout[entity["entity"]]
+                key = redis_key(entity_key(classes, join_key, key_type, entity["id"]), project)
+                # Feast's online_write_batch: one HSET per entity and view, the view's _ts beside its features.
+                mapping = {f"_ts:{view}": stamp.SerializeToString()}
+                for name, raw in entity["features"].items():
+                    if raw is None:
+                        continue
+                    mapping[redis_field(view, name)] = feast_value(classes, entity["entity"], types[name], raw)
+                    values += 1
+                pipe.hset(key, mapping=mapping)
+        pipe.execute()
+    print(json.dumps({"rows": values}))
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
     if command == "write":
@@ -161,6 +245,12 @@ def main():
     elif command == "key":
         messages, join_key, key_type, entity_id = args
         print(entity_key(interop_messages.load(messages), join_key, key_type, entity_id).hex())
+    elif command == "redis-key":
+        messages, join_key, key_type, entity_id, project = args
+        print(redis_key(entity_key(interop_messages.load(messages), join_key, key_type, entity_id), project).hex())
+    elif command == "field":
+        view, feature = args
+        print(redis_field(view, feature).hex())
     elif command == "value":
         messages, field, raw = args
         value = interop_messages.load(messages)["feast.types.Value"]()
