@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Arbor.Features.Values;
 using Arbor.FeatureStore.Feast;
@@ -36,13 +37,14 @@ public class FeatureReadBenchmarks
     private readonly string[] _userIds = ["u1"];
     private TempDirectory? _directory;
     private LocalPostgresServer? _postgres;
+    private LocalRedisServer? _redis;
     private IServableFeatureSource _store = null!;
     private FeatureCache _cache = null!;
     private FeatureCacheMetrics _metrics = null!;
     private RequestFeatureLoader _loader = null!;
     private RequestFeatureQuery _query = null!;
 
-    [Params("sqlite", "postgres", "feast-sqlite", "feast-postgres")]
+    [Params("sqlite", "postgres", "redis", "feast-sqlite", "feast-postgres", "feast-redis")]
     public string Store { get; set; } = "sqlite";
 
     // Synchronous on purpose: the in-process toolchain does not wait for an asynchronous setup, so
@@ -64,9 +66,12 @@ public class FeatureReadBenchmarks
         }
         else
         {
-            var store = Store == "postgres"
-                ? (IFeatureStore)new PostgresFeatureStore((_postgres = new LocalPostgresServer()).ConnectionString)
-                : new SqliteFeatureStore((_directory = new TempDirectory()).Combine("features.db"));
+            IFeatureStore store = Store switch
+            {
+                "postgres" => new PostgresFeatureStore((_postgres = new LocalPostgresServer()).ConnectionString),
+                "redis" => new Arbor.FeatureStore.Redis.RedisFeatureStore((_redis = new LocalRedisServer()).ConnectionString),
+                _ => new SqliteFeatureStore((_directory = new TempDirectory()).Combine("features.db")),
+            };
             _store = store;
             await store.InitializeAsync(CancellationToken.None);
             await using var writer = await store.BeginWriteAsync(CancellationToken.None);
@@ -86,6 +91,7 @@ public class FeatureReadBenchmarks
         await _store.DisposeAsync();
         _metrics.Dispose();
         _postgres?.Dispose();
+        _redis?.Dispose();
         _directory?.Dispose();
     }
 
@@ -135,7 +141,9 @@ public class FeatureReadBenchmarks
                 _ => f.Value.AsFloatVector().ToArray(),
             }),
         })));
-        var database = _directory.Combine("online_store.db");
+        var database = Store == "feast-redis"
+            ? string.Create(CultureInfo.InvariantCulture, $"redis://127.0.0.1:{(_redis = new LocalRedisServer()).Port}/0")
+            : _directory.Combine("online_store.db");
         await FeastWriter.WriteAsync(registry, jsonl, database, DateTimeOffset.UtcNow, CancellationToken.None);
         var options = new FeastSourceOptions(
             FeastWriter.Project,
@@ -151,6 +159,10 @@ public class FeatureReadBenchmarks
             await FeastPostgresCopy.CopyAsync(database, _postgres.ConnectionString, FeastWriter.Project, [FeastWriter.UserView, FeastWriter.CandidateView], CancellationToken.None);
             source = FeastFeatureSource.OpenPostgres(_postgres.ConnectionString, options);
         }
+        else if (_redis is not null)
+        {
+            source = FeastFeatureSource.OpenRedis(_redis.ConnectionString, options);
+        }
         else
         {
             source = FeastFeatureSource.OpenSqlite(database, options);
@@ -160,7 +172,7 @@ public class FeatureReadBenchmarks
         return source;
     }
 
-    private static EntityFeatures Entity(EntityKind kind, string id)
+    internal static EntityFeatures Entity(EntityKind kind, string id)
     {
         var random = new Random(id.GetHashCode(StringComparison.Ordinal));
         var values = new List<KeyValuePair<string, TypedValue>>(Features);

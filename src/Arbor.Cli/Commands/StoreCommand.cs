@@ -18,7 +18,7 @@ public static class StoreCommand
 {
     private const int MaxPageSize = 30_000;
 
-    private const string DbHelp = "The store: a SQLite file path (created when missing), or PostgreSQL as postgres://user:pass@host:port/db or Host=...;Database=...";
+    private const string DbHelp = "The store: a SQLite file path (created when missing), PostgreSQL as postgres://user:pass@host:port/db or Host=...;Database=..., or Redis as redis://[:pass@]host:port[/db][?prefix=arbor:]";
 
     public static Command Create()
     {

@@ -17,8 +17,12 @@ internal sealed class FeatureNameCache
     public async Task<FeatureNameDictionary> LoadAsync(DbCommand command, CancellationToken cancellationToken)
     {
         var names = await ReadAsync(command, cancellationToken).ConfigureAwait(false);
-        var loaded = FeatureNameDictionary.Create(names);
+        return Publish(FeatureNameDictionary.Create(names));
+    }
 
+    /// <summary>Publishes a snapshot loaded by the caller, unless a larger one is already published; returns it.</summary>
+    public FeatureNameDictionary Publish(FeatureNameDictionary loaded)
+    {
         // Names are only ever added, so the larger snapshot is the newer one: concurrent loads
         // finishing out of order never publish an older one.
         var current = Volatile.Read(ref _current);

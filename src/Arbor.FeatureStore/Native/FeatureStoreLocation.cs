@@ -1,3 +1,4 @@
+using Arbor.FeatureStore.Redis;
 using Npgsql;
 
 namespace Arbor.FeatureStore.Native;
@@ -5,13 +6,19 @@ namespace Arbor.FeatureStore.Native;
 /// <summary>
 /// Opens a store from one configuration string: a PostgreSQL URL (<c>postgres://user:pass@host:port/db</c>)
 /// or Npgsql connection string (<c>Host=...;Database=...</c>) selects <see cref="PostgresFeatureStore"/>;
-/// anything else is the path of a <see cref="SqliteFeatureStore"/> file.
+/// a Redis URL (<c>redis://host:port[/db][?prefix=arbor:]</c>, <see cref="RedisLocation"/>) selects
+/// <see cref="RedisFeatureStore"/>; anything else is the path of a <see cref="SqliteFeatureStore"/> file.
 /// </summary>
 public static class FeatureStoreLocation
 {
     public static IFeatureStore Open(string location)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        if (RedisLocation.IsRedis(location))
+        {
+            return new RedisFeatureStore(location, RedisLocation.KeyPrefix(location));
+        }
+
         if (location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
         {
             return new PostgresFeatureStore(FromUrl(new Uri(location)));
@@ -28,6 +35,11 @@ public static class FeatureStoreLocation
     /// <summary>A human-readable form that never shows a password.</summary>
     public static string Describe(string location)
     {
+        if (RedisLocation.IsRedis(location))
+        {
+            return RedisLocation.Describe(location);
+        }
+
         var store = location.Contains("://", StringComparison.Ordinal) || location.Contains("Host=", StringComparison.OrdinalIgnoreCase)
             ? "postgresql"
             : "sqlite";

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Data.Common;
-using System.Runtime.InteropServices;
 using Arbor.FeatureStore.Sources;
 
 namespace Arbor.FeatureStore.Native;
@@ -12,8 +10,7 @@ namespace Arbor.FeatureStore.Native;
 /// </summary>
 internal abstract class PackedFeatureWriter(DbConnection connection, DbTransaction transaction) : IFeatureWriter
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
-    private readonly List<PackedFeatureUpdate> _entityUpdates = [];
+    private readonly PackedRowMerger _merger = new();
     private Dictionary<string, int>? _nameIds;
     private bool _committed;
 
@@ -31,12 +28,12 @@ internal abstract class PackedFeatureWriter(DbConnection connection, DbTransacti
         }
 
         var nameIds = _nameIds ??= await LoadNameIdsAsync(cancellationToken).ConfigureAwait(false);
-        await AddMissingNamesAsync(updates, nameIds, cancellationToken).ConfigureAwait(false);
+        await AddMissingNamesAsync(updates, nameIds, ResolveNamesAsync, cancellationToken).ConfigureAwait(false);
         var existing = await ReadExistingAsync(updates, cancellationToken).ConfigureAwait(false);
         var rows = new PackedEntityRow[updates.Count];
         for (var i = 0; i < updates.Count; i++)
         {
-            rows[i] = Merge(updates[i], existing[i], nameIds);
+            rows[i] = _merger.Merge(updates[i], existing[i], nameIds);
         }
 
         await StoreAsync(rows, cancellationToken).ConfigureAwait(false);
@@ -91,7 +88,15 @@ internal abstract class PackedFeatureWriter(DbConnection connection, DbTransacti
         return ids;
     }
 
-    private async Task AddMissingNamesAsync(List<EntityUpdate> updates, Dictionary<string, int> nameIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds to <paramref name="nameIds"/> the ids of the names <paramref name="updates"/> use that it
+    /// lacks, through <paramref name="resolve"/> (create, look up): the step every writer shares.
+    /// </summary>
+    internal static async Task AddMissingNamesAsync(
+        List<EntityUpdate> updates,
+        Dictionary<string, int> nameIds,
+        Func<IReadOnlyCollection<string>, IReadOnlyCollection<string>, CancellationToken, Task<List<(int Id, string Name)>>> resolve,
+        CancellationToken cancellationToken)
     {
         HashSet<string>? create = null, lookUp = null;
         foreach (var update in updates)
@@ -113,41 +118,10 @@ internal abstract class PackedFeatureWriter(DbConnection connection, DbTransacti
         }
 
         lookUp?.ExceptWith(create ?? []);
-        var resolved = await ResolveNamesAsync((IReadOnlyCollection<string>?)create ?? [], (IReadOnlyCollection<string>?)lookUp ?? [], cancellationToken).ConfigureAwait(false);
+        var resolved = await resolve((IReadOnlyCollection<string>?)create ?? [], (IReadOnlyCollection<string>?)lookUp ?? [], cancellationToken).ConfigureAwait(false);
         foreach (var (id, name) in resolved)
         {
             nameIds[name] = id;
         }
-    }
-
-    private PackedEntityRow Merge(EntityUpdate update, byte[]? existing, Dictionary<string, int> nameIds)
-    {
-        _entityUpdates.Clear();
-        foreach (var (name, value) in update.Features)
-        {
-            if (nameIds.TryGetValue(name, out var id))
-            {
-                _entityUpdates.Add(new PackedFeatureUpdate(id, value));
-            }
-            else if (value.HasValue)
-            {
-                throw new InvalidOperationException($"Feature '{name}' got no id in {FeatureStoreSchema.NamesTable}.");
-            }
-        }
-
-        var sorted = CollectionsMarshal.AsSpan(_entityUpdates);
-        sorted.Sort(static (a, b) => a.NameId.CompareTo(b.NameId));
-        _buffer.ResetWrittenCount();
-        int count;
-        try
-        {
-            count = PackedFeatures.Merge(existing, sorted, _buffer);
-        }
-        catch (FormatException ex)
-        {
-            throw new FormatException($"The stored features of {update.Kind.ToName()} '{update.Id}' are malformed: {ex.Message}", ex);
-        }
-
-        return new PackedEntityRow(update.Kind, update.Id, count, count == 0 ? null : _buffer.WrittenSpan.ToArray());
     }
 }

@@ -164,17 +164,24 @@ public sealed record LimitsConfig
 /// <summary>The feature store adapter and where it is.</summary>
 public sealed record FeatureStoreConfig
 {
-    /// <summary><c>sqlite</c> (embedded default), <c>postgres</c>, or <c>feast</c> (a Feast online store, <see cref="Feast"/>).</summary>
+    /// <summary>
+    /// <c>sqlite</c> (embedded default), <c>postgres</c>, <c>redis</c> (Arbor's packed rows in Redis),
+    /// or <c>feast</c> (a Feast online store, <see cref="Feast"/>).
+    /// </summary>
     public string Kind { get; init; } = "sqlite";
 
     /// <summary>For sqlite: the database file, relative to the config file.</summary>
     public string? Path { get; init; }
 
     /// <summary>
-    /// For postgres: an Npgsql connection string, inline or (better) <c>{"env": NAME}</c> or
+    /// For postgres: an Npgsql connection string; for redis: a <c>redis://</c> URL or StackExchange.Redis
+    /// configuration string (<c>host:port,password=...</c>). Inline or (better) <c>{"env": NAME}</c> or
     /// <c>{"file": PATH}</c> (a mounted Secret). Never shown: serialised as where it comes from.
     /// </summary>
     public SecretValue? ConnectionString { get; init; }
+
+    /// <summary>For redis: the prefix of every key the store uses (several stores can share one Redis).</summary>
+    public string KeyPrefix { get; init; } = "arbor:";
 
     /// <summary>For feast: the Feast store and how Arbor's entities and features are found in it.</summary>
     public FeastStoreConfig? Feast { get; init; }
@@ -189,6 +196,34 @@ public sealed record CacheConfig
 
     /// <summary>How long a request waits for the refresh of an expired entry it could serve stale (<c>FeatureCacheOptions.RefreshWait</c>).</summary>
     public double RefreshWaitMs { get; init; } = 200;
+
+    /// <summary>The optional shared second tier (Redis) between this cache and the store; off when absent.</summary>
+    public SharedTierConfig? Shared { get; init; }
+}
+
+/// <summary>The shared cache tier (<c>Cache.Shared.SharedFeatureTier</c>).</summary>
+public sealed record SharedTierConfig
+{
+    /// <summary>
+    /// The tier's Redis: a <c>redis://</c> URL or StackExchange.Redis configuration string, inline or
+    /// <c>{"env": NAME}</c> / <c>{"file": PATH}</c>. Never shown.
+    /// </summary>
+    public SecretValue? Redis { get; init; }
+
+    /// <summary>An entry is served only while the store read that fetched it is younger than this.</summary>
+    public double TtlSeconds { get; init; } = 300;
+
+    /// <summary>Prefix of the tier's keys; roots sharing entries use the same one.</summary>
+    public string Prefix { get; init; } = "arbor:tier:";
+
+    /// <summary>How long a tier read may take before the request reads the store instead.</summary>
+    public double TimeoutMs { get; init; } = 50;
+
+    /// <summary>After a tier failure, how long the tier is skipped before it is tried again.</summary>
+    public double FailureBackoffMs { get; init; } = 5000;
+
+    /// <summary>Write-backs in flight at most; more are dropped (counted).</summary>
+    public int MaxPendingWrites { get; init; } = 64;
 }
 
 /// <summary>

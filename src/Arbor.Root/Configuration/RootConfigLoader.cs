@@ -175,7 +175,13 @@ public static class RootConfigLoader
             case "postgres" when config.FeatureStore.ConnectionString is null:
                 problems.Add("$.feature_store.connection_string: required for postgres");
                 break;
-            case "sqlite" or "postgres":
+            case "redis" when config.FeatureStore.ConnectionString is null:
+                problems.Add("$.feature_store.connection_string: required for redis");
+                break;
+            case "redis" when string.IsNullOrEmpty(config.FeatureStore.KeyPrefix):
+                problems.Add("$.feature_store.key_prefix: must not be empty for redis");
+                break;
+            case "sqlite" or "postgres" or "redis":
                 break;
             case "feast" when config.FeatureStore.Feast is null:
                 problems.Add("$.feature_store.feast: required for feast");
@@ -184,7 +190,7 @@ public static class RootConfigLoader
                 FeastConfigValidation.Validate(config.FeatureStore.Feast, problems);
                 break;
             default:
-                problems.Add($"$.feature_store.kind: unknown kind '{config.FeatureStore.Kind}' (sqlite, postgres, feast)");
+                problems.Add($"$.feature_store.kind: unknown kind '{config.FeatureStore.Kind}' (sqlite, postgres, redis, feast)");
                 break;
         }
 
@@ -267,6 +273,29 @@ public static class RootConfigLoader
         if (!(config.Cache.RefreshWaitMs > 0))
         {
             problems.Add("$.cache.refresh_wait_ms: must be positive");
+        }
+
+        if (config.Cache.Shared is { } shared)
+        {
+            if (shared.Redis is null)
+            {
+                problems.Add("$.cache.shared.redis: required (the tier's Redis connection string)");
+            }
+
+            if (!(shared.TtlSeconds > 0) || !(shared.TimeoutMs > 0))
+            {
+                problems.Add("$.cache.shared: ttl_seconds and timeout_ms must be positive");
+            }
+
+            if (shared.FailureBackoffMs < 0 || shared.MaxPendingWrites <= 0)
+            {
+                problems.Add("$.cache.shared: failure_backoff_ms must not be negative and max_pending_writes must be positive");
+            }
+
+            if (string.IsNullOrEmpty(shared.Prefix))
+            {
+                problems.Add("$.cache.shared.prefix: must not be empty");
+            }
         }
 
         foreach (var (name, partition) in config.Partitions)

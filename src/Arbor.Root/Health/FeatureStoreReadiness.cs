@@ -65,6 +65,7 @@ public sealed partial class FeatureStoreReadiness : PeriodicReadinessProbe
 
     private static bool IsOutage(Exception e) =>
         e is DbException or SocketException or TimeoutException or IOException or OperationCanceledException
+        || e is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException
         || e.InnerException is { } inner && IsOutage(inner);
 
     private void Record(bool ready, string summary, string? error)

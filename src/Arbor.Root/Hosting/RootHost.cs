@@ -1,10 +1,12 @@
 using Arbor.FeatureStore.Feast;
 using Arbor.FeatureStore.Native;
+using Arbor.FeatureStore.Redis;
 using Arbor.FeatureStore.Sources;
 using Arbor.Root.Admission;
 using Arbor.Root.Authentication;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
+using Arbor.Root.Cache.Shared;
 using Arbor.Root.ClientTrimming;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
@@ -140,6 +142,7 @@ public static class RootHost
         services.AddSingleton<IServableFeatureSource>(sp => config.FeatureStore.Kind switch
         {
             "postgres" => new PostgresFeatureStore(connectionString!),
+            "redis" => new RedisFeatureStore(connectionString!, config.FeatureStore.KeyPrefix),
             "feast" => OpenFeast(config.FeatureStore.Feast!, feastConnectionString, Resolve, sp),
             _ => new SqliteFeatureStore(Resolve(config.FeatureStore.Path!)),
         });
@@ -150,8 +153,31 @@ public static class RootHost
             RefreshWait = TimeSpan.FromMilliseconds(config.Cache.RefreshWaitMs),
         });
         services.AddSingleton<FeatureCacheMetrics>();
-        // Values are preprocessed once, as the cache is filled: requests copy what the cache holds.
-        services.AddSingleton(sp => new PreprocessedFeatureSource(sp.GetRequiredService<IServableFeatureSource>(), sp.GetRequiredService<FeaturePreprocessor>()));
+        // Requests copy what the cache holds.
+        var sharedTierRedis = config.Cache.Shared?.Redis is { } tierSecret ? ResolveSecret(tierSecret, "$.cache.shared.redis") : null;
+        services.AddSingleton<SharedTierMetrics>();
+        if (config.Cache.Shared is { } shared)
+        {
+            services.AddSingleton(sp => new SharedFeatureTier(
+                sp.GetRequiredService<IServableFeatureSource>(),
+                new SharedTierOptions
+                {
+                    Redis = sharedTierRedis!,
+                    KeyPrefix = shared.Prefix,
+                    TimeToLive = TimeSpan.FromSeconds(shared.TtlSeconds),
+                    Timeout = TimeSpan.FromMilliseconds(shared.TimeoutMs),
+                    FailureBackoff = TimeSpan.FromMilliseconds(shared.FailureBackoffMs),
+                    MaxPendingWrites = shared.MaxPendingWrites,
+                },
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<SharedTierMetrics>(),
+                sp.GetRequiredService<ILogger<SharedFeatureTier>>()));
+            services.AddHostedService(sp => new SharedTierConnection(sp.GetRequiredService<SharedFeatureTier>()));
+        }
+
+        // Values are preprocessed once, as the cache is filled (from the shared tier, when there is one, else from the store).
+        services.AddSingleton(sp => new PreprocessedFeatureSource(
+            (IFeatureSource?)sp.GetService<SharedFeatureTier>() ?? sp.GetRequiredService<IServableFeatureSource>(), sp.GetRequiredService<FeaturePreprocessor>()));
         services.AddSingleton(sp => new FeatureCache(
             sp.GetRequiredService<PreprocessedFeatureSource>(),
             sp.GetRequiredService<FeatureCacheOptions>(),

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Arbor.FeatureStore.Tests.Native;
 
-public sealed class PostgresFeatureStoreTests(PostgresServerFixture postgres) : FeatureStoreContractTests, IClassFixture<PostgresServerFixture>
+public sealed class PostgresFeatureStoreTests(PostgresServerFixture postgres) : MigratingFeatureStoreContractTests, IClassFixture<PostgresServerFixture>
 {
     private readonly Dictionary<IFeatureStore, string> _locations = [];
 

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Arbor.FeatureStore.Tests.Native;
 
-public sealed class SqliteFeatureStoreTests : FeatureStoreContractTests, IDisposable
+public sealed class SqliteFeatureStoreTests : MigratingFeatureStoreContractTests, IDisposable
 {
     private readonly TempDirectory _directory = new();
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Arbor.Cli.Bench;
+using Arbor.Cli.Cluster;
 using Arbor.Contracts.V1;
 using Arbor.Features.Values;
 using Arbor.Root.Store;
@@ -86,6 +87,45 @@ public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<
         var error = await Assert.ThrowsAsync<RpcException>(() => SampleCluster.ScoreAsync(feastRedis, cold));
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.StartsWith("feature store unavailable", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NativeRedis_LoadedByTheCli_ScoresBitwiseEqualToNativeSqlite()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var redis = new LocalRedisServer();
+        var location = $"redis://{redis.ConnectionString}?prefix=e2e:";
+        await using (var load = ManagedProcess.Start("arbor store load", "dotnet", [
+            Path.Combine(AppContext.BaseDirectory, "arbor.dll"), "store", "load", "--db", location,
+            "--input", SampleModelRepository.Combine("features.jsonl"), "--registry", SampleModelRepository.Combine("feature_registry.json")]))
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromMinutes(3));
+            await load.WaitForExitAsync(timeout.Token);
+            Assert.True(load.ExitCode == 0, load.Output);
+            Assert.Contains($"redis 127.0.0.1:{redis.Port}/0", load.Output, StringComparison.Ordinal);
+        }
+
+        var native = await cluster.StartRootOverAsync("native-redis", new JsonObject
+        {
+            ["kind"] = "redis",
+            ["connection_string"] = redis.ConnectionString,
+            ["key_prefix"] = "e2e:",
+        });
+
+        var random = new Random(13);
+        for (var r = 0; r < 6; r++)
+        {
+            var request = new ScoreRequest { Surface = "homefeed", UserId = cluster.UserIds[random.Next(cluster.UserIds.Count)], RequestId = $"redis-{r}" };
+            foreach (var id in cluster.CandidateIds.OrderBy(_ => random.Next()).Take(120))
+            {
+                request.Candidates.Add(new Candidate { Id = id });
+            }
+
+            var sqlite = await SampleCluster.ScoreAsync(cluster.Trimmed, request);
+            Assert.All(sqlite.Results, result => Assert.True(result.Status.Code == 0, $"{result.Model}: {result.Status.Message}"));
+            Assert.Null(ScoreParity.FirstDifference(sqlite, await SampleCluster.ScoreAsync(native, request)));
+        }
     }
 
     [Fact]

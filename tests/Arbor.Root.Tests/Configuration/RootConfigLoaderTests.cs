@@ -227,6 +227,31 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_SharedCacheTier_IsOffByDefault_ReadWhenGiven_AndNeedsItsRedis()
+    {
+        Assert.Null(RootConfigLoader.Parse(ValidConfig).Cache.Shared);
+        var config = RootConfigLoader.Parse(ValidConfig.Replace(
+            "\"partitions\"", "\"cache\": { \"shared\": { \"redis\": { \"env\": \"TIER_REDIS\" }, \"ttl_seconds\": 60, \"prefix\": \"t:\" } },\n  \"partitions\"", StringComparison.Ordinal));
+        Assert.Equal(60, config.Cache.Shared!.TtlSeconds);
+        Assert.Equal("t:", config.Cache.Shared.Prefix);
+        Assert.Equal(50, config.Cache.Shared.TimeoutMs);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(ValidConfig.Replace(
+            "\"partitions\"", "\"cache\": { \"shared\": { \"ttl_seconds\": 0 } },\n  \"partitions\"", StringComparison.Ordinal)));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.cache.shared.redis", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("$.cache.shared: ttl_seconds", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_RedisStore_NeedsAConnectionString()
+    {
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(ValidConfig.Replace(
+            "{ \"kind\": \"sqlite\", \"path\": \"features.db\" }", "{ \"kind\": \"redis\" }", StringComparison.Ordinal)));
+
+        Assert.Contains(error.Problems, p => p.StartsWith("$.feature_store.connection_string: required for redis", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_Admission_IsReadAndBoundsMustMakeSense()
     {
         var config = RootConfigLoader.Parse(ValidConfig.Replace("\"partitions\"", "\"admission\": { \"max_in_flight\": 6, \"max_queued\": 0 },\n  \"partitions\"", StringComparison.Ordinal));
