@@ -34,9 +34,6 @@ public sealed class BearerTokenSet
 
     private BearerTokenSet((string Identity, byte[] Digest)[] tokens) => _tokens = tokens;
 
-    /// <summary>A set of one token (an admin token).</summary>
-    public static BearerTokenSet Single(string identity, string token) => new([new KeyValuePair<string, string>(identity, token)]);
-
     /// <summary>A set of token digests (each 32 bytes, see <see cref="Digest"/>): identity → digest.</summary>
     public static BearerTokenSet FromDigests(IEnumerable<KeyValuePair<string, byte[]>> digests)
     {
