@@ -16,8 +16,8 @@ namespace Arbor.Root.FanOut;
 /// <summary>
 /// Sends one leaf request per model, all in parallel under the request's deadline, each trimmed to
 /// its model's allowlist and compressed as configured; a failing model yields an error status while
-/// the others still return their scores. A call whose replica refused the connection or went away is
-/// sent to another replica of the partition (up to <see cref="LeafCall.MaxAttempts"/>) while the
+/// the others still return their scores. A call whose replica refused the connection, went away or
+/// broke the call's stream is sent to another replica of the partition (up to <see cref="LeafCall.MaxAttempts"/>) while the
 /// deadline allows: scoring is idempotent. A trimmed call the leaf refuses with FAILED_PRECONDITION
 /// (the version it serves uses features the allowlist lacks: a trim gap) is reported to the trimmer
 /// and sent again untrimmed at once, so a gap costs bytes, never scores.
@@ -135,6 +135,12 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 // The replica answered for the request's faults (or, with UNAVAILABLE, for one model that it
                 // does not serve yet); it failed for its own, or the network's, when it is gone.
                 var gone = IsReplicaGone(e);
+                if (gone)
+                {
+                    // Whatever code the client made of the transport's failure, the replica was not reachable.
+                    status = new Grpc.Core.Status(StatusCode.Unavailable, status.Detail);
+                }
+
                 lease.Complete(success: !gone && status.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.Cancelled or StatusCode.FailedPrecondition or StatusCode.Unavailable);
                 if (!shadow)
                 {
@@ -203,8 +209,12 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
     }
 
     /// <summary>
-    /// Whether the call failed because its replica was not there: the connection was refused, reset or
-    /// closed, or the channel was retired. A status the leaf itself sent is not such a failure.
+    /// Whether the call failed because its replica, or the connection to it, failed: the connection
+    /// was refused, reset or closed, the call's stream was reset (the client reports an HTTP/2
+    /// RST_STREAM or a broken connection as INTERNAL, UNAVAILABLE or RESOURCE_EXHAUSTED by its error
+    /// code), or the channel was retired. Such a status is the client's own, made from a transport
+    /// failure; a status the leaf itself sent (in its trailers) is never such a failure, and neither
+    /// is this call's own cancellation or deadline.
     /// </summary>
     internal static bool IsReplicaGone(Exception e)
     {
@@ -213,14 +223,14 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             return true;
         }
 
-        if (e is not RpcException { StatusCode: StatusCode.Unavailable } rpc)
+        if (e is not RpcException { StatusCode: not (StatusCode.Cancelled or StatusCode.DeadlineExceeded) } rpc)
         {
             return false;
         }
 
         for (var inner = rpc.Status.DebugException; inner is not null; inner = inner.InnerException)
         {
-            if (inner is HttpRequestException or IOException or System.Net.Sockets.SocketException)
+            if (inner is HttpRequestException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
             {
                 return true;
             }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Arbor.Cli.Bench;
 using Arbor.Cli.Cluster;
 using Arbor.FunctionalTests.Bench;
@@ -13,7 +14,7 @@ namespace Arbor.FunctionalTests.Cluster;
 /// process on a host of its own (network namespaces) where the roots find the replicas through DNS.
 /// </summary>
 [Collection(ProcessClusterCollection.Name)]
-public sealed class RollingRestartTests
+public sealed partial class RollingRestartTests
 {
     [Fact]
     public Task EveryLeafReplicaAndRoot_RestartedOneAtATimeUnderLoad_NoRequestFails() => RunAsync(namespaces: false);
@@ -48,7 +49,7 @@ public sealed class RollingRestartTests
 
         var report = await RollingRestartBench.RunAsync(options, BenchProgress.Silent(), TestContext.Current.CancellationToken);
 
-        Assert.True(report.Failed == 0, $"{report.Failed} of {report.Requests} requests failed:\n{string.Join('\n', report.FirstFailures)}\n{RollingRestartBench.Format(report)}");
+        Assert.True(report.Failed == 0, $"{report.Failed} of {report.Requests} requests failed:\n{string.Join('\n', report.FirstFailures)}\n{RollingRestartBench.Format(report)}\n{LogLinesOf(report.FirstFailures, work.Path)}");
         Assert.Equal(report.Partitions.Count * options.Replicas + options.Roots, report.Steps.Count);
         Assert.Equal(report.Steps.Count, report.Steps.Select(s => s.Process).Distinct().Count());
         Assert.All(report.Steps, s =>
@@ -60,4 +61,28 @@ public sealed class RollingRestartTests
         Assert.Equal("warm-up", report.Phases[0].Name);
         Assert.All(report.Phases.Skip(1), p => Assert.True(p.Requests > 0, $"no request in phase '{p.Name}'"));
     }
+
+    /// <summary>
+    /// What the processes logged about the failed requests (every log line carries the request's
+    /// trace id, which a failure's correlation id is), so that a failure says why.
+    /// </summary>
+    private static string LogLinesOf(IEnumerable<string> failures, string workDirectory)
+    {
+        var ids = failures.Select(f => CorrelationId().Match(f)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return "";
+        }
+
+        var lines = new List<string>();
+        foreach (var log in Directory.EnumerateFiles(workDirectory, "*.log", SearchOption.AllDirectories))
+        {
+            lines.AddRange(File.ReadLines(log).Where(line => ids.Exists(id => line.Contains(id, StringComparison.Ordinal))).Select(line => $"{Path.GetFileName(log)}: {line}"));
+        }
+
+        return $"log lines of the failed requests:\n{string.Join('\n', lines.Take(40))}";
+    }
+
+    [GeneratedRegex(@"correlation id ([0-9a-f]{32})")]
+    private static partial Regex CorrelationId();
 }

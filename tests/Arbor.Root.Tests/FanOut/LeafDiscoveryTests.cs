@@ -229,6 +229,36 @@ public sealed class LeafDiscoveryTests
     }
 
     [Fact]
+    public async Task Root_ReplicaResetsTheCallsStream_TheCallGoesToAnotherReplica_CountedAsRetry()
+    {
+        // A stream reset mid-call (a connection that breaks while a replica stops or restarts): the
+        // client makes INTERNAL of it, though the leaf sent no status; it is the replica's failure.
+        await using var broken = await FakeLeaf.StartAsync(RootTestCluster.Uses);
+        broken.ResetStreams = true;
+        using (var direct = new RpcChannel(broken.Address))
+        {
+            var reset = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await new Arbor.Contracts.V1.Leaf.LeafClient(direct.Invoker)
+                .ScoreAsync(new Arbor.Contracts.V1.LeafScoreRequest { Model = "mb" }, cancellationToken: Ct));
+            Assert.Equal(Grpc.Core.StatusCode.Internal, reset.StatusCode);
+        }
+
+        broken.Requests.Clear();
+        await using var cluster = await RootTestCluster.StartAsync(leafBEndpoints: leaf => $"{broken.Address}\", \"{leaf.Address}");
+        var metrics = cluster.Services.GetRequiredService<RootMetrics>();
+
+        const int Requests = 20;
+        for (var i = 0; i < Requests; i++)
+        {
+            var response = await cluster.ScoreAsync(RootTestCluster.Request());
+            Assert.All(response.Results, r => Assert.True(r.Status.Code == 0, $"{r.Model}: {(Grpc.Core.StatusCode)r.Status.Code} {r.Status.Message}"));
+        }
+
+        Assert.True(broken.Requests.Count > 0, "the replica resetting its streams got no call");
+        Assert.Equal(broken.Requests.Count, metrics.LeafRetryCount);
+        Assert.Equal(Requests, cluster.LeafB.Requests.Count);
+    }
+
+    [Fact]
     public void ConnectTimeout_DefaultsToAQuarterOfTheLeafTimeout_ConfiguredWins()
     {
         var config = new RootConfig { FeatureStore = new FeatureStoreConfig { Path = "unused.db" } };

@@ -55,6 +55,9 @@ internal sealed class FakeLeaf : IAsyncDisposable
     /// <summary>When set, every Score call is answered with this status (a leaf that does not serve yet).</summary>
     public StatusCode? AnswerWith { get; set; }
 
+    /// <summary>When set, every Score call's stream is reset (HTTP/2 RST_STREAM), as a connection that breaks mid-call.</summary>
+    public bool ResetStreams { get; set; }
+
     /// <param name="port">The loopback port (a restarted replica comes back on its old one); a free one when null.</param>
     /// <param name="tls">Serve over TLS with these credentials (mutual TLS when they have a CA bundle).</param>
     public static async Task<FakeLeaf> StartAsync(IReadOnlyDictionary<string, string[]> uses, int? port = null, Arbor.Rpc.Tls.TlsCredentialSource? tls = null)
@@ -144,6 +147,12 @@ internal sealed class FakeLeaf : IAsyncDisposable
         if (request.Unbatched && _holdUnbatched is { } holdUnbatched)
         {
             await holdUnbatched.Task.WaitAsync(context.CancellationToken);
+        }
+
+        if (ResetStreams)
+        {
+            context.GetHttpContext().Abort();
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
         }
 
         if (AnswerWith is { } answer)
