@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Arbor.Features.Batches;
 
@@ -15,10 +16,17 @@ namespace Arbor.Features.Batches;
 /// </remarks>
 public sealed class FeatureBatch : IDisposable
 {
+    // Below the large-object heap's 85,000 bytes: a slab is an ordinary pooled array.
+    private const int SlabBytes = 64 * 1024;
+
     private List<Array>? _rented;
+    private Slab<float> _floats;
+    private Slab<long> _longs;
+    private Slab<int> _ints;
+    private Slab<byte> _bytes;
     private readonly List<BatchColumn> _columns;
     private readonly List<BatchColumn> _sharedColumns = [];
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _names;
 
     /// <param name="rowCount">The number of rows (candidates).</param>
     /// <param name="columnCapacity">The expected number of per-row columns.</param>
@@ -27,6 +35,7 @@ public sealed class FeatureBatch : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
         RowCount = rowCount;
         _columns = new List<BatchColumn>(columnCapacity);
+        _names = new HashSet<string>(columnCapacity, StringComparer.Ordinal);
     }
 
     /// <summary>The number of rows (candidates).</summary>
@@ -66,13 +75,36 @@ public sealed class FeatureBatch : IDisposable
         return this;
     }
 
-    /// <summary>A buffer of at least <paramref name="length"/> elements from the shared pool (old contents: overwrite every element used), returned when the batch is disposed.</summary>
-    public T[] Rent<T>(int length)
+    /// <summary>
+    /// <paramref name="length"/> elements for a column's values (old contents: overwrite every element
+    /// used), valid until the batch is disposed. Small requests are cut one after another from 64 KB
+    /// slabs taken from the shared array pool, so that a request's many columns cost a few pooled
+    /// arrays rather than one each (more than the pool keeps, so most would be allocated anew);
+    /// a request for more than half a slab gets a pooled array of its own.
+    /// </summary>
+    public ArraySegment<T> Rent<T>(int length)
         where T : unmanaged
     {
-        var array = ArrayPool<T>.Shared.Rent(length);
-        (_rented ??= []).Add(array);
-        return array;
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var slabLength = SlabBytes / Unsafe.SizeOf<T>();
+        if (length > slabLength / 2)
+        {
+            var own = ArrayPool<T>.Shared.Rent(length);
+            (_rented ??= []).Add(own);
+            return new ArraySegment<T>(own, 0, length);
+        }
+
+        ref var slab = ref SlabOf<T>();
+        if (slab.Buffer is null || slab.Used + length > slab.Buffer.Length)
+        {
+            slab.Buffer = ArrayPool<T>.Shared.Rent(slabLength);
+            slab.Used = 0;
+            (_rented ??= []).Add(slab.Buffer);
+        }
+
+        var segment = new ArraySegment<T>(slab.Buffer, slab.Used, length);
+        slab.Used += length;
+        return segment;
     }
 
     /// <summary>Returns the rented buffers; the columns built on them must not be used afterwards.</summary>
@@ -83,6 +115,10 @@ public sealed class FeatureBatch : IDisposable
             return;
         }
 
+        _floats = default;
+        _longs = default;
+        _ints = default;
+        _bytes = default;
         foreach (var array in rented)
         {
             switch (array)
@@ -103,11 +139,44 @@ public sealed class FeatureBatch : IDisposable
         }
     }
 
+    private ref Slab<T> SlabOf<T>()
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return ref Unsafe.As<Slab<float>, Slab<T>>(ref _floats);
+        }
+
+        if (typeof(T) == typeof(long))
+        {
+            return ref Unsafe.As<Slab<long>, Slab<T>>(ref _longs);
+        }
+
+        if (typeof(T) == typeof(int))
+        {
+            return ref Unsafe.As<Slab<int>, Slab<T>>(ref _ints);
+        }
+
+        if (typeof(T) == typeof(byte))
+        {
+            return ref Unsafe.As<Slab<byte>, Slab<T>>(ref _bytes);
+        }
+
+        throw new NotSupportedException($"A batch rents buffers of float, long, int or byte, not {typeof(T).Name}.");
+    }
+
     private void AddName(string name)
     {
         if (!_names.Add(name))
         {
             throw new ArgumentException($"The batch already has a column named '{name}'.", nameof(name));
         }
+    }
+
+    /// <summary>The slab being cut for one element type, and how much of it is taken.</summary>
+    private struct Slab<T>
+    {
+        public T[]? Buffer;
+        public int Used;
     }
 }

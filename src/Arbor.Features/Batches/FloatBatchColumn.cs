@@ -7,7 +7,7 @@ namespace Arbor.Features.Batches;
 /// <summary>A column of one float per row (<c>FloatColumn</c> on the wire).</summary>
 public sealed class FloatBatchColumn : BatchColumn
 {
-    private readonly float[] _values;
+    private readonly ArraySegment<float> _values;
 
     /// <param name="name">The feature name.</param>
     /// <param name="values">One value per row; not copied.</param>
@@ -18,14 +18,14 @@ public sealed class FloatBatchColumn : BatchColumn
     }
 
     /// <param name="name">The feature name.</param>
-    /// <param name="values">At least <paramref name="rowCount"/> values, one per row, the rest ignored (e.g. a pooled buffer); not copied.</param>
+    /// <param name="values">At least <paramref name="rowCount"/> values, one per row, the rest ignored (e.g. a pooled buffer or a batch's slice of one); not copied.</param>
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public FloatBatchColumn(string name, float[] values, int rowCount, byte[]? missing = null)
+    public FloatBatchColumn(string name, ArraySegment<float> values, int rowCount, byte[]? missing = null)
         : base(name, FeatureType.Float, rowCount, missing)
     {
-        ArgumentNullException.ThrowIfNull(values);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Length);
+        ArgumentNullException.ThrowIfNull(values.Array, nameof(values));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Count);
         _values = values;
     }
 

@@ -9,7 +9,7 @@ namespace Arbor.Features.Batches;
 /// </summary>
 public sealed class FloatVectorBatchColumn : BatchColumn
 {
-    private readonly float[] _values;
+    private readonly ArraySegment<float> _values;
 
     /// <param name="name">The feature name.</param>
     /// <param name="dimension">The vector length (positive).</param>
@@ -24,15 +24,15 @@ public sealed class FloatVectorBatchColumn : BatchColumn
 
     /// <param name="name">The feature name.</param>
     /// <param name="dimension">The vector length (positive).</param>
-    /// <param name="values">At least <paramref name="rowCount"/> × <paramref name="dimension"/> values, rows concatenated, the rest ignored (e.g. a pooled buffer); not copied.</param>
+    /// <param name="values">At least <paramref name="rowCount"/> × <paramref name="dimension"/> values, rows concatenated, the rest ignored (e.g. a pooled buffer or a batch's slice of one); not copied.</param>
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public FloatVectorBatchColumn(string name, int dimension, float[] values, int rowCount, byte[]? missing = null)
+    public FloatVectorBatchColumn(string name, int dimension, ArraySegment<float> values, int rowCount, byte[]? missing = null)
         : base(name, FeatureType.FloatVector, rowCount, missing)
     {
-        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(values.Array, nameof(values));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)rowCount * dimension, values.Length, nameof(rowCount));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)rowCount * dimension, values.Count, nameof(rowCount));
         _values = values;
         Dimension = dimension;
     }

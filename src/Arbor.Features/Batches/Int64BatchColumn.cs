@@ -6,7 +6,7 @@ namespace Arbor.Features.Batches;
 /// <summary>A column of one 64-bit integer per row (<c>Int64Column</c> on the wire).</summary>
 public sealed class Int64BatchColumn : BatchColumn
 {
-    private readonly long[] _values;
+    private readonly ArraySegment<long> _values;
 
     /// <param name="name">The feature name.</param>
     /// <param name="values">One value per row; not copied.</param>
@@ -17,14 +17,14 @@ public sealed class Int64BatchColumn : BatchColumn
     }
 
     /// <param name="name">The feature name.</param>
-    /// <param name="values">At least <paramref name="rowCount"/> values, one per row, the rest ignored (e.g. a pooled buffer); not copied.</param>
+    /// <param name="values">At least <paramref name="rowCount"/> values, one per row, the rest ignored (e.g. a pooled buffer or a batch's slice of one); not copied.</param>
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public Int64BatchColumn(string name, long[] values, int rowCount, byte[]? missing = null)
+    public Int64BatchColumn(string name, ArraySegment<long> values, int rowCount, byte[]? missing = null)
         : base(name, FeatureType.Int64, rowCount, missing)
     {
-        ArgumentNullException.ThrowIfNull(values);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Length);
+        ArgumentNullException.ThrowIfNull(values.Array, nameof(values));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Count);
         _values = values;
     }
 

@@ -9,9 +9,9 @@ namespace Arbor.Features.Batches;
 /// </summary>
 public sealed class Int64ListBatchColumn : BatchColumn
 {
-    private readonly int[] _lengths;
+    private readonly ArraySegment<int> _lengths;
     private readonly int[] _offsets;
-    private readonly long[] _values;
+    private readonly ArraySegment<long> _values;
     private readonly int _valueCount;
 
     /// <param name="name">The feature name.</param>
@@ -24,18 +24,18 @@ public sealed class Int64ListBatchColumn : BatchColumn
     }
 
     /// <param name="name">The feature name.</param>
-    /// <param name="lengths">At least <paramref name="rowCount"/> list lengths, the rest ignored (e.g. a pooled buffer); not copied.</param>
+    /// <param name="lengths">At least <paramref name="rowCount"/> list lengths, the rest ignored (e.g. a pooled buffer or a batch's slice of one); not copied.</param>
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="values">At least <paramref name="valueCount"/> values, every row's concatenated, the rest ignored; not copied.</param>
     /// <param name="valueCount">How many values the lengths add up to.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public Int64ListBatchColumn(string name, int[] lengths, int rowCount, long[] values, int valueCount, byte[]? missing = null)
+    public Int64ListBatchColumn(string name, ArraySegment<int> lengths, int rowCount, ArraySegment<long> values, int valueCount, byte[]? missing = null)
         : base(name, FeatureType.Int64List, rowCount, missing)
     {
-        ArgumentNullException.ThrowIfNull(lengths);
-        ArgumentNullException.ThrowIfNull(values);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, lengths.Length);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(valueCount, values.Length);
+        ArgumentNullException.ThrowIfNull(lengths.Array, nameof(lengths));
+        ArgumentNullException.ThrowIfNull(values.Array, nameof(values));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, lengths.Count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(valueCount, values.Count);
         _offsets = new int[rowCount + 1];
         long total = 0;
         for (var i = 0; i < rowCount; i++)

@@ -78,10 +78,11 @@ internal static class ColumnBuilder
         where TValues : struct, IColumnValues
     {
         var column = batch.Rent<float>(values.RowCount);
-        for (var row = 0; row < values.RowCount; row++)
+        var span = column.AsSpan();
+        for (var row = 0; row < span.Length; row++)
         {
             var value = values[row];
-            column[row] = value.HasValue ? value.AsFloat() : 0f;
+            span[row] = value.HasValue ? value.AsFloat() : 0f;
         }
 
         return new FloatBatchColumn(name, column, values.RowCount, missing);
@@ -91,10 +92,11 @@ internal static class ColumnBuilder
         where TValues : struct, IColumnValues
     {
         var column = batch.Rent<long>(values.RowCount);
-        for (var row = 0; row < values.RowCount; row++)
+        var span = column.AsSpan();
+        for (var row = 0; row < span.Length; row++)
         {
             var value = values[row];
-            column[row] = value.HasValue ? value.AsInt64() : 0L;
+            span[row] = value.HasValue ? value.AsInt64() : 0L;
         }
 
         return new Int64BatchColumn(name, column, values.RowCount, missing);
@@ -144,12 +146,13 @@ internal static class ColumnBuilder
         where TValues : struct, IColumnValues
     {
         var lengths = batch.Rent<int>(values.RowCount);
+        var lengthSpan = lengths.AsSpan();
         var total = 0;
-        for (var row = 0; row < values.RowCount; row++)
+        for (var row = 0; row < lengthSpan.Length; row++)
         {
             var value = values[row];
-            lengths[row] = value.HasValue ? value.AsInt64List().Length : 0;
-            total += lengths[row];
+            lengthSpan[row] = value.HasValue ? value.AsInt64List().Length : 0;
+            total += lengthSpan[row];
         }
 
         var column = batch.Rent<long>(total);

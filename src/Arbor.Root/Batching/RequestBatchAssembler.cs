@@ -113,12 +113,25 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         return index >= 0 ? features.Context[0, index] : default;
     }
 
+    private static bool Contains(List<ClientColumn> columns, string name)
+    {
+        foreach (var column in columns)
+        {
+            if (string.Equals(column.Name, name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static void AddShared(FeatureBatch batch, FeatureFrame frame, List<ClientColumn> perRow)
     {
         for (var c = 0; c < frame.Names.Count; c++)
         {
             var name = frame.Names[c];
-            if (!perRow.Exists(p => string.Equals(p.Name, name, StringComparison.Ordinal))
+            if (!Contains(perRow, name)
                 && ColumnBuilder.Build(batch, name, new FrameColumn(frame, c), frame.Planned(c).OutputKind) is { } column)
             {
                 batch.AddShared(column);

@@ -341,10 +341,14 @@ public sealed class RootScorer(
 
         model.Version = response.Version;
         model.Outputs.Add(response.Outputs);
+        // Sized up front: a list grown by doubling leaves its smaller arrays behind, and a score list's
+        // first Add would make room for eight.
+        model.Candidates.Capacity = request.Candidates.Count;
         for (var entry = 0; entry < request.Candidates.Count; entry++)
         {
             var row = candidates.RowOf(entry);
             var scores = new CandidateScores { Id = request.Candidates[entry].Id };
+            scores.Scores.Capacity = outputs;
             for (var o = 0; o < outputs; o++)
             {
                 scores.Scores.Add(response.Scores[(row * outputs) + o]);

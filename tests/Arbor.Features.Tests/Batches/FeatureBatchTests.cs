@@ -41,6 +41,36 @@ public sealed class FeatureBatchTests
     }
 
     [Fact]
+    public void Rent_ManySmallBuffers_CutFromAFewSlabsWithoutOverlap_LargeOnesGetTheirOwn()
+    {
+        const int Rows = 300;
+        const int Columns = 200;
+        using var batch = new FeatureBatch(Rows);
+        var segments = new List<ArraySegment<float>>();
+        for (var c = 0; c < Columns; c++)
+        {
+            var segment = batch.Rent<float>(Rows);
+            Assert.Equal(Rows, segment.Count);
+            segment.AsSpan().Fill(c);
+            segments.Add(segment);
+        }
+
+        // Every buffer kept what was written into it: no two overlap.
+        for (var c = 0; c < Columns; c++)
+        {
+            Assert.All(segments[c], value => Assert.Equal(c, value));
+        }
+
+        // 200 × 300 floats is 234 KB: a handful of 64 KB slabs, not 200 arrays.
+        var slabs = segments.Select(s => s.Array).Distinct().Count();
+        Assert.InRange(slabs, 1, (Columns * Rows * sizeof(float) / (64 * 1024)) + 2);
+
+        var large = batch.Rent<float>(64 * 1024);
+        Assert.Equal(0, large.Offset);
+        Assert.DoesNotContain(large.Array, segments.Select(s => s.Array));
+    }
+
+    [Fact]
     public void Add_ColumnWithOtherRowCount_Throws()
     {
         var batch = new FeatureBatch(3);
@@ -107,15 +137,10 @@ public sealed class FeatureBatchTests
     }
 
     /// <summary>Copies <paramref name="values"/> to the start of a (pooled, possibly longer) buffer and fills the rest with garbage.</summary>
-    private static T[] Fill<T>(T[] buffer, T[] values)
+    private static ArraySegment<T> Fill<T>(ArraySegment<T> buffer, T[] values)
         where T : unmanaged
     {
-        values.CopyTo(buffer, 0);
-        for (var k = values.Length; k < buffer.Length; k++)
-        {
-            buffer[k] = values[0];
-        }
-
+        values.CopyTo(buffer.AsSpan());
         return buffer;
     }
 }
