@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 using Arbor.Rpc.Accounting;
 using Arbor.Rpc.Compression;
 using Arbor.Rpc.Diagnostics;
@@ -22,10 +23,16 @@ public sealed class RpcChannel : IDisposable
 {
     private const string CompressionSwitch = "grpc-internal-encoding-request";
     private const string AcceptEncodingHeader = "grpc-accept-encoding";
+    private const string EncodingHeader = "grpc-encoding";
+    private const string UserAgentHeader = "User-Agent";
+
+    // grpc-<language>/<version>, the form the gRPC protocol asks of a User-Agent.
+    private static readonly string UserAgent = "grpc-dotnet/" + GrpcVersion();
 
     private readonly RpcChannelOptions _options;
     private readonly Metadata?[] _encodingHeaders;
     private volatile PeerAcceptEncoding? _peerAcceptEncoding;
+    private volatile bool _peerListWanted;
 
     /// <summary>Creates a channel to <paramref name="address"/>.</summary>
     public RpcChannel(Uri address, RpcChannelOptions? options = null)
@@ -76,7 +83,7 @@ public sealed class RpcChannel : IDisposable
         // An HttpClient (rather than the handler) keeps grpc-dotnet's load-balancing handler out of the
         // call path: a channel here has one target, replicas are chosen by the caller (ReplicaSet),
         // and the balancer's per-call picker locks cost throughput under concurrency.
-        var client = new HttpClient(new AcceptEncodingObserver(handler, this), disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        var client = new HttpClient(new CallHandler(handler, this), disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpClient = client,
@@ -183,6 +190,14 @@ public sealed class RpcChannel : IDisposable
         return Invoker.AsyncUnaryCall(method, null, callOptions, request).ResponseAsync;
     }
 
+    private static string GrpcVersion()
+    {
+        var version = typeof(GrpcChannel).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(GrpcChannel).Assembly.GetName().Version?.ToString(3) ?? "0";
+        var build = version.IndexOf('+', StringComparison.Ordinal);
+        return build < 0 ? version : version[..build];
+    }
+
     /// <summary>The index of the encoding to use, or -1 for identity.</summary>
     private int ChooseEncoding<TRequest>(RpcCallOptions options, TRequest request)
     {
@@ -203,6 +218,7 @@ public sealed class RpcChannel : IDisposable
         // answer OK to a garbage request). Until a response has said, calls go uncompressed.
         if (_peerAcceptEncoding is not { } accepted || !accepted.Names.Contains(encoding))
         {
+            _peerListWanted = true;
             return -1;
         }
 
@@ -216,17 +232,42 @@ public sealed class RpcChannel : IDisposable
     }
 
     // grpc-dotnet leaves grpc-accept-encoding out of the metadata it exposes (RpcException.Trailers,
-    // ResponseHeadersAsync), so AcceptEncodingObserver reads it off every HTTP response instead:
-    // a trailers-only rejection carries it in its headers, grpcio sends it on every response.
+    // ResponseHeadersAsync), so CallHandler reads it off the HTTP responses instead: a trailers-only
+    // rejection carries it in its headers, grpcio sends it on every response.
     private bool PeerRejected(string encoding) =>
         _peerAcceptEncoding is { } accepted && !accepted.Names.Contains(encoding);
 
-    private void ObservePeerAcceptEncoding(string header) => _peerAcceptEncoding = PeerAcceptEncoding.Update(_peerAcceptEncoding, header);
-
-    /// <summary>Records the <c>grpc-accept-encoding</c> of each response before grpc-dotnet drops it.</summary>
-    private sealed class AcceptEncodingObserver(HttpMessageHandler inner, RpcChannel channel) : DelegatingHandler(inner)
+    private void ObservePeerAcceptEncoding(string header)
     {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        _peerAcceptEncoding = PeerAcceptEncoding.Update(_peerAcceptEncoding, header);
+        _peerListWanted = false;
+    }
+
+    // A response is read for the peer's list only when the answer matters: before the first list,
+    // for a compressed request (a rejection must be seen to fall back), and after a call asked for an
+    // encoding the list lacked (a redeployed server may have gained it). Identity calls to a server
+    // whose list is known skip it, and so skip an awaited wrapper per call. A reset racing with
+    // another call's request only delays the next read by one call that asks again.
+    private bool WantsPeerAcceptEncoding(HttpRequestMessage request) =>
+        _peerAcceptEncoding is null || _peerListWanted || request.Headers.NonValidated.Contains(EncodingHeader);
+
+    /// <summary>
+    /// Between grpc-dotnet and the socket handler: records the <c>grpc-accept-encoding</c> of a
+    /// response before grpc-dotnet drops it, and sends the short <c>User-Agent</c>.
+    /// </summary>
+    private sealed class CallHandler(HttpMessageHandler inner, RpcChannel channel) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            // grpc-dotnet's User-Agent adds the runtime, OS and architecture to its name and version:
+            // about 48 bytes that HTTP/2 sends literally on every request.
+            var headers = request.Headers;
+            headers.Remove(UserAgentHeader);
+            headers.TryAddWithoutValidation(UserAgentHeader, UserAgent);
+            return channel.WantsPeerAcceptEncoding(request) ? ObserveAsync(request, cancellationToken) : base.SendAsync(request, cancellationToken);
+        }
+
+        private async Task<HttpResponseMessage> ObserveAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.Headers.NonValidated.TryGetValues(AcceptEncodingHeader, out var values))

@@ -1,7 +1,9 @@
 using Arbor.Rpc.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Arbor.Rpc.Server;
@@ -15,9 +17,10 @@ public static class RpcServiceCollectionExtensions
     /// <summary>
     /// Adds grpc-dotnet with Arbor's settings: message size limits, gzip/lz4/zstd providers with
     /// decompression limits, <see cref="StatusInterceptor"/> (one place mapping outcomes to
-    /// statuses, response compression), the health service fed by the ASP.NET Core health checks
-    /// tagged <see cref="ReadinessTag"/>, and server reflection. Returns the health-checks builder
-    /// so the caller can add its readiness checks.
+    /// statuses, response compression), UNIMPLEMENTED for unknown services and methods
+    /// (<see cref="UnimplementedCallFallback"/>), the health service fed by the ASP.NET Core health
+    /// checks tagged <see cref="ReadinessTag"/>, and server reflection. Returns the health-checks
+    /// builder so the caller can add its readiness checks.
     /// </summary>
     public static IHealthChecksBuilder AddArborGrpc(this IServiceCollection services, Action<RpcServerOptions>? configure = null)
     {
@@ -27,13 +30,16 @@ public static class RpcServiceCollectionExtensions
         options.Validate();
         services.AddSingleton(options);
         services.AddSingleton<StatusInterceptor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, UnimplementedCallFallback>());
         services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = options.MaxSendMessageSize;
             grpc.CompressionProviders = options.Compression.Providers(options.MaxReceiveMessageSize);
             grpc.EnableDetailedErrors = false;
-            grpc.IgnoreUnknownServices = false;
+            // Unknown services and methods are answered by UnimplementedCallFallback, not by
+            // grpc-dotnet's catch-all routes (a cost on every call's route match).
+            grpc.IgnoreUnknownServices = true;
             grpc.Interceptors.Add<StatusInterceptor>();
         });
         if (options.EnableReflection)

@@ -64,6 +64,22 @@ public sealed class UnaryCallTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task EveryCall_SendsTheShortGrpcUserAgent()
+    {
+        await using var server = await RpcTestServer.StartAsync(captureRequests: true);
+        using var channel = new RpcChannel(server.Address);
+        var request = Payloads.LeafRequest(rows: 5);
+
+        await channel.UnaryAsync(LeafMethods.Score, request, cancellationToken: Ct);
+        await channel.UnaryAsync(LeafMethods.Score, request, cancellationToken: Ct);
+
+        // grpc-<language>/<version> only: the runtime, OS and architecture grpc-dotnet appends cost
+        // about 48 bytes on every request.
+        Assert.All(server.Requests, r => Assert.Matches(@"^grpc-dotnet/\d+\.\d+\.\d+$", r.UserAgent));
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task UnknownMethod_Unimplemented()
     {
         await using var server = await RpcTestServer.StartAsync();

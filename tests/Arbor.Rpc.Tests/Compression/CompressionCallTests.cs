@@ -266,6 +266,37 @@ public sealed class CompressionCallTests
         Assert.Equal(2, gzipOnly.Leaf.Calls);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task ServerRedeployedWithTheEncoding_TheChannelLearnsItFromTheNextAnswer()
+    {
+        var request = Payloads.LeafRequest(rows: 100);
+        var zstd = new RpcCallOptions { Encoding = "zstd" };
+        await using var gzipOnly = await RpcTestServer.StartAsync(options => options.Compression = new CompressionRegistry([new GzipCodec()]), captureRequests: true);
+        await using var full = await RpcTestServer.StartAsync(captureRequests: true);
+        await using var address = new TcpRelay(new IPEndPoint(IPAddress.Loopback, gzipOnly.Address.Port));
+        var counters = new ByteCounters("gained");
+        using var channel = new RpcChannel($"http://127.0.0.1:{address.Port}", new RpcChannelOptions { ByteCounters = counters });
+        // Identity calls in between: once the list is known they do not read it again, a call
+        // asking for an encoding the list lacks does.
+        await channel.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+        await channel.UnaryAsync(LeafMethods.Score, request, cancellationToken: Ct);
+        await channel.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+        Assert.Equal(["", "", ""], gzipOnly.Requests.Select(r => r.Encoding));
+
+        address.Upstream = new IPEndPoint(IPAddress.Loopback, full.Address.Port);
+        await gzipOnly.DisposeAsync();
+        await Wait.UntilAsync(() => counters.Snapshot().ConnectionsActive == 0, "the channel saw the old server go");
+        await channel.UnaryAsync(LeafMethods.Score, request, cancellationToken: Ct);
+        await channel.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+        var compressed = await channel.UnaryAsync(LeafMethods.Score, request, zstd, Ct);
+
+        Assert.Equal(TestLeafService.Echo(request), compressed);
+        // The identity call is not read for the list; the first zstd call goes uncompressed and
+        // reads the new list from its answer; the next one compresses.
+        Assert.Equal(["", "", "zstd"], full.Requests.Select(r => r.Encoding));
+        Assert.Equal([false, false, true], full.Requests.Select(r => r.Compressed));
+    }
+
     [Theory(Timeout = 60_000)]
     [MemberData(nameof(Encodings))]
     public async Task CorruptCompressedRequest_InternalAndTheServerKeepsServing(string encoding)

@@ -121,7 +121,7 @@ public sealed class RpcTestServer : IAsyncDisposable
                 using var body = new MemoryStream();
                 await context.Request.Body.CopyToAsync(body, context.RequestAborted);
                 var bytes = body.ToArray();
-                requests.Enqueue(new CapturedRequest(context.Request.Path, context.Request.Headers["grpc-encoding"].ToString(), bytes));
+                requests.Enqueue(new CapturedRequest(context.Request.Path, context.Request.Headers["grpc-encoding"].ToString(), bytes, context.Request.Headers.UserAgent.ToString()));
                 context.Request.Body = new MemoryStream(bytes, writable: false);
                 await next(context);
             });
@@ -151,7 +151,8 @@ public sealed class RpcTestServer : IAsyncDisposable
 /// <param name="Path">The request path (<c>/arbor.v1.Leaf/Score</c>).</param>
 /// <param name="Encoding">The request's <c>grpc-encoding</c> header, empty when absent.</param>
 /// <param name="Body">The body: 1-byte compressed flag, 4-byte big-endian length, message.</param>
-public sealed record CapturedRequest(string Path, string Encoding, byte[] Body)
+/// <param name="UserAgent">The request's <c>User-Agent</c> header, empty when absent.</param>
+public sealed record CapturedRequest(string Path, string Encoding, byte[] Body, string UserAgent)
 {
     /// <summary>Whether the (single) message is marked compressed.</summary>
     public bool Compressed => Body[0] == 1;
