@@ -1,10 +1,11 @@
 namespace Arbor.Cli.Bench;
 
-/// <summary>One way of fanning out: with or without the Feature Trimmer, and which request compression.</summary>
+/// <summary>One way of fanning out: with or without the Feature Trimmer, which request compression, and per-model or union calls.</summary>
 /// <param name="Name">The mode's name in reports (<c>untrimmed</c>, <c>trimmed+lz4</c>...).</param>
 /// <param name="Trimming">Whether the root trims each leaf request to its model's allowlist.</param>
 /// <param name="Compression">identity, lz4, zstd or gzip.</param>
-public sealed record BenchMode(string Name, bool Trimming, string Compression)
+/// <param name="PartitionCalls">The root's <c>fan_out.partition_calls</c>: per_model, union or auto.</param>
+public sealed record BenchMode(string Name, bool Trimming, string Compression, string PartitionCalls = "per_model")
 {
     public static BenchMode Untrimmed { get; } = new("untrimmed", false, "identity");
 
@@ -21,6 +22,13 @@ public sealed record BenchMode(string Name, bool Trimming, string Compression)
         new("trimmed+zstd", true, "zstd"),
     ];
 
+    /// <summary>Modes run only when named: one call per partition carrying the union of its models' allowlists.</summary>
+    public static IReadOnlyList<BenchMode> Union { get; } =
+    [
+        new("trimmed+union", true, "identity", "union"),
+        new("trimmed+lz4+union", true, "lz4", "union"),
+    ];
+
     /// <summary>Parses a comma-separated list of mode names; the baseline (untrimmed) is always included and first.</summary>
     public static IReadOnlyList<BenchMode> ParseList(string? names)
     {
@@ -32,8 +40,8 @@ public sealed record BenchMode(string Name, bool Trimming, string Compression)
         var chosen = new List<BenchMode> { Untrimmed };
         foreach (var name in names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var mode = All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.Ordinal))
-                ?? throw new ArgumentException($"unknown mode '{name}'; modes are {string.Join(", ", All.Select(m => m.Name))}");
+            var mode = All.Concat(Union).FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.Ordinal))
+                ?? throw new ArgumentException($"unknown mode '{name}'; modes are {string.Join(", ", All.Concat(Union).Select(m => m.Name))}");
             if (!chosen.Contains(mode))
             {
                 chosen.Add(mode);

@@ -16,7 +16,7 @@ public static class NetworkBenchCommandLine
         var json = new Option<string?>("--json") { Description = "Write the report (one entry per mode) to this JSON file." };
         var chart = new Option<string?>("--chart") { Description = "Write an SVG chart of bytes and p99 per mode (default: the JSON path with .svg)." };
         var duration = new Option<int>("--duration") { Description = "Seconds the whole run may take, start-up included.", DefaultValueFactory = _ => 120 };
-        var modes = new Option<string?>("--modes") { Description = $"Comma-separated modes (default all: {string.Join(", ", BenchMode.All.Select(m => m.Name))}); untrimmed is always included as the baseline." };
+        var modes = new Option<string?>("--modes") { Description = $"Comma-separated modes (default all: {string.Join(", ", BenchMode.All.Select(m => m.Name))}; also {string.Join(", ", BenchMode.Union.Select(m => m.Name))}); untrimmed is always included as the baseline." };
         var rate = new Option<double?>("--rate") { Description = "Offered requests per second per mode (default: the scenario's; with --link-mbit: 90% of the untrimmed maximum)." };
         var leaves = new Option<string>("--leaves") { Description = "per-mode (own leaves per mode: leaf CPU attributable) or shared.", DefaultValueFactory = _ => "per-mode" };
         var link = new Option<int?>("--link-mbit") { Description = "Run roots and leaves in network namespaces joined by a link capped at N Mbit/s, modes one at a time (needs root)." };

@@ -154,7 +154,7 @@ public sealed class ServingCluster : IAsyncDisposable
             FeatureStore = new FeatureStoreConfig { Kind = "sqlite", Path = artefacts.FeatureStore },
             Registry = artefacts.Registry,
             Bundles = [.. artefacts.Bundles.Values],
-            FanOut = new FanOutConfig { Trimming = mode.Trimming, Compression = mode.Compression, CompressionThresholdBytes = 1024 },
+            FanOut = new FanOutConfig { Trimming = mode.Trimming, Compression = mode.Compression, CompressionThresholdBytes = 1024, PartitionCalls = mode.PartitionCalls },
             Limits = new LimitsConfig { MaxCandidates = 2000, DefaultDeadlineMs = 30_000 },
             Partitions = leafByPartition.ToDictionary(p => p.Key, p => new PartitionConfig { Endpoints = [p.Value.ToString().TrimEnd('/')] }, StringComparer.Ordinal),
             Models = models,

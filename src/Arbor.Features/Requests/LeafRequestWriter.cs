@@ -35,25 +35,8 @@ public static class LeafRequestWriter
     /// The size <see cref="Write(IBufferWriter{byte}, in LeafRequestHeader, EncodedBatch, in TrimDecision)"/>
     /// would write: the columns and, when trimmed, the <c>trimmed_for</c> field.
     /// </summary>
-    public static int Measure(in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision)
-    {
-        var size = Measure(header, batch, decision.Allowlist);
-        if (decision.Allowlist is not { } allowlist)
-        {
-            return size;
-        }
-
-        var rented = allowlist.Count > StackLimit ? ArrayPool<bool>.Shared.Rent(allowlist.Count) : null;
-        Span<bool> present = rented is null ? stackalloc bool[allowlist.Count] : rented.AsSpan(0, allowlist.Count);
-        MarkPresent(allowlist, batch, present);
-        size += ProtoWire.LengthDelimitedSize(TrimmedForBodySize(decision, present));
-        if (rented is not null)
-        {
-            ArrayPool<bool>.Shared.Return(rented);
-        }
-
-        return size;
-    }
+    public static int Measure(in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision) =>
+        Measure(header, batch, decision.Allowlist) + TrimmedForSize(decision, batch);
 
     /// <summary>
     /// Writes the request trimmed as <paramref name="decision"/> says (untrimmed on pass-through). A
@@ -63,39 +46,13 @@ public static class LeafRequestWriter
     public static LeafRequestWriteResult Write(IBufferWriter<byte> output, in LeafRequestHeader header, EncodedBatch batch, in TrimDecision decision)
     {
         var result = Write(output, header, batch, decision.Allowlist);
-        if (decision.Allowlist is not { } allowlist)
+        var size = TrimmedForSize(decision, batch);
+        if (size == 0)
         {
             return result;
         }
 
-        var rented = allowlist.Count > StackLimit ? ArrayPool<bool>.Shared.Rent(allowlist.Count) : null;
-        Span<bool> present = rented is null ? stackalloc bool[allowlist.Count] : rented.AsSpan(0, allowlist.Count);
-        MarkPresent(allowlist, batch, present);
-        var body = TrimmedForBodySize(decision, present);
-        var size = ProtoWire.LengthDelimitedSize(body);
-        var span = output.GetSpan(size);
-        var offset = ProtoWire.WriteLengthPrefix(span, 7, body);
-        offset += WriteString(span[offset..], 1, decision.Model);
-        if (!string.IsNullOrEmpty(decision.AllowlistVersion))
-        {
-            offset += WriteString(span[offset..], 2, decision.AllowlistVersion);
-        }
-
-        offset += WriteString(span[offset..], 3, allowlist.Sha256);
-        for (var i = 0; i < present.Length; i++)
-        {
-            if (!present[i])
-            {
-                offset += WriteString(span[offset..], 4, allowlist.Features[i]);
-            }
-        }
-
-        output.Advance(offset);
-        if (rented is not null)
-        {
-            ArrayPool<bool>.Shared.Return(rented);
-        }
-
+        output.Advance(WriteTrimmedFor(output.GetSpan(size), 7, decision, batch));
         return result with { MessageBytes = result.MessageBytes + size };
     }
 
@@ -157,6 +114,65 @@ public static class LeafRequestWriter
         return new LeafRequestWriteResult(checked((int)bytesWritten), written, removed, bytesRemoved, absent, valueBytes);
     }
 
+    /// <summary>The size of the whole <c>trimmed_for</c> field (tag, length, message) <paramref name="decision"/> needs; 0 on pass-through.</summary>
+    internal static int TrimmedForSize(in TrimDecision decision, EncodedBatch batch)
+    {
+        if (decision.Allowlist is not { } allowlist)
+        {
+            return 0;
+        }
+
+        var rented = allowlist.Count > StackLimit ? ArrayPool<bool>.Shared.Rent(allowlist.Count) : null;
+        Span<bool> present = rented is null ? stackalloc bool[allowlist.Count] : rented.AsSpan(0, allowlist.Count);
+        MarkPresent(allowlist, batch, present);
+        var size = ProtoWire.LengthDelimitedSize(TrimmedForBodySize(decision, present));
+        if (rented is not null)
+        {
+            ArrayPool<bool>.Shared.Return(rented);
+        }
+
+        return size;
+    }
+
+    /// <summary>
+    /// Writes <c>trimmed_for</c> as field <paramref name="fieldNumber"/> (model, allowlist version and
+    /// hash, the allowlisted features the batch lacked) into <paramref name="span"/>; returns the bytes
+    /// written, <see cref="TrimmedForSize"/>. Nothing on pass-through.
+    /// </summary>
+    internal static int WriteTrimmedFor(Span<byte> span, int fieldNumber, in TrimDecision decision, EncodedBatch batch)
+    {
+        if (decision.Allowlist is not { } allowlist)
+        {
+            return 0;
+        }
+
+        var rented = allowlist.Count > StackLimit ? ArrayPool<bool>.Shared.Rent(allowlist.Count) : null;
+        Span<bool> present = rented is null ? stackalloc bool[allowlist.Count] : rented.AsSpan(0, allowlist.Count);
+        MarkPresent(allowlist, batch, present);
+        var offset = ProtoWire.WriteLengthPrefix(span, fieldNumber, TrimmedForBodySize(decision, present));
+        offset += WriteString(span[offset..], 1, decision.Model);
+        if (!string.IsNullOrEmpty(decision.AllowlistVersion))
+        {
+            offset += WriteString(span[offset..], 2, decision.AllowlistVersion);
+        }
+
+        offset += WriteString(span[offset..], 3, allowlist.Sha256);
+        for (var i = 0; i < present.Length; i++)
+        {
+            if (!present[i])
+            {
+                offset += WriteString(span[offset..], 4, allowlist.Features[i]);
+            }
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<bool>.Shared.Return(rented);
+        }
+
+        return offset;
+    }
+
     private static int HeaderSize(in LeafRequestHeader header, int rowCount)
     {
         var size = StringSize(header.Model);
@@ -200,10 +216,10 @@ public static class LeafRequestWriter
         return size;
     }
 
-    private static int StringSize(string? value) =>
+    internal static int StringSize(string? value) =>
         string.IsNullOrEmpty(value) ? 0 : ProtoWire.LengthDelimitedSize(Encoding.UTF8.GetByteCount(value));
 
-    private static int WriteString(Span<byte> destination, int fieldNumber, string value)
+    internal static int WriteString(Span<byte> destination, int fieldNumber, string value)
     {
         var offset = ProtoWire.WriteLengthPrefix(destination, fieldNumber, Encoding.UTF8.GetByteCount(value));
         return offset + Encoding.UTF8.GetBytes(value, destination[offset..]);

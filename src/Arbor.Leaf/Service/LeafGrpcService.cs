@@ -15,8 +15,7 @@ public sealed class LeafGrpcService(LeafPartition partition) : Contracts.V1.Leaf
     {
         try
         {
-            var deadline = context.Deadline == DateTime.MaxValue ? (DateTimeOffset?)null : new DateTimeOffset(context.Deadline, TimeSpan.Zero);
-            return await partition.Scorer.ScoreAsync(request, deadline, context.CancellationToken).ConfigureAwait(false);
+            return await partition.Scorer.ScoreAsync(request, Deadline(context), context.CancellationToken).ConfigureAwait(false);
         }
         catch (LeafScoreException e)
         {
@@ -29,6 +28,22 @@ public sealed class LeafGrpcService(LeafPartition partition) : Contracts.V1.Leaf
             throw new RpcException(new Grpc.Core.Status((StatusCode)(int)e.Status, e.Message), trailers);
         }
     }
+
+    /// <summary>A failure of the whole call (it is malformed) is its status; each model's own failure is in its result.</summary>
+    public override async Task<LeafUnionScoreResponse> ScoreUnion(LeafUnionScoreRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return await partition.UnionScorer.ScoreAsync(request, Deadline(context), context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (LeafScoreException e)
+        {
+            throw new RpcException(new Grpc.Core.Status((StatusCode)(int)e.Status, e.Message));
+        }
+    }
+
+    private static DateTimeOffset? Deadline(ServerCallContext context) =>
+        context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline, TimeSpan.Zero);
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
         Task.FromResult(partition.Scorer.ListModels());

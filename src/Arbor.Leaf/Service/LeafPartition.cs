@@ -32,6 +32,7 @@ public sealed class LeafPartition : IAsyncDisposable
         Manager = new ModelManager(config, new ModelRepository(config.Repository), loader, time, loggers.CreateLogger("Arbor.Leaf.Models"), Metrics);
         Metrics.ObserveVersions(Manager.Describe);
         Scorer = new LeafScorer(Manager, time, Metrics, loggers.CreateLogger("Arbor.Leaf.Service"), config.Server.MaxRowsPerCall);
+        UnionScorer = new LeafUnionScorer(Scorer);
     }
 
     public PartitionConfig Config { get; }
@@ -44,6 +45,9 @@ public sealed class LeafPartition : IAsyncDisposable
     public ModelManager Manager { get; }
 
     public LeafScorer Scorer { get; }
+
+    /// <summary>Scores several models on one batch (ScoreUnion), each through <see cref="Scorer"/>.</summary>
+    public LeafUnionScorer UnionScorer { get; }
 
     /// <summary>Live while the process runs (the scorer answers); ready when every required model has a serving version.</summary>
     public bool IsReady => Manager.IsReady;

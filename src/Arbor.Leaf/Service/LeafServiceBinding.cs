@@ -7,7 +7,7 @@ namespace Arbor.Leaf.Service;
 
 /// <summary>
 /// Binds <see cref="LeafGrpcService"/> with the generated <c>arbor.v1.Leaf</c> methods, except that
-/// decoding a Score request gets its own span (<c>leaf.decode</c>): grpc-dotnet parses the message
+/// decoding a Score or ScoreUnion request gets its own span (<c>leaf.decode</c>): grpc-dotnet parses the message
 /// before the service method runs, so the service's spans cannot cover it. Server reflection finds
 /// the service's descriptor here.
 /// </summary>
@@ -25,7 +25,7 @@ public static class LeafServiceBinding
             where TRequest : class
             where TResponse : class
         {
-            if (typeof(TRequest) == typeof(LeafScoreRequest))
+            if (typeof(TRequest) == typeof(LeafScoreRequest) || typeof(TRequest) == typeof(LeafUnionScoreRequest))
             {
                 method = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, Traced(method.RequestMarshaller), method.ResponseMarshaller);
             }

@@ -104,6 +104,14 @@ public sealed record FanOutConfig
     /// <c>limits.leaf_timeout_ms</c>, or 5 s without one. Read at start-up.
     /// </summary>
     public int? ConnectTimeoutMs { get; init; }
+
+    /// <summary>
+    /// How a request's models that go to the same partition are sent: <c>per_model</c> (one Score call
+    /// each), <c>union</c> (one ScoreUnion call carrying the union of their columns once) or
+    /// <c>auto</c> (per request, the union call when its encoded size is below the per-model calls'
+    /// together). Shadow verification always sends per-model calls. Reloaded with the file.
+    /// </summary>
+    public string PartitionCalls { get; init; } = Arbor.Root.FanOut.PartitionCallModes.Auto;
 }
 
 /// <summary>How the root finds leaf replicas behind DNS names and checks ejected ones.</summary>

@@ -251,6 +251,11 @@ public static class RootConfigLoader
 
         ValidateAuth(config.Auth, problems);
 
+        if (!Arbor.Root.FanOut.PartitionCallModes.TryParse(config.FanOut.PartitionCalls, out _))
+        {
+            problems.Add($"$.fan_out.partition_calls: unknown mode '{config.FanOut.PartitionCalls}' ({Arbor.Root.FanOut.PartitionCallModes.PerModel}, {Arbor.Root.FanOut.PartitionCallModes.Union}, {Arbor.Root.FanOut.PartitionCallModes.Auto})");
+        }
+
         if (config.FanOut.MaxLeafAttempts is < 1 or > 10)
         {
             problems.Add("$.fan_out.max_leaf_attempts: must be from 1 to 10");

@@ -24,7 +24,8 @@ namespace Arbor.Root.Scoring;
 /// <summary>
 /// The life of a score request at the root: validate, resolve the models (routing and
 /// experiments), decide each model's trim, fetch what those models use through the shared cache,
-/// preprocess once, encode the columns once, fan out one trimmed, compressed call per model, and
+/// preprocess once, encode the columns once, fan out one trimmed, compressed call per model (or one
+/// call per partition carrying the union of its models' columns, <c>fan_out.partition_calls</c>), and
 /// gather the scores with a status per model.
 /// </summary>
 /// <remarks>
@@ -146,7 +147,7 @@ public sealed class RootScorer(
                     ? UntrimmedBatch.Same(encoded)
                     : new UntrimmedBatch(_ => assembler.AssembleAsync(scored, planner.All, expiry.Token, candidates.Entries));
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
-            var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed);
+            var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed, PartitionCallModes.Parse(config.FanOut.PartitionCalls));
 
             var response = new ScoreResponse { RequestId = request.RequestId };
             for (var i = 0; i < calls.Length; i++)

@@ -9,6 +9,7 @@ using Arbor.Signatures.Registry;
 using Arbor.Testing;
 using Arbor.Testing.Feast;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Arbor.FunctionalTests.EndToEnd;
 
@@ -42,6 +43,42 @@ public sealed class EndToEndScoringTests(SampleCluster cluster) : IClassFixture<
             Assert.All(untrimmed.Results, result => Assert.False(result.Trimmed, result.Model));
             Assert.Equal(Bits(untrimmed), Bits(trimmed));
         }
+    }
+
+    [Fact]
+    public async Task UnionCalls_And_PerModelCalls_ScoreBitwiseEqual_ForEveryModel_CarryingFewerValueBytes()
+    {
+        // Homefeed's three models share one partition (and most features), related's two another.
+        var (perModel, perModelServices) = await cluster.StartRootWithPartitionCallsAsync("per-model", "per_model");
+        var (union, unionServices) = await cluster.StartRootWithPartitionCallsAsync("union", "union");
+        var random = new Random(11);
+        for (var r = 0; r < 6; r++)
+        {
+            var request = new ScoreRequest { Surface = "homefeed", UserId = cluster.UserIds[random.Next(cluster.UserIds.Count)], RequestId = $"union-{r}" };
+            foreach (var id in cluster.CandidateIds.OrderBy(_ => random.Next()).Take(120))
+            {
+                request.Candidates.Add(new Candidate { Id = id });
+            }
+
+            request.Context.Add("ctx_hour_of_day", new FeatureValue { FloatValue = random.Next(24) });
+
+            var one = await SampleCluster.ScoreAsync(perModel, request);
+            var shared = await SampleCluster.ScoreAsync(union, request);
+
+            Assert.Equal(5, shared.Results.Count);
+            Assert.All(shared.Results, result =>
+            {
+                Assert.True(result.Status.Code == 0, $"{result.Model}: {result.Status.Message}");
+                Assert.True(result.Trimmed, result.Model);
+                Assert.Equal(120, result.Candidates.Count);
+            });
+            Assert.Equal(Bits(one), Bits(shared));
+            Assert.Equal(one.Results.Select(m => m.Version), shared.Results.Select(m => m.Version));
+        }
+
+        var perModelValues = perModelServices.GetRequiredService<Arbor.Root.Diagnostics.RootMetrics>().LeafValueBytes;
+        var unionValues = unionServices.GetRequiredService<Arbor.Root.Diagnostics.RootMetrics>().LeafValueBytes;
+        Assert.True(unionValues > 0 && unionValues < perModelValues, $"union calls carried {unionValues} value bytes, per-model calls {perModelValues}");
     }
 
     [Fact]

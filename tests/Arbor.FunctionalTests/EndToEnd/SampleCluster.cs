@@ -140,6 +140,15 @@ public sealed class SampleCluster : IAsyncLifetime
         return StartRootAsync(name, config);
     }
 
+    /// <summary>One more trimmed root over the same leaves and store whose <c>fan_out.partition_calls</c> is <paramref name="partitionCalls"/>; its services give its metrics.</summary>
+    public async Task<(RpcChannel Channel, IServiceProvider Services)> StartRootWithPartitionCallsAsync(string name, string partitionCalls)
+    {
+        var config = RootConfig(true, SampleModelRepository.Combine("feature_registry.json"), Sqlite(_directory.Combine("features.db")), _bundles, _partitions, _models);
+        config["fan_out"]!["partition_calls"] = partitionCalls;
+        var channel = await StartRootAsync(name, config);
+        return (channel, _roots[^1].Services);
+    }
+
     public static Task<ScoreResponse> ScoreAsync(RpcChannel root, ScoreRequest request) =>
         root.CallAsync("arbor.v1.Root/Score", request, ScoreResponse.Parser, new RpcCallOptions { Timeout = TimeSpan.FromSeconds(60) });
 

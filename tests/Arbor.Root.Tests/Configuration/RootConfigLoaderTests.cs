@@ -135,6 +135,21 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_PartitionCalls_DefaultsToAuto_AndRejectsAnUnknownMode()
+    {
+        string With(string mode) => ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            $"\"schema\": \"arbor.root/v1\", \"fan_out\": {{ \"partition_calls\": \"{mode}\" }},",
+            StringComparison.Ordinal);
+
+        Assert.Equal("auto", RootConfigLoader.Parse(ValidConfig).FanOut.PartitionCalls);
+        Assert.Equal("per_model", RootConfigLoader.Parse(With("per_model")).FanOut.PartitionCalls);
+        Assert.Equal("union", RootConfigLoader.Parse(With("union")).FanOut.PartitionCalls);
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(With("shared")));
+        Assert.Contains("$.fan_out.partition_calls: unknown mode 'shared' (per_model, union, auto)", error.Problems);
+    }
+
+    [Fact]
     public void Parse_Telemetry_ReadsTheSection_AndReportsEveryInvalidField()
     {
         var valid = RootConfigLoader.Parse(ValidConfig.Replace(

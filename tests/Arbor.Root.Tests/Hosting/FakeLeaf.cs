@@ -37,8 +37,14 @@ internal sealed class FakeLeaf : IAsyncDisposable
     /// <summary>The thumbprints of the client certificates calls came with (mutual TLS).</summary>
     public ConcurrentDictionary<string, byte> ClientCertificates { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Every request received, in arrival order.</summary>
+    /// <summary>Every request received, in arrival order; a union call's models as the Score requests they stand for.</summary>
     public ConcurrentQueue<LeafScoreRequest> Requests { get; } = new();
+
+    /// <summary>Every union call received, in arrival order.</summary>
+    public ConcurrentQueue<LeafUnionScoreRequest> UnionRequests { get; } = new();
+
+    /// <summary>When set, ScoreUnion is answered UNIMPLEMENTED (a leaf from before it).</summary>
+    public bool WithoutUnion { get; set; }
 
     /// <summary>Makes every later call wait until released or cancelled (a slow leaf).</summary>
     public void Hold() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -189,6 +195,34 @@ internal sealed class FakeLeaf : IAsyncDisposable
         return response;
     }
 
+    /// <summary>Each model of the union call scored as its own Score call, on the columns its entry names; its failure is its result.</summary>
+    private async Task<LeafUnionScoreResponse> ScoreUnionAsync(LeafUnionScoreRequest request, ServerCallContext context)
+    {
+        if (WithoutUnion)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unimplemented, "Service is unimplemented."));
+        }
+
+        UnionRequests.Enqueue(request);
+        var response = new LeafUnionScoreResponse();
+        foreach (var model in request.Models)
+        {
+            var single = new LeafScoreRequest { Model = model.Model, Version = model.Version, RowCount = request.RowCount, RequestId = request.RequestId, TrimmedFor = model.TrimmedFor, Unbatched = request.Unbatched };
+            single.Columns.AddRange(model.Columns.Select(i => request.Columns[(int)i]));
+            single.SharedColumns.AddRange(model.SharedColumns.Select(i => request.SharedColumns[(int)i]));
+            try
+            {
+                response.Results.Add(new LeafUnionResult { Response = await ScoreAsync(single, context) });
+            }
+            catch (RpcException e)
+            {
+                response.Results.Add(new LeafUnionResult { Status = new Contracts.V1.Status { Code = (int)e.StatusCode, Message = e.Status.Detail } });
+            }
+        }
+
+        return response;
+    }
+
     private sealed class Holder
     {
         public FakeLeaf? Leaf { get; set; }
@@ -197,5 +231,7 @@ internal sealed class FakeLeaf : IAsyncDisposable
     private sealed class Service(Holder holder) : Leaf.LeafBase
     {
         public override Task<LeafScoreResponse> Score(LeafScoreRequest request, ServerCallContext context) => holder.Leaf!.ScoreAsync(request, context);
+
+        public override Task<LeafUnionScoreResponse> ScoreUnion(LeafUnionScoreRequest request, ServerCallContext context) => holder.Leaf!.ScoreUnionAsync(request, context);
     }
 }
