@@ -1,4 +1,7 @@
+using System.Globalization;
+using Arbor.Contracts.V1;
 using Arbor.Root.Configuration;
+using Arbor.Signatures.Bundles;
 
 namespace Arbor.Cli.Bench;
 
@@ -49,4 +52,44 @@ public sealed record BenchScenario(string Name, string Description, int Candidat
         },
         ["related"] = new SurfaceConfig { Models = ["related_mt", "related_mt_exp_a"] },
     };
+
+    /// <summary>
+    /// <paramref name="count"/> distinct models (name and version) for every request to name
+    /// (<c>--models</c>): each model's newest version first, then older versions, taking the
+    /// partitions in turn so the leaf calls spread over them. Versions other than the newest are
+    /// served by null leaves (which answer any version) but not by the bench's real leaves.
+    /// </summary>
+    /// <exception cref="ArgumentException">The repository has fewer than <paramref name="count"/> model versions.</exception>
+    public static IReadOnlyList<ModelSelector> ModelsPerRequest(PartitionManifest manifest, int count)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var queues = manifest.Partitions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p =>
+        {
+            var newestFirst = p.Value.Models.Select(m => (Model: m, Versions: NewestFirst(p.Value, m))).ToList();
+            var depth = newestFirst.Max(m => m.Versions.Count);
+            return new Queue<ModelSelector>(Enumerable.Range(0, depth)
+                .SelectMany(rank => newestFirst.Where(m => rank < m.Versions.Count).Select(m => new ModelSelector { Name = m.Model, Version = m.Versions[rank] })));
+        }).ToList();
+        var chosen = new List<ModelSelector>(count);
+        while (chosen.Count < count && queues.Any(q => q.Count > 0))
+        {
+            foreach (var queue in queues)
+            {
+                if (chosen.Count < count && queue.TryDequeue(out var model))
+                {
+                    chosen.Add(model);
+                }
+            }
+        }
+
+        return chosen.Count == count
+            ? chosen
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--models {count}: the sample repository has {chosen.Count} model versions"));
+
+        static List<string> NewestFirst(Partition partition, string model) =>
+            partition.Versions.TryGetValue(model, out var versions) && versions.Count > 0
+                ? [.. versions.OrderByDescending(v => long.TryParse(v, CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue).ThenByDescending(v => v, StringComparer.Ordinal)]
+                : [""];
+    }
 }

@@ -37,7 +37,7 @@ public static class FaultBench
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(progress);
-        var load0 = MachineLoad();
+        var load0 = MachineLoad.Averages();
         var sample = await SampleArtefacts.EnsureAsync(RepositoryLocator.Find(), options.WorkDirectory, progress.Step, cancellationToken);
 
         // The leaves serve a copy of the model repository: the broken version goes there, never into the sample repository.
@@ -103,7 +103,7 @@ public static class FaultBench
         }
 
         return new FaultReport(
-            options.Scenario.Name, options.Callers, options.FaultDuration.TotalSeconds, postgres is null ? "sqlite" : "postgres", Environment.ProcessorCount, load0, MachineLoad(), results);
+            options.Scenario.Name, options.Callers, options.FaultDuration.TotalSeconds, postgres is null ? "sqlite" : "postgres", Environment.ProcessorCount, load0, MachineLoad.Averages(), results);
     }
 
     public static string Format(FaultReport report)
@@ -497,18 +497,6 @@ public static class FaultBench
     {
         using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
-    }
-
-    private static string MachineLoad()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
     }
 
     private static ScoreRequest Next(ScoreWorkload workload)

@@ -107,7 +107,7 @@ public static class OverloadBench
         progress.Step($"load stopped; reading each root's memory {options.Settle.TotalSeconds:F0} s after its last load");
         var after = await ReadAtRestAsync(roots, lastLoad, options.Settle, cancellationToken);
         var reports = roots.Select(r => new OverloadRoot(r.Name, r.Environment, baselines[r.Name], rest[r.Name], after[r.Name])).ToList();
-        return new OverloadReport(maxGoodput, sustainable, phases, reports, options.Settle.TotalSeconds, options.Rounds, MachineLoad());
+        return new OverloadReport(maxGoodput, sustainable, phases, reports, options.Settle.TotalSeconds, options.Rounds, MachineLoad.Averages());
     }
 
     /// <summary>Each root's resident set <paramref name="settle"/> after its own last load (idle since).</summary>
@@ -194,18 +194,6 @@ public static class OverloadBench
     }
 
     public static string ToJson(OverloadReport report) => JsonSerializer.Serialize(report, Json);
-
-    private static string MachineLoad()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-    }
 
     private static long Megabytes(long bytes) => bytes / (1024 * 1024);
 

@@ -31,7 +31,7 @@ namespace Arbor.Cli.Bench;
 /// measured the same way; allocation and GC counts come from the root's <c>/admin/stats</c> where
 /// the build reports them.
 /// </summary>
-public static class RootBench
+public static partial class RootBench
 {
     /// <summary>Three windows within ±5% of their median count as stable.</summary>
     public const double StableSpread = 0.05;
@@ -45,10 +45,22 @@ public static class RootBench
         var clock = Stopwatch.StartNew();
         var repository = RepositoryLocator.Find();
         var artefacts = await SampleArtefacts.EnsureAsync(repository, options.WorkDirectory, progress.Step, cancellationToken);
-        var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed);
+        var loadAtStart = MachineLoad.Averages();
         await using var cluster = new Processes();
+        if (options.CachedEntities.Count > 0)
+        {
+            return await RunMemoryAsync(cluster, artefacts, options, progress, loadAtStart, clock, cancellationToken);
+        }
+
+        var models = options.ModelsPerRequest is { } count ? BenchScenario.ModelsPerRequest(artefacts.Partitions, count) : [];
+        if (!options.NullLeaves && models.Count > artefacts.Partitions.Partitions.Values.Sum(p => p.Models.Count))
+        {
+            throw new InvalidOperationException($"--models {models.Count} names older model versions, which the real leaves do not serve; use null leaves or at most one version per model");
+        }
+
+        var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed, models);
         var roots = await StartAsync(cluster, artefacts, options, progress, cancellationToken);
-        progress.Step($"{roots.Count} roots ready after {clock.Elapsed.TotalSeconds:F0} s ({(options.NullLeaves ? "null leaves: valid scores without inference" : "real leaves")}, {options.Scenario.CandidatesPerRequest} candidates per request)");
+        progress.Step($"{roots.Count} roots ready after {clock.Elapsed.TotalSeconds:F0} s ({(options.NullLeaves ? "null leaves: valid scores without inference" : "real leaves")}, {options.Scenario.CandidatesPerRequest} candidates per request, {(models.Count == 0 ? $"surface '{options.Scenario.Surface}'" : $"models {string.Join(", ", models.Select(m => $"{m.Name}@{m.Version}"))}")})");
 
         // 1. Cold start: the first requests of each fresh root, one at a time.
         var results = roots.ToDictionary(r => r, r => new RootBenchResult { Root = r.Label, Mode = r.Mode.Name, Build = r.Build, ReadySeconds = r.ReadySeconds });
@@ -159,9 +171,13 @@ public static class RootBench
             Concurrency = options.Concurrency,
             Rounds = options.Rounds,
             RequestsPerRound = perRound,
+            ModelsPerRequest = options.ModelsPerRequest,
+            Models = models.Count == 0 ? null : [.. models.Select(m => $"{m.Name}@{m.Version}")],
             Command = options.Command,
             Started = DateTimeOffset.UtcNow - clock.Elapsed,
             ProcessorCount = Environment.ProcessorCount,
+            LoadAverageStart = loadAtStart,
+            LoadAverageEnd = MachineLoad.Averages(),
             Roots = [.. roots.Select(r => results[r])],
         };
     }
@@ -197,6 +213,7 @@ public static class RootBench
         var net = rounds.Select(w => (w.Cpu.TotalMicroseconds - (idle * w.Elapsed.TotalSeconds)) / Math.Max(w.Candidates, 1)).ToList();
         result.SteadyCpuUsPerCandidate = cpu / candidates;
         result.SteadyNetCpuUsPerCandidate = (cpu - (idle * elapsed)) / candidates;
+        result.SteadyNetMedian = Median(net);
         result.SteadyNetMin = net.Min();
         result.SteadyNetMax = net.Max();
         result.IdleShare = idle * elapsed / Math.Max(cpu, 1);
@@ -214,6 +231,12 @@ public static class RootBench
         result.P99Ms = latencies.Percentile(99);
         result.SteadyRequests = rounds.Sum(w => w.Requests);
         result.Errors += rounds.Sum(w => w.Errors);
+        if (rounds.All(w => w.LeafCalls is not null && w.RootRequests is > 0))
+        {
+            // The root's own count of leaf calls over the requests it counted: what N models per request really cost.
+            result.LeafCallsPerRequest = (double)rounds.Sum(w => w.LeafCalls!.Value) / rounds.Sum(w => w.RootRequests!.Value);
+        }
+
         if (rounds.All(w => w.AllocatedBytes is not null))
         {
             result.AllocatedBytesPerRequest = Median(rounds.Select(w => (double)w.AllocatedBytes!.Value / Math.Max(w.Requests, 1)));
@@ -244,7 +267,8 @@ public static class RootBench
     }
 
     private sealed record Window(
-        int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs)
+        int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs,
+        long? LeafCalls = null, long? RootRequests = null)
     {
         public double CpuUsPerCandidate => Cpu.TotalMicroseconds / Math.Max(Candidates, 1);
     }
@@ -286,7 +310,8 @@ public static class RootBench
         var after = await ReadCountersAsync(root.Root, cancellationToken);
         return new Window(
             requests.Count, candidates, errors, cpu, elapsed,
-            after.AllocatedBytes - before.AllocatedBytes, after.Gen0 - before.Gen0, after.Gen2 - before.Gen2, responses, latencies);
+            after.AllocatedBytes - before.AllocatedBytes, after.Gen0 - before.Gen0, after.Gen2 - before.Gen2, responses, latencies,
+            after.LeafCalls - before.LeafCalls, after.Requests - before.Requests);
     }
 
     /// <summary>Windows of whole batches of requests until at least <c>--window-seconds</c> have passed.</summary>
@@ -353,14 +378,17 @@ public static class RootBench
     }
 
     /// <summary>The counters of a root's <c>/admin/stats</c> the bench uses beyond CPU (absent in builds that do not report them).</summary>
-    private sealed record RootCounters(long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes);
+    private sealed record RootCounters(
+        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes);
 
     private static async Task<RootCounters> ReadCountersAsync(RootProcess root, CancellationToken cancellationToken)
     {
         await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
         using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
         long? Read(string name) => json.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;
-        return new RootCounters(Read("allocated_bytes"), Read("gc_gen0_collections"), Read("gc_gen2_collections"), Read("working_set_bytes"), Read("cache_entries"), Read("cache_bytes"));
+        return new RootCounters(
+            Read("allocated_bytes"), Read("gc_gen0_collections"), Read("gc_gen2_collections"), Read("working_set_bytes"), Read("cache_entries"), Read("cache_bytes"),
+            Read("requests"), Read("trimmed_calls") + Read("untrimmed_calls"), Read("gc_heap_bytes"));
     }
 
     /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>
@@ -381,12 +409,11 @@ public static class RootBench
         }
     }
 
-    private static async Task<List<RootUnderTest>> StartAsync(Processes cluster, SampleArtefacts artefacts, RootBenchOptions options, BenchProgress progress, CancellationToken cancellationToken)
+    /// <summary>One null or real leaf per partition, ready; their gRPC addresses by partition.</summary>
+    private static async Task<Dictionary<string, Uri>> StartLeavesAsync(
+        Processes cluster, SampleArtefacts artefacts, RootBenchOptions options, ArborExecutable executable, PortAllocator ports, HttpClient probe, BenchProgress progress, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.WorkDirectory);
-        var executable = ArborExecutable.Current();
-        var ports = new PortAllocator();
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var leafByPartition = new Dictionary<string, Uri>(StringComparer.Ordinal);
         var ready = new List<(ManagedProcess Process, Uri Url)>();
         foreach (var partition in artefacts.Partitions.Partitions.Keys.Order(StringComparer.Ordinal))
@@ -414,7 +441,16 @@ public static class RootBench
 
         progress.Step($"starting {cluster.Leaves.Count} {(options.NullLeaves ? "null " : "")}leaves");
         await Task.WhenAll(ready.Select(l => l.Process.WaitUntilReadyAsync(probe, l.Url, ReadyTimeout, cancellationToken)));
+        return leafByPartition;
+    }
 
+
+    private static async Task<List<RootUnderTest>> StartAsync(Processes cluster, SampleArtefacts artefacts, RootBenchOptions options, BenchProgress progress, CancellationToken cancellationToken)
+    {
+        var executable = ArborExecutable.Current();
+        var ports = new PortAllocator();
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var leafByPartition = await StartLeavesAsync(cluster, artefacts, options, executable, ports, probe, progress, cancellationToken);
         var roots = new List<RootUnderTest>();
         foreach (var build in options.Builds)
         {
@@ -518,19 +554,26 @@ public static class RootBench
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(string.Create(inv, $"root CPU, scenario {report.Scenario} ({report.CandidatesPerRequest} candidates/request), {report.Leaves} leaves, {report.Concurrency} callers, {report.Rounds} rounds × {report.RequestsPerRound} requests, {report.ProcessorCount} cores"));
-        text.AppendLine("| root | ready s | cold µs/cand (first N) | cold/steady | warm-up requests | steady µs/cand | net of idle µs/cand (rounds min–max) | idle share | alloc KB/request | gen2 per 1k req | p50 ms | p99 ms | sat cand/s | sat cand/s per core | parity |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        if (report.Memory is { } memory)
+        {
+            return FormatMemory(report, memory);
+        }
+
+        var models = report.Models is { } named ? $"{named.Count} models/request ({string.Join(", ", named)})" : "surface routing";
+        text.AppendLine(string.Create(inv, $"root CPU, scenario {report.Scenario} ({report.CandidatesPerRequest} candidates/request, {models}), {report.Leaves} leaves, {report.Concurrency} callers, {report.Rounds} rounds × {report.RequestsPerRound} requests, {report.ProcessorCount} cores, load average {report.LoadAverageStart} → {report.LoadAverageEnd}"));
+        text.AppendLine("| root | ready s | cold µs/cand (first N) | cold/steady | warm-up requests | steady µs/cand | net of idle µs/cand (rounds median, min–max) | idle share | leaf calls/request | alloc KB/request | gen2 per 1k req | p50 ms | p99 ms | sat cand/s | sat cand/s per core | parity |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in report.Roots)
         {
             var parity = r.ScoresCompared == 0 ? "baseline" : r.ScoreMismatches == 0 ? $"100% ({r.ScoresCompared})" : $"{1 - ((double)r.ScoreMismatches / r.ScoresCompared):P1}";
             text.AppendLine(string.Create(inv,
-                $"| {r.Root} | {r.ReadySeconds:F1} | {r.ColdCpuUsPerCandidate:F1} ({r.ColdRequests}) | {r.ColdVsSteady:F1}× | {r.WarmupRequests}{(r.WarmupStable ? "" : " (not stable)")} | {r.SteadyCpuUsPerCandidate:F1} | {r.SteadyNetCpuUsPerCandidate:F1} ({r.SteadyNetMin:F1}–{r.SteadyNetMax:F1}) | {r.IdleShare:P0} | {Kb(r.AllocatedBytesPerRequest)} | {Per(r.Gen2PerKRequests)} | {r.P50Ms:F1} | {r.P99Ms:F1} | {N(r.SaturatedCandidatesPerS)} | {N(r.SaturatedCandidatesPerCoreS)} | {parity}{(r.Errors > 0 ? $", {r.Errors} errors" : "")} |"));
+                $"| {r.Root} | {r.ReadySeconds:F1} | {r.ColdCpuUsPerCandidate:F1} ({r.ColdRequests}) | {r.ColdVsSteady:F1}× | {r.WarmupRequests}{(r.WarmupStable ? "" : " (not stable)")} | {r.SteadyCpuUsPerCandidate:F1} | {r.SteadyNetCpuUsPerCandidate:F1} ({r.SteadyNetMedian:F1}, {r.SteadyNetMin:F1}–{r.SteadyNetMax:F1}) | {r.IdleShare:P0} | {Calls(r.LeafCallsPerRequest)} | {Kb(r.AllocatedBytesPerRequest)} | {Per(r.Gen2PerKRequests)} | {r.P50Ms:F1} | {r.P99Ms:F1} | {N(r.SaturatedCandidatesPerS)} | {N(r.SaturatedCandidatesPerCoreS)} | {parity}{(r.Errors > 0 ? $", {r.Errors} errors" : "")} |"));
         }
 
         return text.ToString();
 
         static string Kb(double? bytes) => bytes is { } b ? (b / 1024).ToString("N1", CultureInfo.InvariantCulture) : "n/a";
+        static string Calls(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         static string Per(double? value) => value is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) : "n/a";
         static string N(double? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "-";
     }
@@ -590,6 +633,12 @@ public sealed record RootBenchOptions
 
     public int Seed { get; init; } = 7;
 
+    /// <summary>Every request names this many models (<see cref="BenchScenario.ModelsPerRequest"/>) instead of the scenario's surface.</summary>
+    public int? ModelsPerRequest { get; init; }
+
+    /// <summary>When not empty, only the memory phase runs: a root's memory at rest with this many entities cached, in rising order.</summary>
+    public IReadOnlyList<int> CachedEntities { get; init; } = [];
+
     public required string WorkDirectory { get; init; }
 
     public string Command { get; init; } = "";
@@ -613,11 +662,25 @@ public sealed record RootBenchReport
 
     public int ProcessorCount { get; init; }
 
+    /// <summary>Models every request named (<c>--models</c>); null when requests named the scenario's surface.</summary>
+    public int? ModelsPerRequest { get; init; }
+
+    /// <summary>The models (name@version) every request named.</summary>
+    public IReadOnlyList<string>? Models { get; init; }
+
     public string Command { get; init; } = "";
 
     public DateTimeOffset Started { get; init; }
 
+    /// <summary>The machine's load averages (1, 5, 15 min) when the run started and when it ended.</summary>
+    public string LoadAverageStart { get; init; } = "";
+
+    public string LoadAverageEnd { get; init; } = "";
+
     public required IReadOnlyList<RootBenchResult> Roots { get; init; }
+
+    /// <summary>The memory phase (<c>--cached-entities</c>): one root at rest after each level, in rising order.</summary>
+    public IReadOnlyList<RootMemoryLevel>? Memory { get; init; }
 }
 
 public sealed class RootBenchResult
@@ -652,6 +715,9 @@ public sealed class RootBenchResult
 
     public double SteadyNetCpuUsPerCandidate { get; set; }
 
+    /// <summary>The median of the rounds' CPU per candidate net of idle.</summary>
+    public double SteadyNetMedian { get; set; }
+
     public double SteadyNetMin { get; set; }
 
     public double SteadyNetMax { get; set; }
@@ -661,6 +727,9 @@ public sealed class RootBenchResult
     public double P50Ms { get; set; }
 
     public double P99Ms { get; set; }
+
+    /// <summary>Leaf calls the root made per request it counted, over the steady rounds (its <c>/admin/stats</c>).</summary>
+    public double? LeafCallsPerRequest { get; set; }
 
     public double? AllocatedBytesPerRequest { get; set; }
 

@@ -38,9 +38,11 @@ public static class RootBenchCommandLine
         var json = new Option<string?>("--json") { Description = "Write the report to this JSON file." };
         var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles and the feature store are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "bench-root") };
         var seed = new Option<int>("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => 7 };
+        var models = new Option<int?>("--models") { Description = "Every request names this many models (each model's newest version first, then older versions; partitions in turn) instead of the scenario's surface." };
+        var cachedEntities = new Option<string?>("--cached-entities") { Description = "Instead of CPU: a root's memory at rest after a forced collection with these many entities cached, e.g. 1000,10000,100000 (the store gets copies of the sample candidates)." };
         var command = new Command("root", "Root CPU per candidate at steady state (warmed until stable, net of idle), cold start and saturation, against null or real leaves.")
         {
-            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, saturateCallers, compare, variant, json, workDir, seed,
+            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, saturateCallers, compare, variant, json, workDir, seed, models, cachedEntities,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -71,8 +73,16 @@ public static class RootBenchCommandLine
                     throw new ArgumentException("--concurrency, --rounds, --requests-per-round, --cold-requests and --window-seconds must be positive");
                 }
 
+                if (result.GetValue(models) is < 1)
+                {
+                    throw new ArgumentException("--models must be positive");
+                }
+
+                var levels = ParseLevels(result.GetValue(cachedEntities));
                 options = new RootBenchOptions
                 {
+                    ModelsPerRequest = result.GetValue(models),
+                    CachedEntities = levels,
                     Scenario = chosen,
                     Modes = BenchMode.ParseList(result.GetValue(modes)),
                     Builds = builds,
@@ -123,6 +133,20 @@ public static class RootBenchCommandLine
             }
         });
         return command;
+    }
+
+    /// <summary>The <c>--cached-entities</c> levels: comma-separated counts above 2 (one user and one candidate are the first reading).</summary>
+    private static List<int> ParseLevels(string? text)
+    {
+        var levels = new List<int>();
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            levels.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var level) && level > 2
+                ? level
+                : throw new ArgumentException($"--cached-entities takes comma-separated counts above 2, not '{part}'"));
+        }
+
+        return [.. levels.Distinct().Order()];
     }
 
     private static (string Name, string Value) Split(string spec, string option)

@@ -5,8 +5,9 @@ namespace Arbor.Cli.Bench;
 
 /// <summary>
 /// Generates score requests from the sample data set: a random user, a random context and
-/// candidates drawn without repetition from the data set's candidates. Seeded, so a run is
-/// reproducible.
+/// candidates drawn without repetition from the data set's candidates, for the scenario's surface or,
+/// when given, for explicitly named models (each request then names the same models). Seeded, so a
+/// run is reproducible.
 /// </summary>
 public sealed class ScoreWorkload
 {
@@ -17,10 +18,11 @@ public sealed class ScoreWorkload
     private readonly string[] _users;
     private readonly string[] _candidates;
     private readonly BenchScenario _scenario;
+    private readonly ModelSelector[] _models;
     private readonly Random _random;
     private long _sequence;
 
-    public ScoreWorkload(IReadOnlyList<string> users, IReadOnlyList<string> candidates, BenchScenario scenario, int seed)
+    public ScoreWorkload(IReadOnlyList<string> users, IReadOnlyList<string> candidates, BenchScenario scenario, int seed, IReadOnlyList<ModelSelector>? models = null)
     {
         if (users.Count == 0 || candidates.Count < scenario.CandidatesPerRequest)
         {
@@ -30,11 +32,22 @@ public sealed class ScoreWorkload
         _users = [.. users];
         _candidates = [.. candidates];
         _scenario = scenario;
+        _models = [.. models ?? []];
         _random = new Random(seed);
     }
 
+    /// <summary>The models every request names; empty when requests are routed by their surface.</summary>
+    public IReadOnlyList<ModelSelector> Models => _models;
+
     /// <summary>Reads the user and candidate ids of a <c>features.jsonl</c> file.</summary>
-    public static ScoreWorkload FromFeatureFile(string path, BenchScenario scenario, int seed)
+    public static ScoreWorkload FromFeatureFile(string path, BenchScenario scenario, int seed, IReadOnlyList<ModelSelector>? models = null)
+    {
+        var (users, candidates) = ReadIds(path);
+        return new ScoreWorkload(users, candidates, scenario, seed, models);
+    }
+
+    /// <summary>The user and the candidate ids of a <c>features.jsonl</c> file, in file order.</summary>
+    public static (List<string> Users, List<string> Candidates) ReadIds(string path)
     {
         var users = new List<string>();
         var candidates = new List<string>();
@@ -50,7 +63,7 @@ public sealed class ScoreWorkload
             (json.RootElement.GetProperty("entity").GetString() == "user" ? users : candidates).Add(id);
         }
 
-        return new ScoreWorkload(users, candidates, scenario, seed);
+        return (users, candidates);
     }
 
     /// <summary>The next request (not thread-safe: one generator per driver).</summary>
@@ -63,6 +76,10 @@ public sealed class ScoreWorkload
             UserId = _users[_random.Next(_users.Length)],
             RequestId = $"bench-{sequence}",
         };
+        foreach (var model in _models)
+        {
+            request.Models.Add(model.Clone());
+        }
 
         // Partial Fisher-Yates: the first N slots become a uniform sample without repetition.
         for (var i = 0; i < _scenario.CandidatesPerRequest; i++)

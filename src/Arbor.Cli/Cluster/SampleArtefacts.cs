@@ -66,12 +66,31 @@ public sealed record SampleArtefacts(string Repository, string Registry, string 
         }
     }
 
-    private static async Task LoadStoreAsync(string store, string source, string registry, CancellationToken cancellationToken)
+    /// <summary>
+    /// A store of the sample data set with every candidate written <paramref name="copies"/> times
+    /// under distinct ids (<see cref="CandidateCopies"/>), for measurements that need more entities
+    /// than the data set has; built once per count in <paramref name="workDirectory"/>.
+    /// </summary>
+    public async Task<string> StoreWithCandidateCopiesAsync(string workDirectory, int copies, Action<string> progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var store = Path.Combine(workDirectory, $"features-x{copies}.db");
+        var source = Path.Combine(Repository, "features.jsonl");
+        if (!File.Exists(store) || File.GetLastWriteTimeUtc(store) < File.GetLastWriteTimeUtc(source))
+        {
+            progress($"feature store: loading features.jsonl into SQLite with {copies} copies of every candidate");
+            await LoadStoreAsync(store, source, Registry, cancellationToken, copies);
+        }
+
+        return store;
+    }
+
+    private static async Task LoadStoreAsync(string store, string source, string registry, CancellationToken cancellationToken, int copies = 1)
     {
         var temp = $"{store}.{Environment.ProcessId}.tmp";
         File.Delete(temp);
         var preprocessor = new FeaturePreprocessor(FeatureRegistryJson.ReadFile(registry));
-        await using (var target = new SqliteFeatureStore(temp))
+        await using (IFeatureStore target = copies == 1 ? new SqliteFeatureStore(temp) : new CandidateCopies(new SqliteFeatureStore(temp), copies))
         {
             await target.InitializeAsync(cancellationToken);
             await using var input = File.OpenRead(source);

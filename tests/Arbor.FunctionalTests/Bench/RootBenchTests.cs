@@ -1,0 +1,72 @@
+using Arbor.Cli.Bench;
+using Arbor.Testing;
+using Xunit;
+
+namespace Arbor.FunctionalTests.Bench;
+
+/// <summary>
+/// <c>arbor bench root</c>'s scaling options end to end on loopback (null leaves): <c>--models N</c>
+/// makes the root call N leaves per request by its own count, and <c>--cached-entities</c> leaves
+/// exactly that many entities in the root's cache before each memory reading.
+/// </summary>
+[Collection(ProcessClusterCollection.Name)]
+public sealed class RootBenchTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    public async Task Models_EveryRootMakesThatManyLeafCallsPerRequest(int models)
+    {
+        using var work = new TempDirectory("arbor-bench-root-");
+        var options = Short(work.Path) with { ModelsPerRequest = models };
+
+        var report = await RootBench.RunAsync(options, BenchProgress.Silent(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(models, report.ModelsPerRequest);
+        Assert.Equal(models, report.Models!.Count);
+        Assert.Equal(models, report.Models.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(["untrimmed", "trimmed"], report.Roots.Select(r => r.Root));
+        Assert.All(report.Roots, r =>
+        {
+            Assert.Equal(0, r.Errors);
+            Assert.True(r.SteadyRequests > 0, $"{r.Root}: no steady requests");
+            Assert.Equal(models, r.LeafCallsPerRequest);
+        });
+    }
+
+    [Fact]
+    public async Task CachedEntities_EachReadingHoldsThatManyEntities()
+    {
+        using var work = new TempDirectory("arbor-bench-root-");
+        var options = Short(work.Path) with { CachedEntities = [300, 2500] };
+
+        var report = await RootBench.RunAsync(options, BenchProgress.Silent(), TestContext.Current.CancellationToken);
+
+        // The first reading is after one user and one candidate; 2,500 needs copies of the 2,000 sample candidates.
+        var memory = Assert.IsType<IReadOnlyList<RootMemoryLevel>>(report.Memory, exactMatch: false);
+        Assert.Equal([2, 300, 2500], memory.Select(m => m.Entities));
+        Assert.Equal([2L, 300L, 2500L], memory.Select(m => m.CacheEntries));
+        Assert.All(memory, m =>
+        {
+            Assert.True(m.Collected, $"{m.Entities}: the root's forced collection was not seen");
+            Assert.True(m.RssBytes > 0 && m.GcHeapBytes > 0, $"{m.Entities}: RSS {m.RssBytes}, heap {m.GcHeapBytes}");
+        });
+        Assert.All(memory.Skip(1), m => Assert.True(m.CacheBytesPerEntity > 0, $"{m.Entities}: cache bytes per entity {m.CacheBytesPerEntity}"));
+        Assert.Equal(0, report.Roots.Sum(r => r.Errors));
+    }
+
+    private static RootBenchOptions Short(string work) => new()
+    {
+        Scenario = BenchScenario.Small,
+        Modes = BenchMode.ParseList("trimmed"),
+        Concurrency = 2,
+        ColdRequests = 2,
+        WindowTime = TimeSpan.FromMilliseconds(200),
+        MaxWarmup = TimeSpan.FromSeconds(1),
+        IdleTime = TimeSpan.FromMilliseconds(200),
+        Rounds = 1,
+        RequestsPerRound = 10,
+        WorkDirectory = work,
+        Command = "test",
+    };
+}
