@@ -37,7 +37,8 @@ public sealed class ReflectionTests
         Assert.Equal("arbor.v1", leaf.Package);
         var service = Assert.Single(leaf.Service);
         Assert.Equal("Leaf", service.Name);
-        Assert.Equal(["Score", "ListModels"], service.Method.Select(m => m.Name));
+        // Every method the service declares, in its order (the compiled descriptor is the reference).
+        Assert.Equal(Arbor.Contracts.V1.Leaf.Descriptor.Methods.Select(m => m.Name), service.Method.Select(m => m.Name));
         Assert.Equal(".arbor.v1.LeafScoreRequest", service.Method[0].InputType);
     }
 
