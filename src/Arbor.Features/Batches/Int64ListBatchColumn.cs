@@ -10,7 +10,7 @@ namespace Arbor.Features.Batches;
 public sealed class Int64ListBatchColumn : BatchColumn
 {
     private readonly ArraySegment<int> _lengths;
-    private readonly int[] _offsets;
+    private int[]? _offsets;
     private readonly ArraySegment<long> _values;
     private readonly int _valueCount;
 
@@ -36,7 +36,6 @@ public sealed class Int64ListBatchColumn : BatchColumn
         ArgumentNullException.ThrowIfNull(values.Array, nameof(values));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, lengths.Count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(valueCount, values.Count);
-        _offsets = new int[rowCount + 1];
         long total = 0;
         for (var i = 0; i < rowCount; i++)
         {
@@ -50,8 +49,6 @@ public sealed class Int64ListBatchColumn : BatchColumn
             {
                 break;
             }
-
-            _offsets[i + 1] = (int)total;
         }
 
         if (total != valueCount)
@@ -73,7 +70,26 @@ public sealed class Int64ListBatchColumn : BatchColumn
     public ReadOnlySpan<long> Values => _values.AsSpan(0, _valueCount);
 
     /// <summary>The list of one row.</summary>
-    public ReadOnlySpan<long> Row(int row) => _values.AsSpan(_offsets[row], _lengths[row]);
+    public ReadOnlySpan<long> Row(int row) => _values.AsSpan(Offsets()[row], _lengths[row]);
+
+    // Where each row's list starts, computed on the first Row call: the wire encoding and the root's
+    // request path read the lengths only. Two threads may both compute it; either array is right.
+    private int[] Offsets()
+    {
+        if (Volatile.Read(ref _offsets) is { } offsets)
+        {
+            return offsets;
+        }
+
+        offsets = new int[RowCount + 1];
+        for (var i = 0; i < RowCount; i++)
+        {
+            offsets[i + 1] = offsets[i] + _lengths[i];
+        }
+
+        Volatile.Write(ref _offsets, offsets);
+        return offsets;
+    }
 
     internal override long ValueBytes(in RowSet rows)
     {
