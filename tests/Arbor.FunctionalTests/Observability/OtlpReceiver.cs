@@ -106,6 +106,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
         AnyValue.ValueOneofCase.BoolValue => value.BoolValue ? "true" : "false",
         AnyValue.ValueOneofCase.IntValue => value.IntValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
         AnyValue.ValueOneofCase.DoubleValue => value.DoubleValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        AnyValue.ValueOneofCase.ArrayValue => string.Join(',', value.ArrayValue.Values.Select(Text)),
         _ => "",
     };
 }

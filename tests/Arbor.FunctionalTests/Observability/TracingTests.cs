@@ -25,8 +25,10 @@ public sealed class TracingTests(ObservedCluster cluster)
             {
                 var score = cluster.Otlp.Spans.FirstOrDefault(s => s.Name == "root.score" && s.Attributes.GetValueOrDefault("arbor.request_id") == requestId);
                 trace = score is null ? [] : [.. cluster.Otlp.Spans.Where(s => s.TraceId == score.TraceId)];
+                // One leaf server span per leaf call: one per model, or one per partition whose models share a call.
                 return trace.Count(s => s.Name == "leaf.forward") == models && trace.Count(s => s.Name == "leaf.score") == models
-                    && trace.Count(s => s.Service == "arbor-leaf" && s.Scope == "Microsoft.AspNetCore") == models
+                    && cluster.Models.All(m => trace.Exists(s => IsCallOf(s, m)))
+                    && trace.Count(s => s.Service == "arbor-leaf" && s.Scope == "Microsoft.AspNetCore") == trace.Count(s => s.Name == "root.leaf_call")
                     && trace.Count(s => s.Scope == "Microsoft.AspNetCore" && s.Service == "arbor-root") == 1;
             },
             "the request's spans from both processes",
@@ -51,7 +53,7 @@ public sealed class TracingTests(ObservedCluster cluster)
         var byId = trace.ToDictionary(s => s.SpanId, StringComparer.Ordinal);
         foreach (var model in cluster.Models)
         {
-            var call = Assert.Single(trace, s => s.Name == "root.leaf_call" && s.Attributes.GetValueOrDefault("arbor.model") == model);
+            var call = Assert.Single(trace, s => IsCallOf(s, model));
             var leafScore = Assert.Single(trace, s => s.Name == "leaf.score" && s.Attributes.GetValueOrDefault("arbor.model") == model);
             Assert.Equal("arbor-leaf", leafScore.Service);
 
@@ -62,8 +64,11 @@ public sealed class TracingTests(ObservedCluster cluster)
                 Assert.Single(trace, s => s.Name == step && s.ParentSpanId == leafScore.SpanId);
             }
 
-            // Parsing the request comes before the service method: a sibling under the leaf's server span.
-            var decode = Assert.Single(trace, s => s.Name == "leaf.decode" && s.ParentSpanId == leafScore.ParentSpanId);
+            // Parsing the request comes before the service method: a child of the leaf's server span
+            // (the span the model's work hangs under, directly or through the union call's span).
+            var server = Ancestors(leafScore, byId).Select(id => byId[id]).First(s => s.Scope == "Microsoft.AspNetCore");
+            Assert.Equal("arbor-leaf", server.Service);
+            var decode = Assert.Single(trace, s => s.Name == "leaf.decode" && s.ParentSpanId == server.SpanId);
             Assert.Equal("arbor-leaf", decode.Service);
         }
     }
@@ -79,6 +84,12 @@ public sealed class TracingTests(ObservedCluster cluster)
             TimeSpan.FromSeconds(60),
             Ct);
     }
+
+    /// <summary>Whether <paramref name="span"/> is the root's leaf call that carried <paramref name="model"/> (alone, or among a union call's models).</summary>
+    private static bool IsCallOf(ReceivedSpan span, string model) =>
+        span.Name == "root.leaf_call"
+        && (span.Attributes.GetValueOrDefault("arbor.model") == model
+            || (span.Attributes.GetValueOrDefault("arbor.models") ?? "").Split(',').Contains(model, StringComparer.Ordinal));
 
     private static IEnumerable<string> Ancestors(ReceivedSpan span, Dictionary<string, ReceivedSpan> byId)
     {
