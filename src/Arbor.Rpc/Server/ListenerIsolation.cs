@@ -8,8 +8,8 @@ namespace Arbor.Rpc.Server;
 
 /// <summary>
 /// Keeps each listener to its own endpoints: a connection is tagged with the listener it came in
-/// on, and after routing a request whose endpoint belongs to another listener answers 404 as if
-/// the route did not exist. The gRPC listener serves gRPC methods only; the HTTP and admin
+/// on, and after routing a request whose endpoint belongs to another listener is answered as if
+/// the route did not exist (a gRPC call UNIMPLEMENTED, anything else 404). The gRPC listener serves gRPC methods only; the HTTP and admin
 /// listeners serve the endpoints marked with <see cref="ListenerScope"/> for them. The admin
 /// listener may require a bearer token (all but its anonymous endpoints).
 /// </summary>
@@ -64,9 +64,10 @@ public static class ListenerIsolation
                 : scope?.Kind == listener.Kind;
             if (!allowed)
             {
+                // As if the route did not exist: whatever answers an unmatched request answers this one
+                // (UNIMPLEMENTED for a gRPC call, 404 for anything else; UnimplementedCallFallback).
                 context.SetEndpoint(null);
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
+                return next(context);
             }
 
             if (listener.Kind == ListenerKind.Admin && !scope!.Anonymous && adminTokens?.Invoke() is { } tokens

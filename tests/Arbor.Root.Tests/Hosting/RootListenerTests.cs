@@ -39,6 +39,21 @@ public sealed class RootListenerTests
     }
 
     [Fact]
+    public async Task UnknownGrpcService_OnTheGrpcPort_IsUnimplemented_AsAGrpcAnswer()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        using var channel = new Arbor.Rpc.Client.RpcChannel($"http://{cluster.GrpcEndpoint}");
+
+        // The root does not serve arbor.v1.Leaf: a gRPC answer (trailers-only), not an HTTP 404 that
+        // the client could only describe as a bad response.
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await new Arbor.Contracts.V1.Leaf.LeafClient(channel.Invoker)
+            .ListModelsAsync(new Arbor.Contracts.V1.ListModelsRequest(), cancellationToken: Ct));
+
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+        Assert.Equal("The service or method is not implemented.", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task JsonScoring_OnTheGrpcPort_IsNotFound()
     {
         await using var cluster = await RootTestCluster.StartAsync();
