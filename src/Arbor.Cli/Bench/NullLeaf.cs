@@ -200,6 +200,7 @@ public static class NullLeaf
 
         public virtual Task<LeafScoreResponse> Score(ScoreHeader request, ServerCallContext context)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             if (!latest.TryGetValue(request.Model, out var newest))
             {
                 throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"model '{request.Model}' is not served by this partition"));
@@ -215,6 +216,7 @@ public static class NullLeaf
             var scores = new float[request.RowCount];
             Array.Fill(scores, 0.5f);
             response.Scores.AddRange(scores);
+            response.LeafTimeUs = Arbor.Leaf.Service.LeafGrpcService.MicrosecondsSince(started);
             return Task.FromResult(response);
         }
     }

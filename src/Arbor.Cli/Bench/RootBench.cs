@@ -140,7 +140,19 @@ public static partial class RootBench
             Summarise(results[root], rounds[root]);
         }
 
-        // 5. Saturation: one root at a time, more callers than the root has cores.
+        // 5. Latency at low load: one root at a time, one caller, enough requests that the root's
+        // window of timed leaf calls holds this phase's calls only.
+        if (options.LatencyRequests > 0)
+        {
+            foreach (var root in roots)
+            {
+                await MeasureLatencyAsync(root, workload, options, results[root], cancellationToken);
+                var r = results[root];
+                progress.Step(string.Create(CultureInfo.InvariantCulture, $"latency {root.Label}: p50 {r.LatencyP50Ms:F2} ms, leaf's own p50 {r.LeafTimeP50Ms:F3} ms, root-added p50 {r.RootAddedP50Ms:F2} ms, call overhead p50 {r.CallOverheadP50Ms:F2} ms{(r.LatencyWindowMixed ? " (window mixed with earlier calls)" : "")}"));
+            }
+        }
+
+        // 6. Saturation: one root at a time, more callers than the root has cores.
         if (options.SaturateTime > TimeSpan.Zero)
         {
             foreach (var root in roots)
@@ -331,6 +343,60 @@ public static partial class RootBench
         }
 
         return new Window(requests, candidates, errors, root.Root.Process.CpuTime - cpuBefore, Stopwatch.GetElapsedTime(clock), null, null, null, [], []);
+    }
+
+    /// <summary>
+    /// One caller, <see cref="RootBenchOptions.LatencyRequests"/> requests: the client's latency
+    /// percentiles, and from the root's <c>/admin/stats</c> the p50 of its leaf calls' overhead (the
+    /// root's view minus the leaf's own time) and of the leaves' own time over the most recent timed
+    /// calls. Root-added latency is the client's p50 minus the leaves' own p50.
+    /// </summary>
+    private static async Task MeasureLatencyAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, RootBenchResult result, CancellationToken cancellationToken)
+    {
+        var before = await ReadTimedCallsAsync(root.Root, cancellationToken);
+        var requests = Enumerable.Range(0, options.LatencyRequests).Select(_ => workload.Next()).ToList();
+        var window = await RunWindowAsync(root, requests, concurrency: 1, cancellationToken);
+        var after = await ReadTimedCallsAsync(root.Root, cancellationToken);
+        var latencies = new LatencySamples();
+        foreach (var ms in window.LatenciesMs)
+        {
+            latencies.Add(ms);
+        }
+
+        result.LatencyRequests = window.Requests;
+        result.LatencyP50Ms = latencies.Percentile(50);
+        result.LatencyP99Ms = latencies.Percentile(99);
+        result.Errors += window.Errors;
+        if (after is { } timed)
+        {
+            result.CallOverheadP50Ms = timed.OverheadP50;
+            result.CallOverheadP99Ms = timed.OverheadP99;
+            result.LeafTimeP50Ms = timed.LeafTimeP50;
+            result.RootAddedP50Ms = result.LatencyP50Ms - timed.LeafTimeP50;
+            // The root keeps its most recent timed calls: fewer than that in this phase means the
+            // percentiles include calls of the loaded phases before it.
+            result.LatencyWindowMixed = timed.Calls - (before?.Calls ?? 0) < timed.Window;
+        }
+    }
+
+    private sealed record TimedCalls(long Calls, int Window, double OverheadP50, double OverheadP99, double LeafTimeP50);
+
+    /// <summary>The root's timed leaf calls (<c>leaf_call_overhead_ms</c>); null from builds that do not report them.</summary>
+    private static async Task<TimedCalls?> ReadTimedCallsAsync(RootProcess root, CancellationToken cancellationToken)
+    {
+        await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
+        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        var stats = json.RootElement;
+        return stats.TryGetProperty("leaf_calls_timed", out var calls)
+            && stats.TryGetProperty("leaf_call_overhead_ms", out var overhead)
+            && stats.TryGetProperty("leaf_time_ms", out var leaf)
+            ? new TimedCalls(
+                calls.GetInt64(),
+                overhead.GetProperty("window").GetInt32(),
+                overhead.GetProperty("p50").GetDouble(),
+                overhead.GetProperty("p99").GetDouble(),
+                leaf.GetProperty("p50").GetDouble())
+            : null;
     }
 
     private static async Task<Window> RunSaturatedAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, CancellationToken cancellationToken)
@@ -561,8 +627,24 @@ public static partial class RootBench
 
         var models = report.Models is { } named ? $"{named.Count} models/request ({string.Join(", ", named)})" : "surface routing";
         text.AppendLine(string.Create(inv, $"root CPU, scenario {report.Scenario} ({report.CandidatesPerRequest} candidates/request, {models}), {report.Leaves} leaves, {report.Concurrency} callers, {report.Rounds} rounds × {report.RequestsPerRound} requests, {report.ProcessorCount} cores, load average {report.LoadAverageStart} → {report.LoadAverageEnd}"));
+        var latencyTable = "";
         text.AppendLine("| root | ready s | cold µs/cand (first N) | cold/steady | warm-up requests | steady µs/cand | net of idle µs/cand (rounds median, min–max) | idle share | leaf calls/request | alloc KB/request | gen2 per 1k req | p50 ms | p99 ms | sat cand/s | sat cand/s per core | parity |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        if (report.Roots.Any(r => r.LatencyP50Ms is not null))
+        {
+            var latency = new StringBuilder();
+            latency.AppendLine(string.Create(inv, $"latency, one caller, {report.Roots.Max(r => r.LatencyRequests)} requests per root:"));
+            latency.AppendLine("| root | p50 ms | p99 ms | leaf's own p50 ms | root-added p50 ms | root→leaf call overhead p50 ms | overhead p99 ms |");
+            latency.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in report.Roots)
+            {
+                latency.AppendLine(string.Create(inv,
+                    $"| {r.Root} | {r.LatencyP50Ms:F2} | {r.LatencyP99Ms:F2} | {r.LeafTimeP50Ms:F3} | {r.RootAddedP50Ms:F2} | {r.CallOverheadP50Ms:F2}{(r.LatencyWindowMixed ? " (mixed)" : "")} | {r.CallOverheadP99Ms:F2} |"));
+            }
+
+            latencyTable = latency.ToString();
+        }
+
         foreach (var r in report.Roots)
         {
             var parity = r.ScoresCompared == 0 ? "baseline" : r.ScoreMismatches == 0 ? $"100% ({r.ScoresCompared})" : $"{1 - ((double)r.ScoreMismatches / r.ScoresCompared):P1}";
@@ -570,7 +652,7 @@ public static partial class RootBench
                 $"| {r.Root} | {r.ReadySeconds:F1} | {r.ColdCpuUsPerCandidate:F1} ({r.ColdRequests}) | {r.ColdVsSteady:F1}× | {r.WarmupRequests}{(r.WarmupStable ? "" : " (not stable)")} | {r.SteadyCpuUsPerCandidate:F1} | {r.SteadyNetCpuUsPerCandidate:F1} ({r.SteadyNetMedian:F1}, {r.SteadyNetMin:F1}–{r.SteadyNetMax:F1}) | {r.IdleShare:P0} | {Calls(r.LeafCallsPerRequest)} | {Kb(r.AllocatedBytesPerRequest)} | {Per(r.Gen2PerKRequests)} | {r.P50Ms:F1} | {r.P99Ms:F1} | {N(r.SaturatedCandidatesPerS)} | {N(r.SaturatedCandidatesPerCoreS)} | {parity}{(r.Errors > 0 ? $", {r.Errors} errors" : "")} |"));
         }
 
-        return text.ToString();
+        return text.Append(latencyTable).ToString();
 
         static string Kb(double? bytes) => bytes is { } b ? (b / 1024).ToString("N1", CultureInfo.InvariantCulture) : "n/a";
         static string Calls(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
@@ -628,6 +710,9 @@ public sealed record RootBenchOptions
     public int RequestsPerRound { get; init; } = 50;
 
     public TimeSpan SaturateTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Requests per root in the latency phase (one caller); 0: none.</summary>
+    public int LatencyRequests { get; init; }
 
     public int SaturateConcurrency { get; init; } = 8;
 
@@ -736,6 +821,28 @@ public sealed class RootBenchResult
     public double? Gen0PerKRequests { get; set; }
 
     public double? Gen2PerKRequests { get; set; }
+
+    /// <summary>Requests of the latency phase (one caller).</summary>
+    public int LatencyRequests { get; set; }
+
+    /// <summary>Client-observed p50 in the latency phase.</summary>
+    public double? LatencyP50Ms { get; set; }
+
+    public double? LatencyP99Ms { get; set; }
+
+    /// <summary>The leaves' own time (their answers' <c>leaf_time_us</c>), p50 over the root's most recent timed calls.</summary>
+    public double? LeafTimeP50Ms { get; set; }
+
+    /// <summary>What the root adds: the client's p50 minus the leaves' own p50.</summary>
+    public double? RootAddedP50Ms { get; set; }
+
+    /// <summary>Root→leaf call overhead (the root's view minus the leaf's own time), p50 and p99 over the root's most recent timed calls.</summary>
+    public double? CallOverheadP50Ms { get; set; }
+
+    public double? CallOverheadP99Ms { get; set; }
+
+    /// <summary>The latency phase made fewer timed calls than the root's window holds, so its figures include earlier calls.</summary>
+    public bool LatencyWindowMixed { get; set; }
 
     public double? SaturatedCandidatesPerS { get; set; }
 

@@ -32,6 +32,7 @@ public static class RootBenchCommandLine
         var maxWarmup = new Option<double>("--max-warmup-seconds") { Description = "Warm-up gives up (and says so) after this long.", DefaultValueFactory = _ => 90 };
         var cold = new Option<int>("--cold-requests") { Description = "Requests of a fresh root measured as its cold start.", DefaultValueFactory = _ => 100 };
         var saturate = new Option<double>("--saturate-seconds") { Description = "Saturation phase per root (0: none).", DefaultValueFactory = _ => 0 };
+        var latency = new Option<int>("--latency-requests") { Description = "Requests per root sent by one caller after the steady rounds: client p50/p99, root-added latency and the root→leaf call overhead (0: none).", DefaultValueFactory = _ => 400 };
         var saturateCallers = new Option<int>("--saturate-concurrency") { Description = "Callers in the saturation phase.", DefaultValueFactory = _ => 8 };
         var compare = new Option<string[]>("--compare") { Description = "Also measure another build: NAME=PATH/arbor.dll (its roots run beside the current build's, interleaved).", AllowMultipleArgumentsPerToken = false };
         var variant = new Option<string[]>("--variant") { Description = "Also measure the current build with environment variables: NAME=KEY:VALUE,KEY:VALUE." };
@@ -42,7 +43,7 @@ public static class RootBenchCommandLine
         var cachedEntities = new Option<string?>("--cached-entities") { Description = "Instead of CPU: a root's memory at rest after a forced collection with these many entities cached, e.g. 1000,10000,100000 (the store gets copies of the sample candidates)." };
         var command = new Command("root", "Root CPU per candidate at steady state (warmed until stable, net of idle), cold start and saturation, against null or real leaves.")
         {
-            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, saturateCallers, compare, variant, json, workDir, seed, models, cachedEntities,
+            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, json, workDir, seed, models, cachedEntities,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -95,6 +96,7 @@ public static class RootBenchCommandLine
                     ColdRequests = result.GetValue(cold),
                     SaturateTime = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(saturate))),
                     SaturateConcurrency = Math.Max(1, result.GetValue(saturateCallers)),
+                    LatencyRequests = Math.Max(0, result.GetValue(latency)),
                     WorkDirectory = Path.GetFullPath(result.GetValue(workDir)!),
                     Seed = result.GetValue(seed),
                     Command = "arbor bench root " + string.Join(' ', result.Tokens.Select(t => t.Value)),

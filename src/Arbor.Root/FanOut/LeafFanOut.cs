@@ -203,6 +203,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             {
                 response = await lease.Endpoint.UnaryAsync(ScoreUnionMethod, payload, options, cancellationToken);
                 lease.Complete(success: true);
+                _calls.RecordLeafTime(partition, Stopwatch.GetElapsedTime(started), response.LeafTimeUs);
                 RootTracing.End(activity, "OK");
                 answered = lease.Endpoint;
                 break;
@@ -403,6 +404,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 {
                     // Shadow pairs are counted by arbor.root.trim.shadow (two calls a pair), not as traffic.
                     _calls.RecordCall(route.Model, !decision.IsPassThrough, response.CalculateSize(), elapsed.TotalSeconds, response.RowCount);
+                    _calls.RecordLeafTime(route.Partition, elapsed, response.LeafTimeUs);
                 }
                 RootTracing.End(activity, "OK");
                 return new LeafCallResult(response, StatusCode.OK, "", !decision.IsPassThrough, payload.Result, lease.Endpoint.Address.Authority) { Elapsed = elapsed };

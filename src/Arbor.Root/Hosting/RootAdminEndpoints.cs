@@ -51,7 +51,7 @@ public static class RootAdminEndpoints
                 },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        admin.MapGet("/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader, AdmissionControl admission, AdmissionMetrics admissionMetrics, RootWarmup warmup) =>
+        admin.MapGet("/stats", (RootMetrics metrics, LeafClientPool clients, FeatureCache cache, RootConfigReloader reloader, AdmissionControl admission, AdmissionMetrics admissionMetrics, RootWarmup warmup, FanOutMetrics fanOut) =>
         {
             long sent = 0, received = 0;
             var leaves = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -75,6 +75,8 @@ public static class RootAdminEndpoints
             }
 
             var percentiles = metrics.Latencies.Percentiles(50, 90, 99);
+            var overheads = fanOut.Overheads.Percentiles(50, 99);
+            var leafTimes = fanOut.LeafTimes.Percentiles(50, 99);
             var server = ByteCounters.Server(RootHost.ByteCountersName).Snapshot();
             using var process = Process.GetCurrentProcess();
             return Results.Json(new
@@ -96,6 +98,9 @@ public static class RootAdminEndpoints
                 p50_ms = percentiles[0],
                 p90_ms = percentiles[1],
                 p99_ms = percentiles[2],
+                leaf_calls_timed = fanOut.TimedCalls,
+                leaf_call_overhead_ms = new { p50 = overheads[0], p99 = overheads[1], window = FanOutMetrics.TimedCallWindow },
+                leaf_time_ms = new { p50 = leafTimes[0], p99 = leafTimes[1] },
                 leaf_bytes_sent = sent,
                 leaf_value_bytes = metrics.LeafValueBytes,
                 leaf_bytes_received = received,

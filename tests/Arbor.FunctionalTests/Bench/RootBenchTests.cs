@@ -35,6 +35,33 @@ public sealed class RootBenchTests
     }
 
     [Fact]
+    public async Task Latency_OneCaller_ReportsWhatTheRootAddsAndTheCallOverhead_FromThisPhasesCallsOnly()
+    {
+        using var work = new TempDirectory("arbor-bench-root-");
+        // 6 leaf calls a request: 180 requests time more calls than the root's window keeps.
+        var requests = (FanOutMetricsWindow / 6) + 10;
+        var options = Short(work.Path) with { ModelsPerRequest = 6, LatencyRequests = requests };
+
+        var report = await RootBench.RunAsync(options, BenchProgress.Silent(), TestContext.Current.CancellationToken);
+
+        Assert.All(report.Roots, r =>
+        {
+            Assert.Equal(0, r.Errors);
+            Assert.Equal(requests, r.LatencyRequests);
+            Assert.False(r.LatencyWindowMixed, $"{r.Root}: the window holds calls from before the phase");
+            // The null leaves say their own time; the rest of each call is overhead.
+            Assert.True(r.LeafTimeP50Ms > 0, $"{r.Root}: leaf time {r.LeafTimeP50Ms}");
+            Assert.True(r.CallOverheadP50Ms > 0, $"{r.Root}: overhead {r.CallOverheadP50Ms}");
+            Assert.True(r.CallOverheadP99Ms >= r.CallOverheadP50Ms, $"{r.Root}: overhead p99 {r.CallOverheadP99Ms} < p50 {r.CallOverheadP50Ms}");
+            Assert.True(r.LatencyP99Ms >= r.LatencyP50Ms, $"{r.Root}: p99 {r.LatencyP99Ms} < p50 {r.LatencyP50Ms}");
+            Assert.Equal(r.LatencyP50Ms - r.LeafTimeP50Ms, r.RootAddedP50Ms);
+        });
+        Assert.Contains("root-added p50 ms", RootBench.Format(report), StringComparison.Ordinal);
+    }
+
+    private const int FanOutMetricsWindow = Arbor.Root.FanOut.FanOutMetrics.TimedCallWindow;
+
+    [Fact]
     public async Task CachedEntities_EachReadingHoldsThatManyEntities()
     {
         using var work = new TempDirectory("arbor-bench-root-");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Arbor.Contracts.V1;
 using Arbor.Leaf.Configuration;
@@ -37,7 +38,9 @@ public sealed class LeafServerTests(TestModelSet models, SampleModels samples) :
             var signature = lease.Version.Loaded!.Signature;
             lease.Dispose();
 
+            var sent = Stopwatch.GetTimestamp();
             var response = await channel.CallAsync(Score, golden.ToRequest(signature, model, version, extraColumns: 3), LeafScoreResponse.Parser, cancellationToken: Ct);
+            var seen = Stopwatch.GetElapsedTime(sent);
 
             Assert.Equal(version, response.Version);
             Assert.Equal(golden.Rows, (int)response.RowCount);
@@ -45,6 +48,8 @@ public sealed class LeafServerTests(TestModelSet models, SampleModels samples) :
             Assert.Equal(3u, response.UnusedFeatures);
             Assert.Equal(0u, response.MissingFeatures);
             Assert.Equal(golden.Scores.Select(BitConverter.SingleToInt32Bits), response.Scores.Select(BitConverter.SingleToInt32Bits));
+            // The leaf's own time is part of what the caller saw.
+            Assert.InRange(response.LeafTimeUs, 1u, (uint)Math.Ceiling(seen.TotalMicroseconds));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Arbor.Contracts.V1;
 using Arbor.Features.Selection;
 using Arbor.Leaf.Configuration;
@@ -98,8 +99,12 @@ public sealed class LeafUnionScorerTests(TestModelSet models) : IDisposable
             Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         }
 
+        var sent = Stopwatch.GetTimestamp();
         var response = await channel.CallAsync(ScoreUnion, unknown, LeafUnionScoreResponse.Parser, cancellationToken: Ct);
+        var seen = Stopwatch.GetElapsedTime(sent);
         Assert.Equal((int)StatusCode.NotFound, Assert.Single(response.Results).Status.Code);
+        // The whole union call says the leaf's own time, which is part of what the caller saw.
+        Assert.InRange(response.LeafTimeUs, 1u, (uint)Math.Ceiling(seen.TotalMicroseconds));
         Assert.DoesNotContain(_repo.Path, response.Results[0].Status.Message, StringComparison.Ordinal);
     }
 

@@ -64,6 +64,9 @@ internal sealed class FakeLeaf : IAsyncDisposable
     /// <summary>When set, every Score call's stream is reset (HTTP/2 RST_STREAM), as a connection that breaks mid-call.</summary>
     public bool ResetStreams { get; set; }
 
+    /// <summary>The leaf's own time its answers say (<c>leaf_time_us</c>); 0: they say nothing, as from an older leaf.</summary>
+    public uint LeafTimeUs { get; set; }
+
     /// <param name="port">The loopback port (a restarted replica comes back on its old one); a free one when null.</param>
     /// <param name="tls">Serve over TLS with these credentials (mutual TLS when they have a CA bundle).</param>
     public static async Task<FakeLeaf> StartAsync(IReadOnlyDictionary<string, string[]> uses, int? port = null, Arbor.Rpc.Tls.TlsCredentialSource? tls = null)
@@ -230,8 +233,18 @@ internal sealed class FakeLeaf : IAsyncDisposable
 
     private sealed class Service(Holder holder) : Leaf.LeafBase
     {
-        public override Task<LeafScoreResponse> Score(LeafScoreRequest request, ServerCallContext context) => holder.Leaf!.ScoreAsync(request, context);
+        public override async Task<LeafScoreResponse> Score(LeafScoreRequest request, ServerCallContext context)
+        {
+            var response = await holder.Leaf!.ScoreAsync(request, context);
+            response.LeafTimeUs = holder.Leaf.LeafTimeUs;
+            return response;
+        }
 
-        public override Task<LeafUnionScoreResponse> ScoreUnion(LeafUnionScoreRequest request, ServerCallContext context) => holder.Leaf!.ScoreUnionAsync(request, context);
+        public override async Task<LeafUnionScoreResponse> ScoreUnion(LeafUnionScoreRequest request, ServerCallContext context)
+        {
+            var response = await holder.Leaf!.ScoreUnionAsync(request, context);
+            response.LeafTimeUs = holder.Leaf.LeafTimeUs;
+            return response;
+        }
     }
 }

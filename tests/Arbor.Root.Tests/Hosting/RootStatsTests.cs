@@ -38,4 +38,25 @@ public sealed class RootStatsTests
         Assert.Equal((1, 1), (models.GetProperty(failed.Model).GetProperty("results").GetInt64(), models.GetProperty(failed.Model).GetProperty("errors").GetInt64()));
         Assert.Equal(0, models.GetProperty(failed.Model).GetProperty("p99_ms").GetDouble());
     }
+
+    [Fact]
+    public async Task LeafCalls_TheLeafsOwnTimeIsTakenFromTheRootsView_AsOverhead_OnlyForLeavesThatSayIt()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        cluster.LeafA.LeafTimeUs = 1500;
+
+        var answered = await cluster.ScoreAsync(RootTestCluster.Request());
+
+        Assert.All(answered.Results, r => Assert.Equal(0, r.Status.Code));
+        using var stats = JsonDocument.Parse(await cluster.Admin.GetStringAsync(new Uri("/admin/stats", UriKind.Relative), Ct));
+        var json = stats.RootElement;
+        // Leaf B says nothing of its own time (an older leaf): its call is not timed.
+        Assert.Single(cluster.LeafA.Requests);
+        Assert.Equal(1, json.GetProperty("leaf_calls_timed").GetInt64());
+        Assert.Equal(1.5, json.GetProperty("leaf_time_ms").GetProperty("p50").GetDouble(), 9);
+        // The overhead is the root's view of that call (the model's leaf latency) less the leaf's 1.5 ms.
+        var seen = json.GetProperty("models").GetProperty("m_a").GetProperty("p50_ms").GetDouble();
+        Assert.Equal(Math.Max(0, seen - 1.5), json.GetProperty("leaf_call_overhead_ms").GetProperty("p50").GetDouble(), 9);
+        Assert.True(seen > 0, $"the root saw the call take {seen} ms");
+    }
 }
