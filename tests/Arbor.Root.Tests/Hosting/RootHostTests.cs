@@ -300,9 +300,21 @@ public sealed class RootHostTests
             services.AddRange(answer.ListServicesResponse.Service.Select(s => s.Name));
         }
 
+        // The Score method's file, found by its symbol (what grpcurl asks before a call).
+        using var lookup = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(cluster.Channel.Invoker)
+            .ServerReflectionInfo(cancellationToken: TestContext.Current.CancellationToken);
+        await lookup.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { FileContainingSymbol = "arbor.v1.Root.Score" }, TestContext.Current.CancellationToken);
+        await lookup.RequestStream.CompleteAsync();
+        var files = new List<string>();
+        await foreach (var answer in lookup.ResponseStream.ReadAllAsync(TestContext.Current.CancellationToken))
+        {
+            files.AddRange(answer.FileDescriptorResponse.FileDescriptorProto.Select(f => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(f).Name));
+        }
+
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
         Assert.Contains("arbor.v1.Root", services);
         Assert.Contains("grpc.health.v1.Health", services);
+        Assert.Contains("arbor/v1/root.proto", files);
     }
 
     [Fact]
