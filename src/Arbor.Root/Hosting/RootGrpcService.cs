@@ -2,21 +2,65 @@ using Arbor.Contracts.V1;
 using Arbor.Root.Authentication;
 using Arbor.Root.ClientTrimming;
 using Arbor.Root.Scoring;
+using Arbor.Rpc.Marshalling;
 using Grpc.Core;
 
 namespace Arbor.Root.Hosting;
 
-/// <summary><c>arbor.v1.Root</c> on grpc-dotnet: the deadline, cancellation and client (API key) of the call go to the scorer.</summary>
-public sealed class RootGrpcService(RootScorer scorer, ClientFeatureViewEndpoint clientFeatures) : Contracts.V1.Root.RootBase
+/// <summary>
+/// <c>arbor.v1.Root</c> on grpc-dotnet: the deadline, cancellation and client (API key) of the call go
+/// to the scorer. Score answers with a <see cref="ScoreAnswer"/> that writes its <c>ScoreResponse</c>
+/// bytes straight into the send buffer; GetClientFeatures is bound as generated. Server reflection
+/// finds the service's descriptor here.
+/// </summary>
+/// <remarks>
+/// Bound the way generated code binds a service: grpc-dotnet finds each handler as a public virtual
+/// method declared on the bound type (its attributes, <see cref="ScoreEndpointAttribute"/> included,
+/// become the endpoint's metadata), hence not sealed.
+/// </remarks>
+[BindServiceMethod(typeof(RootGrpcService), nameof(BindService))]
+public class RootGrpcService(RootScorer scorer, ClientFeatureViewEndpoint clientFeatures)
 {
-    public override Task<ClientFeatureView> GetClientFeatures(ClientFeaturesRequest request, ServerCallContext context) =>
+    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => Contracts.V1.Root.Descriptor;
+
+    /// <summary>Called by grpc-dotnet through the service's <see cref="BindServiceMethodAttribute"/>.</summary>
+    public static void BindService(ServiceBinderBase serviceBinder, RootGrpcService? service) =>
+        Contracts.V1.Root.BindService(new AnswerBinder(serviceBinder, service), null!);
+
+    public virtual Task<ClientFeatureView> GetClientFeatures(ClientFeaturesRequest request, ServerCallContext context) =>
         Task.FromResult(clientFeatures.Get(request));
 
     [ScoreEndpoint]
-    public override Task<ScoreResponse> Score(ScoreRequest request, ServerCallContext context) =>
-        scorer.ScoreAsync(
+    public virtual Task<ScoreAnswer> Score(ScoreRequest request, ServerCallContext context) =>
+        scorer.AnswerAsync(
             request,
             context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline, TimeSpan.Zero),
             ApiClient.Of(context.GetHttpContext()),
             context.CancellationToken);
+
+    /// <summary>Takes the generated methods, answering Score with the answer's own serializer.</summary>
+    private sealed class AnswerBinder(ServiceBinderBase inner, RootGrpcService? service) : ServiceBinderBase
+    {
+        private static readonly Marshaller<ScoreAnswer> AnswerMarshaller = PayloadMarshaller.Create<ScoreAnswer>();
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
+            where TRequest : class
+            where TResponse : class
+        {
+            if (method is Method<ScoreRequest, ScoreResponse> score)
+            {
+                inner.AddMethod(
+                    new Method<ScoreRequest, ScoreAnswer>(score.Type, score.ServiceName, score.Name, score.RequestMarshaller, AnswerMarshaller),
+                    service is null ? null : service.Score);
+            }
+            else if (method is Method<ClientFeaturesRequest, ClientFeatureView> view)
+            {
+                inner.AddMethod(view, service is null ? null : service.GetClientFeatures);
+            }
+            else
+            {
+                throw new InvalidOperationException($"arbor.v1.Root has a method this binding does not know: {method.FullName}");
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@ using Arbor.Root.Configuration;
 using Arbor.Root.Health;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
+using Arbor.Root.Scoring;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +17,7 @@ namespace Arbor.Root.Hosting;
 /// Warms a fresh root before it says it is ready (<see cref="RootReadinessCheck"/> reports
 /// "warming up" until it is done). Once the feature store and every routed partition are ready, it
 /// sends <see cref="WarmupRequests"/> one at a time through <see cref="WarmupScorer"/> (the scoring
-/// path of a client request, with the request and response going through protobuf as on the wire)
+/// path of a client request, with the request parsed and the answer written as on the wire)
 /// and measures the process CPU per candidate over windows of requests. The JIT compiles hot
 /// methods again at tier 1 on a background thread once they have been called often enough, so a
 /// fixed number of requests is wrong: it stops when the last <see cref="FlatWindows"/> windows cost
@@ -146,7 +147,7 @@ public sealed partial class RootWarmup : BackgroundService
             sent++;
             try
             {
-                var answer = await scorer.Scorer.ScoreAsync(request, deadline: null, cancellationToken);
+                var answer = await scorer.Scorer.AnswerAsync(request, deadline: null, cancellationToken);
                 response.ResetWrittenCount();
                 answer.WriteTo(response);
                 lastFailure = FirstFailedModel(answer);
@@ -198,13 +199,13 @@ public sealed partial class RootWarmup : BackgroundService
         return max <= min * FlatSpread;
     }
 
-    private static string? FirstFailedModel(ScoreResponse response)
+    private static string? FirstFailedModel(ScoreAnswer answer)
     {
-        foreach (var result in response.Results)
+        foreach (var model in answer.Models)
         {
-            if (result.Status is { Code: not 0 } status)
+            if (model.StatusCode != 0)
             {
-                return $"{result.Model}: {(StatusCode)status.Code}";
+                return $"{model.Model}: {(StatusCode)model.StatusCode}";
             }
         }
 

@@ -51,12 +51,23 @@ public sealed class RootScorer(
 
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
 
-    /// <summary>Scores a request of no particular client (<see cref="ApiClient.Anonymous"/>).</summary>
+    /// <summary>Scores a request of no particular client (<see cref="ApiClient.Anonymous"/>) into a generated response.</summary>
     public Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken) =>
         ScoreAsync(request, deadline, ApiClient.Anonymous, cancellationToken);
 
-    /// <summary>Scores a request of <paramref name="client"/>; request-level errors throw <see cref="RpcException"/> with their status.</summary>
-    public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, ApiClient client, CancellationToken cancellationToken)
+    /// <summary>Scores a request of <paramref name="client"/> into a generated response (the JSON endpoint).</summary>
+    public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, ApiClient client, CancellationToken cancellationToken) =>
+        (await AnswerAsync(request, deadline, client, cancellationToken)).ToResponse();
+
+    /// <summary>Scores a request of no particular client (<see cref="ApiClient.Anonymous"/>).</summary>
+    public Task<ScoreAnswer> AnswerAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken) =>
+        AnswerAsync(request, deadline, ApiClient.Anonymous, cancellationToken);
+
+    /// <summary>
+    /// Scores a request of <paramref name="client"/>; request-level errors throw <see cref="RpcException"/>
+    /// with their status. The answer writes the <c>ScoreResponse</c> bytes itself (the gRPC path).
+    /// </summary>
+    public async Task<ScoreAnswer> AnswerAsync(ScoreRequest request, DateTimeOffset? deadline, ApiClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var started = Stopwatch.GetTimestamp();
@@ -102,7 +113,7 @@ public sealed class RootScorer(
         }
     }
 
-    private async Task<ScoreResponse> ScoreCoreAsync(ScoreRequest request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
+    private async Task<ScoreAnswer> ScoreCoreAsync(ScoreRequest request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
     {
         var config = table.Config;
         Validate(request, config.Limits);
@@ -149,12 +160,11 @@ public sealed class RootScorer(
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed, PartitionCallModes.Parse(config.FanOut.PartitionCalls));
 
-            var response = new ScoreResponse { RequestId = request.RequestId };
+            var models = new ModelAnswer[calls.Length];
             for (var i = 0; i < calls.Length; i++)
             {
-                var result = ToModelResult(request, candidates, calls[i], results[i]);
-                metrics.RecordModelResult(result.Model, result.Version, result.Status.Code, results[i].Elapsed.TotalMilliseconds);
-                response.Results.Add(result);
+                var model = models[i] = ToModelAnswer(request, candidates, calls[i], results[i]);
+                metrics.RecordModelResult(model.Model, model.Version, model.StatusCode, results[i].Elapsed.TotalMilliseconds);
             }
 
             // A sample of the trimmed calls is verified against untrimmed twins in the background; the
@@ -168,7 +178,7 @@ public sealed class RootScorer(
                     TimeSpan.FromMilliseconds(Math.Max(config.Limits.DefaultDeadlineMs, config.Limits.LeafTimeoutMs ?? 0)));
             }
 
-            return response;
+            return new ScoreAnswer(request.RequestId, models);
         }
         catch (OperationCanceledException) when (IsDeadline(cancellationToken, requestDeadline))
         {
@@ -301,21 +311,18 @@ public sealed class RootScorer(
     /// <summary>The trailer naming the current client feature view version when a request's is stale.</summary>
     public const string ClientFeatureViewTrailer = "arbor-client-features-version";
 
-    /// <summary>One model's result: per requested candidate, in request order, the scores of the row scored for it.</summary>
-    private ModelResult ToModelResult(ScoreRequest request, DistinctCandidates candidates, LeafCall call, LeafCallResult result)
+    /// <summary>
+    /// One model's result: per requested candidate, in request order, the scores of the row scored for
+    /// it, answered from the leaf's own score list (no copy, no object per candidate).
+    /// </summary>
+    private ModelAnswer ToModelAnswer(ScoreRequest request, DistinctCandidates candidates, LeafCall call, LeafCallResult result)
     {
-        var model = new ModelResult
-        {
-            Model = call.Route.Model,
-            Partition = call.Route.Partition,
-            Trimmed = result.Trimmed,
-            Status = new Status { Code = (int)result.Code, Message = RootOutcomes.ModelMessage(call.Route.Model, result.Code, result.Message, _logger) },
-        };
-        metrics.RecordLeafCall(call.Route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed, result.Written.ValueBytes);
+        var route = call.Route;
+        var message = RootOutcomes.ModelMessage(route.Model, result.Code, result.Message, _logger);
+        metrics.RecordLeafCall(route.Model, result.Code.ToString(), result.Written.MessageBytes, result.Trimmed, result.Written.ValueBytes);
         if (result.Response is not { } response)
         {
-            model.Version = result.FailedVersion ?? call.Route.Version ?? "";
-            return model;
+            return new ModelAnswer(route.Model, result.FailedVersion ?? route.Version ?? "", (int)result.Code, message, result.Trimmed, route.Partition);
         }
 
         if (!warmUp)
@@ -327,37 +334,28 @@ public sealed class RootScorer(
         var rows = candidates.Scored.Candidates.Count;
         if (response.RowCount != rows || outputs == 0 || response.Scores.Count != rows * outputs)
         {
-            model.Status = new Status
-            {
-                Code = (int)RpcStatusCode.Internal,
-                Message = $"the leaf answered {response.Scores.Count} scores for {response.RowCount} rows and {outputs} outputs; {rows} rows were sent",
-            };
-            return model;
+            return new ModelAnswer(
+                route.Model,
+                "",
+                (int)RpcStatusCode.Internal,
+                $"the leaf answered {response.Scores.Count} scores for {response.RowCount} rows and {outputs} outputs; {rows} rows were sent",
+                result.Trimmed,
+                route.Partition);
         }
 
         if (call.Decision.AllowlistVersion is { } trimmedFor && trimmedFor != response.Version)
         {
-            metrics.RecordVersionMismatch(call.Route.Model);
+            metrics.RecordVersionMismatch(route.Model);
         }
 
-        model.Version = response.Version;
-        model.Outputs.Add(response.Outputs);
-        // Sized up front: a list grown by doubling leaves its smaller arrays behind, and a score list's
-        // first Add would make room for eight.
-        model.Candidates.Capacity = request.Candidates.Count;
-        for (var entry = 0; entry < request.Candidates.Count; entry++)
-        {
-            var row = candidates.RowOf(entry);
-            var scores = new CandidateScores { Id = request.Candidates[entry].Id };
-            scores.Scores.Capacity = outputs;
-            for (var o = 0; o < outputs; o++)
-            {
-                scores.Scores.Add(response.Scores[(row * outputs) + o]);
-            }
-
-            model.Candidates.Add(scores);
-        }
-
-        return model;
+        return new ModelAnswer(
+            route.Model,
+            response.Version,
+            (int)result.Code,
+            message,
+            result.Trimmed,
+            route.Partition,
+            response.Outputs,
+            new ScoreTable(request.Candidates, candidates, response.Scores, outputs));
     }
 }

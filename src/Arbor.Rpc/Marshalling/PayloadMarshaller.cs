@@ -4,7 +4,8 @@ using Grpc.Core;
 namespace Arbor.Rpc.Marshalling;
 
 /// <summary>
-/// grpc-dotnet marshallers for requests that write their own bytes (<see cref="IRpcPayload"/>).
+/// grpc-dotnet marshallers for messages that write their own bytes (<see cref="IRpcPayload"/>): the
+/// root's leaf requests, and the root's score answers.
 /// The serializer announces the exact length, then writes straight into the buffer the runtime
 /// sends from (<see cref="SerializationContext.GetBufferWriter"/>): for an uncompressed call that
 /// is the pooled array behind the frame header, so the payload is written once and never copied
@@ -18,7 +19,7 @@ public static class PayloadMarshaller
         where TResponse : IMessage<TResponse> =>
         new(MethodType.Unary, service, name, Create<TPayload>(), ProtobufMarshaller.Create(responseParser));
 
-    /// <summary>The request-side marshaller (serialize only; payloads are never read back).</summary>
+    /// <summary>The sending side's marshaller (serialize only; payloads are never read back).</summary>
     public static Marshaller<TPayload> Create<TPayload>()
         where TPayload : class, IRpcPayload =>
         new(Serialize, static _ => throw new NotSupportedException("A payload marshaller only serializes."));

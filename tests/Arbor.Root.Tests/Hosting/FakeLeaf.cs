@@ -40,6 +40,9 @@ internal sealed class FakeLeaf : IAsyncDisposable
     /// <summary>Every request received, in arrival order; a union call's models as the Score requests they stand for.</summary>
     public ConcurrentQueue<LeafScoreRequest> Requests { get; } = new();
 
+    /// <summary>Every response answered, in the order they were made (a union call's models' too).</summary>
+    public ConcurrentQueue<LeafScoreResponse> Responses { get; } = new();
+
     /// <summary>Every union call received, in arrival order.</summary>
     public ConcurrentQueue<LeafUnionScoreRequest> UnionRequests { get; } = new();
 
@@ -195,6 +198,7 @@ internal sealed class FakeLeaf : IAsyncDisposable
             response.Scores.Add(score);
         }
 
+        Responses.Enqueue(response);
         return response;
     }
 

@@ -170,6 +170,58 @@ public sealed class RootHostTests
     }
 
     [Fact]
+    public async Task Score_AnswersEveryEntryWithWhatTheLeafScoredForIt_OverGrpcAndJson()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        var request = RootTestCluster.Request(candidates: 6);
+        request.RequestId = "entries-✓";
+        // Repeated ids are scored once and answered at every entry.
+        request.Candidates.Add(new Candidate { Id = "c2" });
+        request.Candidates.Add(new Candidate { Id = "c0" });
+        int[] rows = [0, 1, 2, 3, 4, 5, 2, 0];
+
+        var grpc = await cluster.ScoreAsync(request);
+        var grpcLeaves = LastAnswers(cluster);
+        var json = await ScoreJsonAsync(cluster, request);
+        var jsonLeaves = LastAnswers(cluster);
+
+        foreach (var (response, leaves) in new[] { (grpc, grpcLeaves), (json, jsonLeaves) })
+        {
+            Assert.Equal(request.RequestId, response.RequestId);
+            Assert.Equal(["m_a", "m_b"], response.Results.Select(r => r.Model));
+            foreach (var result in response.Results)
+            {
+                var leaf = leaves[result.Model];
+                Assert.True(result.Status.Code == 0, result.Status.Message);
+                Assert.Equal(6u, leaf.RowCount);
+                Assert.Equal(leaf.Version, result.Version);
+                Assert.Equal(leaf.Outputs, result.Outputs);
+                Assert.Equal(request.Candidates.Select(c => c.Id), result.Candidates.Select(c => c.Id));
+                var outputs = leaf.Outputs.Count;
+                for (var entry = 0; entry < rows.Length; entry++)
+                {
+                    Assert.Equal(leaf.Scores.Skip(rows[entry] * outputs).Take(outputs), result.Candidates[entry].Scores);
+                }
+            }
+        }
+
+        static Dictionary<string, LeafScoreResponse> LastAnswers(RootTestCluster cluster) => new()
+        {
+            ["m_a"] = cluster.LeafA.Responses.Last(r => r.Model == "m_a"),
+            ["m_b"] = cluster.LeafB.Responses.Last(r => r.Model == "m_b"),
+        };
+
+        static async Task<ScoreResponse> ScoreJsonAsync(RootTestCluster cluster, ScoreRequest request)
+        {
+            var body = Google.Protobuf.JsonFormatter.Default.Format(request);
+            using var answer = await cluster.Http.PostAsync("/v1/score", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+            var text = await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, text);
+            return Google.Protobuf.JsonParser.Default.Parse<ScoreResponse>(text);
+        }
+    }
+
+    [Fact]
     public async Task ScoreJson_Malformed_Answers400WithTheProblem()
     {
         await using var cluster = await RootTestCluster.StartAsync();
@@ -248,9 +300,21 @@ public sealed class RootHostTests
             services.AddRange(answer.ListServicesResponse.Service.Select(s => s.Name));
         }
 
+        // The Score method's file, found by its symbol (what grpcurl asks before a call).
+        using var lookup = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(cluster.Channel.Invoker)
+            .ServerReflectionInfo(cancellationToken: TestContext.Current.CancellationToken);
+        await lookup.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { FileContainingSymbol = "arbor.v1.Root.Score" }, TestContext.Current.CancellationToken);
+        await lookup.RequestStream.CompleteAsync();
+        var files = new List<string>();
+        await foreach (var answer in lookup.ResponseStream.ReadAllAsync(TestContext.Current.CancellationToken))
+        {
+            files.AddRange(answer.FileDescriptorResponse.FileDescriptorProto.Select(f => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(f).Name));
+        }
+
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
         Assert.Contains("arbor.v1.Root", services);
         Assert.Contains("grpc.health.v1.Health", services);
+        Assert.Contains("arbor/v1/root.proto", files);
     }
 
     [Fact]
