@@ -99,7 +99,7 @@ public static class RootBenchCommandLine
                     LatencyRequests = Math.Max(0, result.GetValue(latency)),
                     WorkDirectory = Path.GetFullPath(result.GetValue(workDir)!),
                     Seed = result.GetValue(seed),
-                    Command = "arbor bench root " + string.Join(' ', result.Tokens.Select(t => t.Value)),
+                    Command = "arbor " + string.Join(' ', result.Tokens.Select(t => t.Value)),
                 };
             }
             catch (ArgumentException e)
