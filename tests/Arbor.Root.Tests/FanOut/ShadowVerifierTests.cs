@@ -172,8 +172,8 @@ public sealed class ShadowVerifierTests
 
     private static string WithShadow(string config, double fraction, int maxInFlight = 1024) =>
         config.Replace(
-            "\"limits\":",
-            $"\"trimmer\": {{ \"shadow_fraction\": {fraction.ToString(CultureInfo.InvariantCulture)}, \"shadow_max_in_flight\": {maxInFlight} }},\n  \"limits\":",
+            $"\"trimmer\": {RootTestCluster.ShadowOff},",
+            $"\"trimmer\": {{ \"shadow_fraction\": {fraction.ToString(CultureInfo.InvariantCulture)}, \"shadow_max_in_flight\": {maxInFlight} }},",
             StringComparison.Ordinal);
 
     private static ScoreRequest Request(int i)

@@ -136,12 +136,19 @@ internal sealed class RootTestCluster : IAsyncDisposable
           "registry": "registry.json",
           "bundles": ["bundle.json"],
           "fan_out": { "trimming": {{(trimming ? "true" : "false")}}, "compression": "{{compression}}", "compression_threshold_bytes": 0 },
+          "trimmer": {{ShadowOff}},
           "limits": { "max_candidates": 50, "default_deadline_ms": {{defaultDeadlineMs}}{{(leafTimeoutMs is { } t ? $", \"leaf_timeout_ms\": {t}" : "")}} },
           "partitions": { "pa": { "endpoints": ["{{leafA}}"] }, "pb": { "endpoints": ["{{leafB}}"] } },
           "models": { "m_a": { "partition": "pa" }, "m_b": { "partition": "pb" } },
           "surfaces": { "home": { "models": ["m_a", "m_b"] } }
         }
         """;
+
+    /// <summary>
+    /// The <c>trimmer</c> section of the cluster's config: no shadow pairs (by default a small sample
+    /// of calls is sent again as a pair), so that the leaves see only a test's calls.
+    /// </summary>
+    public const string ShadowOff = "{ \"shadow_fraction\": 0 }";
 
     /// <summary>The <c>warmup</c> section of the cluster's config unless a test asks for another.</summary>
     public const string WarmupOff = "{ \"enabled\": false }";
