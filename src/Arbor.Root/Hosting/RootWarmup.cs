@@ -30,8 +30,8 @@ namespace Arbor.Root.Hosting;
 /// thread once they have been called often enough, so a fixed number of requests is wrong: it stops
 /// when the last <see cref="FlatWindows"/> windows cost within <see cref="FlatSpread"/> of each
 /// other, or at <c>max_seconds</c> or <c>max_requests</c>, or after <see cref="MaxFailures"/> failed
-/// requests (a request fails when any of its models
-/// does: a path that fails cannot be measured, and the warm-up never spins on failures).
+/// requests (a request fails when any of its models does: a path that fails cannot be measured,
+/// and the warm-up never spins on failures).
 /// </summary>
 public sealed partial class RootWarmup : BackgroundService
 {
