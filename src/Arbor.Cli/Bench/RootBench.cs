@@ -66,6 +66,12 @@ public static partial class RootBench
         var results = roots.ToDictionary(r => r, r => new RootBenchResult { Root = r.Label, Mode = r.Mode.Name, Build = r.Build, ReadySeconds = r.ReadySeconds });
         foreach (var root in roots)
         {
+            results[root].StartupWarmup = await ReadStartupWarmupAsync(root.Root, cancellationToken);
+            progress.Step($"start-up warm-up {root.Label}: {results[root].StartupWarmup ?? "not reported"}");
+        }
+
+        foreach (var root in roots)
+        {
             var requests = Enumerable.Range(0, options.ColdRequests).Select(_ => workload.Next()).ToList();
             var window = await RunWindowAsync(root, requests, concurrency: 1, cancellationToken);
             results[root].ColdCpuUsPerCandidate = window.CpuUsPerCandidate;
@@ -457,6 +463,22 @@ public static partial class RootBench
             Read("requests"), Read("trimmed_calls") + Read("untrimmed_calls"), Read("gc_heap_bytes"));
     }
 
+    /// <summary>How the root's own start-up warm-up ended (its <c>/admin/stats</c> <c>warmup</c>), or null for a build without one.</summary>
+    private static async Task<string?> ReadStartupWarmupAsync(RootProcess root, CancellationToken cancellationToken)
+    {
+        await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
+        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        if (!json.RootElement.TryGetProperty("warmup", out var warmup) || warmup.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var path = warmup.TryGetProperty("path", out var p) ? $", over {p.GetString()}" : "";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{warmup.GetProperty("outcome").GetString()}: {warmup.GetProperty("requests").GetInt32()} requests ({warmup.GetProperty("failed").GetInt32()} failed) in {warmup.GetProperty("seconds").GetDouble():F1} s{path}");
+    }
+
     /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>
     /// <param name="ReadySeconds">From the start of all the roots to this one's first ready <c>/readyz</c>.</param>
     private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root, double ReadySeconds = 0);
@@ -778,6 +800,9 @@ public sealed class RootBenchResult
 
     /// <summary>Seconds from the start of the roots to this root's first ready answer (they start together, so they share the cores).</summary>
     public double ReadySeconds { get; init; }
+
+    /// <summary>How the root's own start-up warm-up ended (outcome, requests, seconds, path), or null when its build reports none.</summary>
+    public string? StartupWarmup { get; set; }
 
     public double ColdCpuUsPerCandidate { get; set; }
 

@@ -22,6 +22,10 @@ namespace Arbor.Root.Authentication;
 /// <c>arbor.root.auth.rejected{reason}</c> (a Score call also in <c>arbor.root.requests</c>). An
 /// accepted call carries its <see cref="ApiClient"/> as a feature and as the log scope of
 /// everything it logs.
+/// The start-up warm-up's calls are the one exception (<see cref="WarmupGate"/>): a gRPC
+/// <c>Score</c> call on the gRPC listener that carries the warm-up's secret while the warm-up runs
+/// passes as the warm-up's, whatever the keys, and is scored apart from traffic; a wrong or late
+/// secret is ignored, and the call is checked like any other.
 /// </summary>
 /// <remarks>
 /// Endpoints with <see cref="IAllowAnonymous"/> metadata stay open: <c>grpc.health.v1.Health</c>,
@@ -35,10 +39,17 @@ public static partial class PublicApiAuthentication
     {
         ArgumentNullException.ThrowIfNull(app);
         var keys = app.ApplicationServices.GetRequiredService<ApiKeys>();
+        var warmup = app.ApplicationServices.GetRequiredService<WarmupGate>();
         var metrics = app.ApplicationServices.GetRequiredService<RootMetrics>();
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PublicApiAuthentication).FullName!);
         return app.Use(next => context =>
         {
+            if (context.Request.Headers.TryGetValue(WarmupGate.Header, out var secret) && IsWarmupEndpoint(context) && warmup.Accept(secret) is { } scorer)
+            {
+                context.Features.Set(scorer);
+                return next(context);
+            }
+
             if (keys.Current is not { } set || context.GetEndpoint() is not { } endpoint || !RequiresKey(context, endpoint))
             {
                 return next(context);
@@ -77,6 +88,13 @@ public static partial class PublicApiAuthentication
             ? listener is ListenerKind.Grpc or ListenerKind.Http
             : endpoint.Metadata.GetMetadata<ListenerScope>()?.Kind is not ListenerKind.Admin;
     }
+
+    /// <summary>The one endpoint the warm-up calls: <c>arbor.v1.Root/Score</c> on the gRPC listener.</summary>
+    private static bool IsWarmupEndpoint(HttpContext context) =>
+        context.Features.Get<ListenerFeature>()?.Kind == ListenerKind.Grpc
+        && context.GetEndpoint() is { } endpoint
+        && endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is not null
+        && endpoint.Metadata.GetMetadata<ScoreEndpointAttribute>() is not null;
 
     private static bool IsGrpc(HttpContext context, Endpoint endpoint) =>
         context.Features.Get<ListenerFeature>()?.Kind == ListenerKind.Grpc || endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is not null;

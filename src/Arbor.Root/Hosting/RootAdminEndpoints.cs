@@ -135,6 +135,7 @@ public static class RootAdminEndpoints
     {
         state = warmup.State.ToString().ToLowerInvariant(),
         outcome = warmup.Outcome,
+        path = warmup.Path,
         requests = warmup.Requests,
         failed = warmup.Failed,
         seconds = warmup.Seconds,

@@ -9,9 +9,11 @@ namespace Arbor.Root.Hosting;
 
 /// <summary>
 /// <c>arbor.v1.Root</c> on grpc-dotnet: the deadline, cancellation and client (API key) of the call go
-/// to the scorer. Score answers with a <see cref="ScoreAnswer"/> that writes its <c>ScoreResponse</c>
-/// bytes straight into the send buffer; GetClientFeatures is bound as generated. Server reflection
-/// finds the service's descriptor here.
+/// to the scorer; a call authenticated as the start-up warm-up's (<see cref="WarmupGate"/>) goes to
+/// the warm-up's scorer instead, so that it is not counted as traffic. Score answers with a
+/// <see cref="ScoreAnswer"/> that writes its <c>ScoreResponse</c> bytes straight into the send
+/// buffer; GetClientFeatures is bound as generated. Server reflection finds the service's
+/// descriptor here.
 /// </summary>
 /// <remarks>
 /// Bound the way generated code binds a service: grpc-dotnet finds each handler as a public virtual
@@ -31,12 +33,15 @@ public class RootGrpcService(RootScorer scorer, ClientFeatureViewEndpoint client
         Task.FromResult(clientFeatures.Get(request));
 
     [ScoreEndpoint]
-    public virtual Task<ScoreAnswer> Score(ScoreRequest request, ServerCallContext context) =>
-        scorer.AnswerAsync(
+    public virtual Task<ScoreAnswer> Score(ScoreRequest request, ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        return (http.Features.Get<WarmupScorer>()?.Scorer ?? scorer).AnswerAsync(
             request,
             context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline, TimeSpan.Zero),
-            ApiClient.Of(context.GetHttpContext()),
+            ApiClient.Of(http),
             context.CancellationToken);
+    }
 
     /// <summary>Takes the generated methods, answering Score with the answer's own serializer.</summary>
     private sealed class AnswerBinder(ServiceBinderBase inner, RootGrpcService? service) : ServiceBinderBase

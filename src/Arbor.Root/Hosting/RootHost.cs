@@ -86,10 +86,12 @@ public static class RootHost
             LogFormat = config.Telemetry.LogFormat,
         });
         logging?.Invoke(builder.Logging);
+        ListenOptions? grpcListener = null; // Kestrel sets its endpoint to the bound one
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.GrpcEndpoint, listen =>
             {
+                grpcListener = listen;
                 // Counting first, so that it counts the bytes below TLS.
                 listen.UseRpc(ByteCounters.Server(ByteCountersName)).ServeOnly(ListenerKind.Grpc);
                 if (serverTls is not null)
@@ -118,6 +120,7 @@ public static class RootHost
         services.AddSingleton(options);
         services.AddSingleton(loaded);
         services.AddSingleton(apiKeys);
+        services.AddSingleton<WarmupGate>();
         services.AddSingleton(adminTokens);
         services.AddSingleton(TimeProvider.System);
         services.AddArborGrpc(grpc => grpc.MaxReceiveMessageSize = grpc.MaxSendMessageSize = config.Limits.MaxMessageBytes).AddCheck<RootReadinessCheck>(RootReadinessCheck.Name, tags: [RpcServiceCollectionExtensions.ReadinessTag]);
@@ -239,6 +242,9 @@ public static class RootHost
             sp.GetRequiredService<RoutingState>(),
             sp.GetRequiredService<FeaturePreprocessor>(),
             () => WarmupScorer.Create(sp),
+            sp.GetRequiredService<WarmupGate>(),
+            () => WarmupTarget.For(grpcListener?.IPEndPoint, serverTls),
+            sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStarted,
             TimeSpan.FromMilliseconds(Math.Min(config.Readiness.CheckIntervalMs, 100)),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RootWarmup>>()));

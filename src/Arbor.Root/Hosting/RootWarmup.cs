@@ -5,9 +5,11 @@ using Arbor.Root.Configuration;
 using Arbor.Root.Health;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
-using Arbor.Root.Scoring;
+using Arbor.Rpc.Accounting;
+using Arbor.Rpc.Client;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Health.V1;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -16,14 +18,20 @@ namespace Arbor.Root.Hosting;
 /// <summary>
 /// Warms a fresh root before it says it is ready (<see cref="RootReadinessCheck"/> reports
 /// "warming up" until it is done). Once the feature store and every routed partition are ready, it
-/// sends <see cref="WarmupRequests"/> one at a time through <see cref="WarmupScorer"/> (the scoring
-/// path of a client request, with the request parsed and the answer written as on the wire)
-/// and measures the process CPU per candidate over windows of requests. The JIT compiles hot
-/// methods again at tier 1 on a background thread once they have been called often enough, so a
-/// fixed number of requests is wrong: it stops when the last <see cref="FlatWindows"/> windows cost
-/// within <see cref="FlatSpread"/> of each other, or at <c>max_seconds</c> or <c>max_requests</c>,
-/// or after <see cref="MaxFailures"/> failed requests (a request fails when any of its models
-/// does: a path that fails cannot be measured, and the warm-up never spins on failures).
+/// sends <see cref="WarmupRequests"/> one at a time, as a client would, over a gRPC channel to the
+/// root's own gRPC listener (<see cref="WarmupTarget"/>: h2c or TLS as it serves), so that Kestrel's
+/// HTTP/2 server, the gRPC pipeline (marshalling, interceptors, compression) and the service method
+/// are compiled before the first client's call. The calls carry the process's warm-up secret
+/// (<see cref="WarmupGate"/>) and are scored by <see cref="WarmupScorer"/>: nothing they do counts
+/// as traffic. When the listener cannot be reached (a probe of its gRPC health service fails), the
+/// requests go to the warm-up's scorer in the process instead, through protobuf as on the wire, and
+/// the result says so. It measures the process CPU per candidate (the loopback client's share
+/// included) over windows of requests. The JIT compiles hot methods again at tier 1 on a background
+/// thread once they have been called often enough, so a fixed number of requests is wrong: it stops
+/// when the last <see cref="FlatWindows"/> windows cost within <see cref="FlatSpread"/> of each
+/// other, or at <c>max_seconds</c> or <c>max_requests</c>, or after <see cref="MaxFailures"/> failed
+/// requests (a request fails when any of its models does: a path that fails cannot be measured,
+/// and the warm-up never spins on failures).
 /// </summary>
 public sealed partial class RootWarmup : BackgroundService
 {
@@ -35,6 +43,9 @@ public sealed partial class RootWarmup : BackgroundService
 
     /// <summary>Failed requests after which the warm-up ends.</summary>
     public const int MaxFailures = 5;
+
+    /// <summary>How long the probe of the gRPC listener may take.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Least requests in a window.</summary>
     private const int WindowRequests = 20;
@@ -48,6 +59,9 @@ public sealed partial class RootWarmup : BackgroundService
     private readonly RoutingState _routing;
     private readonly FeaturePreprocessor _features;
     private readonly Func<WarmupScorer> _scorer;
+    private readonly WarmupGate _gate;
+    private readonly Func<WarmupTarget> _target;
+    private readonly CancellationToken _serverStarted;
     private readonly TimeSpan _poll;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -60,6 +74,9 @@ public sealed partial class RootWarmup : BackgroundService
         RoutingState routing,
         FeaturePreprocessor features,
         Func<WarmupScorer> scorer,
+        WarmupGate gate,
+        Func<WarmupTarget> target,
+        CancellationToken serverStarted,
         TimeSpan poll,
         TimeProvider time,
         ILogger<RootWarmup> logger)
@@ -70,6 +87,9 @@ public sealed partial class RootWarmup : BackgroundService
         _routing = routing;
         _features = features;
         _scorer = scorer;
+        _gate = gate;
+        _target = target;
+        _serverStarted = serverStarted;
         _poll = poll;
         _time = time;
         _logger = logger;
@@ -83,6 +103,7 @@ public sealed partial class RootWarmup : BackgroundService
     {
         if (!_config.Enabled)
         {
+            _gate.Close();
             return;
         }
 
@@ -92,10 +113,61 @@ public sealed partial class RootWarmup : BackgroundService
             await Task.Delay(_poll, _time, stoppingToken);
         }
 
-        using var scorer = _scorer();
-        var result = await WarmAsync(scorer, stoppingToken);
+        // The listener is bound once the server has started.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (_serverStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
+        WarmupResult result;
+        using (var scorer = _scorer())
+        {
+            _gate.Open(scorer);
+            try
+            {
+                result = await WarmAsync(scorer, stoppingToken);
+            }
+            finally
+            {
+                // From here on the secret opens nothing.
+                _gate.Close();
+            }
+        }
+
         _current = result;
-        LogWarmedUp(_logger, result.Outcome, result.Requests, result.Failed, result.Seconds, result.CostCurve.Count > 0 ? result.CostCurve[0] : 0, result.LastCostUsPerCandidate ?? 0);
+        LogWarmedUp(_logger, result.Outcome, result.Requests, result.Failed, result.Seconds, result.CostCurve.Count > 0 ? result.CostCurve[0] : 0, result.LastCostUsPerCandidate ?? 0, result.Path);
+    }
+
+    /// <summary>
+    /// A channel to the root's own gRPC listener, or null (with why) when it cannot be reached: a
+    /// call to its health service (anonymous, cheap) must get an answer.
+    /// </summary>
+    private async Task<(RpcChannel? Channel, string Path)> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var target = _target();
+        if (target.Address is null)
+        {
+            return (null, $"{WarmupResult.InProcessPath} (the gRPC listener has no bound address)");
+        }
+
+        var channel = new RpcChannel(target.Address, new RpcChannelOptions
+        {
+            SslOptions = target.Tls,
+            ConnectTimeout = ProbeTimeout,
+            ByteCounters = new ByteCounters("warmup"),
+        });
+        try
+        {
+            await new Grpc.Health.V1.Health.HealthClient(channel.Invoker).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow + ProbeTimeout, cancellationToken: cancellationToken);
+            return (channel, WarmupResult.GrpcPath);
+        }
+        catch (RpcException e)
+        {
+            channel.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            return (null, $"{WarmupResult.InProcessPath} (the gRPC listener at {target.Address.Authority} could not be reached: {e.StatusCode})");
+        }
     }
 
     private bool DependenciesReady()
@@ -119,6 +191,10 @@ public sealed partial class RootWarmup : BackgroundService
     private async Task<WarmupResult> WarmAsync(WarmupScorer scorer, CancellationToken cancellationToken)
     {
         var requests = WarmupRequests.Build(_routing.Current, _features, _config.Candidates);
+        var (channel, path) = await ConnectAsync(cancellationToken);
+        using var owned = channel;
+        var client = channel is null ? null : new Contracts.V1.Root.RootClient(channel.Invoker);
+        var secret = new Metadata { { WarmupGate.Header, _gate.HeaderValue } };
         var started = _time.GetTimestamp();
         var curve = new List<double>();
         int sent = 0, failed = 0;
@@ -128,7 +204,7 @@ public sealed partial class RootWarmup : BackgroundService
         int windowRequests = 0, windowCandidates = 0;
         var response = new ArrayBufferWriter<byte>();
         WarmupResult Now(WarmupState state, string outcome, bool flat) =>
-            new(state, outcome, sent, failed, _time.GetElapsedTime(started).TotalSeconds, curve.ToArray(), flat);
+            new(state, outcome, sent, failed, _time.GetElapsedTime(started).TotalSeconds, curve.ToArray(), flat, path);
 
         while (requests.Count > 0)
         {
@@ -142,18 +218,30 @@ public sealed partial class RootWarmup : BackgroundService
                 return Now(WarmupState.Done, $"stopped at max_seconds ({_config.MaxSeconds:F0} s) before the cost was flat", false);
             }
 
-            // As on the wire: the server parses the request and serializes the response.
-            var request = ScoreRequest.Parser.ParseFrom(requests[sent % requests.Count].ToByteArray());
+            var request = requests[sent % requests.Count];
             sent++;
             try
             {
-                var answer = await scorer.Scorer.AnswerAsync(request, deadline: null, cancellationToken);
-                response.ResetWrittenCount();
-                answer.WriteTo(response);
+                ScoreResponse answer;
+                if (client is not null)
+                {
+                    answer = await client.ScoreAsync(request, secret, cancellationToken: cancellationToken);
+                }
+                else
+                {
+                    // As on the wire: the server parses the request and writes its answer, the client parses that.
+                    var written = await scorer.Scorer.AnswerAsync(ScoreRequest.Parser.ParseFrom(request.ToByteArray()), deadline: null, cancellationToken);
+                    response.ResetWrittenCount();
+                    written.WriteTo(response);
+                    answer = ScoreResponse.Parser.ParseFrom(response.WrittenSpan);
+                }
+
                 lastFailure = FirstFailedModel(answer);
             }
             catch (RpcException e)
             {
+                // Stopping: the call was cancelled, not failed.
+                cancellationToken.ThrowIfCancellationRequested();
                 lastFailure = $"{e.Status.StatusCode}: {e.Status.Detail}";
             }
 
@@ -212,6 +300,6 @@ public sealed partial class RootWarmup : BackgroundService
         return null;
     }
 
-    [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Warm-up {Outcome}: {Requests} requests ({Failed} failed) in {Seconds:F1} s; CPU per candidate {FirstUs:F1} µs in the first window, {LastUs:F1} µs in the last")]
-    private static partial void LogWarmedUp(ILogger logger, string outcome, int requests, int failed, double seconds, double firstUs, double lastUs);
+    [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Warm-up {Outcome}: {Requests} requests ({Failed} failed) in {Seconds:F1} s over {Path}; CPU per candidate {FirstUs:F1} µs in the first window, {LastUs:F1} µs in the last")]
+    private static partial void LogWarmedUp(ILogger logger, string outcome, int requests, int failed, double seconds, double firstUs, double lastUs, string path);
 }

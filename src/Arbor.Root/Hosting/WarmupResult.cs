@@ -25,8 +25,18 @@ public enum WarmupState
 /// <param name="Seconds">Time spent sending them.</param>
 /// <param name="CostCurve">Process CPU per candidate (µs) of each window of requests, in order.</param>
 /// <param name="Flat">Whether the cost was flat when it ended.</param>
-public sealed record WarmupResult(WarmupState State, string Outcome, int Requests, int Failed, double Seconds, IReadOnlyList<double> CostCurve, bool Flat)
+/// <param name="Path">
+/// How its requests reached the scorer: <see cref="GrpcPath"/> (through the root's own gRPC
+/// listener, as a client's do) or <see cref="InProcessPath"/> followed by why; empty before it sends.
+/// </param>
+public sealed record WarmupResult(WarmupState State, string Outcome, int Requests, int Failed, double Seconds, IReadOnlyList<double> CostCurve, bool Flat, string Path = "")
 {
+    /// <summary>The path of requests sent through the root's own gRPC listener.</summary>
+    public const string GrpcPath = "grpc";
+
+    /// <summary>The path of requests given to the scorer in the process (the listener could not be reached).</summary>
+    public const string InProcessPath = "in-process";
+
     /// <summary>The result of a root whose warm-up is off.</summary>
     public static WarmupResult Off { get; } = new(WarmupState.Done, "off", 0, 0, 0, [], false);
 

@@ -2,7 +2,10 @@ using System.Net;
 using System.Text.Json;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Hosting;
+using Arbor.Root.Tests.Authentication;
+using Arbor.Root.Tests.Tls;
 using Arbor.Rpc.Client;
+using Arbor.Rpc.Tls;
 using Arbor.Testing;
 using Google.Protobuf;
 using Grpc.Core;
@@ -12,8 +15,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Arbor.Root.Tests.Hosting;
 
 /// <summary>
-/// A real root with its start-up warm-up on: not ready while it warms, ready after, and nothing the
-/// warm-up did shows as traffic, in the shared cache or in the scores of real requests.
+/// A real root with its start-up warm-up on: its requests come in through the root's own gRPC
+/// listener (over TLS when it serves TLS), it is not ready while it warms, ready after, and nothing
+/// the warm-up did shows as traffic, in the shared cache or in the scores of real requests; its
+/// secret header gives a client nothing, and a listener it cannot reach makes it warm in the process.
 /// </summary>
 public sealed class RootWarmupTests
 {
@@ -47,23 +52,120 @@ public sealed class RootWarmupTests
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, grpcReady);
         var warmup = stats.GetProperty("warmup");
         Assert.Equal("done", warmup.GetProperty("state").GetString());
+        Assert.Equal(WarmupResult.GrpcPath, warmup.GetProperty("path").GetString());
         Assert.True(warmup.GetProperty("requests").GetInt32() > 0);
+        // Every warm-up request came in through the gRPC listener, authenticated as the warm-up's.
+        Assert.Equal(warmup.GetProperty("requests").GetInt32(), warmed.Services.GetRequiredService<WarmupGate>().Accepted);
         Assert.Equal(0, warmup.GetProperty("failed").GetInt32());
         Assert.True(warmup.GetProperty("cpu_us_per_candidate").GetArrayLength() > 0);
         Assert.Equal(0, stats.GetProperty("requests").GetInt64());
+        Assert.Equal(0, stats.GetProperty("client_errors").GetInt64());
+        Assert.Equal(0, stats.GetProperty("rejected").GetInt64());
         Assert.Equal(0, stats.GetProperty("candidates").GetInt64());
         Assert.Equal(0, stats.GetProperty("model_results").GetInt64());
         Assert.Equal(0, stats.GetProperty("trimmed_calls").GetInt64() + stats.GetProperty("untrimmed_calls").GetInt64());
         Assert.Equal(0, stats.GetProperty("cache_entries").GetInt64());
         Assert.Equal(0, warmed.Services.GetRequiredService<RootMetrics>().RequestCount);
 
-        // The same request scores bit-identically on a root that never warmed up.
+        // The same request scores bit-identically on a root that never warmed up; the warm-up's
+        // secret, sent after the warm-up, makes it an ordinary request, counted as traffic.
         await using var cold = await RootTestCluster.StartAsync();
         var request = RootTestCluster.Request();
-        var afterWarmup = await warmed.ScoreAsync(request);
+        var afterWarmup = await new Contracts.V1.Root.RootClient(warmed.Channel.Channel).ScoreAsync(request, SecretOf(warmed), DateTime.UtcNow.AddSeconds(20), Ct);
         var withoutWarmup = await cold.ScoreAsync(request);
         Assert.Equal(withoutWarmup.ToByteArray(), afterWarmup.ToByteArray());
         Assert.Equal(1, warmed.Services.GetRequiredService<RootMetrics>().RequestCount);
+        Assert.Equal(warmup.GetProperty("requests").GetInt32(), warmed.Services.GetRequiredService<WarmupGate>().Accepted);
+    }
+
+    [Fact]
+    public async Task WarmupSecret_WrongWhileWarming_OrRightAfterwards_GetsNoSpecialTreatment_WithApiKeysOn()
+    {
+        await using var cluster = await RootTestCluster.StartAsync(
+            warmup: WarmupOn,
+            editConfig: config => AuthCluster.WithAuth(config, $$"""{ "keys": [ { "name": "ranking-web", "token": "{{AuthCluster.RankingWebKey}}" } ] }"""),
+            leafBEndpoints: leaf =>
+            {
+                leaf.Hold();
+                return leaf.Address;
+            });
+        await Eventually.WaitUntilAsync(() => !cluster.LeafB.Requests.IsEmpty, "a warm-up call reaches leaf B", Patience, Ct);
+        var gate = cluster.Services.GetRequiredService<WarmupGate>();
+        var secret = gate.HeaderValue;
+        var wrong = new Metadata { { WarmupGate.Header, (secret[0] == 'A' ? "B" : "A") + secret[1..] } };
+        var empty = new Metadata { { WarmupGate.Header, "" } };
+        var noHeader = await AuthCluster.ScoreAsync(cluster, null);
+        var wrongWhileWarming = await AuthCluster.ScoreAsync(cluster, wrong);
+        var emptyWhileWarming = await AuthCluster.ScoreAsync(cluster, empty);
+
+        cluster.LeafB.Release();
+        await Eventually.WaitUntilAsync(async () => (await ReadyzAsync(cluster)).Status == HttpStatusCode.OK, "/readyz answers 200", Patience, Ct);
+        var rightAfterwards = await AuthCluster.ScoreAsync(cluster, SecretOf(cluster));
+        var withKey = SecretOf(cluster);
+        withKey.Add("x-api-key", AuthCluster.RankingWebKey);
+        var rightWithKeyAfterwards = await AuthCluster.ScoreAsync(cluster, withKey);
+        var metrics = cluster.Services.GetRequiredService<RootMetrics>();
+        var warmup = (await StatsAsync(cluster)).GetProperty("warmup");
+
+        Assert.Equal(StatusCode.Unauthenticated, noHeader.Code);
+        foreach (var call in new[] { wrongWhileWarming, emptyWhileWarming, rightAfterwards })
+        {
+            Assert.Equal(noHeader.Code, call.Code);
+            Assert.Equal(noHeader.Detail, call.Detail);
+        }
+
+        Assert.Equal(StatusCode.OK, rightWithKeyAfterwards.Code);
+        Assert.DoesNotContain("warm", noHeader.Detail, StringComparison.OrdinalIgnoreCase);
+        // The refused calls and the one with the key are traffic; only the warm-up's own went to it.
+        Assert.Equal(5, metrics.RequestCount);
+        Assert.Equal(4, metrics.ClientErrorCount);
+        Assert.Equal(WarmupResult.GrpcPath, warmup.GetProperty("path").GetString());
+        Assert.Equal(warmup.GetProperty("requests").GetInt32(), gate.Accepted);
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Warmup_OverTls_GoesThroughTheListener()
+    {
+        using var files = new RootTlsFiles();
+        await using var cluster = await RootTestCluster.StartAsync(
+            warmup: WarmupOn,
+            editConfig: config => files.AddTo(config),
+            leafTls: files.Leaf(),
+            rootClientTls: TlsClientOptions.Create(files.Client(), "root"));
+
+        await Eventually.WaitUntilAsync(async () => (await ReadyzAsync(cluster)).Status == HttpStatusCode.OK, "/readyz answers 200", Patience, Ct);
+        var warmup = (await StatsAsync(cluster)).GetProperty("warmup");
+
+        Assert.Equal(WarmupResult.GrpcPath, warmup.GetProperty("path").GetString());
+        Assert.Equal(0, warmup.GetProperty("failed").GetInt32());
+        Assert.True(warmup.GetProperty("requests").GetInt32() > 0);
+        Assert.Equal(warmup.GetProperty("requests").GetInt32(), cluster.Services.GetRequiredService<WarmupGate>().Accepted);
+        Assert.Equal(0, cluster.Services.GetRequiredService<RootMetrics>().RequestCount);
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Warmup_ListenerItCannotReach_WarmsInTheProcess_SaysSo_AndTheRootBecomesReady()
+    {
+        // The listener asks clients for a certificate from the client CA: the root's own serving
+        // certificate (from another CA), which the warm-up presents, is refused.
+        using var files = new RootTlsFiles();
+        await using var cluster = await RootTestCluster.StartAsync(
+            warmup: WarmupOn,
+            editConfig: config => files.AddTo(config, requireClientCertificates: true),
+            leafTls: files.Leaf(),
+            rootClientTls: TlsClientOptions.Create(files.Client(), "root"));
+
+        await Eventually.WaitUntilAsync(async () => (await ReadyzAsync(cluster)).Status == HttpStatusCode.OK, "/readyz answers 200", Patience, Ct);
+        var warmup = (await StatsAsync(cluster)).GetProperty("warmup");
+        var path = warmup.GetProperty("path").GetString();
+
+        Assert.StartsWith(WarmupResult.InProcessPath + " (the gRPC listener at ", path, StringComparison.Ordinal);
+        Assert.Contains("could not be reached", path, StringComparison.Ordinal);
+        Assert.Equal(0, warmup.GetProperty("failed").GetInt32());
+        Assert.True(warmup.GetProperty("requests").GetInt32() > 0);
+        Assert.Equal(0, cluster.Services.GetRequiredService<WarmupGate>().Accepted);
+        Assert.Equal(0, cluster.Services.GetRequiredService<RootMetrics>().RequestCount);
+        Assert.Equal(StatusCode.OK, (await AuthCluster.ScoreAsync(cluster, null)).Code);
     }
 
     [Fact]
@@ -98,6 +200,10 @@ public sealed class RootWarmupTests
         Assert.True(cluster.LeafA.Requests.IsEmpty);
         Assert.True(cluster.LeafB.Requests.IsEmpty);
     }
+
+    /// <summary>The warm-up's secret header, as the root's warm-up sends it.</summary>
+    private static Metadata SecretOf(RootTestCluster cluster) =>
+        new() { { WarmupGate.Header, cluster.Services.GetRequiredService<WarmupGate>().HeaderValue } };
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> ReadyzAsync(RootTestCluster cluster)
     {
