@@ -287,13 +287,13 @@ public sealed partial class RootWarmup : BackgroundService
         return max <= min * FlatSpread;
     }
 
-    private static string? FirstFailedModel(ScoreAnswer answer)
+    private static string? FirstFailedModel(ScoreResponse response)
     {
-        foreach (var model in answer.Models)
+        foreach (var result in response.Results)
         {
-            if (model.StatusCode != 0)
+            if (result.Status is { Code: not 0 } status)
             {
-                return $"{model.Model}: {(StatusCode)model.StatusCode}";
+                return $"{result.Model}: {(StatusCode)status.Code}";
             }
         }
 
