@@ -50,19 +50,25 @@ public sealed class FeatureTrimmerLookupTests : IDisposable
             trimmer.Lookup(snapshot, "other", null);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        // The least of several runs: a one-off allocation on this thread (the runtime's own, while it
+        // recompiles a hot method) is not a per-lookup one, and does not repeat in every run.
+        var allocated = long.MaxValue;
+        for (var run = 0; run < 5; run++)
         {
-            trimmer.Lookup(snapshot, "ads_ctr", "1");
-            trimmer.Lookup(snapshot, "ads_ctr", null);
-            trimmer.Lookup(snapshot, "ads_ctr", "9");
-            trimmer.Lookup(snapshot, "other", null);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10_000; i++)
+            {
+                trimmer.Lookup(snapshot, "ads_ctr", "1");
+                trimmer.Lookup(snapshot, "ads_ctr", null);
+                trimmer.Lookup(snapshot, "ads_ctr", "9");
+                trimmer.Lookup(snapshot, "other", null);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
         Assert.Equal(0, allocated);
-        Assert.True(harness.Metrics.Measurements >= 40_400, "The lookups were not measured.");
+        Assert.True(harness.Metrics.Measurements >= 200_400, "The lookups were not measured.");
     }
 
     [Fact]
