@@ -55,6 +55,9 @@ public sealed class RootBenchTests
             Assert.True(r.CallOverheadP99Ms >= r.CallOverheadP50Ms, $"{r.Root}: overhead p99 {r.CallOverheadP99Ms} < p50 {r.CallOverheadP50Ms}");
             Assert.True(r.LatencyP99Ms >= r.LatencyP50Ms, $"{r.Root}: p99 {r.LatencyP99Ms} < p50 {r.LatencyP50Ms}");
             Assert.Equal(r.LatencyP50Ms - r.LeafTimeP50Ms, r.RootAddedP50Ms);
+            // The cold phase is compared with this phase's one-caller cost as well.
+            Assert.NotNull(r.OneCallerNetCpuUsPerCandidate);
+            Assert.Equal(r.ColdCpuUsPerCandidate / r.OneCallerNetCpuUsPerCandidate, r.ColdVsOneCaller);
         });
         Assert.Contains("root-added p50 ms", RootBench.Format(report), StringComparison.Ordinal);
     }
