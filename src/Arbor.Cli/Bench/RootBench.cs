@@ -370,9 +370,9 @@ public static partial class RootBench
         }
 
         result.LatencyRequests = window.Requests;
-        // The cold phase sends one request at a time too: its fair steady counterpart.
-        result.OneCallerNetCpuUsPerCandidate = (window.Cpu.TotalMicroseconds - (result.IdleCpuUsPerSecond * window.Elapsed.TotalSeconds)) / Math.Max(window.Candidates, 1);
-        result.ColdVsOneCaller = result.ColdCpuUsPerCandidate / Math.Max(result.OneCallerNetCpuUsPerCandidate.Value, 1e-9);
+        // The cold phase sends one request at a time too, and is measured the same way (gross CPU).
+        result.OneCallerCpuUsPerCandidate = window.CpuUsPerCandidate;
+        result.ColdVsOneCaller = result.ColdCpuUsPerCandidate / Math.Max(window.CpuUsPerCandidate, 1e-9);
         result.LatencyP50Ms = latencies.Percentile(50);
         result.LatencyP99Ms = latencies.Percentile(99);
         result.Errors += window.Errors;
@@ -659,12 +659,12 @@ public static partial class RootBench
         {
             var latency = new StringBuilder();
             latency.AppendLine(string.Create(inv, $"latency, one caller, {report.Roots.Max(r => r.LatencyRequests)} requests per root:"));
-            latency.AppendLine("| root | p50 ms | p99 ms | leaf's own p50 ms | root-added p50 ms | root→leaf call overhead p50 ms | overhead p99 ms | net µs/cand, one caller | cold/one caller |");
+            latency.AppendLine("| root | p50 ms | p99 ms | leaf's own p50 ms | root-added p50 ms | root→leaf call overhead p50 ms | overhead p99 ms | µs/cand, one caller | cold/one caller |");
             latency.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var r in report.Roots)
             {
                 latency.AppendLine(string.Create(inv,
-                    $"| {r.Root} | {r.LatencyP50Ms:F2} | {r.LatencyP99Ms:F2} | {r.LeafTimeP50Ms:F3} | {r.RootAddedP50Ms:F2} | {r.CallOverheadP50Ms:F2}{(r.LatencyWindowMixed ? " (mixed)" : "")} | {r.CallOverheadP99Ms:F2} | {r.OneCallerNetCpuUsPerCandidate:F1} | {r.ColdVsOneCaller:F1}× |"));
+                    $"| {r.Root} | {r.LatencyP50Ms:F2} | {r.LatencyP99Ms:F2} | {r.LeafTimeP50Ms:F3} | {r.RootAddedP50Ms:F2} | {r.CallOverheadP50Ms:F2}{(r.LatencyWindowMixed ? " (mixed)" : "")} | {r.CallOverheadP99Ms:F2} | {r.OneCallerCpuUsPerCandidate:F1} | {r.ColdVsOneCaller:F1}× |"));
             }
 
             latencyTable = latency.ToString();
@@ -853,10 +853,10 @@ public sealed class RootBenchResult
     /// <summary>Requests of the latency phase (one caller).</summary>
     public int LatencyRequests { get; set; }
 
-    /// <summary>Root CPU per candidate net of idle in the latency phase (one caller, as in the cold phase).</summary>
-    public double? OneCallerNetCpuUsPerCandidate { get; set; }
+    /// <summary>Root CPU per candidate in the latency phase (one caller, as in the cold phase).</summary>
+    public double? OneCallerCpuUsPerCandidate { get; set; }
 
-    /// <summary>Cold-start CPU per candidate over <see cref="OneCallerNetCpuUsPerCandidate"/>: both one request at a time.</summary>
+    /// <summary>Cold-start CPU per candidate over <see cref="OneCallerCpuUsPerCandidate"/>: both one request at a time.</summary>
     public double? ColdVsOneCaller { get; set; }
 
     /// <summary>Client-observed p50 in the latency phase.</summary>
