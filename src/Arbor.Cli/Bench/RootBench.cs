@@ -286,7 +286,7 @@ public static partial class RootBench
 
     private sealed record Window(
         int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs,
-        long? LeafCalls = null, long? RootRequests = null)
+        long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null)
     {
         public double CpuUsPerCandidate => Cpu.TotalMicroseconds / Math.Max(Candidates, 1);
     }
@@ -329,7 +329,7 @@ public static partial class RootBench
         return new Window(
             requests.Count, candidates, errors, cpu, elapsed,
             after.AllocatedBytes - before.AllocatedBytes, after.Gen0 - before.Gen0, after.Gen2 - before.Gen2, responses, latencies,
-            after.LeafCalls - before.LeafCalls, after.Requests - before.Requests);
+            after.LeafCalls - before.LeafCalls, after.Requests - before.Requests, after.Timed, after.Timed?.Calls - before.Timed?.Calls);
     }
 
     /// <summary>Windows of whole batches of requests until at least <c>--window-seconds</c> have passed.</summary>
@@ -359,10 +359,8 @@ public static partial class RootBench
     /// </summary>
     private static async Task MeasureLatencyAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, RootBenchResult result, CancellationToken cancellationToken)
     {
-        var before = await ReadTimedCallsAsync(root.Root, cancellationToken);
         var requests = Enumerable.Range(0, options.LatencyRequests).Select(_ => workload.Next()).ToList();
         var window = await RunWindowAsync(root, requests, concurrency: 1, cancellationToken);
-        var after = await ReadTimedCallsAsync(root.Root, cancellationToken);
         var latencies = new LatencySamples();
         foreach (var ms in window.LatenciesMs)
         {
@@ -376,7 +374,7 @@ public static partial class RootBench
         result.LatencyP50Ms = latencies.Percentile(50);
         result.LatencyP99Ms = latencies.Percentile(99);
         result.Errors += window.Errors;
-        if (after is { } timed)
+        if (window.Timed is { } timed)
         {
             result.CallOverheadP50Ms = timed.OverheadP50;
             result.CallOverheadP99Ms = timed.OverheadP99;
@@ -384,21 +382,17 @@ public static partial class RootBench
             result.RootAddedP50Ms = result.LatencyP50Ms - timed.LeafTimeP50;
             // The root keeps its most recent timed calls: fewer than that in this phase means the
             // percentiles include calls of the loaded phases before it.
-            result.LatencyWindowMixed = timed.Calls - (before?.Calls ?? 0) < timed.Window;
+            result.LatencyWindowMixed = window.TimedCallsDuring < timed.Window;
         }
     }
 
     private sealed record TimedCalls(long Calls, int Window, double OverheadP50, double OverheadP99, double LeafTimeP50);
 
     /// <summary>The root's timed leaf calls (<c>leaf_call_overhead_ms</c>); null from builds that do not report them.</summary>
-    private static async Task<TimedCalls?> ReadTimedCallsAsync(RootProcess root, CancellationToken cancellationToken)
-    {
-        await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
-        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-        var stats = json.RootElement;
-        return stats.TryGetProperty("leaf_calls_timed", out var calls)
-            && stats.TryGetProperty("leaf_call_overhead_ms", out var overhead)
-            && stats.TryGetProperty("leaf_time_ms", out var leaf)
+    private static TimedCalls? ReadTimedCalls(JsonElement stats) =>
+        stats.TryGetProperty("leaf_calls_timed", out var calls)
+        && stats.TryGetProperty("leaf_call_overhead_ms", out var overhead)
+        && stats.TryGetProperty("leaf_time_ms", out var leaf)
             ? new TimedCalls(
                 calls.GetInt64(),
                 overhead.GetProperty("window").GetInt32(),
@@ -406,7 +400,6 @@ public static partial class RootBench
                 overhead.GetProperty("p99").GetDouble(),
                 leaf.GetProperty("p50").GetDouble())
             : null;
-    }
 
     private static async Task<Window> RunSaturatedAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, CancellationToken cancellationToken)
     {
@@ -454,23 +447,28 @@ public static partial class RootBench
 
     /// <summary>The counters of a root's <c>/admin/stats</c> the bench uses beyond CPU (absent in builds that do not report them).</summary>
     private sealed record RootCounters(
-        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes);
+        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes, TimedCalls? Timed);
 
     private static async Task<RootCounters> ReadCountersAsync(RootProcess root, CancellationToken cancellationToken)
     {
-        await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
-        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        using var json = await ReadStatsAsync(root, cancellationToken);
         long? Read(string name) => json.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;
         return new RootCounters(
             Read("allocated_bytes"), Read("gc_gen0_collections"), Read("gc_gen2_collections"), Read("working_set_bytes"), Read("cache_entries"), Read("cache_bytes"),
-            Read("requests"), Read("trimmed_calls") + Read("untrimmed_calls"), Read("gc_heap_bytes"));
+            Read("requests"), Read("trimmed_calls") + Read("untrimmed_calls"), Read("gc_heap_bytes"), ReadTimedCalls(json.RootElement));
+    }
+
+    /// <summary>The root's <c>/admin/stats</c>, read once per reading.</summary>
+    private static async Task<JsonDocument> ReadStatsAsync(RootProcess root, CancellationToken cancellationToken)
+    {
+        await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
+        return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
     }
 
     /// <summary>How the root's own start-up warm-up ended (its <c>/admin/stats</c> <c>warmup</c>), or null for a build without one.</summary>
     private static async Task<string?> ReadStartupWarmupAsync(RootProcess root, CancellationToken cancellationToken)
     {
-        await using var stream = await root.Admin.GetStreamAsync(new Uri("/admin/stats", UriKind.Relative), cancellationToken);
-        using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        using var json = await ReadStatsAsync(root, cancellationToken);
         if (!json.RootElement.TryGetProperty("warmup", out var warmup) || warmup.ValueKind != JsonValueKind.Object)
         {
             return null;
