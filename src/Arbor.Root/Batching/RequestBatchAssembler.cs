@@ -1,8 +1,8 @@
-using Arbor.Contracts.V1;
 using Arbor.Features.Batches;
 using Arbor.Features.Values;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;
+using Arbor.Root.Scoring;
 
 namespace Arbor.Root.Batching;
 
@@ -24,26 +24,13 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
     /// <param name="plan">What to read and how.</param>
     /// <param name="cancellationToken">The request's token.</param>
     /// <param name="entries">Per row, the index of the client's candidate entry it stands for (errors name it); null: the row's own.</param>
-    public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FetchPlan plan, CancellationToken cancellationToken, IReadOnlyList<int>? entries = null)
+    public async ValueTask<FeatureBatch> AssembleAsync(ScoreQuery request, FetchPlan plan, CancellationToken cancellationToken, IReadOnlyList<int>? entries = null)
     {
-        var rows = request.Candidates.Count;
-        var ids = new string[rows];
-        IReadOnlyDictionary<string, FeatureValue>?[]? overrides = null;
-        for (var i = 0; i < rows; i++)
-        {
-            var candidate = request.Candidates[i];
-            ids[i] = candidate.Id;
-            if (candidate.Features.Count > 0)
-            {
-                overrides ??= new IReadOnlyDictionary<string, FeatureValue>?[rows];
-                overrides[i] = candidate.Features;
-            }
-        }
-
+        var rows = request.Count;
         RequestFeatures features;
         using (RootTracing.Source.StartActivity("root.fetch"))
         {
-            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, plan, overrides, request.Context, entries), cancellationToken);
+            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, request.Ids, plan, request.CandidateFeatures, request.Context, entries), cancellationToken);
         }
 
         using var preprocessing = RootTracing.Source.StartActivity("root.preprocess");

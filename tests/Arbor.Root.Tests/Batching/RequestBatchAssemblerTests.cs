@@ -6,6 +6,7 @@ using Arbor.FeatureStore.Sources;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
+using Arbor.Root.Scoring;
 using Arbor.Root.Tests.Cache;
 using Arbor.Signatures.Registry;
 using Xunit;
@@ -81,7 +82,7 @@ public sealed class RequestBatchAssemblerTests : IDisposable
         {
             var request = Request();
             var plan = planner.PlanFor(snapshot, decisions);
-            var batch = await assembler.AssembleAsync(request, plan, Ct);
+            var batch = await assembler.AssembleAsync(ScoreQuery.From(request), plan, Ct);
 
             foreach (var column in batch.Columns)
             {
