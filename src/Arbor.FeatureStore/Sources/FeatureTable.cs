@@ -45,6 +45,12 @@ public sealed class FeatureTable
 
     public int ColumnCount => _slots.Length;
 
+    /// <summary>The value array of row <paramref name="row"/> (index it with <see cref="SlotOf"/>), or null when the row has no values.</summary>
+    public TypedValue[]? RowValues(int row) => _rows[row];
+
+    /// <summary>The index in a row's value array of column <paramref name="column"/>'s value (none when past its end).</summary>
+    public int SlotOf(int column) => _slots[column];
+
     /// <summary>The value of feature <paramref name="column"/> for row <paramref name="row"/>; none when absent.</summary>
     public TypedValue this[int row, int column]
     {

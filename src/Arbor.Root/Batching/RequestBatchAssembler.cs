@@ -51,9 +51,17 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
     private void Fill(FeatureBatch batch, RequestFeatures features)
     {
         var candidates = features.Candidates;
-        for (var c = 0; c < candidates.Names.Count; c++)
+        // Float and int64 columns are built together, row by row; the others one at a time, in order.
+        var built = new BatchColumn?[candidates.Names.Count];
+        var isScalar = new bool[built.Length];
+        if (!ScalarColumns.TryBuild(batch, candidates, built, isScalar))
         {
-            if (ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind) is { } column)
+            Array.Clear(isScalar);
+        }
+
+        for (var c = 0; c < built.Length; c++)
+        {
+            if ((isScalar[c] ? built[c] : ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind)) is { } column)
             {
                 batch.Add(column);
             }

@@ -57,6 +57,12 @@ public sealed class FeatureFrame
         }
     }
 
+    /// <summary>What the cache read (index a row's values with <see cref="FeatureTable.SlotOf"/>); null when nothing was read.</summary>
+    internal FeatureTable? Table => _table;
+
+    /// <summary>The client's values of <paramref name="column"/>, or null when it sent none.</summary>
+    internal ClientColumn? ClientOf(int column) => _client?[column];
+
     /// <summary>Every row's value of <paramref name="column"/>, copied (tests and tools; the request path reads values in place).</summary>
     public TypedValue[] Column(int column)
     {
