@@ -206,12 +206,43 @@ internal interface IColumnValues
     TypedValue this[int row] { get; }
 }
 
-/// <summary>One column of a <see cref="FeatureFrame"/>.</summary>
-internal readonly struct FrameColumn(FeatureFrame frame, int column) : IColumnValues
+/// <summary>
+/// One column of a <see cref="FeatureFrame"/>, its value for a row as the frame's indexer gives it,
+/// with what the indexer looks up per value (the client's column, the slot, the missing value)
+/// looked up once.
+/// </summary>
+internal readonly struct FrameColumn : IColumnValues
 {
-    public int RowCount => frame.RowCount;
+    private readonly Arbor.FeatureStore.Sources.FeatureTable? _table;
+    private readonly ClientColumn? _client;
+    private readonly int _slot;
+    private readonly TypedValue _missing;
 
-    public TypedValue this[int row] => frame[row, column];
+    public FrameColumn(FeatureFrame frame, int column)
+    {
+        RowCount = frame.RowCount;
+        _table = frame.Table;
+        _client = frame.ClientOf(column);
+        _slot = _table?.SlotOf(column) ?? -1;
+        _missing = frame.Planned(column).Missing;
+    }
+
+    public int RowCount { get; }
+
+    public TypedValue this[int row]
+    {
+        get
+        {
+            if (_client is { } client && client.IsSent(row))
+            {
+                return client[row];
+            }
+
+            var values = _table?.RowValues(row);
+            var value = values is not null && (uint)_slot < (uint)values.Length ? values[_slot] : default;
+            return value.HasValue ? value : _missing;
+        }
+    }
 }
 
 /// <summary>A feature the client sent with some candidates; the others take <paramref name="shared"/> (the request-level value, or none).</summary>

@@ -9,7 +9,8 @@ namespace Arbor.Root.Tests.Batching;
 
 /// <summary>
 /// The float and int64 columns built together row by row are the columns built one at a time:
-/// the same values, bit for bit, the same missing bits, the same empty columns.
+/// the same values, bit for bit, the same missing bits, the same empty columns; and a column view
+/// reads what the frame's indexer reads.
 /// </summary>
 public sealed class ScalarColumnsTests
 {
@@ -42,6 +43,13 @@ public sealed class ScalarColumnsTests
             using var alone = new FeatureBatch(frame.RowCount);
             for (var c = 0; c < Names.Length; c++)
             {
+                // The column view reads what the frame's indexer reads.
+                var view = new FrameColumn(frame, c);
+                for (var row = 0; row < frame.RowCount; row++)
+                {
+                    Assert.Equal(frame[row, c], view[row]);
+                }
+
                 Assert.Equal(frame.Planned(c).OutputKind is FeatureType.Float or FeatureType.Int64 && frame.RowCount > 0, isScalar[c]);
                 if (!isScalar[c])
                 {
