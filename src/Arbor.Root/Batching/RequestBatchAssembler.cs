@@ -62,6 +62,12 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
             batch.Dispose();
             throw;
         }
+        finally
+        {
+            // The columns hold copies of the values: the row arrays the cache lent go back.
+            features.User.ReturnTable();
+            candidates.ReturnTable();
+        }
     }
 
     private void Fill(FeatureBatch batch, RequestFeatures features)

@@ -57,6 +57,9 @@ public sealed class FeatureFrame
         }
     }
 
+    /// <summary>Gives what the cache read back to its pool (see <see cref="FeatureTable.ReturnRows"/>): the frame reads no stored values afterwards.</summary>
+    internal void ReturnTable() => _table?.ReturnRows();
+
     /// <summary>Every row's value of <paramref name="column"/>, copied (tests and tools; the request path reads values in place).</summary>
     public TypedValue[] Column(int column)
     {
