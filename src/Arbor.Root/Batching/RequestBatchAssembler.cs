@@ -19,6 +19,9 @@ namespace Arbor.Root.Batching;
 /// </remarks>
 public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
 {
+    // Never added to: read only, shared by every request without client candidate features.
+    private static readonly List<ClientColumn> NoClientColumns = [];
+
     /// <summary>Builds the batch (dispose it once encoded: its columns use pooled buffers); throws <see cref="FeatureValueException"/> for malformed client features.</summary>
     /// <param name="request">The request (each candidate a row).</param>
     /// <param name="plan">What to read and how.</param>
@@ -45,6 +48,12 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         {
             batch.Dispose();
             throw;
+        }
+        finally
+        {
+            // The columns hold copies of the values: the row arrays the cache lent go back.
+            features.User.ReturnTable();
+            candidates.ReturnTable();
         }
     }
 
@@ -84,6 +93,12 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
     /// <summary>Client-sent candidate features the plan does not read per row, in order of first appearance.</summary>
     private static List<ClientColumn> ClientOnlyColumns(RequestFeatures features)
     {
+        // Most requests send no candidate features: they share one empty list.
+        if (features.Client.CandidateColumns.Count == 0)
+        {
+            return NoClientColumns;
+        }
+
         var columns = new List<ClientColumn>();
         foreach (var client in features.Client.CandidateColumns)
         {

@@ -82,7 +82,13 @@ internal static class ScalarColumns
 
                 if (!value.HasValue)
                 {
-                    (column.MissingBits ??= new byte[(rows + 7) / 8])[row >> 3] |= (byte)(1 << (row & 7));
+                    if (column.MissingBits.Array is null)
+                    {
+                        column.MissingBits = batch.Rent<byte>(MissingBitmap.ByteCount(rows));
+                        column.MissingBits.AsSpan().Clear();
+                    }
+
+                    MissingBitmap.Set(column.MissingBits, row);
                     if (column.Kind == FeatureType.Float)
                     {
                         column.Floats.Array![column.Floats.Offset + row] = 0f;
@@ -116,8 +122,8 @@ internal static class ScalarColumns
         {
             var name = frame.Names[column.Column];
             built[column.Column] = column.Present == 0 ? null
-                : column.Kind == FeatureType.Float ? new FloatBatchColumn(name, column.Floats, rows, column.MissingBits)
-                : new Int64BatchColumn(name, column.Longs, rows, column.MissingBits);
+                : column.Kind == FeatureType.Float ? batch.CreateFloat(name, column.Floats, rows, column.MissingBits)
+                : batch.CreateInt64(name, column.Longs, rows, column.MissingBits);
         }
 
         return true;
@@ -132,7 +138,7 @@ internal static class ScalarColumns
         public TypedValue Missing;
         public ArraySegment<float> Floats;
         public ArraySegment<long> Longs;
-        public byte[]? MissingBits;
+        public ArraySegment<byte> MissingBits;
         public int Present;
     }
 }

@@ -63,6 +63,9 @@ public sealed class FeatureFrame
     /// <summary>The client's values of <paramref name="column"/>, or null when it sent none.</summary>
     internal ClientColumn? ClientOf(int column) => _client?[column];
 
+    /// <summary>Gives what the cache read back to its pool (see <see cref="FeatureTable.ReturnRows"/>): the frame reads no stored values afterwards.</summary>
+    internal void ReturnTable() => _table?.ReturnRows();
+
     /// <summary>Every row's value of <paramref name="column"/>, copied (tests and tools; the request path reads values in place).</summary>
     public TypedValue[] Column(int column)
     {
