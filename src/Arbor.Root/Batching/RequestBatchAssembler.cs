@@ -1,3 +1,4 @@
+using System.Buffers;
 using Arbor.Features.Batches;
 using Arbor.Features.Values;
 using Arbor.Root.Diagnostics;
@@ -61,19 +62,29 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
     {
         var candidates = features.Candidates;
         // Float and int64 columns are built together, row by row; the others one at a time, in order.
-        var built = new BatchColumn?[candidates.Names.Count];
-        var isScalar = new bool[built.Length];
-        if (!ScalarColumns.TryBuild(batch, candidates, built, isScalar))
+        var columns = candidates.Names.Count;
+        var built = ArrayPool<BatchColumn?>.Shared.Rent(columns);
+        var isScalar = ArrayPool<bool>.Shared.Rent(columns);
+        try
         {
-            Array.Clear(isScalar);
-        }
-
-        for (var c = 0; c < built.Length; c++)
-        {
-            if ((isScalar[c] ? built[c] : ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind)) is { } column)
+            if (!ScalarColumns.TryBuild(batch, candidates, built, isScalar))
             {
-                batch.Add(column);
+                Array.Clear(isScalar, 0, columns);
             }
+
+            for (var c = 0; c < columns; c++)
+            {
+                if ((isScalar[c] ? built[c] : ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind)) is { } column)
+                {
+                    batch.Add(column);
+                }
+            }
+        }
+        finally
+        {
+            Array.Clear(built, 0, columns);
+            ArrayPool<BatchColumn?>.Shared.Return(built);
+            ArrayPool<bool>.Shared.Return(isScalar);
         }
 
         var clientOnly = ClientOnlyColumns(features);

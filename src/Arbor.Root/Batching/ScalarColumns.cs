@@ -1,5 +1,7 @@
+using System.Buffers;
 using Arbor.Features.Batches;
 using Arbor.Features.Values;
+using Arbor.FeatureStore.Sources;
 using Arbor.Root.Preprocessing;
 
 namespace Arbor.Root.Batching;
@@ -37,7 +39,23 @@ internal static class ScalarColumns
         }
 
         var table = frame.Table;
-        var state = new Scalar[scalars];
+        var rented = ArrayPool<Scalar>.Shared.Rent(scalars);
+        try
+        {
+            return TryBuild(batch, frame, table, rented.AsSpan(0, scalars), built, isScalar);
+        }
+        finally
+        {
+            // The entries hold the request's buffers and client columns: none stays in the pool.
+            Array.Clear(rented, 0, scalars);
+            ArrayPool<Scalar>.Shared.Return(rented);
+        }
+    }
+
+    private static bool TryBuild(FeatureBatch batch, FeatureFrame frame, FeatureTable? table, Span<Scalar> state, BatchColumn?[] built, bool[] isScalar)
+    {
+        var columns = frame.Names.Count;
+        var rows = frame.RowCount;
         var at = 0;
         for (var c = 0; c < columns; c++)
         {
@@ -118,7 +136,7 @@ internal static class ScalarColumns
             }
         }
 
-        foreach (ref var column in state.AsSpan())
+        foreach (ref var column in state)
         {
             var name = frame.Names[column.Column];
             built[column.Column] = column.Present == 0 ? null
