@@ -25,6 +25,7 @@ public class ScoreAnswerBenchmarks
 
     private readonly SendBufferContext _sendBuffer = new();
     private ScoreRequest _request = null!;
+    private ScoreQuery _query = null!;
     private DistinctCandidates _rows;
     private LeafScoreResponse[] _leaves = null!;
 
@@ -39,7 +40,8 @@ public class ScoreAnswerBenchmarks
         }
 
         using var metrics = new RootMetrics();
-        _rows = DistinctCandidates.Of(_request, new LimitsConfig(), metrics);
+        _query = ScoreQuery.From(_request);
+        _rows = DistinctCandidates.Of(_query, new LimitsConfig(), metrics);
         _leaves = new LeafScoreResponse[Models];
         for (var m = 0; m < Models; m++)
         {
@@ -83,7 +85,7 @@ public class ScoreAnswerBenchmarks
         for (var m = 0; m < models.Length; m++)
         {
             var leaf = _leaves[m];
-            models[m] = new ModelAnswer(leaf.Model, leaf.Version, 0, "", false, "p0", leaf.Outputs, new ScoreTable(_request.Candidates, _rows, leaf.Scores, 1));
+            models[m] = new ModelAnswer(leaf.Model, leaf.Version, 0, "", false, "p0", leaf.Outputs, new ScoreTable(_query, _rows, leaf.Scores, 1));
         }
 
         AnswerSerializer(new ScoreAnswer(_request.RequestId, models), _sendBuffer);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Arbor.Features.Values;
 
 namespace Arbor.FeatureStore.Sources;
@@ -13,20 +14,32 @@ namespace Arbor.FeatureStore.Sources;
 /// </remarks>
 public sealed class FeatureTable
 {
-    private readonly TypedValue[]?[] _rows;
     private readonly int[] _slots;
+    private readonly bool _pooledRows;
+    private readonly int _rowCount;
+    private TypedValue[]?[] _rows;
 
     /// <param name="ids">The row ids.</param>
     /// <param name="features">The column names.</param>
     /// <param name="rows">Per row its value array, or null when the row has no values at all.</param>
     /// <param name="slots">Per column the index of its value in a row array.</param>
     public FeatureTable(IReadOnlyList<string> ids, IReadOnlyList<string> features, TypedValue[]?[] rows, int[] slots)
+        : this(ids, features, rows, slots, pooledRows: false)
+    {
+    }
+
+    /// <param name="ids">The row ids.</param>
+    /// <param name="features">The column names.</param>
+    /// <param name="rows">Per row its value array (at least one per id, the rest ignored).</param>
+    /// <param name="slots">Per column the index of its value in a row array.</param>
+    /// <param name="pooledRows">Whether <paramref name="rows"/> was rented from the shared array pool: <see cref="ReturnRows"/> gives it back.</param>
+    internal FeatureTable(IReadOnlyList<string> ids, IReadOnlyList<string> features, TypedValue[]?[] rows, int[] slots, bool pooledRows)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(slots);
-        if (rows.Length != ids.Count || slots.Length != features.Count)
+        if ((pooledRows ? rows.Length < ids.Count : rows.Length != ids.Count) || slots.Length != features.Count)
         {
             throw new ArgumentException("A feature table needs one row per id and one slot per feature.");
         }
@@ -35,24 +48,48 @@ public sealed class FeatureTable
         Features = features;
         _rows = rows;
         _slots = slots;
+        _pooledRows = pooledRows;
+        _rowCount = ids.Count;
     }
 
     public IReadOnlyList<string> Ids { get; }
 
     public IReadOnlyList<string> Features { get; }
 
-    public int RowCount => _rows.Length;
+    public int RowCount => _rowCount;
 
     public int ColumnCount => _slots.Length;
+
+    /// <summary>The value array of row <paramref name="row"/> (index it with <see cref="SlotOf"/>), or null when the row has no values.</summary>
+    public TypedValue[]? RowValues(int row) => _rows[row];
+
+    /// <summary>The index in a row's value array of column <paramref name="column"/>'s value (none when past its end).</summary>
+    public int SlotOf(int column) => _slots[column];
 
     /// <summary>The value of feature <paramref name="column"/> for row <paramref name="row"/>; none when absent.</summary>
     public TypedValue this[int row, int column]
     {
         get
         {
+            // A pooled row array is longer than the table: rows past the last id are not the table's.
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)_rowCount, nameof(row));
             var values = _rows[row];
             var slot = _slots[column];
             return values is not null && (uint)slot < (uint)values.Length ? values[slot] : default;
+        }
+    }
+
+    /// <summary>
+    /// Gives a pooled row array back (a no-op for a table built on an array of its own); the table
+    /// reads no values afterwards. Call it once every value has been read, from one thread.
+    /// </summary>
+    internal void ReturnRows()
+    {
+        if (_pooledRows && _rows.Length > 0)
+        {
+            var rows = _rows;
+            _rows = [];
+            ArrayPool<TypedValue[]?>.Shared.Return(rows, clearArray: true);
         }
     }
 

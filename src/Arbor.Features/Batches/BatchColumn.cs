@@ -10,46 +10,61 @@ namespace Arbor.Features.Batches;
 /// </summary>
 /// <remarks>
 /// A column does not copy the arrays it is given: the batch's builder owns them and must not change
-/// them once the batch is encoded.
+/// them once the batch is encoded. A column made by a <see cref="FeatureBatch"/> (its <c>Create…</c>
+/// methods) lies on the batch's pooled buffers, and the batch reuses the object for a later request
+/// once disposed: such a column is valid until its batch is disposed.
 /// </remarks>
 public abstract class BatchColumn
 {
-    private readonly byte[]? _missing;
+    private ArraySegment<byte> _missing;
 
-    private protected BatchColumn(string name, FeatureType kind, int rowCount, byte[]? missing)
+    private protected BatchColumn(string name, FeatureType kind, int rowCount, ArraySegment<byte> missing)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
-        if (missing is not null && missing.Length != MissingBitmap.ByteCount(rowCount))
-        {
-            throw new ArgumentException(
-                $"Column '{name}': the missing bitmap has {missing.Length} bytes, {MissingBitmap.ByteCount(rowCount)} expected for {rowCount} rows.",
-                nameof(missing));
-        }
-
-        Name = name;
         Kind = kind;
-        RowCount = rowCount;
-        _missing = missing is not null && missing.AsSpan().ContainsAnyExcept((byte)0) ? missing : null;
+        Initialize(name, rowCount, missing);
     }
 
     /// <summary>The feature's name (what allowlists and signatures list).</summary>
-    public string Name { get; }
+    public string Name { get; private set; }
 
     /// <summary>The type of the values.</summary>
     public FeatureType Kind { get; }
 
     /// <summary>The number of rows.</summary>
-    public int RowCount { get; }
+    public int RowCount { get; private set; }
 
     /// <summary>Whether any row is marked missing.</summary>
-    public bool HasMissing => _missing is not null;
+    public bool HasMissing => _missing.Array is not null;
 
     /// <summary>The missing bitmap (empty when every row has a value).</summary>
-    public ReadOnlySpan<byte> Missing => _missing;
+    public ReadOnlySpan<byte> Missing => _missing.AsSpan();
+
+    /// <summary>The batch whose buffers this column lies on and which reuses the object once disposed; null for a column built alone.</summary>
+    internal object? Owner { get; set; }
 
     /// <summary>Whether <paramref name="row"/> has no value.</summary>
-    public bool IsMissing(int row) => MissingBitmap.IsSet(_missing, row);
+    public bool IsMissing(int row) => MissingBitmap.IsSet(_missing.AsSpan(), row);
+
+    /// <summary>A bitmap given as an array (none when null).</summary>
+    private protected static ArraySegment<byte> Bitmap(byte[]? missing) => missing is null ? default : new ArraySegment<byte>(missing);
+
+    /// <summary>Sets what every column has (also when a batch reuses the object for another column): checks it, keeps the bitmap only when a row is marked.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(Name))]
+    private protected void Initialize(string name, int rowCount, ArraySegment<byte> missing)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        if (missing.Array is not null && missing.Count != MissingBitmap.ByteCount(rowCount))
+        {
+            throw new ArgumentException(
+                $"Column '{name}': the missing bitmap has {missing.Count} bytes, {MissingBitmap.ByteCount(rowCount)} expected for {rowCount} rows.",
+                nameof(missing));
+        }
+
+        Name = name;
+        RowCount = rowCount;
+        _missing = missing.Array is not null && missing.AsSpan().ContainsAnyExcept((byte)0) ? missing : default;
+    }
 
     /// <summary>
     /// The raw size of the rows' values, with no encoding overhead: 4 bytes a float, 8 an int64 or an

@@ -11,7 +11,7 @@ public sealed class BytesBatchColumn : BatchColumn
     /// <param name="name">The feature name.</param>
     /// <param name="values">One value per row (a missing row holds an empty value); not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public BytesBatchColumn(string name, ReadOnlyMemory<byte>[] values, byte[]? missing = null)
+    public BytesBatchColumn(string name, ReadOnlyMemory<byte>[] values, ArraySegment<byte> missing = default)
         : base(name, FeatureType.Bytes, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
     {
         _values = values;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using Arbor.Features.Values;
 
 namespace Arbor.Features.Batches;
 
@@ -12,40 +13,44 @@ namespace Arbor.Features.Batches;
 /// and every leaf request (trimmed or not) reuses the encoded columns. Not thread-safe while being
 /// built; read-only afterwards by convention. Column buffers taken with <see cref="Rent{T}"/> come
 /// from the shared array pools and go back on <see cref="Dispose"/>: dispose the batch once it is
-/// encoded, and use its columns no more.
+/// encoded, and use its columns no more. The batch's bookkeeping (column lists, the name set) and
+/// the objects of the columns made by its <c>Create…</c> methods are kept for a later batch too, so
+/// that a steady stream of requests allocates no per-column objects.
 /// </remarks>
 public sealed class FeatureBatch : IDisposable
 {
     // Below the large-object heap's 85,000 bytes: a slab is an ordinary pooled array.
     private const int SlabBytes = 64 * 1024;
 
-    private List<Array>? _rented;
+    private BatchStorage? _storage;
     private Slab<float> _floats;
     private Slab<long> _longs;
     private Slab<int> _ints;
     private Slab<byte> _bytes;
-    private readonly List<BatchColumn> _columns;
-    private readonly List<BatchColumn> _sharedColumns = [];
-    private readonly HashSet<string> _names;
 
     /// <param name="rowCount">The number of rows (candidates).</param>
     /// <param name="columnCapacity">The expected number of per-row columns.</param>
     public FeatureBatch(int rowCount, int columnCapacity = 0)
+        : this(rowCount, columnCapacity, BatchStoragePool.Shared)
+    {
+    }
+
+    internal FeatureBatch(int rowCount, int columnCapacity, BatchStoragePool pool)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(columnCapacity);
         RowCount = rowCount;
-        _columns = new List<BatchColumn>(columnCapacity);
-        _names = new HashSet<string>(columnCapacity, StringComparer.Ordinal);
+        _storage = pool.Rent(columnCapacity);
     }
 
     /// <summary>The number of rows (candidates).</summary>
     public int RowCount { get; }
 
-    /// <summary>Per-row columns, in the order they were added.</summary>
-    public IReadOnlyList<BatchColumn> Columns => _columns;
+    /// <summary>Per-row columns, in the order they were added (none once disposed).</summary>
+    public IReadOnlyList<BatchColumn> Columns => (IReadOnlyList<BatchColumn>?)_storage?.Columns ?? [];
 
-    /// <summary>Request-level columns (one row each), in the order they were added.</summary>
-    public IReadOnlyList<BatchColumn> SharedColumns => _sharedColumns;
+    /// <summary>Request-level columns (one row each), in the order they were added (none once disposed).</summary>
+    public IReadOnlyList<BatchColumn> SharedColumns => (IReadOnlyList<BatchColumn>?)_storage?.SharedColumns ?? [];
 
     /// <summary>Adds a per-row column; it must have <see cref="RowCount"/> rows and a name not yet used.</summary>
     public FeatureBatch Add(BatchColumn column)
@@ -56,8 +61,9 @@ public sealed class FeatureBatch : IDisposable
             throw new ArgumentException($"Column '{column.Name}' has {column.RowCount} rows; the batch has {RowCount}.", nameof(column));
         }
 
-        AddName(column.Name);
-        _columns.Add(column);
+        var storage = Storage();
+        AddName(storage, column.Name);
+        storage.Columns.Add(column);
         return this;
     }
 
@@ -70,9 +76,83 @@ public sealed class FeatureBatch : IDisposable
             throw new ArgumentException($"Shared column '{column.Name}' has {column.RowCount} rows; shared columns have one.", nameof(column));
         }
 
-        AddName(column.Name);
-        _sharedColumns.Add(column);
+        var storage = Storage();
+        AddName(storage, column.Name);
+        storage.SharedColumns.Add(column);
         return this;
+    }
+
+    /// <summary>
+    /// A float column on this batch's buffers (see <see cref="FloatBatchColumn(string, ArraySegment{float}, int, ArraySegment{byte})"/>),
+    /// made of the object of an earlier batch's column when one is spare; valid until the batch is
+    /// disposed. Add it with <see cref="Add"/> or <see cref="AddShared"/>.
+    /// </summary>
+    public FloatBatchColumn CreateFloat(string name, ArraySegment<float> values, int rowCount, ArraySegment<byte> missing = default)
+    {
+        var storage = Storage();
+        if (storage.TakeSpare(FeatureType.Float) is FloatBatchColumn column)
+        {
+            column.Reset(name, values, rowCount, missing);
+        }
+        else
+        {
+            column = new FloatBatchColumn(name, values, rowCount, missing);
+        }
+
+        column.Owner = storage;
+        return column;
+    }
+
+    /// <summary>An int64 column on this batch's buffers, made like <see cref="CreateFloat"/>.</summary>
+    public Int64BatchColumn CreateInt64(string name, ArraySegment<long> values, int rowCount, ArraySegment<byte> missing = default)
+    {
+        var storage = Storage();
+        if (storage.TakeSpare(FeatureType.Int64) is Int64BatchColumn column)
+        {
+            column.Reset(name, values, rowCount, missing);
+        }
+        else
+        {
+            column = new Int64BatchColumn(name, values, rowCount, missing);
+        }
+
+        column.Owner = storage;
+        return column;
+    }
+
+    /// <summary>A float-vector column on this batch's buffers, made like <see cref="CreateFloat"/>.</summary>
+    public FloatVectorBatchColumn CreateFloatVector(string name, int dimension, ArraySegment<float> values, int rowCount, ArraySegment<byte> missing = default)
+    {
+        var storage = Storage();
+        if (storage.TakeSpare(FeatureType.FloatVector) is FloatVectorBatchColumn column)
+        {
+            column.Reset(name, dimension, values, rowCount, missing);
+        }
+        else
+        {
+            column = new FloatVectorBatchColumn(name, dimension, values, rowCount, missing);
+        }
+
+        column.Owner = storage;
+        return column;
+    }
+
+    /// <summary>
+    /// An int64-list column on this batch's buffers, made like <see cref="CreateFloat"/>; its row
+    /// offsets go to a buffer of the batch too (the encoder reads them for missing rows).
+    /// </summary>
+    public Int64ListBatchColumn CreateInt64List(string name, ArraySegment<int> lengths, int rowCount, ArraySegment<long> values, int valueCount, ArraySegment<byte> missing = default)
+    {
+        var storage = Storage();
+        var offsets = Rent<int>(checked(rowCount + 1));
+        if (storage.TakeSpare(FeatureType.Int64List) is not Int64ListBatchColumn column)
+        {
+            column = new Int64ListBatchColumn(name, lengths, rowCount, values, valueCount, missing);
+        }
+
+        column.Reset(name, lengths, rowCount, values, valueCount, missing, offsets);
+        column.Owner = storage;
+        return column;
     }
 
     /// <summary>
@@ -90,16 +170,17 @@ public sealed class FeatureBatch : IDisposable
         if (length > slabLength / 2)
         {
             var own = ArrayPool<T>.Shared.Rent(length);
-            (_rented ??= []).Add(own);
+            Storage().Rented.Add(own);
             return new ArraySegment<T>(own, 0, length);
         }
 
         ref var slab = ref SlabOf<T>();
         if (slab.Buffer is null || slab.Used + length > slab.Buffer.Length)
         {
+            var storage = Storage();
             slab.Buffer = ArrayPool<T>.Shared.Rent(slabLength);
             slab.Used = 0;
-            (_rented ??= []).Add(slab.Buffer);
+            storage.Rented.Add(slab.Buffer);
         }
 
         var segment = new ArraySegment<T>(slab.Buffer, slab.Used, length);
@@ -107,10 +188,13 @@ public sealed class FeatureBatch : IDisposable
         return segment;
     }
 
-    /// <summary>Returns the rented buffers; the columns built on them must not be used afterwards.</summary>
+    /// <summary>
+    /// Returns the rented buffers, and keeps the columns this batch made for a later batch; the
+    /// columns must not be used afterwards.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _rented, null) is not { } rented)
+        if (Interlocked.Exchange(ref _storage, null) is not { } storage)
         {
             return;
         }
@@ -119,7 +203,7 @@ public sealed class FeatureBatch : IDisposable
         _longs = default;
         _ints = default;
         _bytes = default;
-        foreach (var array in rented)
+        foreach (var array in storage.Rented)
         {
             switch (array)
             {
@@ -137,7 +221,11 @@ public sealed class FeatureBatch : IDisposable
                     break;
             }
         }
+
+        storage.Pool.Return(storage);
     }
+
+    private BatchStorage Storage() => _storage ?? throw new ObjectDisposedException(nameof(FeatureBatch));
 
     private ref Slab<T> SlabOf<T>()
         where T : unmanaged
@@ -165,9 +253,9 @@ public sealed class FeatureBatch : IDisposable
         throw new NotSupportedException($"A batch rents buffers of float, long, int or byte, not {typeof(T).Name}.");
     }
 
-    private void AddName(string name)
+    private static void AddName(BatchStorage storage, string name)
     {
-        if (!_names.Add(name))
+        if (!storage.Names.Add(name))
         {
             throw new ArgumentException($"The batch already has a column named '{name}'.", nameof(name));
         }

@@ -7,13 +7,13 @@ namespace Arbor.Features.Batches;
 /// <summary>A column of one float per row (<c>FloatColumn</c> on the wire).</summary>
 public sealed class FloatBatchColumn : BatchColumn
 {
-    private readonly ArraySegment<float> _values;
+    private ArraySegment<float> _values;
 
     /// <param name="name">The feature name.</param>
     /// <param name="values">One value per row; not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public FloatBatchColumn(string name, float[] values, byte[]? missing = null)
-        : this(name, values, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
+        : this(name, values, (values ?? throw new ArgumentNullException(nameof(values))).Length, Bitmap(missing))
     {
     }
 
@@ -21,16 +21,28 @@ public sealed class FloatBatchColumn : BatchColumn
     /// <param name="values">At least <paramref name="rowCount"/> values, one per row, the rest ignored (e.g. a pooled buffer or a batch's slice of one); not copied.</param>
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public FloatBatchColumn(string name, ArraySegment<float> values, int rowCount, byte[]? missing = null)
+    public FloatBatchColumn(string name, ArraySegment<float> values, int rowCount, ArraySegment<byte> missing = default)
         : base(name, FeatureType.Float, rowCount, missing)
+    {
+        SetValues(values, rowCount);
+    }
+
+    /// <summary>Makes this object another column (a batch reusing it): same checks as the constructor.</summary>
+    internal void Reset(string name, ArraySegment<float> values, int rowCount, ArraySegment<byte> missing)
+    {
+        Initialize(name, rowCount, missing);
+        SetValues(values, rowCount);
+    }
+
+    /// <summary>The values, one per row.</summary>
+    public ReadOnlySpan<float> Values => _values.AsSpan(0, RowCount);
+
+    private void SetValues(ArraySegment<float> values, int rowCount)
     {
         ArgumentNullException.ThrowIfNull(values.Array, nameof(values));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, values.Count);
         _values = values;
     }
-
-    /// <summary>The values, one per row.</summary>
-    public ReadOnlySpan<float> Values => _values.AsSpan(0, RowCount);
 
     internal override long ValueBytes(in RowSet rows) => (long)rows.Count * sizeof(float);
 

@@ -9,14 +9,14 @@ namespace Arbor.Features.Batches;
 /// </summary>
 public sealed class FloatVectorBatchColumn : BatchColumn
 {
-    private readonly ArraySegment<float> _values;
+    private ArraySegment<float> _values;
 
     /// <param name="name">The feature name.</param>
     /// <param name="dimension">The vector length (positive).</param>
     /// <param name="values">rows × <paramref name="dimension"/> values, rows concatenated; not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public FloatVectorBatchColumn(string name, int dimension, float[] values, byte[]? missing = null)
-        : base(name, FeatureType.FloatVector, RowsOf(name, dimension, values), missing)
+        : base(name, FeatureType.FloatVector, RowsOf(name, dimension, values), Bitmap(missing))
     {
         _values = values;
         Dimension = dimension;
@@ -27,8 +27,29 @@ public sealed class FloatVectorBatchColumn : BatchColumn
     /// <param name="values">At least <paramref name="rowCount"/> × <paramref name="dimension"/> values, rows concatenated, the rest ignored (e.g. a pooled buffer or a batch's slice of one); not copied.</param>
     /// <param name="rowCount">The number of rows.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public FloatVectorBatchColumn(string name, int dimension, ArraySegment<float> values, int rowCount, byte[]? missing = null)
+    public FloatVectorBatchColumn(string name, int dimension, ArraySegment<float> values, int rowCount, ArraySegment<byte> missing = default)
         : base(name, FeatureType.FloatVector, rowCount, missing)
+    {
+        SetValues(dimension, values, rowCount);
+    }
+
+    /// <summary>The vector length.</summary>
+    public int Dimension { get; private set; }
+
+    /// <summary>Makes this object another column (a batch reusing it): same checks as the constructor.</summary>
+    internal void Reset(string name, int dimension, ArraySegment<float> values, int rowCount, ArraySegment<byte> missing)
+    {
+        Initialize(name, rowCount, missing);
+        SetValues(dimension, values, rowCount);
+    }
+
+    /// <summary>All values, rows concatenated.</summary>
+    public ReadOnlySpan<float> Values => _values.AsSpan(0, RowCount * Dimension);
+
+    /// <summary>The vector of one row.</summary>
+    public ReadOnlySpan<float> Row(int row) => _values.AsSpan(row * Dimension, Dimension);
+
+    private void SetValues(int dimension, ArraySegment<float> values, int rowCount)
     {
         ArgumentNullException.ThrowIfNull(values.Array, nameof(values));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
@@ -36,15 +57,6 @@ public sealed class FloatVectorBatchColumn : BatchColumn
         _values = values;
         Dimension = dimension;
     }
-
-    /// <summary>The vector length.</summary>
-    public int Dimension { get; }
-
-    /// <summary>All values, rows concatenated.</summary>
-    public ReadOnlySpan<float> Values => _values.AsSpan(0, RowCount * Dimension);
-
-    /// <summary>The vector of one row.</summary>
-    public ReadOnlySpan<float> Row(int row) => _values.AsSpan(row * Dimension, Dimension);
 
     internal override long ValueBytes(in RowSet rows) => (long)rows.Count * Dimension * sizeof(float);
 

@@ -9,17 +9,22 @@ namespace Arbor.Features.Batches;
 /// </summary>
 public sealed class Int64ListBatchColumn : BatchColumn
 {
-    private readonly ArraySegment<int> _lengths;
-    private int[]? _offsets;
-    private readonly ArraySegment<long> _values;
-    private readonly int _valueCount;
+    private ArraySegment<int> _lengths;
+    private ArraySegment<long> _values;
+    private int _valueCount;
+
+    // Where each row's list starts: filled with the lengths when the batch gives room for it, else
+    // computed on the first Row call (the wire encoding reads rows only when some are missing or a
+    // subset is encoded). Two threads may both compute it; either array is right.
+    private ArraySegment<int> _offsets;
+    private int[]? _computedOffsets;
 
     /// <param name="name">The feature name.</param>
     /// <param name="lengths">The list length of each row; not copied.</param>
     /// <param name="values">The values of every row concatenated (as many as the lengths add up to); not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
     public Int64ListBatchColumn(string name, int[] lengths, long[] values, byte[]? missing = null)
-        : this(name, lengths, (lengths ?? throw new ArgumentNullException(nameof(lengths))).Length, values, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
+        : this(name, lengths, (lengths ?? throw new ArgumentNullException(nameof(lengths))).Length, values, (values ?? throw new ArgumentNullException(nameof(values))).Length, Bitmap(missing))
     {
     }
 
@@ -29,19 +34,50 @@ public sealed class Int64ListBatchColumn : BatchColumn
     /// <param name="values">At least <paramref name="valueCount"/> values, every row's concatenated, the rest ignored; not copied.</param>
     /// <param name="valueCount">How many values the lengths add up to.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public Int64ListBatchColumn(string name, ArraySegment<int> lengths, int rowCount, ArraySegment<long> values, int valueCount, byte[]? missing = null)
+    public Int64ListBatchColumn(string name, ArraySegment<int> lengths, int rowCount, ArraySegment<long> values, int valueCount, ArraySegment<byte> missing = default)
         : base(name, FeatureType.Int64List, rowCount, missing)
+    {
+        SetValues(name, lengths, rowCount, values, valueCount, offsets: default);
+    }
+
+    /// <summary>The list length of each row.</summary>
+    public ReadOnlySpan<int> Lengths => _lengths.AsSpan(0, RowCount);
+
+    /// <summary>All values, rows concatenated.</summary>
+    public ReadOnlySpan<long> Values => _values.AsSpan(0, _valueCount);
+
+    /// <summary>The list of one row.</summary>
+    public ReadOnlySpan<long> Row(int row) => _values.AsSpan(Offsets()[row], _lengths[row]);
+
+    /// <summary>
+    /// Makes this object another column (a batch reusing it, or making it): same checks as the
+    /// constructor; <paramref name="offsets"/> (<paramref name="rowCount"/> + 1 elements) receives the
+    /// rows' offsets.
+    /// </summary>
+    internal void Reset(string name, ArraySegment<int> lengths, int rowCount, ArraySegment<long> values, int valueCount, ArraySegment<byte> missing, ArraySegment<int> offsets)
+    {
+        Initialize(name, rowCount, missing);
+        SetValues(name, lengths, rowCount, values, valueCount, offsets);
+    }
+
+    private void SetValues(string name, ArraySegment<int> lengths, int rowCount, ArraySegment<long> values, int valueCount, ArraySegment<int> offsets)
     {
         ArgumentNullException.ThrowIfNull(lengths.Array, nameof(lengths));
         ArgumentNullException.ThrowIfNull(values.Array, nameof(values));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, lengths.Count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(valueCount, values.Count);
+        var keep = offsets.Array is not null && offsets.Count > rowCount;
         long total = 0;
         for (var i = 0; i < rowCount; i++)
         {
             if (lengths[i] < 0)
             {
                 throw new ArgumentException($"Column '{name}': row {i} has a negative length.", nameof(lengths));
+            }
+
+            if (keep)
+            {
+                offsets[i] = (int)total;
             }
 
             total += lengths[i];
@@ -58,25 +94,26 @@ public sealed class Int64ListBatchColumn : BatchColumn
                 nameof(values));
         }
 
+        if (keep)
+        {
+            offsets[rowCount] = valueCount;
+        }
+
         _lengths = lengths;
         _values = values;
         _valueCount = valueCount;
+        _offsets = keep ? offsets : default;
+        _computedOffsets = null;
     }
 
-    /// <summary>The list length of each row.</summary>
-    public ReadOnlySpan<int> Lengths => _lengths.AsSpan(0, RowCount);
-
-    /// <summary>All values, rows concatenated.</summary>
-    public ReadOnlySpan<long> Values => _values.AsSpan(0, _valueCount);
-
-    /// <summary>The list of one row.</summary>
-    public ReadOnlySpan<long> Row(int row) => _values.AsSpan(Offsets()[row], _lengths[row]);
-
-    // Where each row's list starts, computed on the first Row call: the wire encoding and the root's
-    // request path read the lengths only. Two threads may both compute it; either array is right.
-    private int[] Offsets()
+    private ReadOnlySpan<int> Offsets()
     {
-        if (Volatile.Read(ref _offsets) is { } offsets)
+        if (_offsets.Array is not null)
+        {
+            return _offsets;
+        }
+
+        if (Volatile.Read(ref _computedOffsets) is { } offsets)
         {
             return offsets;
         }
@@ -87,7 +124,7 @@ public sealed class Int64ListBatchColumn : BatchColumn
             offsets[i + 1] = offsets[i] + _lengths[i];
         }
 
-        Volatile.Write(ref _offsets, offsets);
+        Volatile.Write(ref _computedOffsets, offsets);
         return offsets;
     }
 

@@ -12,7 +12,7 @@ public sealed class StringBatchColumn : BatchColumn
     /// <param name="name">The feature name.</param>
     /// <param name="values">One value per row (a missing row holds an empty string); not copied.</param>
     /// <param name="missing">Optional missing bitmap (see <see cref="MissingBitmap"/>).</param>
-    public StringBatchColumn(string name, string[] values, byte[]? missing = null)
+    public StringBatchColumn(string name, string[] values, ArraySegment<byte> missing = default)
         : base(name, FeatureType.String, (values ?? throw new ArgumentNullException(nameof(values))).Length, missing)
     {
         if (Array.IndexOf(values, null) is var nullRow and >= 0)

@@ -47,7 +47,7 @@ internal static class ColumnBuilder
             return null;
         }
 
-        var missing = present == values.RowCount ? null : MissingBits(values);
+        var missing = present == values.RowCount ? default : MissingBits(batch, values);
         return kind switch
         {
             FeatureType.Float => BuildFloat(batch, name, values, missing),
@@ -59,22 +59,23 @@ internal static class ColumnBuilder
         };
     }
 
-    private static byte[] MissingBits<TValues>(TValues values)
+    private static ArraySegment<byte> MissingBits<TValues>(FeatureBatch batch, TValues values)
         where TValues : struct, IColumnValues
     {
-        var bits = new byte[(values.RowCount + 7) / 8];
+        var bits = batch.Rent<byte>(MissingBitmap.ByteCount(values.RowCount));
+        bits.AsSpan().Clear();
         for (var row = 0; row < values.RowCount; row++)
         {
             if (!values[row].HasValue)
             {
-                bits[row >> 3] |= (byte)(1 << (row & 7));
+                MissingBitmap.Set(bits, row);
             }
         }
 
         return bits;
     }
 
-    private static FloatBatchColumn BuildFloat<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
+    private static FloatBatchColumn BuildFloat<TValues>(FeatureBatch batch, string name, TValues values, ArraySegment<byte> missing)
         where TValues : struct, IColumnValues
     {
         var column = batch.Rent<float>(values.RowCount);
@@ -85,10 +86,10 @@ internal static class ColumnBuilder
             span[row] = value.HasValue ? value.AsFloat() : 0f;
         }
 
-        return new FloatBatchColumn(name, column, values.RowCount, missing);
+        return batch.CreateFloat(name, column, values.RowCount, missing);
     }
 
-    private static Int64BatchColumn BuildInt64<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
+    private static Int64BatchColumn BuildInt64<TValues>(FeatureBatch batch, string name, TValues values, ArraySegment<byte> missing)
         where TValues : struct, IColumnValues
     {
         var column = batch.Rent<long>(values.RowCount);
@@ -99,10 +100,10 @@ internal static class ColumnBuilder
             span[row] = value.HasValue ? value.AsInt64() : 0L;
         }
 
-        return new Int64BatchColumn(name, column, values.RowCount, missing);
+        return batch.CreateInt64(name, column, values.RowCount, missing);
     }
 
-    private static FloatVectorBatchColumn BuildFloatVector<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
+    private static FloatVectorBatchColumn BuildFloatVector<TValues>(FeatureBatch batch, string name, TValues values, ArraySegment<byte> missing)
         where TValues : struct, IColumnValues
     {
         var dim = -1;
@@ -139,10 +140,10 @@ internal static class ColumnBuilder
             }
         }
 
-        return new FloatVectorBatchColumn(name, dim, column, values.RowCount, missing);
+        return batch.CreateFloatVector(name, dim, column, values.RowCount, missing);
     }
 
-    private static Int64ListBatchColumn BuildInt64List<TValues>(FeatureBatch batch, string name, TValues values, byte[]? missing)
+    private static Int64ListBatchColumn BuildInt64List<TValues>(FeatureBatch batch, string name, TValues values, ArraySegment<byte> missing)
         where TValues : struct, IColumnValues
     {
         var lengths = batch.Rent<int>(values.RowCount);
@@ -168,10 +169,10 @@ internal static class ColumnBuilder
             }
         }
 
-        return new Int64ListBatchColumn(name, lengths, values.RowCount, column, total, missing);
+        return batch.CreateInt64List(name, lengths, values.RowCount, column, total, missing);
     }
 
-    private static StringBatchColumn BuildString<TValues>(string name, TValues values, byte[]? missing)
+    private static StringBatchColumn BuildString<TValues>(string name, TValues values, ArraySegment<byte> missing)
         where TValues : struct, IColumnValues
     {
         var column = new string[values.RowCount];
@@ -184,7 +185,7 @@ internal static class ColumnBuilder
         return new StringBatchColumn(name, column, missing);
     }
 
-    private static BytesBatchColumn BuildBytes<TValues>(string name, TValues values, byte[]? missing)
+    private static BytesBatchColumn BuildBytes<TValues>(string name, TValues values, ArraySegment<byte> missing)
         where TValues : struct, IColumnValues
     {
         var column = new ReadOnlyMemory<byte>[values.RowCount];
@@ -206,12 +207,43 @@ internal interface IColumnValues
     TypedValue this[int row] { get; }
 }
 
-/// <summary>One column of a <see cref="FeatureFrame"/>.</summary>
-internal readonly struct FrameColumn(FeatureFrame frame, int column) : IColumnValues
+/// <summary>
+/// One column of a <see cref="FeatureFrame"/>, its value for a row as the frame's indexer gives it,
+/// with what the indexer looks up per value (the client's column, the slot, the missing value)
+/// looked up once.
+/// </summary>
+internal readonly struct FrameColumn : IColumnValues
 {
-    public int RowCount => frame.RowCount;
+    private readonly Arbor.FeatureStore.Sources.FeatureTable? _table;
+    private readonly ClientColumn? _client;
+    private readonly int _slot;
+    private readonly TypedValue _missing;
 
-    public TypedValue this[int row] => frame[row, column];
+    public FrameColumn(FeatureFrame frame, int column)
+    {
+        RowCount = frame.RowCount;
+        _table = frame.Table;
+        _client = frame.ClientOf(column);
+        _slot = _table?.SlotOf(column) ?? -1;
+        _missing = frame.Planned(column).Missing;
+    }
+
+    public int RowCount { get; }
+
+    public TypedValue this[int row]
+    {
+        get
+        {
+            if (_client is { } client && client.IsSent(row))
+            {
+                return client[row];
+            }
+
+            var values = _table?.RowValues(row);
+            var value = values is not null && (uint)_slot < (uint)values.Length ? values[_slot] : default;
+            return value.HasValue ? value : _missing;
+        }
+    }
 }
 
 /// <summary>A feature the client sent with some candidates; the others take <paramref name="shared"/> (the request-level value, or none).</summary>

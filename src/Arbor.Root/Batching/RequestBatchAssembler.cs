@@ -1,8 +1,9 @@
-using Arbor.Contracts.V1;
+using System.Buffers;
 using Arbor.Features.Batches;
 using Arbor.Features.Values;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Preprocessing;
+using Arbor.Root.Scoring;
 
 namespace Arbor.Root.Batching;
 
@@ -19,31 +20,21 @@ namespace Arbor.Root.Batching;
 /// </remarks>
 public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
 {
+    // Never added to: read only, shared by every request without client candidate features.
+    private static readonly List<ClientColumn> NoClientColumns = [];
+
     /// <summary>Builds the batch (dispose it once encoded: its columns use pooled buffers); throws <see cref="FeatureValueException"/> for malformed client features.</summary>
     /// <param name="request">The request (each candidate a row).</param>
     /// <param name="plan">What to read and how.</param>
     /// <param name="cancellationToken">The request's token.</param>
     /// <param name="entries">Per row, the index of the client's candidate entry it stands for (errors name it); null: the row's own.</param>
-    public async ValueTask<FeatureBatch> AssembleAsync(ScoreRequest request, FetchPlan plan, CancellationToken cancellationToken, IReadOnlyList<int>? entries = null)
+    public async ValueTask<FeatureBatch> AssembleAsync(ScoreQuery request, FetchPlan plan, CancellationToken cancellationToken, IReadOnlyList<int>? entries = null)
     {
-        var rows = request.Candidates.Count;
-        var ids = new string[rows];
-        IReadOnlyDictionary<string, FeatureValue>?[]? overrides = null;
-        for (var i = 0; i < rows; i++)
-        {
-            var candidate = request.Candidates[i];
-            ids[i] = candidate.Id;
-            if (candidate.Features.Count > 0)
-            {
-                overrides ??= new IReadOnlyDictionary<string, FeatureValue>?[rows];
-                overrides[i] = candidate.Features;
-            }
-        }
-
+        var rows = request.Count;
         RequestFeatures features;
         using (RootTracing.Source.StartActivity("root.fetch"))
         {
-            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, ids, plan, overrides, request.Context, entries), cancellationToken);
+            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, request.Ids, plan, request.CandidateFeatures, request.Context, entries), cancellationToken);
         }
 
         using var preprocessing = RootTracing.Source.StartActivity("root.preprocess");
@@ -59,17 +50,41 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
             batch.Dispose();
             throw;
         }
+        finally
+        {
+            // The columns hold copies of the values: the row arrays the cache lent go back.
+            features.User.ReturnTable();
+            candidates.ReturnTable();
+        }
     }
 
     private void Fill(FeatureBatch batch, RequestFeatures features)
     {
         var candidates = features.Candidates;
-        for (var c = 0; c < candidates.Names.Count; c++)
+        // Float and int64 columns are built together, row by row; the others one at a time, in order.
+        var columns = candidates.Names.Count;
+        var built = ArrayPool<BatchColumn?>.Shared.Rent(columns);
+        var isScalar = ArrayPool<bool>.Shared.Rent(columns);
+        try
         {
-            if (ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind) is { } column)
+            if (!ScalarColumns.TryBuild(batch, candidates, built, isScalar))
             {
-                batch.Add(column);
+                Array.Clear(isScalar, 0, columns);
             }
+
+            for (var c = 0; c < columns; c++)
+            {
+                if ((isScalar[c] ? built[c] : ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind)) is { } column)
+                {
+                    batch.Add(column);
+                }
+            }
+        }
+        finally
+        {
+            Array.Clear(built, 0, columns);
+            ArrayPool<BatchColumn?>.Shared.Return(built);
+            ArrayPool<bool>.Shared.Return(isScalar);
         }
 
         var clientOnly = ClientOnlyColumns(features);
@@ -89,6 +104,12 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
     /// <summary>Client-sent candidate features the plan does not read per row, in order of first appearance.</summary>
     private static List<ClientColumn> ClientOnlyColumns(RequestFeatures features)
     {
+        // Most requests send no candidate features: they share one empty list.
+        if (features.Client.CandidateColumns.Count == 0)
+        {
+            return NoClientColumns;
+        }
+
         var columns = new List<ClientColumn>();
         foreach (var client in features.Client.CandidateColumns)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
@@ -74,9 +75,11 @@ public sealed class FeatureCache : IFeatureSource
         ArgumentNullException.ThrowIfNull(features);
         var projection = _catalog.Resolve(entity, features);
         var now = _time.GetTimestamp();
-        var rows = new TypedValue[]?[ids.Count];
+        // Rented: the request gives it back once its columns are built (FeatureTable.ReturnRows).
+        var rows = ArrayPool<TypedValue[]?>.Shared.Rent(ids.Count);
+        rows.AsSpan(0, ids.Count).Clear();
         List<int>? misses = null;
-        for (var i = 0; i < rows.Length; i++)
+        for (var i = 0; i < ids.Count; i++)
         {
             if (_entries.TryGetValue(new CacheKey(entity, ids[i]), out var slot)
                 && slot.Entity is { } cached
@@ -95,8 +98,8 @@ public sealed class FeatureCache : IFeatureSource
             }
         }
 
-        _metrics.Hits(entity, rows.Length - (misses?.Count ?? 0));
-        var table = new FeatureTable(ids, projection.Names, rows, projection.Slots);
+        _metrics.Hits(entity, ids.Count - (misses?.Count ?? 0));
+        var table = new FeatureTable(ids, projection.Names, rows, projection.Slots, pooledRows: true);
         return misses is null
             ? ValueTask.FromResult(table)
             : new ValueTask<FeatureTable>(FillMissesAsync(entity, ids, projection, rows, misses, table, cancellationToken));

@@ -4,10 +4,13 @@ namespace Arbor.Root.Diagnostics;
 /// Recent request latencies for percentiles on the admin endpoint and in canary analysis: the
 /// samples of the last <see cref="Span"/> (default one minute), at most the capacity most recent of
 /// them. A burst long past no longer counts once its minute is over. Writers never block; a
-/// percentile read copies the ring.
+/// percentile read sorts a copy of the ring in a per-thread scratch buffer.
 /// </summary>
 public sealed class LatencyWindow
 {
+    [ThreadStatic]
+    private static double[]? _scratch;
+
     private readonly double[] _values;
     private readonly long[] _stamps;
     private readonly TimeProvider _time;
@@ -33,33 +36,47 @@ public sealed class LatencyWindow
     }
 
     /// <summary>The given percentiles (0–100) of the samples within <see cref="Span"/>; zeros when there are none.</summary>
-    public double[] Percentiles(params double[] percentiles)
+    public double[] Percentiles(params ReadOnlySpan<double> percentiles)
     {
-        ArgumentNullException.ThrowIfNull(percentiles);
+        var result = new double[percentiles.Length];
+        Percentiles(percentiles, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Writes the given percentiles (0–100) of the samples within <see cref="Span"/> into
+    /// <paramref name="results"/> (one per percentile; zeros when there are none), allocating nothing
+    /// once the reading thread's scratch buffer is as large as the window.
+    /// </summary>
+    public void Percentiles(ReadOnlySpan<double> percentiles, Span<double> results)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(results.Length, percentiles.Length, nameof(results));
         var filled = (int)Math.Min(Interlocked.Read(ref _count), _values.Length);
         var now = _time.GetTimestamp();
-        var recent = new List<double>(filled);
+        // A read sorts a copy of the recent samples; the copy goes to a per-thread buffer kept across
+        // reads (and windows), as stats are read often and each window holds thousands of samples.
+        var scratch = _scratch is { } buffer && buffer.Length >= filled ? buffer : _scratch = new double[_values.Length];
+        var count = 0;
         for (var i = 0; i < filled; i++)
         {
             if (_time.GetElapsedTime(Volatile.Read(ref _stamps[i]), now) <= Span)
             {
-                recent.Add(Volatile.Read(ref _values[i]));
+                scratch[count++] = Volatile.Read(ref _values[i]);
             }
         }
 
-        var result = new double[percentiles.Length];
-        if (recent.Count == 0)
+        if (count == 0)
         {
-            return result;
+            results[..percentiles.Length].Clear();
+            return;
         }
 
+        var recent = scratch.AsSpan(0, count);
         recent.Sort();
         for (var i = 0; i < percentiles.Length; i++)
         {
-            var rank = (int)Math.Ceiling(percentiles[i] / 100.0 * recent.Count) - 1;
-            result[i] = recent[Math.Clamp(rank, 0, recent.Count - 1)];
+            var rank = (int)Math.Ceiling(percentiles[i] / 100.0 * count) - 1;
+            results[i] = recent[Math.Clamp(rank, 0, count - 1)];
         }
-
-        return result;
     }
 }

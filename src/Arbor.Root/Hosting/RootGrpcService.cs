@@ -10,7 +10,8 @@ namespace Arbor.Root.Hosting;
 /// <summary>
 /// <c>arbor.v1.Root</c> on grpc-dotnet: the deadline, cancellation and client (API key) of the call go
 /// to the scorer; a call authenticated as the start-up warm-up's (<see cref="WarmupGate"/>) goes to
-/// the warm-up's scorer instead, so that it is not counted as traffic. Score answers with a
+/// the warm-up's scorer instead, so that it is not counted as traffic. Score reads its request as a
+/// <see cref="ScoreQuery"/> (no object per candidate) and answers with a
 /// <see cref="ScoreAnswer"/> that writes its <c>ScoreResponse</c> bytes straight into the send
 /// buffer; GetClientFeatures is bound as generated. Server reflection finds the service's
 /// descriptor here.
@@ -33,7 +34,7 @@ public class RootGrpcService(RootScorer scorer, ClientFeatureViewEndpoint client
         Task.FromResult(clientFeatures.Get(request));
 
     [ScoreEndpoint]
-    public virtual Task<ScoreAnswer> Score(ScoreRequest request, ServerCallContext context)
+    public virtual Task<ScoreAnswer> Score(ScoreQuery request, ServerCallContext context)
     {
         var http = context.GetHttpContext();
         return (http.Features.Get<WarmupScorer>()?.Scorer ?? scorer).AnswerAsync(
@@ -48,6 +49,11 @@ public class RootGrpcService(RootScorer scorer, ClientFeatureViewEndpoint client
     {
         private static readonly Marshaller<ScoreAnswer> AnswerMarshaller = PayloadMarshaller.Create<ScoreAnswer>();
 
+        // Reads the request without an object per candidate; malformed bytes reach the scorer, which refuses (and counts) them.
+        private static readonly Marshaller<ScoreQuery> QueryMarshaller = new(
+            static (_, _) => throw new NotSupportedException("The root never sends a score request."),
+            static context => ScoreQuery.Parse(context.PayloadAsReadOnlySequence()));
+
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
             where TRequest : class
             where TResponse : class
@@ -55,7 +61,7 @@ public class RootGrpcService(RootScorer scorer, ClientFeatureViewEndpoint client
             if (method is Method<ScoreRequest, ScoreResponse> score)
             {
                 inner.AddMethod(
-                    new Method<ScoreRequest, ScoreAnswer>(score.Type, score.ServiceName, score.Name, score.RequestMarshaller, AnswerMarshaller),
+                    new Method<ScoreQuery, ScoreAnswer>(score.Type, score.ServiceName, score.Name, QueryMarshaller, AnswerMarshaller),
                     service is null ? null : service.Score);
             }
             else if (method is Method<ClientFeaturesRequest, ClientFeatureView> view)

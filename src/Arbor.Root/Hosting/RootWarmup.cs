@@ -230,7 +230,7 @@ public sealed partial class RootWarmup : BackgroundService
                 else
                 {
                     // As on the wire: the server parses the request and writes its answer, the client parses that.
-                    var written = await scorer.Scorer.AnswerAsync(ScoreRequest.Parser.ParseFrom(request.ToByteArray()), deadline: null, cancellationToken);
+                    var written = await scorer.Scorer.AnswerAsync(Scoring.ScoreQuery.Parse(request.ToByteArray()), deadline: null, cancellationToken);
                     response.ResetWrittenCount();
                     written.WriteTo(response);
                     answer = ScoreResponse.Parser.ParseFrom(response.WrittenSpan);

@@ -11,19 +11,27 @@ namespace Arbor.Root.Preprocessing;
 /// </summary>
 public sealed class FeatureFrame
 {
-    private readonly IReadOnlyList<PlannedColumn> _columns;
+    private readonly FrameColumns _columns;
     private readonly FeatureTable? _table;
     private readonly IReadOnlyList<ClientColumn?>? _client;
-    private Dictionary<string, int>? _index;
 
     /// <param name="columns">The features, in the table's column order.</param>
     /// <param name="rowCount">The rows.</param>
     /// <param name="table">What the cache read (preprocessed), or null when nothing was read.</param>
     /// <param name="client">Per column the client's values, or null; null for none at all.</param>
     public FeatureFrame(IReadOnlyList<PlannedColumn> columns, int rowCount, FeatureTable? table, IReadOnlyList<ClientColumn?>? client)
+        : this(new FrameColumns(columns), rowCount, table, client)
+    {
+    }
+
+    /// <param name="columns">The plan's columns of the entity kind (names and index built once per plan).</param>
+    /// <param name="rowCount">The rows.</param>
+    /// <param name="table">What the cache read (preprocessed), or null when nothing was read.</param>
+    /// <param name="client">Per column the client's values, or null; null for none at all.</param>
+    internal FeatureFrame(FrameColumns columns, int rowCount, FeatureTable? table, IReadOnlyList<ClientColumn?>? client)
     {
         ArgumentNullException.ThrowIfNull(columns);
-        if (table is not null && (table.ColumnCount != columns.Count || table.RowCount != rowCount))
+        if (table is not null && (table.ColumnCount != columns.Columns.Length || table.RowCount != rowCount))
         {
             throw new ArgumentException("The table must have the frame's columns and rows.", nameof(table));
         }
@@ -32,16 +40,15 @@ public sealed class FeatureFrame
         RowCount = rowCount;
         _table = table;
         _client = client is { Count: > 0 } ? client : null;
-        Names = new ColumnNames(columns);
     }
 
     /// <summary>The feature of each column.</summary>
-    public IReadOnlyList<string> Names { get; }
+    public IReadOnlyList<string> Names => _columns.Names;
 
     public int RowCount { get; }
 
     /// <summary>The planned column (name, pipeline, type) of <paramref name="column"/>.</summary>
-    public PlannedColumn Planned(int column) => _columns[column];
+    public PlannedColumn Planned(int column) => _columns.Columns[column];
 
     /// <summary>The value of <paramref name="column"/> for <paramref name="row"/>.</summary>
     public TypedValue this[int row, int column]
@@ -53,9 +60,18 @@ public sealed class FeatureFrame
                 return sent[row];
             }
 
-            return _columns[column].OrMissing(_table is null ? default : _table[row, column]);
+            return _columns.Columns[column].OrMissing(_table is null ? default : _table[row, column]);
         }
     }
+
+    /// <summary>What the cache read (index a row's values with <see cref="FeatureTable.SlotOf"/>); null when nothing was read.</summary>
+    internal FeatureTable? Table => _table;
+
+    /// <summary>The client's values of <paramref name="column"/>, or null when it sent none.</summary>
+    internal ClientColumn? ClientOf(int column) => _client?[column];
+
+    /// <summary>Gives what the cache read back to its pool (see <see cref="FeatureTable.ReturnRows"/>): the frame reads no stored values afterwards.</summary>
+    internal void ReturnTable() => _table?.ReturnRows();
 
     /// <summary>Every row's value of <paramref name="column"/>, copied (tests and tools; the request path reads values in place).</summary>
     public TypedValue[] Column(int column)
@@ -70,31 +86,5 @@ public sealed class FeatureFrame
     }
 
     /// <summary>The column of <paramref name="feature"/>, or -1.</summary>
-    public int IndexOf(string feature)
-    {
-        var index = _index;
-        if (index is null)
-        {
-            index = new Dictionary<string, int>(_columns.Count, StringComparer.Ordinal);
-            for (var i = 0; i < _columns.Count; i++)
-            {
-                index[_columns[i].Name] = i;
-            }
-
-            _index = index;
-        }
-
-        return index.TryGetValue(feature, out var at) ? at : -1;
-    }
-
-    private sealed class ColumnNames(IReadOnlyList<PlannedColumn> columns) : IReadOnlyList<string>
-    {
-        public string this[int index] => columns[index].Name;
-
-        public int Count => columns.Count;
-
-        public IEnumerator<string> GetEnumerator() => columns.Select(c => c.Name).GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
+    public int IndexOf(string feature) => _columns.IndexOf(feature);
 }

@@ -8,8 +8,9 @@ namespace Arbor.Root.Preprocessing;
 /// What the root does for one set of model allowlists, worked out once and reused by every request
 /// with the same models under the same trimmer snapshot: the features to read per entity kind (one
 /// projection each, resolved to cache slots once), the request-level features to take from the
-/// client, and per column the registry pipeline (the client values' validation and transforms) and
-/// the type its column is built as.
+/// client, per column the registry pipeline (the client values' validation and transforms) and
+/// the type its column is built as, and per entity kind the columns' names and index by name (which
+/// every request's frames share).
 /// </summary>
 /// <remarks>
 /// Stored values reach the request already preprocessed (at cache fill, see
@@ -26,6 +27,9 @@ public sealed class FetchPlan
         ContextColumns = context;
         User = FeatureProjection.Of(user.Select(c => c.Name));
         Candidate = FeatureProjection.Of(candidate.Select(c => c.Name));
+        UserFrame = new FrameColumns(user);
+        CandidateFrame = new FrameColumns(candidate);
+        ContextFrame = new FrameColumns(context);
     }
 
     /// <summary>The union of the models' allowlists, or <see cref="FeatureProjection.All"/> when a model goes untrimmed.</summary>
@@ -45,6 +49,15 @@ public sealed class FetchPlan
 
     /// <summary>The request-level features the client may send.</summary>
     public IReadOnlyList<PlannedColumn> ContextColumns { get; }
+
+    /// <summary><see cref="UserColumns"/> with their names and index, for every request's user frame.</summary>
+    internal FrameColumns UserFrame { get; }
+
+    /// <summary><see cref="CandidateColumns"/> with their names and index, for every request's candidate frame.</summary>
+    internal FrameColumns CandidateFrame { get; }
+
+    /// <summary><see cref="ContextColumns"/> with their names and index, for every request's context frame.</summary>
+    internal FrameColumns ContextFrame { get; }
 
     /// <summary>
     /// Plans <paramref name="needed"/>: names are split by their registry entity (names the registry

@@ -67,9 +67,9 @@ public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreproces
 
         return new RequestFeatures(
             plan,
-            new FeatureFrame(plan.UserColumns, 1, userTable, null),
-            new FeatureFrame(plan.CandidateColumns, query.CandidateIds.Count, candidateTable, sentPerRow),
-            new FeatureFrame(plan.ContextColumns, 1, null, client.Context),
+            new FeatureFrame(plan.UserFrame, 1, userTable, null),
+            new FeatureFrame(plan.CandidateFrame, query.CandidateIds.Count, candidateTable, sentPerRow),
+            new FeatureFrame(plan.ContextFrame, 1, null, client.Context),
             client);
     }
 

@@ -1,4 +1,3 @@
-using Arbor.Contracts.V1;
 using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
 using GrpcStatus = Grpc.Core.Status;
@@ -28,7 +27,7 @@ public readonly struct DistinctCandidates
 
     private readonly int[]? _rows;
 
-    private DistinctCandidates(ScoreRequest scored, int[]? rows, IReadOnlyList<int>? entries)
+    private DistinctCandidates(ScoreQuery scored, int[]? rows, IReadOnlyList<int>? entries)
     {
         Scored = scored;
         _rows = rows;
@@ -36,7 +35,7 @@ public readonly struct DistinctCandidates
     }
 
     /// <summary>The request to score: the request itself when no id repeats, else a copy holding the first entry of each id.</summary>
-    public ScoreRequest Scored { get; }
+    public ScoreQuery Scored { get; }
 
     /// <summary>Per row of <see cref="Scored"/>, the index of the requested entry it is (what errors name); null when every row is its own entry.</summary>
     public IReadOnlyList<int>? Entries { get; }
@@ -45,12 +44,12 @@ public readonly struct DistinctCandidates
     public int RowOf(int requested) => _rows is null ? requested : _rows[requested];
 
     /// <summary>Finds repeated ids (counting them in <c>arbor.root.duplicate_candidates</c>) and applies <paramref name="limits"/>' setting.</summary>
-    public static DistinctCandidates Of(ScoreRequest request, LimitsConfig limits, RootMetrics metrics)
+    public static DistinctCandidates Of(ScoreQuery request, LimitsConfig limits, RootMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(metrics);
-        var candidates = request.Candidates;
+        var candidates = request.Ids;
         if (candidates.Count < 2)
         {
             return new DistinctCandidates(request, null, null);
@@ -65,12 +64,12 @@ public readonly struct DistinctCandidates
             var conflict = -1;
             for (var i = 0; i < candidates.Count; i++)
             {
-                if (!firstRows.TryAdd(candidates[i].Id, i))
+                if (!firstRows.TryAdd(candidates[i], i))
                 {
                     repeats++;
-                    var first = firstRows[candidates[i].Id];
+                    var first = firstRows[candidates[i]];
                     firstRepeat = firstRepeat < 0 ? i : firstRepeat;
-                    if (conflict < 0 && !candidates[i].Features.Equals(candidates[first].Features))
+                    if (conflict < 0 && !request.SameFeatures(i, first))
                     {
                         conflict = i;
                     }
@@ -89,15 +88,16 @@ public readonly struct DistinctCandidates
             {
                 metrics.RecordDuplicateCandidates("rejected", repeats);
                 var at = scoreOnce ? conflict : firstRepeat;
-                var id = ClientEcho.Quote(candidates[at].Id, limits.MaxEchoChars);
+                var id = ClientEcho.Quote(candidates[at], limits.MaxEchoChars);
                 throw new RpcException(new GrpcStatus(RpcStatusCode.InvalidArgument, scoreOnce
-                    ? $"candidates[{at}] repeats the id {id} of candidates[{firstRows[candidates[at].Id]}] with other features: a repeated candidate is scored once, so its entries must carry the same features"
-                    : $"candidates[{at}] repeats the id {id} of candidates[{firstRows[candidates[at].Id]}] (limits.duplicate_candidates is reject)"));
+                    ? $"candidates[{at}] repeats the id {id} of candidates[{firstRows[candidates[at]]}] with other features: a repeated candidate is scored once, so its entries must carry the same features"
+                    : $"candidates[{at}] repeats the id {id} of candidates[{firstRows[candidates[at]]}] (limits.duplicate_candidates is reject)"));
             }
 
             metrics.RecordDuplicateCandidates("scored_once", repeats);
             var entries = new List<int>(candidates.Count - repeats);
-            return new DistinctCandidates(Distinct(request, rows!, entries), rows, entries);
+            Distinct(rows!, entries);
+            return new DistinctCandidates(request.Select(entries), rows, entries);
         }
         finally
         {
@@ -117,27 +117,17 @@ public readonly struct DistinctCandidates
     }
 
     /// <summary>
-    /// The request with each id's first entry, in order. On entry <paramref name="rows"/> holds each
-    /// first entry's own index and, for a repeat, -1 minus its first entry's index; on return, each
-    /// requested entry's row of the scored request. <paramref name="entries"/> gets each row's entry.
+    /// Each id's first entry, in order. On entry <paramref name="rows"/> holds each first entry's own
+    /// index and, for a repeat, -1 minus its first entry's index; on return, each requested entry's
+    /// row of the scored request. <paramref name="entries"/> gets each row's entry.
     /// </summary>
-    private static ScoreRequest Distinct(ScoreRequest request, int[] rows, List<int> entries)
+    private static void Distinct(int[] rows, List<int> entries)
     {
-        var scored = new ScoreRequest
-        {
-            Surface = request.Surface,
-            UserId = request.UserId,
-            RequestId = request.RequestId,
-            ClientFeaturesVersion = request.ClientFeaturesVersion,
-        };
-        scored.Models.Add(request.Models);
-        scored.Context.Add(request.Context);
         for (var i = 0; i < rows.Length; i++)
         {
             if (rows[i] >= 0)
             {
-                rows[i] = scored.Candidates.Count;
-                scored.Candidates.Add(request.Candidates[i]);
+                rows[i] = entries.Count;
                 entries.Add(i);
             }
             else
@@ -146,7 +136,5 @@ public readonly struct DistinctCandidates
                 rows[i] = rows[-1 - rows[i]];
             }
         }
-
-        return scored;
     }
 }

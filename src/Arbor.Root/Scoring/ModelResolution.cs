@@ -16,7 +16,7 @@ namespace Arbor.Root.Scoring;
 public static class ModelResolution
 {
     /// <summary>The models that score <paramref name="request"/> (its user's experiment arms for a surface).</summary>
-    public static List<ModelRoute> Resolve(ScoreRequest request, RoutingTable table, LimitsConfig limits)
+    public static List<ModelRoute> Resolve(ScoreQuery request, RoutingTable table, LimitsConfig limits)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(table);

@@ -57,23 +57,28 @@ public sealed class RootScorer(
 
     /// <summary>Scores a request of <paramref name="client"/> into a generated response (the JSON endpoint).</summary>
     public async Task<ScoreResponse> ScoreAsync(ScoreRequest request, DateTimeOffset? deadline, ApiClient client, CancellationToken cancellationToken) =>
-        (await AnswerAsync(request, deadline, client, cancellationToken)).ToResponse();
+        (await AnswerAsync(ScoreQuery.From(request), deadline, client, cancellationToken)).ToResponse();
 
     /// <summary>Scores a request of no particular client (<see cref="ApiClient.Anonymous"/>).</summary>
     public Task<ScoreAnswer> AnswerAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken) =>
+        AnswerAsync(ScoreQuery.From(request), deadline, ApiClient.Anonymous, cancellationToken);
+
+    /// <summary>Scores a request of no particular client (<see cref="ApiClient.Anonymous"/>).</summary>
+    public Task<ScoreAnswer> AnswerAsync(ScoreQuery request, DateTimeOffset? deadline, CancellationToken cancellationToken) =>
         AnswerAsync(request, deadline, ApiClient.Anonymous, cancellationToken);
 
     /// <summary>
     /// Scores a request of <paramref name="client"/>; request-level errors throw <see cref="RpcException"/>
     /// with their status. The answer writes the <c>ScoreResponse</c> bytes itself (the gRPC path).
     /// </summary>
-    public async Task<ScoreAnswer> AnswerAsync(ScoreRequest request, DateTimeOffset? deadline, ApiClient client, CancellationToken cancellationToken)
+    public async Task<ScoreAnswer> AnswerAsync(ScoreQuery request, DateTimeOffset? deadline, ApiClient client, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(client);
         var started = Stopwatch.GetTimestamp();
         using var activity = RootTracing.Source.StartActivity("root.score");
         activity?.SetTag("arbor.request_id", request.RequestId);
-        activity?.SetTag("arbor.candidates", request.Candidates.Count);
+        activity?.SetTag("arbor.candidates", request.Count);
         var status = "OK";
         try
         {
@@ -108,12 +113,12 @@ public sealed class RootScorer(
         }
         finally
         {
-            metrics.RecordRequest(status, request.Candidates.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, client.Name);
+            metrics.RecordRequest(status, request.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, client.Name);
             RootTracing.End(activity, status);
         }
     }
 
-    private async Task<ScoreAnswer> ScoreCoreAsync(ScoreRequest request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
+    private async Task<ScoreAnswer> ScoreCoreAsync(ScoreQuery request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
     {
         var config = table.Config;
         Validate(request, config.Limits);
@@ -244,16 +249,21 @@ public sealed class RootScorer(
         return leafTimeoutMs is { } cap && now.AddMilliseconds(cap) < deadline ? now.AddMilliseconds(cap) : deadline;
     }
 
-    private static void Validate(ScoreRequest request, Configuration.LimitsConfig limits)
+    private static void Validate(ScoreQuery request, Configuration.LimitsConfig limits)
     {
-        if (request.Candidates.Count == 0)
+        if (request.Malformed is { } malformed)
+        {
+            throw InvalidArgument($"the request is not a valid arbor.v1.ScoreRequest: {malformed}");
+        }
+
+        if (request.Count == 0)
         {
             throw InvalidArgument("the request has no candidates");
         }
 
-        if (request.Candidates.Count > limits.MaxCandidates)
+        if (request.Count > limits.MaxCandidates)
         {
-            throw InvalidArgument($"the request has {request.Candidates.Count} candidates; the limit is {limits.MaxCandidates}");
+            throw InvalidArgument($"the request has {request.Count} candidates; the limit is {limits.MaxCandidates}");
         }
 
         if (ClientEcho.ExceedsUtf8(request.RequestId, limits.MaxRequestIdBytes, out var bytes))
@@ -266,9 +276,9 @@ public sealed class RootScorer(
             throw InvalidArgument($"user_id is {bytes} bytes; the limit is {limits.MaxIdBytes}");
         }
 
-        for (var i = 0; i < request.Candidates.Count; i++)
+        for (var i = 0; i < request.Count; i++)
         {
-            var id = request.Candidates[i].Id;
+            var id = request.IdOf(i);
             if (string.IsNullOrEmpty(id))
             {
                 throw InvalidArgument($"candidates[{i}].id is empty");
@@ -289,7 +299,7 @@ public sealed class RootScorer(
     /// <see cref="ClientFeatureViewTrailer"/> trailer) so that the client refreshes and resends it.
     /// True when the current view drops features (the request cannot be resent untrimmed after a trim gap).
     /// </summary>
-    private bool RequireCurrentClientView(ScoreRequest request, RoutingTable table, AllowlistSnapshot snapshot)
+    private bool RequireCurrentClientView(ScoreQuery request, RoutingTable table, AllowlistSnapshot snapshot)
     {
         if (clientViews is null)
         {
@@ -315,7 +325,7 @@ public sealed class RootScorer(
     /// One model's result: per requested candidate, in request order, the scores of the row scored for
     /// it, answered from the leaf's own score list (no copy, no object per candidate).
     /// </summary>
-    private ModelAnswer ToModelAnswer(ScoreRequest request, DistinctCandidates candidates, LeafCall call, LeafCallResult result)
+    private ModelAnswer ToModelAnswer(ScoreQuery request, DistinctCandidates candidates, LeafCall call, LeafCallResult result)
     {
         var route = call.Route;
         var message = RootOutcomes.ModelMessage(route.Model, result.Code, result.Message, _logger);
@@ -331,7 +341,7 @@ public sealed class RootScorer(
         }
 
         var outputs = response.Outputs.Count;
-        var rows = candidates.Scored.Candidates.Count;
+        var rows = candidates.Scored.Count;
         if (response.RowCount != rows || outputs == 0 || response.Scores.Count != rows * outputs)
         {
             return new ModelAnswer(
@@ -356,6 +366,6 @@ public sealed class RootScorer(
             result.Trimmed,
             route.Partition,
             response.Outputs,
-            new ScoreTable(request.Candidates, candidates, response.Scores, outputs));
+            new ScoreTable(request, candidates, response.Scores, outputs));
     }
 }

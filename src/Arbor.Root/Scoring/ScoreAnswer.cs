@@ -76,7 +76,7 @@ public sealed class ScoreAnswer : IRpcPayload
         var idFieldSizes = new int[_models.Length][];
         var modelSizes = new int[_models.Length];
         var length = RequestId.Length != 0 ? 1 + CodedOutputStream.ComputeStringSize(RequestId) : 0;
-        RepeatedField<Candidate>? measured = null;
+        ScoreQuery? measured = null;
         int[] ids = [];
         for (var i = 0; i < _models.Length; i++)
         {

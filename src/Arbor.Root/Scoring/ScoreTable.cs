@@ -14,11 +14,11 @@ public sealed class ScoreTable
 {
     private readonly DistinctCandidates _rows;
 
-    /// <param name="candidates">The requested candidates, in request order (their ids answer the entries).</param>
+    /// <param name="candidates">The request, whose candidates (in request order) the entries answer with their ids.</param>
     /// <param name="rows">The row of the leaf's answer that scores each requested entry.</param>
     /// <param name="scores">The leaf's scores: <paramref name="outputs"/> per row.</param>
     /// <param name="outputs">Scores per row.</param>
-    public ScoreTable(RepeatedField<Candidate> candidates, DistinctCandidates rows, RepeatedField<float> scores, int outputs)
+    public ScoreTable(ScoreQuery candidates, DistinctCandidates rows, RepeatedField<float> scores, int outputs)
     {
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(scores);
@@ -34,8 +34,8 @@ public sealed class ScoreTable
         Outputs = outputs;
     }
 
-    /// <summary>The requested candidates, one entry each.</summary>
-    public RepeatedField<Candidate> Candidates { get; }
+    /// <summary>The request: its candidates are the entries, one each.</summary>
+    public ScoreQuery Candidates { get; }
 
     /// <summary>The leaf's scores, <see cref="Outputs"/> per row.</summary>
     public RepeatedField<float> Scores { get; }
@@ -57,7 +57,7 @@ public sealed class ScoreTable
     {
         for (var entry = 0; entry < Candidates.Count; entry++)
         {
-            var id = Candidates[entry].Id;
+            var id = Candidates.IdOf(entry);
             idFieldSizes[entry] = id.Length == 0 ? 0 : 1 + CodedOutputStream.ComputeStringSize(id);
         }
     }
@@ -86,7 +86,7 @@ public sealed class ScoreTable
         {
             output.WriteRawTag(34);
             output.WriteLength(idFieldSizes[entry] + scoresField);
-            var id = Candidates[entry].Id;
+            var id = Candidates.IdOf(entry);
             if (id.Length != 0)
             {
                 output.WriteRawTag(10);
@@ -112,7 +112,7 @@ public sealed class ScoreTable
         candidates.Capacity = Count;
         for (var entry = 0; entry < Count; entry++)
         {
-            var entryScores = new CandidateScores { Id = Candidates[entry].Id };
+            var entryScores = new CandidateScores { Id = Candidates.IdOf(entry) };
             entryScores.Scores.Capacity = Outputs;
             var first = RowOf(entry) * Outputs;
             for (var o = 0; o < Outputs; o++)

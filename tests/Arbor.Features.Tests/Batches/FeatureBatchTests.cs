@@ -30,14 +30,7 @@ public sealed class FeatureBatchTests
             .Add(new FloatVectorBatchColumn("v", 2, vectors))
             .Add(new Int64ListBatchColumn("l", lengths, lists, missing));
 
-        using var fromPooled = FeatureBatchEncoder.Encode(pooled);
-        using var fromExact = FeatureBatchEncoder.Encode(exact);
-
-        Assert.Equal(fromExact.ColumnCount, fromPooled.ColumnCount);
-        for (var c = 0; c < fromExact.ColumnCount; c++)
-        {
-            Assert.Equal(fromExact.GetBytes(fromExact.Columns[c]).ToArray(), fromPooled.GetBytes(fromPooled.Columns[c]).ToArray());
-        }
+        AssertEncodeAlike(exact, pooled);
     }
 
     [Fact]
@@ -68,6 +61,82 @@ public sealed class FeatureBatchTests
         var large = batch.Rent<float>(64 * 1024);
         Assert.Equal(0, large.Offset);
         Assert.DoesNotContain(large.Array, segments.Select(s => s.Array));
+    }
+
+    [Fact]
+    public void CreatedColumns_ReusedByALaterBatch_EncodeOnlyTheLaterValues()
+    {
+        var pool = new BatchStoragePool(1);
+        var first = new FeatureBatch(4, 0, pool);
+        var firstMissing = first.Rent<byte>(1);
+        firstMissing[0] = 0b0110;
+        var firstFloat = first.CreateFloat("f_old", Fill(first.Rent<float>(4), [9f, 9f, 9f, 9f]), 4, firstMissing);
+        var firstList = first.CreateInt64List("l_old", Fill(first.Rent<int>(4), [3, 0, 0, 1]), 4, Fill(first.Rent<long>(4), [5L, 6, 7, 8]), 4, firstMissing);
+        first.Add(firstFloat)
+            .Add(first.CreateInt64("i_old", Fill(first.Rent<long>(4), [1L, 2, 3, 4]), 4, firstMissing))
+            .Add(first.CreateFloatVector("v_old", 2, Fill(first.Rent<float>(8), [1f, 1f, 2f, 2f, 3f, 3f, 4f, 4f]), 4, firstMissing))
+            .Add(firstList);
+        first.Dispose();
+        Assert.Empty(first.Columns);
+
+        // Fewer rows, no missing row, other names: nothing of the first batch may show.
+        using var second = new FeatureBatch(3, 0, pool);
+        var secondMissing = second.Rent<byte>(1);
+        secondMissing[0] = 0b100;
+        var f = second.CreateFloat("f", Fill(second.Rent<float>(3), [0.5f, -1f, 3f]), 3);
+        var l = second.CreateInt64List("l", Fill(second.Rent<int>(3), [2, 0, 0]), 3, Fill(second.Rent<long>(2), [10L, 11]), 2, secondMissing);
+        second.Add(f)
+            .Add(second.CreateInt64("i", Fill(second.Rent<long>(3), [7L, 1L << 40, -2]), 3))
+            .Add(second.CreateFloatVector("v", 3, Fill(second.Rent<float>(9), [1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f]), 3))
+            .Add(l);
+        var exact = new FeatureBatch(3)
+            .Add(new FloatBatchColumn("f", [0.5f, -1f, 3f]))
+            .Add(new Int64BatchColumn("i", [7L, 1L << 40, -2]))
+            .Add(new FloatVectorBatchColumn("v", 3, [1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f]))
+            .Add(new Int64ListBatchColumn("l", [2, 0, 0], [10L, 11], [0b100]));
+
+        Assert.Same(firstFloat, f);
+        Assert.Same(firstList, l);
+        Assert.False(f.HasMissing);
+        Assert.Equal([10L, 11], l.Row(0).ToArray());
+        Assert.True(l.Row(2).IsEmpty);
+        AssertEncodeAlike(exact, second);
+        int[] subset = [2, 0];
+        using var fromSecond = FeatureBatchEncoder.EncodeRows(second, subset);
+        using var fromExact = FeatureBatchEncoder.EncodeRows(exact, subset);
+        AssertSameColumns(fromExact, fromSecond);
+    }
+
+    [Fact]
+    public void ColumnsBuiltAlone_AreNotReusedByALaterBatch()
+    {
+        var pool = new BatchStoragePool(1);
+        var own = new FloatBatchColumn("f", [1f, 2f]);
+        new FeatureBatch(2, 0, pool).Add(own).Dispose();
+
+        using var next = new FeatureBatch(2, 0, pool);
+        var created = next.CreateFloat("g", Fill(next.Rent<float>(2), [3f, 4f]), 2);
+
+        Assert.NotSame(own, created);
+        Assert.Equal("f", own.Name);
+        Assert.Equal([1f, 2f], own.Values.ToArray());
+    }
+
+    [Fact]
+    public void Dispose_Twice_GivesTheStorageBackOnce()
+    {
+        var pool = new BatchStoragePool(2);
+        var batch = new FeatureBatch(1, 0, pool);
+        batch.Dispose();
+        batch.Dispose();
+
+        using var a = new FeatureBatch(1, 0, pool);
+        using var b = new FeatureBatch(1, 0, pool);
+        a.Add(new FloatBatchColumn("x", [1f]));
+
+        Assert.Single(a.Columns);
+        Assert.Empty(b.Columns);
+        Assert.Throws<ObjectDisposedException>(() => batch.Rent<float>(1));
     }
 
     [Fact]
@@ -134,6 +203,22 @@ public sealed class FeatureBatchTests
         Assert.True(column.IsMissing(9));
         Assert.False(column.IsMissing(8));
         Assert.True(column.HasMissing);
+    }
+
+    private static void AssertEncodeAlike(FeatureBatch expected, FeatureBatch actual)
+    {
+        using var fromExpected = FeatureBatchEncoder.Encode(expected);
+        using var fromActual = FeatureBatchEncoder.Encode(actual);
+        AssertSameColumns(fromExpected, fromActual);
+    }
+
+    private static void AssertSameColumns(EncodedBatch expected, EncodedBatch actual)
+    {
+        Assert.Equal(expected.ColumnCount, actual.ColumnCount);
+        for (var c = 0; c < expected.ColumnCount; c++)
+        {
+            Assert.Equal(expected.GetBytes(expected.Columns[c]).ToArray(), actual.GetBytes(actual.Columns[c]).ToArray());
+        }
     }
 
     /// <summary>Copies <paramref name="values"/> to the start of a (pooled, possibly longer) buffer and fills the rest with garbage.</summary>

@@ -6,6 +6,7 @@ using Arbor.FeatureStore.Sources;
 using Arbor.Root.Batching;
 using Arbor.Root.Cache;
 using Arbor.Root.Preprocessing;
+using Arbor.Root.Scoring;
 using Arbor.Root.Tests.Cache;
 using Arbor.Signatures.Registry;
 using Xunit;
@@ -79,9 +80,11 @@ public sealed class RequestBatchAssemblerTests : IDisposable
 
         for (var pass = 0; pass < 2; pass++)
         {
-            var request = Request();
+            // The second request sends other client values: columns the first one's batch left
+            // behind for reuse must hold none of its values or missing rows.
+            var request = Request(pass);
             var plan = planner.PlanFor(snapshot, decisions);
-            var batch = await assembler.AssembleAsync(request, plan, Ct);
+            using var batch = await assembler.AssembleAsync(ScoreQuery.From(request), plan, Ct);
 
             foreach (var column in batch.Columns)
             {
@@ -122,7 +125,7 @@ public sealed class RequestBatchAssemblerTests : IDisposable
         Assert.True(planner.PlanFor(first, [decisions[0], TrimDecision.PassThrough("x")]).Needed.IsAll);
     }
 
-    private ScoreRequest Request()
+    private ScoreRequest Request(int variant = 0)
     {
         var request = new ScoreRequest { UserId = "u1" };
         for (var i = 0; i < 40; i++)
@@ -134,6 +137,14 @@ public sealed class RequestBatchAssemblerTests : IDisposable
         request.Candidates[3].Features["c_age"] = new FeatureValue { FloatValue = 45 };
         request.Candidates[4].Features["c_new"] = new FeatureValue { FloatValue = 0.25f };
         request.Context["ctx_device"] = new FeatureValue { StringValue = "ios" };
+        if (variant == 1)
+        {
+            request.Candidates[2].Features.Clear();
+            request.Candidates[5].Features["c_ctr"] = new FeatureValue { FloatValue = 0.125f };
+            request.Candidates[8].Features["c_age"] = new FeatureValue { FloatValue = 3 };
+            request.Context["ctx_device"] = new FeatureValue { StringValue = "android" };
+        }
+
         return request;
     }
 

@@ -54,6 +54,26 @@ public sealed class FeatureCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_RowsGivenBack_ALaterReadHoldsOnlyItsOwnRows()
+    {
+        var cache = CreateCache();
+        var first = await cache.ReadAsync(EntityKind.Candidate, ["c1", "c2", "c3"], Ab, Ct);
+        Assert.Equal(3, first.RowCount);
+        Assert.Equal(3, first[2, 0].AsInt64());
+        first.ReturnRows();
+        first.ReturnRows();
+
+        // The first row is unknown to the store: it must read as no value, not as a row of the first table.
+        var second = await cache.ReadAsync(EntityKind.Candidate, ["unknown", "c2"], Ab, Ct);
+
+        Assert.Throws<IndexOutOfRangeException>(() => first[0, 0]);
+        Assert.Equal(2, second.RowCount);
+        Assert.False(second[0, 0].HasValue);
+        Assert.Equal(2, second[1, 0].AsInt64());
+        Assert.Throws<ArgumentOutOfRangeException>(() => second[2, 0]);
+    }
+
+    [Fact]
     public async Task Read_AfterTimeToLive_ReadsTheStoreAgain()
     {
         var cache = CreateCache();

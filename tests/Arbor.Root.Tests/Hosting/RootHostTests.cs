@@ -1,9 +1,13 @@
 using System.Net;
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Root.Diagnostics;
 using Arbor.Root.Store;
 using Arbor.Testing;
+using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Arbor.Root.Tests.Hosting;
 
@@ -139,6 +143,27 @@ public sealed class RootHostTests
         var nonFinite = RootTestCluster.Request();
         nonFinite.Candidates[1].Features.Add("c_ctr", new FeatureValue { FloatValue = float.NaN });
         await AssertStatus(cluster, nonFinite, StatusCode.InvalidArgument, "'c_ctr' is not a finite number");
+    }
+
+    [Fact]
+    public async Task Score_BytesThatAreNotAScoreRequest_AreInvalidArgument_Counted_AndTheRootGoesOn()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        using var requests = new MetricCollector<long>(
+            cluster.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), RootMetrics.MeterName, "arbor.root.requests");
+        var bytes = new Marshaller<byte[]>(static b => b, static b => b);
+        var score = new Method<byte[], byte[]>(MethodType.Unary, "arbor.v1.Root", "Score", bytes, bytes);
+        var valid = RootTestCluster.Request().ToByteArray();
+        // The request cut inside its last candidate.
+        var truncated = valid[..^2];
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => cluster.Channel.Invoker.AsyncUnaryCall(score, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10)), truncated).ResponseAsync);
+        var answer = ScoreResponse.Parser.ParseFrom(await cluster.Channel.Invoker.AsyncUnaryCall(score, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10)), valid).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("the request is not a valid arbor.v1.ScoreRequest: the request ends inside a field", error.Status.Detail);
+        Assert.All(answer.Results, r => Assert.True(r.Status.Code == 0, r.Status.Message));
+        Assert.Equal(["InvalidArgument", "OK"], requests.GetMeasurementSnapshot().Select(m => (string)m.Tags["status"]!));
     }
 
     [Fact]

@@ -71,6 +71,24 @@ public sealed class RequestFeatureLoaderTests
     }
 
     [Fact]
+    public async Task Load_TwoRequestsOnOnePlan_ShareTheFramesNamesAndIndex()
+    {
+        var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);
+        var plan = Plan(FeatureProjection.Of("pin_ctr", "user_emb", "device"));
+
+        var first = await loader.LoadAsync(new RequestFeatureQuery("u1", ["p1", "p2"], plan), Ct);
+        var second = await loader.LoadAsync(new RequestFeatureQuery("u1", ["p3"], plan), Ct);
+
+        Assert.Same(first.Candidates.Names, second.Candidates.Names);
+        Assert.Same(first.User.Names, second.User.Names);
+        Assert.Equal(0, second.Candidates.IndexOf("pin_ctr"));
+        Assert.Equal(0, second.User.IndexOf("user_emb"));
+        Assert.Equal(0, second.Context.IndexOf("device"));
+        Assert.Equal(-1, second.Candidates.IndexOf("user_emb"));
+        Assert.Equal(1, second.Candidates.RowCount);
+    }
+
+    [Fact]
     public async Task Load_ClientFeatures_WinOverStoredAndArePreprocessed()
     {
         var loader = new RequestFeatureLoader(Preprocessed(_store), Preprocessor);

@@ -38,9 +38,11 @@ public sealed class DistinctCandidatesTests : IDisposable
     {
         var request = Request("a", "b", "c");
 
-        var candidates = DistinctCandidates.Of(request, new LimitsConfig { DuplicateCandidates = setting }, _metrics);
+        var query = ScoreQuery.From(request);
 
-        Assert.Same(request, candidates.Scored);
+        var candidates = DistinctCandidates.Of(query, new LimitsConfig { DuplicateCandidates = setting }, _metrics);
+
+        Assert.Same(query, candidates.Scored);
         Assert.Equal([0, 1, 2], Enumerable.Range(0, 3).Select(candidates.RowOf));
         Assert.Null(candidates.Entries);
         Assert.Empty(_duplicates.All);
@@ -53,9 +55,9 @@ public sealed class DistinctCandidatesTests : IDisposable
         request.Models.Add(new ModelSelector { Name = "m" });
         request.Context["hour"] = new FeatureValue { FloatValue = 3 };
 
-        var candidates = DistinctCandidates.Of(request, ScoreOnce, _metrics);
+        var candidates = DistinctCandidates.Of(ScoreQuery.From(request), ScoreOnce, _metrics);
 
-        Assert.Equal(["a", "b", "c"], candidates.Scored.Candidates.Select(c => c.Id));
+        Assert.Equal(["a", "b", "c"], candidates.Scored.Ids);
         Assert.Equal([0, 1, 0, 2, 1, 0], Enumerable.Range(0, 6).Select(candidates.RowOf));
         Assert.Equal([0, 1, 3], candidates.Entries!);
         Assert.Equal((request.Surface, request.UserId, request.RequestId), (candidates.Scored.Surface, candidates.Scored.UserId, candidates.Scored.RequestId));
@@ -71,9 +73,9 @@ public sealed class DistinctCandidatesTests : IDisposable
         request.Candidates[0].Features["ctr"] = new FeatureValue { FloatValue = 0.5f };
         request.Candidates[2].Features["ctr"] = new FeatureValue { FloatValue = 0.5f };
 
-        var candidates = DistinctCandidates.Of(request, ScoreOnce, _metrics);
+        var candidates = DistinctCandidates.Of(ScoreQuery.From(request), ScoreOnce, _metrics);
 
-        Assert.Equal(2, candidates.Scored.Candidates.Count);
+        Assert.Equal(2, candidates.Scored.Count);
         Assert.Equal(0, candidates.RowOf(2));
     }
 
@@ -84,7 +86,7 @@ public sealed class DistinctCandidatesTests : IDisposable
         request.Candidates[0].Features["ctr"] = new FeatureValue { FloatValue = 0.5f };
         request.Candidates[2].Features["ctr"] = new FeatureValue { FloatValue = 0.7f };
 
-        var error = Assert.Throws<RpcException>(() => DistinctCandidates.Of(request, ScoreOnce, _metrics));
+        var error = Assert.Throws<RpcException>(() => DistinctCandidates.Of(ScoreQuery.From(request), ScoreOnce, _metrics));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("candidates[2] repeats the id 'a' of candidates[0] with other features", error.Status.Detail, StringComparison.Ordinal);
@@ -96,7 +98,7 @@ public sealed class DistinctCandidatesTests : IDisposable
     {
         var request = Request("a", "b", "c", "b", "a");
 
-        var error = Assert.Throws<RpcException>(() => DistinctCandidates.Of(request, Reject, _metrics));
+        var error = Assert.Throws<RpcException>(() => DistinctCandidates.Of(ScoreQuery.From(request), Reject, _metrics));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("candidates[3] repeats the id 'b' of candidates[1]", error.Status.Detail, StringComparison.Ordinal);
@@ -108,7 +110,7 @@ public sealed class DistinctCandidatesTests : IDisposable
     {
         var id = new string('x', 300);
 
-        var error = Assert.Throws<RpcException>(() => DistinctCandidates.Of(Request(id, id), Reject, _metrics));
+        var error = Assert.Throws<RpcException>(() => DistinctCandidates.Of(ScoreQuery.From(Request(id, id)), Reject, _metrics));
 
         Assert.Contains("(300 chars)", error.Status.Detail, StringComparison.Ordinal);
         Assert.True(error.Status.Detail.Length < 200, error.Status.Detail);
@@ -117,11 +119,11 @@ public sealed class DistinctCandidatesTests : IDisposable
     [Fact]
     public void Of_OneRequestAfterAnother_DoesNotRememberTheLastRequestsIds()
     {
-        DistinctCandidates.Of(Request("a", "b", "a"), ScoreOnce, _metrics);
+        DistinctCandidates.Of(ScoreQuery.From(Request("a", "b", "a")), ScoreOnce, _metrics);
 
-        var next = DistinctCandidates.Of(Request("a", "b"), Reject, _metrics);
+        var next = DistinctCandidates.Of(ScoreQuery.From(Request("a", "b")), Reject, _metrics);
 
-        Assert.Equal(["a", "b"], next.Scored.Candidates.Select(c => c.Id));
+        Assert.Equal(["a", "b"], next.Scored.Ids);
     }
 
     private static ScoreRequest Request(params string[] ids)

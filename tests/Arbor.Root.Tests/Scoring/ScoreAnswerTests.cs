@@ -99,13 +99,14 @@ public sealed class ScoreAnswerTests : IDisposable
     {
         var first = Request("r", "a", "bb");
         var second = Request("r", "ccc", "d", "eeeee");
+        var (firstQuery, secondQuery) = (ScoreQuery.From(first), ScoreQuery.From(second));
         var ones = Scores(1, 2);
         var twos = Scores(3, 4, 5);
         var answer = new ScoreAnswer("r",
         [
-            new ModelAnswer("m1", "v", 0, "", false, "p", ["s"], new ScoreTable(first.Candidates, DistinctCandidates.Of(first, ScoreOnce, _metrics), ones, 1)),
-            new ModelAnswer("m2", "v", 0, "", false, "p", ["s"], new ScoreTable(second.Candidates, DistinctCandidates.Of(second, ScoreOnce, _metrics), twos, 1)),
-            new ModelAnswer("m3", "v", 0, "", false, "p", ["s"], new ScoreTable(first.Candidates, DistinctCandidates.Of(first, ScoreOnce, _metrics), ones, 1)),
+            new ModelAnswer("m1", "v", 0, "", false, "p", ["s"], new ScoreTable(firstQuery, DistinctCandidates.Of(firstQuery, ScoreOnce, _metrics), ones, 1)),
+            new ModelAnswer("m2", "v", 0, "", false, "p", ["s"], new ScoreTable(secondQuery, DistinctCandidates.Of(secondQuery, ScoreOnce, _metrics), twos, 1)),
+            new ModelAnswer("m3", "v", 0, "", false, "p", ["s"], new ScoreTable(firstQuery, DistinctCandidates.Of(firstQuery, ScoreOnce, _metrics), ones, 1)),
         ]);
         var expected = new ScoreResponse { RequestId = "r" };
         expected.Results.Add(Result("m1", first, [0, 1], [1, 2]));
@@ -131,11 +132,11 @@ public sealed class ScoreAnswerTests : IDisposable
     [Fact]
     public void ScoreTable_RefusesScoresThatAreNotWholeRows()
     {
-        var request = Request("r", "a", "b");
+        var request = ScoreQuery.From(Request("r", "a", "b"));
         var rows = DistinctCandidates.Of(request, ScoreOnce, _metrics);
 
-        Assert.Throws<ArgumentException>(() => new ScoreTable(request.Candidates, rows, Scores(1, 2, 3), 2));
-        Assert.Throws<ArgumentException>(() => new ScoreTable(request.Candidates, rows, Scores(1), 0));
+        Assert.Throws<ArgumentException>(() => new ScoreTable(request, rows, Scores(1, 2, 3), 2));
+        Assert.Throws<ArgumentException>(() => new ScoreTable(request, rows, Scores(1), 0));
     }
 
     [Fact]
@@ -202,10 +203,11 @@ public sealed class ScoreAnswerTests : IDisposable
 
     private void AssertWritesGenerated(ScoreRequest request, ModelSpec[] specs)
     {
-        var rows = DistinctCandidates.Of(request, ScoreOnce, _metrics);
+        var query = ScoreQuery.From(request);
+        var rows = DistinctCandidates.Of(query, ScoreOnce, _metrics);
         var answer = new ScoreAnswer(request.RequestId, [.. specs.Select(spec => new ModelAnswer(
             spec.Model, spec.Version, spec.Code, spec.Message, spec.Trimmed, spec.Partition, Outputs(spec.Outputs),
-            spec.Scores is null ? null : new ScoreTable(request.Candidates, rows, Scores(spec.Scores), spec.Outputs.Length)))]);
+            spec.Scores is null ? null : new ScoreTable(query, rows, Scores(spec.Scores), spec.Outputs.Length)))]);
         var expected = Expected(request, specs);
 
         var written = Written(answer);

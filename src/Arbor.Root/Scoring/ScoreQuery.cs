@@ -1,0 +1,434 @@
+using System.Buffers;
+using Arbor.Contracts.V1;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+
+namespace Arbor.Root.Scoring;
+
+/// <summary>
+/// A score request as the root reads it: the request's own fields, and its candidates as an array of
+/// ids in request order, with no object per candidate. Only a candidate that carries client
+/// features has a map (its <c>features</c>); the others are an id each.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="Parse(ReadOnlySequence{byte})"/> reads the <c>arbor.v1.ScoreRequest</c> wire format
+/// (the gRPC path): the <c>candidates</c> fields are read in place, and every other field is handed,
+/// in its original order, to the generated parser (<see cref="ScoreRequest"/> without candidates), so
+/// repeated and unknown fields, maps and last-one-wins strings mean what they mean to any protobuf
+/// reader. A candidate with <c>features</c> is parsed by the generated <see cref="Candidate"/>
+/// parser. Bytes the generated parser refuses are refused here too.
+/// </para>
+/// <para>
+/// A request that is not a valid <c>ScoreRequest</c> is still a query (<see cref="Malformed"/>), so
+/// that the scorer refuses it (INVALID_ARGUMENT) where every other refusal is counted.
+/// <see cref="From"/> reads an already parsed request (the JSON endpoint, tests).
+/// </para>
+/// </remarks>
+public sealed class ScoreQuery
+{
+    private const uint CandidatesTag = (4 << 3) | 2;
+    private const uint IdTag = (1 << 3) | 2;
+    private const uint FeaturesTag = (2 << 3) | 2;
+
+    // The generated parsers' recursion limit: messages and groups nested deeper are refused.
+    private const int RecursionLimit = 100;
+
+    // What the generated parser decodes strings with (invalid UTF-8 is refused, as there).
+    private static readonly System.Text.UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static readonly ScoreRequest NoHead = new();
+
+    private readonly ScoreRequest _head;
+    private readonly string[] _ids;
+    private readonly MapField<string, FeatureValue>?[]? _features;
+
+    private ScoreQuery(ScoreRequest head, string[] ids, MapField<string, FeatureValue>?[]? features, string? malformed = null)
+    {
+        _head = head;
+        _ids = ids;
+        _features = features;
+        Malformed = malformed;
+    }
+
+    /// <summary>The product surface (empty when the request names models).</summary>
+    public string Surface => _head.Surface;
+
+    /// <summary>The models the request names (empty: the surface's).</summary>
+    public RepeatedField<ModelSelector> Models => _head.Models;
+
+    /// <summary>The user the request is for.</summary>
+    public string UserId => _head.UserId;
+
+    /// <summary>Request-level features the client sent.</summary>
+    public MapField<string, FeatureValue> Context => _head.Context;
+
+    /// <summary>The caller's id for the request (echoed).</summary>
+    public string RequestId => _head.RequestId;
+
+    /// <summary>The client feature view version the client trimmed to (empty: none).</summary>
+    public string ClientFeaturesVersion => _head.ClientFeaturesVersion;
+
+    /// <summary>The candidates (entries) of the request.</summary>
+    public int Count => _ids.Length;
+
+    /// <summary>Each candidate's id, in request order.</summary>
+    public IReadOnlyList<string> Ids => _ids;
+
+    /// <summary>
+    /// Per candidate (request order), the features its client sent, or null when it sent none; null
+    /// when no candidate carries any.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, FeatureValue>?>? CandidateFeatures => _features;
+
+    /// <summary>Why the request's bytes are not a <c>ScoreRequest</c>; null for a well-formed request.</summary>
+    public string? Malformed { get; }
+
+    /// <summary>The id of candidate <paramref name="candidate"/>.</summary>
+    public string IdOf(int candidate) => _ids[candidate];
+
+    /// <summary>Whether two candidates carry the same client features (none and an empty map are the same).</summary>
+    public bool SameFeatures(int candidate, int other)
+    {
+        if (_features is null)
+        {
+            return true;
+        }
+
+        var (a, b) = (_features[candidate], _features[other]);
+        return a is null || b is null ? (a?.Count ?? 0) == (b?.Count ?? 0) : a.Equals(b);
+    }
+
+    /// <summary>The query of an already parsed request (its candidates' ids and features are referenced, not copied).</summary>
+    public static ScoreQuery From(ScoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var candidates = request.Candidates;
+        var ids = new string[candidates.Count];
+        MapField<string, FeatureValue>?[]? features = null;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = candidates[i].Id;
+            if (candidates[i].Features.Count > 0)
+            {
+                (features ??= new MapField<string, FeatureValue>?[ids.Length])[i] = candidates[i].Features;
+            }
+        }
+
+        return new ScoreQuery(request, ids, features);
+    }
+
+    /// <summary>Reads a serialized <c>ScoreRequest</c>; bytes that are not one give a <see cref="Malformed"/> query.</summary>
+    public static ScoreQuery Parse(ReadOnlySequence<byte> message)
+    {
+        if (message.IsSingleSegment)
+        {
+            return Parse(message.FirstSpan);
+        }
+
+        // The transport's buffer is in pieces: read a contiguous copy (returned before the call goes on).
+        var length = checked((int)message.Length);
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            message.CopyTo(copy);
+            return Parse(copy.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>Reads a serialized <c>ScoreRequest</c>; bytes that are not one give a <see cref="Malformed"/> query.</summary>
+    public static ScoreQuery Parse(ReadOnlySpan<byte> message)
+    {
+        try
+        {
+            return ParseCore(message);
+        }
+        catch (MalformedException e)
+        {
+            return new ScoreQuery(NoHead, [], null, e.Message);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // The generated parser's own refusal of the request's other fields or a candidate's features.
+            return new ScoreQuery(NoHead, [], null, "a field is not valid protobuf");
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return new ScoreQuery(NoHead, [], null, "a string is not valid UTF-8");
+        }
+    }
+
+    /// <summary>The candidates <paramref name="entries"/> of this request (in that order), with its other fields.</summary>
+    internal ScoreQuery Select(IReadOnlyList<int> entries)
+    {
+        var ids = new string[entries.Count];
+        var features = _features is null ? null : new MapField<string, FeatureValue>?[entries.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = _ids[entries[i]];
+            if (features is not null)
+            {
+                features[i] = _features![entries[i]];
+            }
+        }
+
+        return new ScoreQuery(_head, ids, features, Malformed);
+    }
+
+    /// <summary>The generated request with the same content (tests, diagnostics).</summary>
+    public ScoreRequest ToRequest()
+    {
+        var request = _head.Clone();
+        request.Candidates.Clear();
+        for (var i = 0; i < _ids.Length; i++)
+        {
+            var candidate = new Candidate { Id = _ids[i] };
+            if (_features?[i] is { } features)
+            {
+                candidate.Features.Add(features);
+            }
+
+            request.Candidates.Add(candidate);
+        }
+
+        return request;
+    }
+
+    private static ScoreQuery ParseCore(ReadOnlySpan<byte> message)
+    {
+        // First pass: how many candidates, and how many bytes the other fields take.
+        var candidates = 0;
+        var headBytes = 0;
+        var reader = new WireReader(message);
+        while (!reader.AtEnd)
+        {
+            var start = reader.Position;
+            var tag = reader.ReadTag();
+            if (tag == CandidatesTag)
+            {
+                reader.Skip(reader.ReadLength());
+                candidates++;
+            }
+            else
+            {
+                reader.SkipField(tag, depth: 0);
+                headBytes += reader.Position - start;
+            }
+        }
+
+        // Second pass: read each candidate in place; copy the other fields, in order, for the generated parser.
+        var ids = new string[candidates];
+        MapField<string, FeatureValue>?[]? features = null;
+        var head = headBytes == 0 ? null : ArrayPool<byte>.Shared.Rent(headBytes);
+        try
+        {
+            var written = 0;
+            var candidate = 0;
+            reader = new WireReader(message);
+            while (!reader.AtEnd)
+            {
+                var start = reader.Position;
+                var tag = reader.ReadTag();
+                if (tag == CandidatesTag)
+                {
+                    var length = reader.ReadLength();
+                    var entry = message.Slice(reader.Position, length);
+                    reader.Skip(length);
+                    if (ReadCandidate(entry, out var id))
+                    {
+                        ids[candidate] = id;
+                    }
+                    else
+                    {
+                        // A candidate with client features: the generated parser reads it whole.
+                        var parsed = Candidate.Parser.ParseFrom(entry);
+                        ids[candidate] = parsed.Id;
+                        if (parsed.Features.Count > 0)
+                        {
+                            (features ??= new MapField<string, FeatureValue>?[candidates])[candidate] = parsed.Features;
+                        }
+                    }
+
+                    candidate++;
+                }
+                else
+                {
+                    reader.SkipField(tag, depth: 0);
+                    message[start..reader.Position].CopyTo(head.AsSpan(written));
+                    written += reader.Position - start;
+                }
+            }
+
+            var request = head is null ? new ScoreRequest() : ScoreRequest.Parser.ParseFrom(head.AsSpan(0, written));
+            return new ScoreQuery(request, ids, features);
+        }
+        finally
+        {
+            if (head is not null)
+            {
+                ArrayPool<byte>.Shared.Return(head);
+            }
+        }
+    }
+
+    /// <summary>Reads a candidate's id; false when the candidate carries features (read by the generated parser then).</summary>
+    private static bool ReadCandidate(ReadOnlySpan<byte> entry, out string id)
+    {
+        id = "";
+        var reader = new WireReader(entry);
+        var simple = true;
+        while (!reader.AtEnd)
+        {
+            var tag = reader.ReadTag();
+            if (tag == IdTag)
+            {
+                var length = reader.ReadLength();
+                // The last id wins, as in any protobuf reader; only a candidate read here keeps its string.
+                id = simple ? Utf8.GetString(entry.Slice(reader.Position, length)) : "";
+                reader.Skip(length);
+            }
+            else
+            {
+                simple &= tag != FeaturesTag;
+                reader.SkipField(tag, depth: 1);
+            }
+        }
+
+        return simple;
+    }
+
+    /// <summary>The wire format's structure, read and checked as the generated parser checks it.</summary>
+    private ref struct WireReader(ReadOnlySpan<byte> buffer)
+    {
+        private readonly ReadOnlySpan<byte> _buffer = buffer;
+
+        public int Position { get; private set; }
+
+        public readonly bool AtEnd => Position >= _buffer.Length;
+
+        public uint ReadTag()
+        {
+            var tag = (uint)ReadVarint(tolerateLong32: true);
+            if (tag >> 3 == 0)
+            {
+                throw new MalformedException("a field has number 0");
+            }
+
+            return tag;
+        }
+
+        public int ReadLength()
+        {
+            var length = (int)(uint)ReadVarint(tolerateLong32: true);
+            if (length < 0)
+            {
+                throw new MalformedException("a field has a negative length");
+            }
+
+            if (length > _buffer.Length - Position)
+            {
+                throw new MalformedException("the request ends inside a field");
+            }
+
+            return length;
+        }
+
+        public void Skip(int bytes)
+        {
+            if (bytes > _buffer.Length - Position)
+            {
+                throw new MalformedException("the request ends inside a field");
+            }
+
+            Position += bytes;
+        }
+
+        /// <summary>Skips the value of the field whose tag was just read (a group up to its end).</summary>
+        public void SkipField(uint tag, int depth)
+        {
+            switch (tag & 7)
+            {
+                case 0:
+                    ReadVarint(tolerateLong32: false);
+                    break;
+                case 1:
+                    Skip(8);
+                    break;
+                case 2:
+                    Skip(ReadLength());
+                    break;
+                case 3:
+                    SkipGroup(tag >> 3, depth);
+                    break;
+                case 5:
+                    Skip(4);
+                    break;
+                case 4:
+                    throw new MalformedException("a group ends that did not start");
+                default:
+                    throw new MalformedException("a field has an invalid wire type");
+            }
+        }
+
+        private void SkipGroup(uint field, int depth)
+        {
+            if (depth >= RecursionLimit)
+            {
+                throw new MalformedException("groups are nested too deeply");
+            }
+
+            while (!AtEnd)
+            {
+                var tag = ReadTag();
+                if ((tag & 7) == 4)
+                {
+                    if (tag >> 3 != field)
+                    {
+                        throw new MalformedException("a group ends with another group's tag");
+                    }
+
+                    return;
+                }
+
+                SkipField(tag, depth + 1);
+            }
+
+            throw new MalformedException("the request ends inside a group");
+        }
+
+        /// <summary>
+        /// A varint of up to 10 bytes. Tags and lengths are 32-bit: as the generated parser does, their
+        /// bytes past the fifth are read and dropped.
+        /// </summary>
+        private ulong ReadVarint(bool tolerateLong32)
+        {
+            ulong value = 0;
+            for (var shift = 0; shift < 70; shift += 7)
+            {
+                if (Position >= _buffer.Length)
+                {
+                    throw new MalformedException("the request ends inside a field");
+                }
+
+                var b = _buffer[Position++];
+                if (shift < 64)
+                {
+                    value |= (ulong)(b & 0x7F) << shift;
+                }
+
+                if ((b & 0x80) == 0)
+                {
+                    return tolerateLong32 ? (uint)value : value;
+                }
+            }
+
+            throw new MalformedException("a varint is longer than 10 bytes");
+        }
+    }
+
+    private sealed class MalformedException(string message) : Exception(message);
+}
