@@ -60,10 +60,6 @@ public sealed class RootScorer(
         (await AnswerAsync(ScoreQuery.From(request), deadline, client, cancellationToken)).ToResponse();
 
     /// <summary>Scores a request of no particular client (<see cref="ApiClient.Anonymous"/>).</summary>
-    public Task<ScoreAnswer> AnswerAsync(ScoreRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken) =>
-        AnswerAsync(ScoreQuery.From(request), deadline, ApiClient.Anonymous, cancellationToken);
-
-    /// <summary>Scores a request of no particular client (<see cref="ApiClient.Anonymous"/>).</summary>
     public Task<ScoreAnswer> AnswerAsync(ScoreQuery request, DateTimeOffset? deadline, CancellationToken cancellationToken) =>
         AnswerAsync(request, deadline, ApiClient.Anonymous, cancellationToken);
 
