@@ -51,6 +51,11 @@ public sealed class FeatureFrame
     public PlannedColumn Planned(int column) => _columns.Columns[column];
 
     /// <summary>The value of <paramref name="column"/> for <paramref name="row"/>.</summary>
+    /// <remarks>
+    /// The request path reads the same values through <c>FrameColumn</c> and <c>ScalarColumns</c>
+    /// (Batching), which look the client column, slot and missing value up once per column: a change
+    /// to what a value is belongs in all three (ScalarColumnsTests checks they agree).
+    /// </remarks>
     public TypedValue this[int row, int column]
     {
         get
