@@ -91,6 +91,14 @@ public sealed record FanOutConfig
     public int CompressionThresholdBytes { get; init; } = 1024;
 
     /// <summary>
+    /// The share of a leaf connection's request bytes (0 to 1) compression must save to be used.
+    /// While the codec's recent saving there is smaller, requests go uncompressed, but for one in
+    /// 32 that compresses to measure it again; compression resumes when it saves enough. 0: always
+    /// compress. Default 0.06.
+    /// </summary>
+    public double CompressionMinSaving { get; init; } = 0.06;
+
+    /// <summary>
     /// Attempts per leaf call: a call whose replica refused the connection or went away is sent to
     /// another replica of the partition while the deadline allows (scoring is idempotent).
     /// </summary>
