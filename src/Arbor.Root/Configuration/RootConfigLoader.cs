@@ -98,7 +98,7 @@ public static class RootConfigLoader
             problems.Add("$.fan_out.compression_threshold_bytes: must not be negative");
         }
 
-        if (!(config.FanOut.CompressionMinSaving is >= 0 and < 1))
+        if (config.FanOut.CompressionMinSaving is { } minSaving && !(minSaving is >= 0 and < 1))
         {
             problems.Add("$.fan_out.compression_min_saving: must be at least 0 and below 1");
         }

@@ -86,8 +86,10 @@ public sealed class RootConfigLoaderTests
     {
         var json = ValidConfig.Replace("\"partitions\":", $"\"fan_out\": {{ \"compression_min_saving\": {value} }},\n  \"partitions\":", StringComparison.Ordinal);
 
-        Assert.Equal(expected, RootConfigLoader.Parse(json).FanOut.CompressionMinSaving);
-        Assert.Equal(0.06, RootConfigLoader.Parse(ValidConfig).FanOut.CompressionMinSaving);
+        Assert.Equal(expected, RootConfigLoader.Parse(json).FanOut.MinSaving);
+        Assert.Null(RootConfigLoader.Parse(ValidConfig).FanOut.CompressionMinSaving);
+        Assert.Equal(0.06, RootConfigLoader.Parse(ValidConfig).FanOut.MinSaving);
+        Assert.DoesNotContain("compression_min_saving", RootConfigLoader.Serialize(RootConfigLoader.Parse(ValidConfig)), StringComparison.Ordinal);
     }
 
     [Fact]
