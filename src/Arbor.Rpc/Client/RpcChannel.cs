@@ -15,8 +15,8 @@ namespace Arbor.Rpc.Client;
 /// <summary>
 /// A grpc-dotnet channel to one target (<c>http://host:port</c> for h2c, <c>https://</c> for TLS)
 /// with what Arbor adds around it: socket byte accounting below TLS, keep-alive pings, gzip/lz4/zstd
-/// with a per-call choice and a size threshold, and fallback to identity for a peer that does not
-/// accept the chosen encoding. Failures are <see cref="RpcException"/>s with the call's status
+/// with a per-call choice, a size threshold and a minimum saving, and fallback to identity for a
+/// peer that does not accept the chosen encoding. Failures are <see cref="RpcException"/>s with the call's status
 /// (CANCELLED when the caller's token fires). Thread-safe; create one per target and keep it.
 /// </summary>
 public sealed class RpcChannel : IDisposable
