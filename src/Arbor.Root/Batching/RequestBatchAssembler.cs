@@ -61,20 +61,20 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
     private void Fill(FeatureBatch batch, RequestFeatures features)
     {
         var candidates = features.Candidates;
-        // Float and int64 columns are built together, row by row; the others one at a time, in order.
+        // Float, int64, vector and list columns are built together, row by row; strings and bytes one at a time, in order.
         var columns = candidates.Names.Count;
         var built = ArrayPool<BatchColumn?>.Shared.Rent(columns);
-        var isScalar = ArrayPool<bool>.Shared.Rent(columns);
+        var isBuilt = ArrayPool<bool>.Shared.Rent(columns);
         try
         {
-            if (!ScalarColumns.TryBuild(batch, candidates, built, isScalar))
+            if (!RowColumns.TryBuild(batch, candidates, built, isBuilt))
             {
-                Array.Clear(isScalar, 0, columns);
+                Array.Clear(isBuilt, 0, columns);
             }
 
             for (var c = 0; c < columns; c++)
             {
-                if ((isScalar[c] ? built[c] : ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind)) is { } column)
+                if ((isBuilt[c] ? built[c] : ColumnBuilder.Build(batch, candidates.Names[c], new FrameColumn(candidates, c), candidates.Planned(c).OutputKind)) is { } column)
                 {
                     batch.Add(column);
                 }
@@ -84,7 +84,7 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         {
             Array.Clear(built, 0, columns);
             ArrayPool<BatchColumn?>.Shared.Return(built);
-            ArrayPool<bool>.Shared.Return(isScalar);
+            ArrayPool<bool>.Shared.Return(isBuilt);
         }
 
         var clientOnly = ClientOnlyColumns(features);

@@ -91,6 +91,21 @@ public sealed record FanOutConfig
     public int CompressionThresholdBytes { get; init; } = 1024;
 
     /// <summary>
+    /// The share of a leaf connection's request bytes (0 to 1) compression must save to be used.
+    /// While the codec's recent saving there is smaller, requests go uncompressed, but for one in
+    /// 32 that compresses to measure it again; compression resumes when it saves enough. 0: always
+    /// compress. Null (the default): <see cref="DefaultCompressionMinSaving"/>.
+    /// </summary>
+    public double? CompressionMinSaving { get; init; }
+
+    /// <summary>The saving compression must reach when <see cref="CompressionMinSaving"/> is not set.</summary>
+    public const double DefaultCompressionMinSaving = 0.06;
+
+    /// <summary><see cref="CompressionMinSaving"/>, or its default.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double MinSaving => CompressionMinSaving ?? DefaultCompressionMinSaving;
+
+    /// <summary>
     /// Attempts per leaf call: a call whose replica refused the connection or went away is sent to
     /// another replica of the partition while the deadline allows (scoring is idempotent).
     /// </summary>

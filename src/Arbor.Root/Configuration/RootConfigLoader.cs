@@ -98,6 +98,11 @@ public static class RootConfigLoader
             problems.Add("$.fan_out.compression_threshold_bytes: must not be negative");
         }
 
+        if (config.FanOut.CompressionMinSaving is { } minSaving && !(minSaving is >= 0 and < 1))
+        {
+            problems.Add("$.fan_out.compression_min_saving: must be at least 0 and below 1");
+        }
+
         if (!(config.Trimmer.ShadowFraction is >= 0 and <= 1))
         {
             problems.Add("$.trimmer.shadow_fraction: must be from 0 to 1");

@@ -135,6 +135,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
         string.Equals(a.Route.Partition, b.Route.Partition, StringComparison.Ordinal)
         && string.Equals(a.Compression, b.Compression, StringComparison.Ordinal)
         && a.CompressionThreshold == b.CompressionThreshold
+        && a.MinCompressionSaving.Equals(b.MinCompressionSaving)
         && a.MaxAttempts == b.MaxAttempts;
 
     /// <summary>
@@ -159,6 +160,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             Deadline = deadline,
             Encoding = head.Compression,
             CompressionThreshold = head.CompressionThreshold,
+            MinCompressionSaving = head.MinCompressionSaving,
         };
         List<RpcChannel>? tried = null;
         var attempt = 0;
@@ -361,6 +363,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             Deadline = deadline,
             Encoding = call.Compression,
             CompressionThreshold = call.CompressionThreshold,
+            MinCompressionSaving = call.MinCompressionSaving,
         };
         List<RpcChannel>? triedReplicas = tried is null ? null : [tried];
         LeafCallResult? failure = null;
@@ -554,4 +557,4 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
 }
 
 /// <summary>One model of a request: where it goes, how it is trimmed and compressed, how many replicas it may try.</summary>
-public sealed record LeafCall(ModelRoute Route, TrimDecision Decision, string? Compression, int CompressionThreshold, int MaxAttempts = 1);
+public sealed record LeafCall(ModelRoute Route, TrimDecision Decision, string? Compression, int CompressionThreshold, int MaxAttempts = 1, double MinCompressionSaving = 0);

@@ -52,9 +52,9 @@ public sealed class FeatureFrame
 
     /// <summary>The value of <paramref name="column"/> for <paramref name="row"/>.</summary>
     /// <remarks>
-    /// The request path reads the same values through <c>FrameColumn</c> and <c>ScalarColumns</c>
+    /// The request path reads the same values through <c>FrameColumn</c> and <c>RowColumns</c>
     /// (Batching), which look the client column, slot and missing value up once per column: a change
-    /// to what a value is belongs in all three (ScalarColumnsTests checks they agree).
+    /// to what a value is belongs in all three (RowColumnsTests checks they agree).
     /// </remarks>
     public TypedValue this[int row, int column]
     {

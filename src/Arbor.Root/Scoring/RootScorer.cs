@@ -133,7 +133,7 @@ public sealed class RootScorer(
             var route = routes[i];
             var decision = decisions[i] = TrimChoice.Decide(trimmer, snapshot, route, config);
             var compression = route.Compression ?? config.FanOut.Compression;
-            calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes, config.FanOut.MaxLeafAttempts);
+            calls[i] = new LeafCall(route, decision, compression == "identity" ? null : compression, config.FanOut.CompressionThresholdBytes, config.FanOut.MaxLeafAttempts, config.FanOut.MinSaving);
         }
 
         // What to read and how to build the columns: one plan per trimmer snapshot and model set.

@@ -17,8 +17,10 @@ public sealed class ScoreAnswer : IRpcPayload
 {
     private readonly ModelAnswer[] _models;
 
-    // Measured once (the runtime sizes its buffer, then writes): per model its table's id field
-    // sizes (one array per candidate list, shared by the models answering the same request) and its size.
+    // Measured for one write (the runtime sizes its buffer, then writes once): per model its table's
+    // id field sizes (one array per candidate list, shared by the models answering the same request)
+    // and its size. The arrays are rented and go back once the answer is written; a later size or
+    // write measures again.
     private int[][]? _idFieldSizes;
     private int[]? _modelSizes;
     private int _length = -1;
@@ -55,7 +57,14 @@ public sealed class ScoreAnswer : IRpcPayload
     {
         ArgumentNullException.ThrowIfNull(destination);
         CalculateSize();
-        new Encoding(this).WriteTo(destination);
+        try
+        {
+            new Encoding(this).WriteTo(destination);
+        }
+        finally
+        {
+            ReturnMeasure();
+        }
     }
 
     /// <summary>The generated <c>ScoreResponse</c> with the same content (the JSON endpoint; tests).</summary>
@@ -73,8 +82,8 @@ public sealed class ScoreAnswer : IRpcPayload
 
     private void Measure()
     {
-        var idFieldSizes = new int[_models.Length][];
-        var modelSizes = new int[_models.Length];
+        var idFieldSizes = ArrayPool<int[]>.Shared.Rent(_models.Length);
+        var modelSizes = ArrayPool<int>.Shared.Rent(_models.Length);
         var length = RequestId.Length != 0 ? 1 + CodedOutputStream.ComputeStringSize(RequestId) : 0;
         ScoreQuery? measured = null;
         int[] ids = [];
@@ -83,17 +92,45 @@ public sealed class ScoreAnswer : IRpcPayload
             var model = _models[i];
             if (model.Scores is { } table && !ReferenceEquals(table.Candidates, measured))
             {
-                ids = new int[table.Count];
-                table.MeasureIds(ids);
+                ids = ArrayPool<int>.Shared.Rent(table.Count);
+                table.MeasureIds(ids.AsSpan(0, table.Count));
                 measured = table.Candidates;
             }
 
             idFieldSizes[i] = model.Scores is null ? [] : ids;
-            modelSizes[i] = model.Measure(idFieldSizes[i]);
+            modelSizes[i] = model.Measure(IdFieldSizes(idFieldSizes, i));
             length += 1 + CodedOutputStream.ComputeLengthSize(modelSizes[i]) + modelSizes[i];
         }
 
         (_idFieldSizes, _modelSizes, _length) = (idFieldSizes, modelSizes, length);
+    }
+
+    /// <summary>Model <paramref name="model"/>'s id field sizes: as many as its table has entries (the array is rented, so longer).</summary>
+    private ReadOnlySpan<int> IdFieldSizes(int[][] idFieldSizes, int model) =>
+        _models[model].Scores is { } table ? idFieldSizes[model].AsSpan(0, table.Count) : [];
+
+    /// <summary>Gives the measure's arrays back (each shared id array once); the next size or write measures again.</summary>
+    private void ReturnMeasure()
+    {
+        if (_idFieldSizes is not { } idFieldSizes || _modelSizes is not { } modelSizes)
+        {
+            return;
+        }
+
+        int[]? returned = null;
+        for (var i = 0; i < _models.Length; i++)
+        {
+            var ids = idFieldSizes[i];
+            if (ids.Length != 0 && !ReferenceEquals(ids, returned))
+            {
+                ArrayPool<int>.Shared.Return(ids);
+                returned = ids;
+            }
+        }
+
+        ArrayPool<int[]>.Shared.Return(idFieldSizes, clearArray: true);
+        ArrayPool<int>.Shared.Return(modelSizes);
+        (_idFieldSizes, _modelSizes, _length) = (null, null, -1);
     }
 
     private void Write(ref WriteContext output)
@@ -108,7 +145,7 @@ public sealed class ScoreAnswer : IRpcPayload
         {
             output.WriteRawTag(18);
             output.WriteLength(_modelSizes![i]);
-            _models[i].Write(ref output, _idFieldSizes![i]);
+            _models[i].Write(ref output, IdFieldSizes(_idFieldSizes!, i));
         }
     }
 

@@ -20,4 +20,11 @@ public sealed record RpcCallOptions
 
     /// <summary>Requests smaller than this many bytes go uncompressed; null: the channel's threshold.</summary>
     public int? CompressionThreshold { get; init; }
+
+    /// <summary>
+    /// The share of its bytes (0 to 1) compression must save on this channel to be used; while the
+    /// recent saving is smaller, requests go uncompressed but for a probe now and then
+    /// (<see cref="Compression.CompressionYield"/>). Null: the channel's setting.
+    /// </summary>
+    public double? MinCompressionSaving { get; init; }
 }

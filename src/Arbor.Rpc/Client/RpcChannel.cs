@@ -15,8 +15,8 @@ namespace Arbor.Rpc.Client;
 /// <summary>
 /// A grpc-dotnet channel to one target (<c>http://host:port</c> for h2c, <c>https://</c> for TLS)
 /// with what Arbor adds around it: socket byte accounting below TLS, keep-alive pings, gzip/lz4/zstd
-/// with a per-call choice and a size threshold, and fallback to identity for a peer that does not
-/// accept the chosen encoding. Failures are <see cref="RpcException"/>s with the call's status
+/// with a per-call choice, a size threshold and a minimum saving, and fallback to identity for a
+/// peer that does not accept the chosen encoding. Failures are <see cref="RpcException"/>s with the call's status
 /// (CANCELLED when the caller's token fires). Thread-safe; create one per target and keep it.
 /// </summary>
 public sealed class RpcChannel : IDisposable
@@ -31,6 +31,7 @@ public sealed class RpcChannel : IDisposable
 
     private readonly RpcChannelOptions _options;
     private readonly Metadata?[] _encodingHeaders;
+    private readonly CompressionYield[] _yields;
     private volatile PeerAcceptEncoding? _peerAcceptEncoding;
     private volatile bool _peerListWanted;
 
@@ -80,6 +81,10 @@ public sealed class RpcChannel : IDisposable
             handler.SslOptions = ssl;
         }
 
+        var codecs = _options.Compression.Codecs.Keys.ToArray();
+        _yields = [.. codecs.Select(_ => new CompressionYield())];
+        var yields = codecs.Zip(_yields).ToDictionary(pair => pair.First, pair => pair.Second, StringComparer.Ordinal);
+
         // An HttpClient (rather than the handler) keeps grpc-dotnet's load-balancing handler out of the
         // call path: a channel here has one target, replicas are chosen by the caller (ReplicaSet),
         // and the balancer's per-call picker locks cost throughput under concurrency.
@@ -90,12 +95,11 @@ public sealed class RpcChannel : IDisposable
             DisposeHttpClient = true,
             MaxReceiveMessageSize = _options.MaxReceiveMessageSize,
             MaxSendMessageSize = _options.MaxSendMessageSize,
-            CompressionProviders = _options.Compression.Providers(_options.MaxReceiveMessageSize),
+            CompressionProviders = _options.Compression.Providers(_options.MaxReceiveMessageSize, yields),
             ThrowOperationCanceledOnCancellation = false,
             MaxRetryAttempts = 0,
         });
         Invoker = Channel.CreateCallInvoker();
-        var codecs = _options.Compression.Codecs.Keys.ToArray();
         EncodingNames = codecs;
         _encodingHeaders = [.. codecs.Select(name => new Metadata { { CompressionSwitch, name } })];
     }
@@ -228,7 +232,27 @@ public sealed class RpcChannel : IDisposable
             IMessage message => message.CalculateSize(),
             _ => int.MaxValue,
         };
-        return size < (options.CompressionThreshold ?? _options.CompressionThreshold) ? -1 : index;
+        if (size < (options.CompressionThreshold ?? _options.CompressionThreshold))
+        {
+            return -1;
+        }
+
+        var minSaving = options.MinCompressionSaving ?? _options.MinCompressionSaving;
+        if (minSaving <= 0)
+        {
+            return index;
+        }
+
+        var decision = _yields[index].Decide(minSaving);
+        RpcMetrics.RecordCompressionDecision(encoding, decision);
+        return decision == CompressionDecision.Skip ? -1 : index;
+    }
+
+    /// <summary>The moving compressed/uncompressed ratio of <paramref name="encoding"/>'s requests on this channel; NaN before the first.</summary>
+    public double CompressionRatio(string encoding)
+    {
+        var index = Array.IndexOf(EncodingNames, encoding);
+        return index < 0 ? double.NaN : _yields[index].Ratio;
     }
 
     // grpc-dotnet leaves grpc-accept-encoding out of the metadata it exposes (RpcException.Trailers,

@@ -19,6 +19,12 @@ public sealed class RpcChannelOptions
     /// <summary>Requests smaller than this many bytes go uncompressed (per call: <see cref="RpcCallOptions.CompressionThreshold"/>). Default 1 KiB.</summary>
     public int CompressionThreshold { get; set; } = 1024;
 
+    /// <summary>
+    /// The share of its bytes (0 to 1) compression must save to be used (per call:
+    /// <see cref="RpcCallOptions.MinCompressionSaving"/>). Default 0: compress whenever asked.
+    /// </summary>
+    public double MinCompressionSaving { get; set; }
+
     /// <summary>The counters of this channel's connections; default: the published counters of the target (host:port).</summary>
     public ByteCounters? ByteCounters { get; set; }
 

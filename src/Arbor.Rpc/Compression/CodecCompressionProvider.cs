@@ -12,13 +12,16 @@ namespace Arbor.Rpc.Compression;
 /// input once and decompresses it in one call, which checks the size limit before inflating
 /// (grpc-dotnet itself applies its receive limit only to the compressed frame).
 /// </summary>
-internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxDecompressedSize) : ICompressionProvider
+/// <param name="codec">The codec.</param>
+/// <param name="maxDecompressedSize">The largest message it inflates.</param>
+/// <param name="yield">Where each compressed message's sizes go (a client channel's); null: nowhere.</param>
+internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxDecompressedSize, CompressionYield? yield = null) : ICompressionProvider
 {
     public string EncodingName => codec.EncodingName;
 
     public ICompressionCodec Codec => codec;
 
-    public Stream CreateCompressionStream(Stream stream, CompressionLevel? compressionLevel) => new CompressingStream(codec, stream);
+    public Stream CreateCompressionStream(Stream stream, CompressionLevel? compressionLevel) => new CompressingStream(codec, stream, yield);
 
     public Stream CreateDecompressionStream(Stream stream) => new DecompressingStream(codec, stream, maxDecompressedSize);
 
@@ -27,19 +30,21 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
     {
         private readonly ICompressionCodec _codec;
         private readonly Stream _destination;
+        private readonly CompressionYield? _yield;
         private readonly PooledBuffer _message;
         private bool _disposed;
 
-        public CompressingStream(ICompressionCodec codec, Stream destination)
-            : this(codec, destination, new PooledBuffer())
+        public CompressingStream(ICompressionCodec codec, Stream destination, CompressionYield? yield)
+            : this(codec, destination, yield, new PooledBuffer())
         {
         }
 
-        private CompressingStream(ICompressionCodec codec, Stream destination, PooledBuffer message)
+        private CompressingStream(ICompressionCodec codec, Stream destination, CompressionYield? yield, PooledBuffer message)
             : base(message)
         {
             _codec = codec;
             _destination = destination;
+            _yield = yield;
             _message = message;
         }
 
@@ -53,6 +58,7 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
                 {
                     _codec.Compress(_message.WrittenSpan, compressed);
                     _destination.Write(compressed.WrittenSpan);
+                    _yield?.Observe(_message.WrittenCount, compressed.WrittenCount);
                 }
                 finally
                 {

@@ -70,10 +70,12 @@ public sealed class CompressionRegistry
     /// <paramref name="maxDecompressedSize"/> bytes (RESOURCE_EXHAUSTED) and reporting corrupt
     /// payloads as INTERNAL.
     /// </summary>
-    public IList<ICompressionProvider> Providers(int maxDecompressedSize)
+    /// <param name="maxDecompressedSize">The largest message a provider inflates.</param>
+    /// <param name="yields">Per encoding name, where the sizes of the messages it compresses go (a client channel's); null: nowhere.</param>
+    public IList<ICompressionProvider> Providers(int maxDecompressedSize, IReadOnlyDictionary<string, CompressionYield>? yields = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDecompressedSize);
-        return [.. _codecs.Values.Select(codec => (ICompressionProvider)new CodecCompressionProvider(codec, maxDecompressedSize))];
+        return [.. _codecs.Values.Select(codec => (ICompressionProvider)new CodecCompressionProvider(codec, maxDecompressedSize, yields?.GetValueOrDefault(codec.EncodingName)))];
     }
 
     private static IEnumerable<ICompressionCodec> DefaultCodecs()

@@ -14,6 +14,9 @@ namespace Arbor.Rpc.Diagnostics;
 /// <item><c>arbor.rpc.client.connections</c>, <c>arbor.rpc.server.connections</c> ({connection}): open connections.</item>
 /// <item><c>arbor.rpc.client.calls</c>, <c>arbor.rpc.server.calls</c> ({call}, tags <c>method</c>, <c>status</c>).</item>
 /// <item><c>arbor.rpc.client.duration</c>, <c>arbor.rpc.server.duration</c> (s, tag <c>method</c>).</item>
+/// <item><c>arbor.rpc.client.compression</c> ({call}, tags <c>encoding</c>, <c>decision</c>: <c>compress</c>,
+/// <c>probe</c>, <c>skip</c>): calls asked to compress with a minimum saving, by what the channel did
+/// (<see cref="Compression.CompressionYield"/>).</item>
 /// <item><c>arbor.tls.handshake_failures</c> ({handshake}, tags <c>endpoint</c>, <c>reason</c>): handshakes refused
 /// for the peer's certificate (<c>no_certificate</c>, <c>untrusted</c>, <c>expired</c>, <c>wrong_usage</c>).</item>
 /// <item><c>arbor.tls.certificate.reloads</c> ({reload}, tags <c>credentials</c>, <c>result</c>: <c>ok</c>, <c>rejected</c>).</item>
@@ -37,6 +40,8 @@ public static class RpcMetrics
     private static readonly Counter<long> ServerCalls = Meter.CreateCounter<long>("arbor.rpc.server.calls", "{call}", "Unary calls handled, by method and status.");
     private static readonly Histogram<double> ClientDuration = Meter.CreateHistogram<double>("arbor.rpc.client.duration", "s", "Duration of unary calls made.");
     private static readonly Histogram<double> ServerDuration = Meter.CreateHistogram<double>("arbor.rpc.server.duration", "s", "Duration of unary calls handled.");
+    private static readonly Counter<long> CompressionDecisions = Meter.CreateCounter<long>("arbor.rpc.client.compression", "{call}", "Calls asked to compress with a minimum saving, by encoding and decision (compress, probe, skip).");
+    private static readonly object[] DecisionNames = ["compress", "probe", "skip"];
     private static readonly Counter<long> HandshakeFailures = Meter.CreateCounter<long>("arbor.tls.handshake_failures", "{handshake}", "TLS handshakes refused for the peer's certificate, by endpoint and reason.");
     private static readonly Counter<long> CertificateReloads = Meter.CreateCounter<long>("arbor.tls.certificate.reloads", "{reload}", "Changes of TLS files loaded or rejected, by credentials and result.");
 
@@ -68,6 +73,9 @@ public static class RpcMetrics
         ServerCalls.Add(1, methodTag, new KeyValuePair<string, object?>("status", StatusNames[(int)status]));
         ServerDuration.Record(seconds, methodTag);
     }
+
+    internal static void RecordCompressionDecision(string encoding, Compression.CompressionDecision decision) =>
+        CompressionDecisions.Add(1, new KeyValuePair<string, object?>("encoding", encoding), new KeyValuePair<string, object?>("decision", DecisionNames[(int)decision]));
 
     internal static void TrackCertificate(Tls.TlsCredentialSource source) => Certificates[source.Name] = source;
 

@@ -66,6 +66,32 @@ public sealed class RootConfigLoaderTests
         Assert.Equal(0, RootConfigLoader.Parse(json).Trimmer.ShadowFraction);
     }
 
+    [Theory]
+    [InlineData("-0.01")]
+    [InlineData("1")]
+    [InlineData("1.5")]
+    public void Parse_CompressionMinSavingOutside0To1_IsRefusedWithItsPath(string value)
+    {
+        var json = ValidConfig.Replace("\"partitions\":", $"\"fan_out\": {{ \"compression\": \"lz4\", \"compression_min_saving\": {value} }},\n  \"partitions\":", StringComparison.Ordinal);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json));
+
+        Assert.Contains(error.Problems, p => p.StartsWith("$.fan_out.compression_min_saving", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("0", 0)]
+    [InlineData("0.2", 0.2)]
+    public void Parse_CompressionMinSaving_IsRead_AndDefaultsTo6Percent(string value, double expected)
+    {
+        var json = ValidConfig.Replace("\"partitions\":", $"\"fan_out\": {{ \"compression_min_saving\": {value} }},\n  \"partitions\":", StringComparison.Ordinal);
+
+        Assert.Equal(expected, RootConfigLoader.Parse(json).FanOut.MinSaving);
+        Assert.Null(RootConfigLoader.Parse(ValidConfig).FanOut.CompressionMinSaving);
+        Assert.Equal(0.06, RootConfigLoader.Parse(ValidConfig).FanOut.MinSaving);
+        Assert.DoesNotContain("compression_min_saving", RootConfigLoader.Serialize(RootConfigLoader.Parse(ValidConfig)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_UnknownReferences_ReportsEachWithItsPath()
     {

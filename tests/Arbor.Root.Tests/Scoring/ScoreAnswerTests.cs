@@ -115,6 +115,7 @@ public sealed class ScoreAnswerTests : IDisposable
 
         Assert.Equal(expected.ToByteArray(), Written(answer));
         Assert.Equal(expected, answer.ToResponse());
+        Assert.Equal(expected.ToByteArray(), Written(answer));
 
         static ModelResult Result(string model, ScoreRequest request, int[] rows, float[] scores)
         {
@@ -214,6 +215,8 @@ public sealed class ScoreAnswerTests : IDisposable
 
         Assert.Equal(expected.CalculateSize(), answer.CalculateSize());
         Assert.Equal(expected.ToByteArray(), written);
+        // The measure's arrays went back to the pool after the write: a second write measures again.
+        Assert.Equal(written, Written(answer));
         Assert.Equal(expected, ScoreResponse.Parser.ParseFrom(written));
         Assert.Equal(expected, answer.ToResponse());
     }

@@ -110,6 +110,44 @@ public sealed class CompressionCallTests
 
     [Theory(Timeout = 60_000)]
     [MemberData(nameof(Encodings))]
+    public async Task MinimumSaving_CompressionThatSavesLess_IsSkippedButProbed_ThatSavesMore_IsKept(string encoding)
+    {
+        await using var server = await RpcTestServer.StartAsync(captureRequests: true);
+        using var channel = new RpcChannel(server.Address);
+        var request = Payloads.LeafRequest(rows: 100);
+        var bytes = request.ToByteArray();
+        var ratio = (double)Codecs.Compress(encoding, bytes).Length / bytes.Length;
+        var saving = 1 - ratio;
+        // A minimum above what the codec saves on this request, and one below it.
+        var above = Math.Min(0.99, saving + 0.05);
+        var below = saving - 0.05;
+        Assert.True(below > 0, $"{encoding} saves {saving:P1} of {bytes.Length} bytes");
+        await channel.UnaryAsync(LeafMethods.ListModels, new ListModelsRequest(), cancellationToken: Ct); // the server lists its encodings
+        var calls = 1 + (2 * CompressionYield.ProbeInterval);
+
+        for (var i = 0; i < calls; i++)
+        {
+            Assert.Equal(TestLeafService.Echo(request), await channel.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = encoding, MinCompressionSaving = above }, Ct));
+        }
+
+        var skipping = server.Requests.Skip(1).ToList();
+        Assert.Equal(calls, skipping.Count);
+        // The first call measures the codec; after it one call in ProbeInterval compresses.
+        var compressedAt = skipping.Select((r, i) => (r, i)).Where(p => p.r.Compressed).Select(p => p.i).ToList();
+        Assert.Equal([0, CompressionYield.ProbeInterval, 2 * CompressionYield.ProbeInterval], compressedAt);
+        Assert.All(skipping.Where(r => !r.Compressed), r => Assert.Equal(bytes, r.Message.ToArray()));
+        Assert.Equal(ratio, channel.CompressionRatio(encoding), 9);
+
+        for (var i = 0; i < 4; i++)
+        {
+            await channel.UnaryAsync(LeafMethods.Score, request, new RpcCallOptions { Encoding = encoding, MinCompressionSaving = below }, Ct);
+        }
+
+        Assert.All(server.Requests.Skip(1 + calls), r => Assert.True(r.Compressed && r.Encoding == encoding));
+    }
+
+    [Theory(Timeout = 60_000)]
+    [MemberData(nameof(Encodings))]
     public async Task Server_AnswersInTheRequestsEncoding(string encoding)
     {
         await using var server = await RpcTestServer.StartAsync();

@@ -8,11 +8,11 @@ using Arbor.Signatures.Registry;
 namespace Arbor.Root.Tests.Batching;
 
 /// <summary>
-/// The float and int64 columns built together row by row are the columns built one at a time:
-/// the same values, bit for bit, the same missing bits, the same empty columns; and a column view
-/// reads what the frame's indexer reads.
+/// The float, int64, float-vector and int64-list columns built together row by row are the columns
+/// built one at a time: the same values, bit for bit, the same missing bits, lengths and dimensions,
+/// the same empty columns; and a column view reads what the frame's indexer reads.
 /// </summary>
-public sealed class ScalarColumnsTests
+public sealed class RowColumnsTests
 {
     private static readonly FeaturePreprocessor Preprocessor = new(new FeatureRegistry(FeatureRegistry.SchemaV1,
     [
@@ -22,10 +22,13 @@ public sealed class ScalarColumnsTests
         new("i_filled", FeatureType.Int64, FeatureEntity.Candidate, Transforms: [new(TransformKind.DefaultFill, Fill: -1)]),
         new("f_empty", FeatureType.Float, FeatureEntity.Candidate),
         new("v_emb", FeatureType.FloatVector, FeatureEntity.Candidate, Dim: 2),
+        new("v_wide", FeatureType.FloatVector, FeatureEntity.Candidate, Dim: 5),
+        new("l_ids", FeatureType.Int64List, FeatureEntity.Candidate),
+        new("l_short", FeatureType.Int64List, FeatureEntity.Candidate),
         new("s_name", FeatureType.String, FeatureEntity.Candidate),
     ]));
 
-    private static readonly string[] Names = ["f_plain", "v_emb", "f_filled", "i_plain", "f_empty", "i_filled", "s_name"];
+    private static readonly string[] Names = ["f_plain", "v_emb", "l_ids", "f_filled", "i_plain", "v_wide", "f_empty", "i_filled", "l_short", "s_name"];
 
     [Fact]
     public void TryBuild_RandomFrames_BuildsTheColumnsTheOneAtATimeBuilderBuilds()
@@ -36,9 +39,9 @@ public sealed class ScalarColumnsTests
             var frame = RandomFrame(random, rows: random.Next(0, 70), wrongKind: false);
             using var together = new FeatureBatch(frame.RowCount);
             var built = new BatchColumn?[Names.Length];
-            var isScalar = new bool[Names.Length];
+            var isBuilt = new bool[Names.Length];
 
-            Assert.True(ScalarColumns.TryBuild(together, frame, built, isScalar));
+            Assert.True(RowColumns.TryBuild(together, frame, built, isBuilt));
 
             using var alone = new FeatureBatch(frame.RowCount);
             for (var c = 0; c < Names.Length; c++)
@@ -50,8 +53,8 @@ public sealed class ScalarColumnsTests
                     Assert.Equal(frame[row, c], view[row]);
                 }
 
-                Assert.Equal(frame.Planned(c).OutputKind is FeatureType.Float or FeatureType.Int64 && frame.RowCount > 0, isScalar[c]);
-                if (!isScalar[c])
+                Assert.Equal(frame.Planned(c).OutputKind is FeatureType.Float or FeatureType.Int64 or FeatureType.FloatVector or FeatureType.Int64List && frame.RowCount > 0, isBuilt[c]);
+                if (!isBuilt[c])
                 {
                     continue;
                 }
@@ -68,8 +71,24 @@ public sealed class ScalarColumnsTests
         var frame = RandomFrame(new Random(3), rows: 20, wrongKind: true);
         using var batch = new FeatureBatch(frame.RowCount);
 
-        Assert.False(ScalarColumns.TryBuild(batch, frame, new BatchColumn?[Names.Length], new bool[Names.Length]));
+        Assert.False(RowColumns.TryBuild(batch, frame, new BatchColumn?[Names.Length], new bool[Names.Length]));
         Assert.Throws<FeatureValueException>(() => ColumnBuilder.Build(batch, "f_plain", new FrameColumn(frame, 0), FeatureType.Float));
+    }
+
+    [Fact]
+    public void TryBuild_VectorsOfTwoLengthsInOneColumn_IsLeftToTheOneAtATimeBuilder()
+    {
+        var frame = RandomFrame(new Random(5), rows: 20, wrongKind: false);
+        var slot = frame.Table!.SlotOf(1);
+        var rows = Enumerable.Range(0, frame.RowCount).Where(r => frame.Table.RowValues(r) is { } v && slot < v.Length).Take(2).ToList();
+        Assert.Equal(2, rows.Count);
+        frame.Table.RowValues(rows[0])![slot] = TypedValue.FromFloatVector([1f, 2f]);
+        frame.Table.RowValues(rows[1])![slot] = TypedValue.FromFloatVector([1f, 2f, 3f]);
+        using var batch = new FeatureBatch(frame.RowCount);
+
+        Assert.False(RowColumns.TryBuild(batch, frame, new BatchColumn?[Names.Length], new bool[Names.Length]));
+        var error = Assert.Throws<FeatureValueException>(() => ColumnBuilder.Build(batch, "v_emb", new FrameColumn(frame, 1), FeatureType.FloatVector));
+        Assert.Contains("v_emb", error.Message, StringComparison.Ordinal);
     }
 
     private static void AssertSameColumn(BatchColumn? expected, BatchColumn? actual, string what)
@@ -85,15 +104,29 @@ public sealed class ScalarColumnsTests
         Assert.Equal(expected.RowCount, actual.RowCount);
         Assert.Equal(expected.HasMissing, actual.HasMissing);
         Assert.Equal(expected.Missing.ToArray(), actual.Missing.ToArray());
-        if (expected is FloatBatchColumn floats)
+        switch (expected)
         {
-            Assert.Equal(
-                floats.Values.ToArray().Select(BitConverter.SingleToInt32Bits),
-                ((FloatBatchColumn)actual).Values.ToArray().Select(BitConverter.SingleToInt32Bits));
-        }
-        else
-        {
-            Assert.Equal(((Int64BatchColumn)expected).Values.ToArray(), ((Int64BatchColumn)actual).Values.ToArray());
+            case FloatBatchColumn floats:
+                Assert.Equal(
+                    floats.Values.ToArray().Select(BitConverter.SingleToInt32Bits),
+                    ((FloatBatchColumn)actual).Values.ToArray().Select(BitConverter.SingleToInt32Bits));
+                break;
+            case Int64BatchColumn longs:
+                Assert.Equal(longs.Values.ToArray(), ((Int64BatchColumn)actual).Values.ToArray());
+                break;
+            case FloatVectorBatchColumn vectors:
+                var actualVectors = (FloatVectorBatchColumn)actual;
+                Assert.Equal(vectors.Dimension, actualVectors.Dimension);
+                Assert.Equal(
+                    vectors.Values.ToArray().Select(BitConverter.SingleToInt32Bits),
+                    actualVectors.Values.ToArray().Select(BitConverter.SingleToInt32Bits));
+                break;
+            default:
+                var lists = (Int64ListBatchColumn)expected;
+                var actualLists = (Int64ListBatchColumn)actual;
+                Assert.Equal(lists.Lengths.ToArray(), actualLists.Lengths.ToArray());
+                Assert.Equal(lists.Values.ToArray(), actualLists.Values.ToArray());
+                break;
         }
     }
 
@@ -155,7 +188,8 @@ public sealed class ScalarColumnsTests
     {
         'f' => name == "f_empty" ? TypedValue.None : TypedValue.FromFloat(random.Next(10) == 0 ? -0f : (random.NextSingle() * 100) - 50),
         'i' => TypedValue.FromInt64(random.NextInt64(long.MinValue, long.MaxValue)),
-        'v' => TypedValue.FromFloatVector([random.NextSingle(), random.NextSingle()]),
+        'v' => TypedValue.FromFloatVector([.. Enumerable.Range(0, name == "v_emb" ? 2 : 5).Select(_ => random.Next(10) == 0 ? -0f : random.NextSingle())]),
+        'l' => TypedValue.FromInt64List([.. Enumerable.Range(0, random.Next(name == "l_short" ? 2 : 6)).Select(_ => random.NextInt64(long.MinValue, long.MaxValue))]),
         _ => TypedValue.FromString($"s{random.Next(100)}"),
     };
 }

@@ -1,0 +1,126 @@
+using Arbor.Features.Batches;
+using Arbor.Features.Values;
+using Arbor.FeatureStore.Sources;
+using Arbor.Root.Batching;
+using Arbor.Root.Preprocessing;
+using Arbor.Signatures.Registry;
+using BenchmarkDotNet.Attributes;
+
+namespace Arbor.Benchmarks;
+
+/// <summary>
+/// Building a request's candidate columns from cached rows, 300 candidates of about the reference
+/// shape (60 floats, 12 int64s, 10 float vectors of 16–64 values, 6 int64 lists of 0–12 ids; a
+/// tenth of the values missing, rows' slots in their own order): every column one at a time
+/// (<see cref="ColumnBuilder"/>), the scalars row by row and vectors and lists one at a time, and
+/// every kind row by row (<see cref="RowColumns"/>).
+/// </summary>
+[MemoryDiagnoser]
+public class CandidateColumnsBenchmarks
+{
+    private const int Rows = 300;
+
+    private FeatureFrame _all = null!;
+    private FeatureFrame _scalars = null!;
+    private int[] _vectorColumns = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(20261204);
+        var definitions = new List<FeatureDefinition>();
+        definitions.AddRange(Enumerable.Range(0, 60).Select(i => new FeatureDefinition($"f_{i}", FeatureType.Float, FeatureEntity.Candidate)));
+        definitions.AddRange(Enumerable.Range(0, 12).Select(i => new FeatureDefinition($"i_{i}", FeatureType.Int64, FeatureEntity.Candidate)));
+        definitions.AddRange(Enumerable.Range(0, 10).Select(i => new FeatureDefinition($"v_{i}", FeatureType.FloatVector, FeatureEntity.Candidate, Dim: 16 << (i % 3))));
+        definitions.AddRange(Enumerable.Range(0, 6).Select(i => new FeatureDefinition($"l_{i}", FeatureType.Int64List, FeatureEntity.Candidate)));
+        var preprocessor = new FeaturePreprocessor(new FeatureRegistry(FeatureRegistry.SchemaV1, definitions));
+        var names = definitions.Select(d => d.Name).OrderBy(_ => random.Next()).ToArray();
+        var slots = Enumerable.Range(0, names.Length).OrderBy(_ => random.Next()).ToArray();
+        var rows = new TypedValue[]?[Rows];
+        for (var row = 0; row < Rows; row++)
+        {
+            var values = rows[row] = new TypedValue[names.Length];
+            for (var c = 0; c < names.Length; c++)
+            {
+                if (random.Next(10) == 0)
+                {
+                    continue;
+                }
+
+                var definition = definitions.First(d => d.Name == names[c]);
+                values[slots[c]] = definition.Type switch
+                {
+                    FeatureType.Float => TypedValue.FromFloat(random.NextSingle()),
+                    FeatureType.Int64 => TypedValue.FromInt64(random.NextInt64()),
+                    FeatureType.FloatVector => TypedValue.FromFloatVector([.. Enumerable.Range(0, definition.Dim!.Value).Select(_ => random.NextSingle())]),
+                    _ => TypedValue.FromInt64List([.. Enumerable.Range(0, random.Next(13)).Select(_ => random.NextInt64())]),
+                };
+            }
+        }
+
+        var ids = Enumerable.Range(0, Rows).Select(r => $"c{r}").ToArray();
+        _all = new FeatureFrame([.. names.Select(n => PlannedColumn.Of(n, preprocessor))], Rows, new FeatureTable(ids, names, rows, slots), new ClientColumn?[names.Length]);
+
+        // The same rows seen through their scalar columns only, and the other columns' indexes.
+        var scalar = Enumerable.Range(0, names.Length).Where(c => names[c][0] is 'f' or 'i').ToArray();
+        _scalars = new FeatureFrame(
+            [.. scalar.Select(c => PlannedColumn.Of(names[c], preprocessor))],
+            Rows,
+            new FeatureTable(ids, [.. scalar.Select(c => names[c])], rows, [.. scalar.Select(c => slots[c])]),
+            new ClientColumn?[scalar.Length]);
+        _vectorColumns = [.. Enumerable.Range(0, names.Length).Where(c => names[c][0] is 'v' or 'l')];
+    }
+
+    [Benchmark(Baseline = true)]
+    public int OneAtATime()
+    {
+        using var batch = new FeatureBatch(Rows);
+        for (var c = 0; c < _all.Names.Count; c++)
+        {
+            if (ColumnBuilder.Build(batch, _all.Names[c], new FrameColumn(_all, c), _all.Planned(c).OutputKind) is { } column)
+            {
+                batch.Add(column);
+            }
+        }
+
+        return batch.Columns.Count;
+    }
+
+    [Benchmark]
+    public int ScalarsRowByRow_VectorsAndListsOneAtATime()
+    {
+        using var batch = new FeatureBatch(Rows);
+        var built = new BatchColumn?[_scalars.Names.Count];
+        var isBuilt = new bool[_scalars.Names.Count];
+        RowColumns.TryBuild(batch, _scalars, built, isBuilt);
+        foreach (var column in built)
+        {
+            batch.Add(column!);
+        }
+
+        foreach (var c in _vectorColumns)
+        {
+            if (ColumnBuilder.Build(batch, _all.Names[c], new FrameColumn(_all, c), _all.Planned(c).OutputKind) is { } column)
+            {
+                batch.Add(column);
+            }
+        }
+
+        return batch.Columns.Count;
+    }
+
+    [Benchmark]
+    public int AllRowByRow()
+    {
+        using var batch = new FeatureBatch(Rows);
+        var built = new BatchColumn?[_all.Names.Count];
+        var isBuilt = new bool[_all.Names.Count];
+        RowColumns.TryBuild(batch, _all, built, isBuilt);
+        foreach (var column in built)
+        {
+            batch.Add(column!);
+        }
+
+        return batch.Columns.Count;
+    }
+}
