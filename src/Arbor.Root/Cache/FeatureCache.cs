@@ -66,6 +66,33 @@ public sealed class FeatureCache : IFeatureSource
     public int Count => _entries.Count;
 
     /// <summary>
+    /// The cached entities, at most <paramref name="limit"/>: those read since the eviction hand last
+    /// passed them first, then the rest (what <see cref="CachePreload"/> reads back into a fresh root).
+    /// </summary>
+    public IReadOnlyList<(EntityKind Kind, string Id)> Entities(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var entities = new List<(EntityKind, string)>(Math.Min(limit, _entries.Count));
+        foreach (var referenced in (ReadOnlySpan<int>)[1, 0])
+        {
+            foreach (var (key, slot) in _entries)
+            {
+                if (entities.Count >= limit)
+                {
+                    return entities;
+                }
+
+                if (slot.Referenced == referenced && slot.Entity is not null)
+                {
+                    entities.Add((key.Kind, key.Id));
+                }
+            }
+        }
+
+        return entities;
+    }
+
+    /// <summary>
     /// Reads <paramref name="features"/> (an explicit projection; not <see cref="FeatureProjection.All"/>)
     /// of <paramref name="ids"/>: hits from memory, misses with one store read.
     /// </summary>
