@@ -17,6 +17,9 @@ public sealed class CachePreload(string path, FeatureCache cache, FetchPlanner p
     /// <summary>Entities per store read.</summary>
     public const int BatchSize = 500;
 
+    /// <summary>Ids of each kind the result keeps, in file order, for the warm-up's requests.</summary>
+    public const int SampleSize = 1000;
+
     /// <summary>The share of <c>cache.max_bytes</c> the preload fills at most (the rest is left to traffic).</summary>
     public const double MaxShareOfCache = 0.9;
 
@@ -35,7 +38,10 @@ public sealed class CachePreload(string path, FeatureCache cache, FetchPlanner p
         var started = time.GetTimestamp();
         var plan = planner.All;
         var batches = new Dictionary<EntityKind, List<string>>();
+        var samples = new Dictionary<EntityKind, List<string>> { [EntityKind.User] = [], [EntityKind.Candidate] = [] };
         int read = 0, malformed = 0;
+        PreloadResult Result(string ended) =>
+            new(read, malformed, time.GetElapsedTime(started).TotalSeconds, ended, samples[EntityKind.User], samples[EntityKind.Candidate]);
         try
         {
             using var reader = new StreamReader(path);
@@ -58,6 +64,11 @@ public sealed class CachePreload(string path, FeatureCache cache, FetchPlanner p
                 }
 
                 batch.Add(id);
+                if (samples[kind].Count < SampleSize)
+                {
+                    samples[kind].Add(id);
+                }
+
                 if (batch.Count < BatchSize)
                 {
                     continue;
@@ -66,7 +77,7 @@ public sealed class CachePreload(string path, FeatureCache cache, FetchPlanner p
                 read += await ReadAsync(kind, batch, plan, cancellationToken).ConfigureAwait(false);
                 if (Stop(started, budget, time) is { } stop)
                 {
-                    return new PreloadResult(read, malformed, time.GetElapsedTime(started).TotalSeconds, stop);
+                    return Result(stop);
                 }
             }
 
@@ -78,16 +89,16 @@ public sealed class CachePreload(string path, FeatureCache cache, FetchPlanner p
                 }
             }
 
-            return new PreloadResult(read, malformed, time.GetElapsedTime(started).TotalSeconds, Stop(started, budget, time) ?? "end of file");
+            return Result(Stop(started, budget, time) ?? "end of file");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new PreloadResult(read, malformed, time.GetElapsedTime(started).TotalSeconds, $"file not readable: {e.GetType().Name}");
+            return Result($"file not readable: {e.GetType().Name}");
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {
             // The store failed or refused a read: the root goes on without the rest.
-            return new PreloadResult(read, malformed, time.GetElapsedTime(started).TotalSeconds, $"store read failed: {e.GetType().Name}");
+            return Result($"store read failed: {e.GetType().Name}");
         }
     }
 
@@ -117,8 +128,12 @@ public sealed class CachePreload(string path, FeatureCache cache, FetchPlanner p
     }
 }
 
-/// <summary>What a preload did: entities read (whether the store had them or not), lines it could not parse, seconds, and why it ended.</summary>
-public sealed record PreloadResult(int Entities, int Malformed, double Seconds, string Ended)
+/// <summary>
+/// What a preload did: entities read (whether the store had them or not), lines it could not parse,
+/// seconds, why it ended, and the first <see cref="CachePreload.SampleSize"/> user and candidate ids
+/// of the file (the warm-up's requests use them).
+/// </summary>
+public sealed record PreloadResult(int Entities, int Malformed, double Seconds, string Ended, IReadOnlyList<string> Users, IReadOnlyList<string> Candidates)
 {
     /// <summary>One line for the warm-up's outcome and the log.</summary>
     public string Summary => string.Create(

@@ -139,7 +139,7 @@ public sealed partial class RootWarmup : BackgroundService
             _gate.Open(scorer);
             try
             {
-                result = await WarmAsync(scorer, stoppingToken);
+                result = await WarmAsync(scorer, preloaded, stoppingToken);
             }
             finally
             {
@@ -206,9 +206,10 @@ public sealed partial class RootWarmup : BackgroundService
         return true;
     }
 
-    private async Task<WarmupResult> WarmAsync(WarmupScorer scorer, CancellationToken cancellationToken)
+    private async Task<WarmupResult> WarmAsync(WarmupScorer scorer, PreloadResult? preloaded, CancellationToken cancellationToken)
     {
-        var requests = WarmupRequests.Build(_routing.Current, _features, _config.Candidates);
+        // After a preload, the hot entities' ids: the synthetic requests then carry stored values (read into the warm-up's own cache).
+        var requests = WarmupRequests.Build(_routing.Current, _features, _config.Candidates, preloaded?.Users, preloaded?.Candidates);
         var (channel, path) = await ConnectAsync(cancellationToken);
         using var owned = channel;
         var client = channel is null ? null : new Contracts.V1.Root.RootClient(channel.Invoker);

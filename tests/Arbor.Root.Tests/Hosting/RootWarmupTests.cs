@@ -228,6 +228,10 @@ public sealed class RootWarmupTests
         var fromPreloaded = await preloaded.ScoreAsync(request);
         var fromControl = await control.ScoreAsync(request);
 
+        // The warm-up's own requests carried the preloaded ids: stored values beside the client values of its first candidates.
+        var warmupCalls = preloaded.LeafA.Requests.Concat(preloaded.LeafB.Requests).Where(r => r.RequestId.StartsWith(WarmupRequests.IdPrefix, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(warmupCalls);
+        Assert.Contains(warmupCalls, r => r.Columns.FirstOrDefault(c => c.Name == "c_ctr") is { } ctr && ctr.Floats.Values.Count > WarmupRequests.ClientValueCandidates);
         Assert.Contains("preloaded 7 entities", warmup.GetProperty("outcome").GetString(), StringComparison.Ordinal);
         Assert.Contains("end of file, 1 lines not kind<TAB>id", warmup.GetProperty("outcome").GetString(), StringComparison.Ordinal);
         string[] inStore = ["user\tu1", "candidate\tc0", "candidate\tc1", "candidate\tc2", "candidate\tc3", "candidate\tc4"];
