@@ -37,6 +37,9 @@ public static partial class RootBench
     public const double StableSpread = 0.05;
 
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
+    // The cold phase is measured in this many windows (its curve).
+    private const int ColdCurveWindows = 10;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(4);
     private static readonly Dictionary<string, string> QuietLogs = new(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
 
@@ -72,11 +75,22 @@ public static partial class RootBench
 
         foreach (var root in roots)
         {
+            // In tenths, so that the curve shows where the cost falls (store reads that fill the cache, compilation).
             var requests = Enumerable.Range(0, options.ColdRequests).Select(_ => workload.Next()).ToList();
-            var window = await RunWindowAsync(root, requests, concurrency: 1, cancellationToken);
-            results[root].ColdCpuUsPerCandidate = window.CpuUsPerCandidate;
+            var step = Math.Max(1, (requests.Count + ColdCurveWindows - 1) / ColdCurveWindows);
+            var (cpu, candidates) = (TimeSpan.Zero, 0L);
+            var curve = new List<double>();
+            for (var start = 0; start < requests.Count; start += step)
+            {
+                var window = await RunWindowAsync(root, requests.GetRange(start, Math.Min(step, requests.Count - start)), concurrency: 1, cancellationToken);
+                (cpu, candidates) = (cpu + window.Cpu, candidates + window.Candidates);
+                curve.Add(window.CpuUsPerCandidate);
+            }
+
+            results[root].ColdCpuUsPerCandidate = cpu.TotalMicroseconds / Math.Max(candidates, 1);
             results[root].ColdRequests = requests.Count;
-            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {requests.Count} requests {window.CpuUsPerCandidate:F1} µs/candidate"));
+            results[root].ColdCurve = [.. curve];
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {requests.Count} requests {results[root].ColdCpuUsPerCandidate:F1} µs/candidate; by {step} requests {string.Join(", ", curve.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))}"));
         }
 
         // 2. Warm-up until each root's CPU per candidate is stable.
@@ -548,6 +562,11 @@ public static partial class RootBench
                 var label = options.Builds.Count == 1 ? mode.Name : $"{mode.Name}@{build.Name}";
                 var config = Path.Combine(options.WorkDirectory, $"root-{mode.Slug}-{build.Name}.json");
                 var routing = ServingCluster.RootConfigFor(artefacts, mode, leafByPartition) with { Limits = ServingCluster.BenchLimits };
+                if (build.Preload)
+                {
+                    routing = routing with { Warmup = routing.Warmup with { PreloadFile = await WritePreloadFileAsync(artefacts, options.WorkDirectory, cancellationToken) } };
+                }
+
                 var json = RootConfigLoader.Serialize(routing);
                 await File.WriteAllTextAsync(config, build.Assembly is null || routing.Warmup != new WarmupConfig() ? json : WithoutWarmup(json), cancellationToken);
                 var root = StartRoot(executable, build, mode, label, config, ports, adminListener: true);
@@ -591,6 +610,15 @@ public static partial class RootBench
         }
 
         return roots;
+    }
+
+    /// <summary>Every user and candidate of the workload's feature file, as <c>warmup.preload_file</c> reads them.</summary>
+    private static async Task<string> WritePreloadFileAsync(SampleArtefacts artefacts, string workDirectory, CancellationToken cancellationToken)
+    {
+        var path = Path.GetFullPath(Path.Combine(workDirectory, "preload.tsv"));
+        var (users, candidates) = ScoreWorkload.ReadIds(Path.Combine(artefacts.Repository, "features.jsonl"));
+        await File.WriteAllLinesAsync(path, users.Select(u => $"user\t{u}").Concat(candidates.Select(c => $"candidate\t{c}")), cancellationToken);
+        return path;
     }
 
     /// <summary>
@@ -684,9 +712,16 @@ public static partial class RootBench
     }
 }
 
-/// <summary>A root build to measure: the current one, or another build's <c>arbor.dll</c>, with extra environment variables.</summary>
-public sealed record RootBuild(string Name, string? Assembly, IReadOnlyDictionary<string, string> Environment)
+/// <summary>
+/// A root build to measure: the current one, or another build's <c>arbor.dll</c>, with extra
+/// environment variables; with <paramref name="Preload"/>, its config names a <c>warmup.preload_file</c>
+/// of every user and candidate of the workload (<c>--preload</c>).
+/// </summary>
+public sealed record RootBuild(string Name, string? Assembly, IReadOnlyDictionary<string, string> Environment, bool Preload = false)
 {
+    /// <summary>The current build, its cache filled with the workload's entities before it is ready.</summary>
+    public static RootBuild Preloaded { get; } = new("preload", null, new Dictionary<string, string>(), Preload: true);
+
     public static RootBuild Current { get; } = new("current", null, new Dictionary<string, string>());
 
     /// <summary>Parses <c>NAME=KEY:VALUE,KEY:VALUE</c> (<c>--variant</c>): the current build with extra environment variables.</summary>
@@ -808,6 +843,9 @@ public sealed class RootBenchResult
     public double ColdCpuUsPerCandidate { get; set; }
 
     public int ColdRequests { get; set; }
+
+    /// <summary>The cold requests' root CPU per candidate in tenths (request order), each measured alone.</summary>
+    public double[] ColdCurve { get; set; } = [];
 
     public int WarmupRequests { get; set; }
 

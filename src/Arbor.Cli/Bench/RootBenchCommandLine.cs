@@ -36,6 +36,7 @@ public static class RootBenchCommandLine
         var saturateCallers = new Option<int>("--saturate-concurrency") { Description = "Callers in the saturation phase.", DefaultValueFactory = _ => 8 };
         var compare = new Option<string[]>("--compare") { Description = "Also measure another build: NAME=PATH/arbor.dll (its roots run beside the current build's, interleaved).", AllowMultipleArgumentsPerToken = false };
         var variant = new Option<string[]>("--variant") { Description = "Also measure the current build with environment variables: NAME=KEY:VALUE,KEY:VALUE." };
+        var preload = new Option<bool>("--preload") { Description = "Also measure the current build with a warmup.preload_file of every user and candidate of the workload (its cache filled before it is ready)." };
         var json = new Option<string?>("--json") { Description = "Write the report to this JSON file." };
         var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles and the feature store are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "bench-root") };
         var seed = new Option<int>("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => 7 };
@@ -43,7 +44,7 @@ public static class RootBenchCommandLine
         var cachedEntities = new Option<string?>("--cached-entities") { Description = "Instead of CPU: a root's memory at rest after a forced collection with these many entities cached, e.g. 1000,10000,100000 (the store gets copies of the sample candidates)." };
         var command = new Command("root", "Root CPU per candidate at steady state (warmed until stable, net of idle), cold start and saturation, against null or real leaves.")
         {
-            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, json, workDir, seed, models, cachedEntities,
+            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, json, workDir, seed, models, cachedEntities,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -67,6 +68,11 @@ public static class RootBenchCommandLine
                 foreach (var spec in result.GetValue(variant) ?? [])
                 {
                     builds.Add(RootBuild.ParseVariant(spec));
+                }
+
+                if (result.GetValue(preload))
+                {
+                    builds.Add(RootBuild.Preloaded);
                 }
 
                 if (result.GetValue(concurrency) < 1 || result.GetValue(rounds) < 1 || result.GetValue(perRound) < 1 || result.GetValue(cold) < 1 || result.GetValue(window) <= 0)

@@ -23,6 +23,9 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
     // Never added to: read only, shared by every request without client candidate features.
     private static readonly List<ClientColumn> NoClientColumns = [];
 
+    /// <summary>Makes the request's candidate ids strings against the feature cache the batches are read from (<see cref="ScoreQuery.ResolveIds"/>).</summary>
+    public void ResolveIds(ScoreQuery request) => loader.ResolveIds(request);
+
     /// <summary>Builds the batch (dispose it once encoded: its columns use pooled buffers); throws <see cref="FeatureValueException"/> for malformed client features.</summary>
     /// <param name="request">The request (each candidate a row).</param>
     /// <param name="plan">What to read and how.</param>
@@ -34,7 +37,7 @@ public sealed class RequestBatchAssembler(RequestFeatureLoader loader)
         RequestFeatures features;
         using (RootTracing.Source.StartActivity("root.fetch"))
         {
-            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, request.Ids, plan, request.CandidateFeatures, request.Context, entries), cancellationToken);
+            features = await loader.LoadAsync(new RequestFeatureQuery(request.UserId, request.Ids, plan, request.CandidateFeatures, request.Context, entries) { CandidateSlots = request.Slots }, cancellationToken);
         }
 
         using var preprocessing = RootTracing.Source.StartActivity("root.preprocess");

@@ -31,3 +31,9 @@ internal sealed class CacheSlot(EntityKind kind, string id)
     /// <summary>Set under the slot's lock once the slot is on the eviction clock.</summary>
     public bool Enqueued { get; set; }
 }
+
+/// <summary>
+/// Per id of a request, the slot of <paramref name="Cache"/> its id was found in when the request's ids
+/// were made strings (null: not found); <paramref name="Rented"/> when the array comes from the pool.
+/// </summary>
+internal sealed record CacheSlots(FeatureCache Cache, CacheSlot?[] Slots, bool Rented);

@@ -38,7 +38,8 @@ public sealed class FeatureCache : IFeatureSource
     private readonly FeatureCacheMetrics _metrics;
     private readonly ILogger _logger;
     private readonly FeatureCatalog _catalog = new();
-    private readonly ConcurrentDictionary<CacheKey, CacheSlot> _entries = new();
+    private readonly ConcurrentDictionary<CacheKey, CacheSlot> _entries = new(CacheKeyComparer.Instance);
+    private readonly ConcurrentDictionary<CacheKey, CacheSlot>.AlternateLookup<CacheKeyChars> _byChars;
     private readonly ConcurrentDictionary<CacheKey, InFlightRead> _inFlight = new();
     private readonly ConcurrentQueue<CacheSlot> _clock = new();
     private readonly Lock _evictionGate = new();
@@ -57,6 +58,7 @@ public sealed class FeatureCache : IFeatureSource
         _time = timeProvider;
         _metrics = metrics;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _byChars = _entries.GetAlternateLookup<CacheKeyChars>();
         metrics.ObserveSize(() => Interlocked.Read(ref _bytes), () => _entries.Count);
     }
 
@@ -65,11 +67,51 @@ public sealed class FeatureCache : IFeatureSource
 
     public int Count => _entries.Count;
 
+    /// <summary>The slot of the entity <paramref name="id"/> names, looked up by its characters (no string made); null when none.</summary>
+    internal CacheSlot? Find(EntityKind kind, ReadOnlySpan<char> id) =>
+        _byChars.TryGetValue(new CacheKeyChars(kind, id), out var slot) ? slot : null;
+
+    /// <summary>
+    /// The cached entities, at most <paramref name="limit"/>: those read since the eviction hand last
+    /// passed them first, then the rest (what <see cref="CachePreload"/> reads back into a fresh root).
+    /// </summary>
+    public IReadOnlyList<(EntityKind Kind, string Id)> Entities(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var entities = new List<(EntityKind, string)>(Math.Min(limit, _entries.Count));
+        foreach (var referenced in (ReadOnlySpan<int>)[1, 0])
+        {
+            foreach (var (key, slot) in _entries)
+            {
+                if (entities.Count >= limit)
+                {
+                    return entities;
+                }
+
+                if (slot.Referenced == referenced && slot.Entity is not null)
+                {
+                    entities.Add((key.Kind, key.Id));
+                }
+            }
+        }
+
+        return entities;
+    }
+
     /// <summary>
     /// Reads <paramref name="features"/> (an explicit projection; not <see cref="FeatureProjection.All"/>)
     /// of <paramref name="ids"/>: hits from memory, misses with one store read.
     /// </summary>
-    public ValueTask<FeatureTable> ReadAsync(EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken)
+    public ValueTask<FeatureTable> ReadAsync(EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CancellationToken cancellationToken) =>
+        ReadAsync(entity, ids, features, slots: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAsync(EntityKind, IReadOnlyList{string}, FeatureProjection, CancellationToken)"/>,
+    /// starting from the slots <paramref name="ids"/> were found in when they were made strings
+    /// (<see cref="Scoring.ScoreQuery.ResolveIds"/>): a slot still in the cache that holds the id's very
+    /// string is used as it is, any other id is looked up.
+    /// </summary>
+    internal ValueTask<FeatureTable> ReadAsync(EntityKind entity, IReadOnlyList<string> ids, FeatureProjection features, CacheSlot?[]? slots, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(features);
@@ -81,8 +123,16 @@ public sealed class FeatureCache : IFeatureSource
         List<int>? misses = null;
         for (var i = 0; i < ids.Count; i++)
         {
-            if (_entries.TryGetValue(new CacheKey(entity, ids[i]), out var slot)
-                && slot.Entity is { } cached
+            var id = ids[i];
+            // A slot from the request's reading is its id's when it holds that very string (the pool may
+            // have given the array to another request since), unless it has left the cache.
+            var slot = slots?[i] is { Evicted: false } known && ReferenceEquals(known.Id, id) && known.Kind == entity ? known : null;
+            if (slot is null && _entries.TryGetValue(new CacheKey(entity, id), out var found))
+            {
+                slot = found;
+            }
+
+            if (slot?.Entity is { } cached
                 && IsFresh(cached, now)
                 && FeatureMask.Covers(cached.Fetched, projection.Mask))
             {

@@ -239,6 +239,11 @@ public static class RootConfigLoader
             problems.Add("$.warmup.candidates: must be at least 1");
         }
 
+        if (config.Warmup.PreloadFile is { } preload && string.IsNullOrWhiteSpace(preload))
+        {
+            problems.Add("$.warmup.preload_file: must name a file when given");
+        }
+
         if (config.Tls.Server is { } server && (string.IsNullOrWhiteSpace(server.Certificate) || server.Key is null))
         {
             problems.Add("$.tls.server: certificate and key are required");

@@ -19,4 +19,11 @@ public sealed record WarmupConfig
 
     /// <summary>Candidates per synthetic request (at most <c>limits.max_candidates</c>): enough for the per-candidate loops to be hot.</summary>
     public int Candidates { get; init; } = 50;
+
+    /// <summary>
+    /// A file of entities (<c>kind&lt;TAB&gt;id</c> per line, as <c>GET /admin/cache/entities</c> writes it)
+    /// read into the feature cache before the synthetic requests (<see cref="Cache.CachePreload"/>); a
+    /// relative path is relative to the config file. Null (the default): none.
+    /// </summary>
+    public string? PreloadFile { get; init; }
 }

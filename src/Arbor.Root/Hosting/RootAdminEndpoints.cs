@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arbor.FeatureStore.Sources;
 using Arbor.Root.Admission;
 using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
@@ -21,7 +22,9 @@ namespace Arbor.Root.Hosting;
 /// <summary>
 /// Health and admin endpoints of a root: <c>/healthz</c>, <c>/readyz</c>, <c>/admin/stats</c>
 /// (cumulative counters: requests, latency percentiles, bytes on the leaf connections, CPU) and
-/// <c>/admin/config</c> (the configuration in force, secrets redacted) and <c>/status</c> (a page for
+/// <c>/admin/config</c> (the configuration in force, secrets redacted), <c>/admin/cache/entities</c>
+/// (the cached entities, recently read first, one <c>kind&lt;TAB&gt;id</c> per line: a
+/// <c>warmup.preload_file</c>) and <c>/status</c> (a page for
 /// people, <see cref="RootStatusPage"/>); all on the admin listener, the health probes without its token.
 /// </summary>
 public static class RootAdminEndpoints
@@ -128,7 +131,26 @@ public static class RootAdminEndpoints
             Results.Content(await RootStatusPage.RenderAsync(store, leaves, clients, trimmer, traffic, time, cancellationToken), "text/html; charset=utf-8"));
         admin.MapGet("/config", (RoutingState routing) =>
             Results.Text(RootConfigLoader.Serialize(routing.Current.Config), "application/json"));
+        admin.MapGet("/cache/entities", (FeatureCache cache, int? limit) =>
+        {
+            // The hot set, as warmup.preload_file reads it: recently read entities first.
+            if (limit is < 0)
+            {
+                return Results.BadRequest("limit must not be negative");
+            }
+
+            var text = new System.Text.StringBuilder();
+            foreach (var (kind, id) in cache.Entities(limit ?? DefaultEntitiesListed))
+            {
+                text.Append(kind.ToName()).Append('\t').Append(id).Append('\n');
+            }
+
+            return Results.Text(text.ToString(), "text/plain; charset=utf-8");
+        });
     }
+
+    /// <summary>Entities <c>/admin/cache/entities</c> lists when the request does not say (<c>?limit=</c>).</summary>
+    public const int DefaultEntitiesListed = 100_000;
 
     /// <summary>The warm-up's result: its requests are counted here, not in the traffic figures above.</summary>
     private static object WarmupStats(WarmupResult warmup) => new

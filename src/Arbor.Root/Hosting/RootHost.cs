@@ -247,7 +247,10 @@ public static class RootHost
             sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStarted,
             TimeSpan.FromMilliseconds(Math.Min(config.Readiness.CheckIntervalMs, 100)),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RootWarmup>>()));
+            sp.GetRequiredService<ILogger<RootWarmup>>(),
+            config.Warmup.PreloadFile is { } preloadFile
+                ? new CachePreload(Resolve(preloadFile), sp.GetRequiredService<FeatureCache>(), sp.GetRequiredService<FetchPlanner>(), sp.GetRequiredService<FeatureCacheOptions>())
+                : null));
         services.AddHostedService(sp => sp.GetRequiredService<RootWarmup>());
         services.AddSingleton(sp => new RootReadinessCheck(sp.GetRequiredService<FeatureStoreReadiness>(), sp.GetRequiredService<LeafReadiness>(), sp.GetRequiredService<RootWarmup>(), config.Readiness));
         services.AddSingleton(sp => new TlsReloadService(

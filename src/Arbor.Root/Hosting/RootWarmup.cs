@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Arbor.Contracts.V1;
+using Arbor.Root.Cache;
 using Arbor.Root.Configuration;
 using Arbor.Root.Health;
 using Arbor.Root.Preprocessing;
@@ -65,6 +66,7 @@ public sealed partial class RootWarmup : BackgroundService
     private readonly TimeSpan _poll;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CachePreload? _preload;
     private volatile WarmupResult _current;
 
     public RootWarmup(
@@ -79,7 +81,8 @@ public sealed partial class RootWarmup : BackgroundService
         CancellationToken serverStarted,
         TimeSpan poll,
         TimeProvider time,
-        ILogger<RootWarmup> logger)
+        ILogger<RootWarmup> logger,
+        CachePreload? preload = null)
     {
         _config = config;
         _store = store;
@@ -93,6 +96,7 @@ public sealed partial class RootWarmup : BackgroundService
         _poll = poll;
         _time = time;
         _logger = logger;
+        _preload = preload;
         _current = config.Enabled ? new WarmupResult(WarmupState.Waiting, "waiting for the feature store and the leaves", 0, 0, 0, [], false) : WarmupResult.Off;
     }
 
@@ -120,19 +124,33 @@ public sealed partial class RootWarmup : BackgroundService
             await started.Task.WaitAsync(stoppingToken);
         }
 
+        // The hot entities first, into the shared cache: the synthetic requests that follow read a cache of their own.
+        PreloadResult? preloaded = null;
+        if (_preload is not null)
+        {
+            _current = new WarmupResult(WarmupState.Warming, $"reading the entities of {System.IO.Path.GetFileName(_preload.Path)} into the cache", 0, 0, 0, [], false);
+            preloaded = await _preload.RunAsync(TimeSpan.FromSeconds(_config.MaxSeconds), _time, stoppingToken);
+            LogPreloaded(_logger, preloaded.Summary);
+        }
+
         WarmupResult result;
         using (var scorer = _scorer())
         {
             _gate.Open(scorer);
             try
             {
-                result = await WarmAsync(scorer, stoppingToken);
+                result = await WarmAsync(scorer, preloaded, stoppingToken);
             }
             finally
             {
                 // From here on the secret opens nothing.
                 _gate.Close();
             }
+        }
+
+        if (preloaded is not null)
+        {
+            result = result with { Outcome = $"{result.Outcome}; {preloaded.Summary}" };
         }
 
         _current = result;
@@ -188,9 +206,10 @@ public sealed partial class RootWarmup : BackgroundService
         return true;
     }
 
-    private async Task<WarmupResult> WarmAsync(WarmupScorer scorer, CancellationToken cancellationToken)
+    private async Task<WarmupResult> WarmAsync(WarmupScorer scorer, PreloadResult? preloaded, CancellationToken cancellationToken)
     {
-        var requests = WarmupRequests.Build(_routing.Current, _features, _config.Candidates);
+        // After a preload, the hot entities' ids: the synthetic requests then carry stored values (read into the warm-up's own cache).
+        var requests = WarmupRequests.Build(_routing.Current, _features, _config.Candidates, preloaded?.Users, preloaded?.Candidates);
         var (channel, path) = await ConnectAsync(cancellationToken);
         using var owned = channel;
         var client = channel is null ? null : new Contracts.V1.Root.RootClient(channel.Invoker);
@@ -299,6 +318,9 @@ public sealed partial class RootWarmup : BackgroundService
 
         return null;
     }
+
+    [LoggerMessage(EventId = 2602, Level = LogLevel.Information, Message = "Warm-up {Summary}")]
+    private static partial void LogPreloaded(ILogger logger, string summary);
 
     [LoggerMessage(EventId = 2601, Level = LogLevel.Information, Message = "Warm-up {Outcome}: {Requests} requests ({Failed} failed) in {Seconds:F1} s over {Path}; CPU per candidate {FirstUs:F1} µs in the first window, {LastUs:F1} µs in the last")]
     private static partial void LogWarmedUp(ILogger logger, string outcome, int requests, int failed, double seconds, double firstUs, double lastUs, string path);

@@ -13,8 +13,10 @@ namespace Arbor.Root.Hosting;
 /// <see cref="ClientValueCandidates"/> candidates carry a client value of each candidate feature and
 /// every request a value of each context feature, of the feature's raw type (what its transforms
 /// take), so that every feature type is parsed, checked, preprocessed and encoded; the other
-/// candidates take the path most traffic takes, the cache; user and
-/// candidate ids are synthetic (<see cref="IdPrefix"/>): their store reads miss.
+/// candidates take the path most traffic takes, the cache. User and candidate ids are synthetic
+/// (<see cref="IdPrefix"/>: their store reads miss, and every stored feature is missing) unless ids
+/// of real entities are given (those of a cache preload): then the requests take turns over them, so
+/// that stored values go through the columns and the encoding as in traffic.
 /// </summary>
 public static class WarmupRequests
 {
@@ -24,26 +26,43 @@ public static class WarmupRequests
     /// <summary>Candidates per request with client values: enough to compile that path, few enough that the cache path dominates as in traffic.</summary>
     public const int ClientValueCandidates = 2;
 
-    public static IReadOnlyList<ScoreRequest> Build(RoutingTable table, FeaturePreprocessor features, int candidates)
+    /// <param name="table">The routing: its surfaces and models.</param>
+    /// <param name="features">The registry's features and their pipelines.</param>
+    /// <param name="candidates">Candidates per request (capped by <c>limits.max_candidates</c>).</param>
+    /// <param name="users">Ids of real users to take turns over; none: a synthetic one.</param>
+    /// <param name="candidateIds">Ids of real candidates to take turns over (each request the next ones); none: synthetic ones.</param>
+    public static IReadOnlyList<ScoreRequest> Build(RoutingTable table, FeaturePreprocessor features, int candidates, IReadOnlyList<string>? users = null, IReadOnlyList<string>? candidateIds = null)
     {
-        var count = Math.Min(candidates, table.Config.Limits.MaxCandidates);
+        // Real ids once each, and no more per request than there are: a request never repeats a candidate.
+        var real = candidateIds is { Count: > 0 } ? candidateIds.Distinct(StringComparer.Ordinal).ToArray() : null;
+        var count = Math.Min(Math.Min(candidates, table.Config.Limits.MaxCandidates), real?.Length ?? int.MaxValue);
+        var ids = new Ids(users is { Count: > 0 } ? users : null, real, count);
         var requests = new List<ScoreRequest>();
         foreach (var surface in table.Config.Surfaces.Keys.Order(StringComparer.Ordinal))
         {
-            requests.Add(Request(features, count, surface, model: null));
+            requests.Add(Request(features, count, surface, model: null, ids, requests.Count));
         }
 
         foreach (var model in table.Models.Order(StringComparer.Ordinal))
         {
-            requests.Add(Request(features, count, surface: null, model));
+            requests.Add(Request(features, count, surface: null, model, ids, requests.Count));
         }
 
         return requests;
     }
 
-    private static ScoreRequest Request(FeaturePreprocessor features, int candidates, string? surface, string? model)
+    /// <summary>The ids of request <c>r</c>: real ones in turn when given, else synthetic.</summary>
+    private sealed record Ids(IReadOnlyList<string>? Users, IReadOnlyList<string>? Candidates, int PerRequest)
     {
-        var request = new ScoreRequest { RequestId = IdPrefix + (surface ?? model), UserId = IdPrefix + "user" };
+        public string User(int request) => Users is null ? IdPrefix + "user" : Users[request % Users.Count];
+
+        public string Candidate(int request, int i) =>
+            Candidates is null ? $"{IdPrefix}{i}" : Candidates[(int)(((long)request * PerRequest + i) % Candidates.Count)];
+    }
+
+    private static ScoreRequest Request(FeaturePreprocessor features, int candidates, string? surface, string? model, Ids ids, int index)
+    {
+        var request = new ScoreRequest { RequestId = IdPrefix + (surface ?? model), UserId = ids.User(index) };
         if (surface is not null)
         {
             request.Surface = surface;
@@ -64,7 +83,7 @@ public static class WarmupRequests
 
         for (var i = 0; i < candidates; i++)
         {
-            var candidate = new Candidate { Id = $"{IdPrefix}{i}" };
+            var candidate = new Candidate { Id = ids.Candidate(index, i) };
             if (i < ClientValueCandidates)
             {
                 foreach (var feature in features.Registry.Features)

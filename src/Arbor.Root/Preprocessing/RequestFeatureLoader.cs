@@ -1,4 +1,5 @@
 using Arbor.FeatureStore.Sources;
+using Arbor.Root.Cache;
 using Arbor.Root.Diagnostics;
 
 namespace Arbor.Root.Preprocessing;
@@ -38,7 +39,7 @@ public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreproces
             : ReadAsync(EntityKind.User, userIds, plan.User, cancellationToken);
         var candidateRead = plan.Candidate.Count == 0 || query.CandidateIds.Count == 0
             ? ValueTask.FromResult<FeatureTable?>(null)
-            : ReadAsync(EntityKind.Candidate, query.CandidateIds, plan.Candidate, cancellationToken);
+            : ReadAsync(EntityKind.Candidate, query.CandidateIds, plan.Candidate, cancellationToken, query.CandidateSlots);
         FeatureTable? userTable;
         try
         {
@@ -76,6 +77,11 @@ public sealed class RequestFeatureLoader(IFeatureSource source, FeaturePreproces
     private static void Observe(ValueTask<FeatureTable?> read) =>
         _ = read.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-    private async ValueTask<FeatureTable?> ReadAsync(EntityKind kind, IReadOnlyList<string> ids, FeatureProjection projection, CancellationToken cancellationToken) =>
-        await source.ReadAsync(kind, ids, projection, cancellationToken).ConfigureAwait(false);
+    private async ValueTask<FeatureTable?> ReadAsync(EntityKind kind, IReadOnlyList<string> ids, FeatureProjection projection, CancellationToken cancellationToken, CacheSlots? slots = null) =>
+        slots is not null && ReferenceEquals(slots.Cache, source)
+            ? await slots.Cache.ReadAsync(kind, ids, projection, slots.Slots, cancellationToken).ConfigureAwait(false)
+            : await source.ReadAsync(kind, ids, projection, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Makes <paramref name="request"/>'s ids strings against the cache this loader reads (its own strings for the ids it holds).</summary>
+    internal void ResolveIds(Scoring.ScoreQuery request) => request.ResolveIds(source as FeatureCache);
 }

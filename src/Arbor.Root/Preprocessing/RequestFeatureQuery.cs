@@ -1,3 +1,4 @@
+using Arbor.Root.Cache;
 using ProtoFeatureValue = Arbor.Contracts.V1.FeatureValue;
 
 namespace Arbor.Root.Preprocessing;
@@ -21,4 +22,8 @@ public sealed record RequestFeatureQuery(
     FetchPlan Plan,
     IReadOnlyList<IReadOnlyDictionary<string, ProtoFeatureValue>?>? CandidateOverrides = null,
     IReadOnlyDictionary<string, ProtoFeatureValue>? Context = null,
-    IReadOnlyList<int>? CandidateEntries = null);
+    IReadOnlyList<int>? CandidateEntries = null)
+{
+    /// <summary>Per candidate (same order), the cache slot its id was found in when the request was read (<see cref="Scoring.ScoreQuery.Slots"/>); null: none.</summary>
+    internal CacheSlots? CandidateSlots { get; init; }
+}

@@ -109,6 +109,7 @@ public sealed class RootScorer(
         }
         finally
         {
+            request.ReturnSlots();
             metrics.RecordRequest(status, request.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, client.Name);
             RootTracing.End(activity, status);
         }
@@ -117,6 +118,8 @@ public sealed class RootScorer(
     private async Task<ScoreAnswer> ScoreCoreAsync(ScoreQuery request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
     {
         var config = table.Config;
+        // The ids become strings here: those the cache holds take its own (and their slots, for the read below).
+        assembler.ResolveIds(request);
         Validate(request, config.Limits);
         // Each candidate id is scored once; the response answers every requested entry.
         var candidates = DistinctCandidates.Of(request, config.Limits, metrics);

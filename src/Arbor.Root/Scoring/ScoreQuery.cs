@@ -1,5 +1,7 @@
 using System.Buffers;
 using Arbor.Contracts.V1;
+using Arbor.FeatureStore.Sources;
+using Arbor.Root.Cache;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 
@@ -18,6 +20,12 @@ namespace Arbor.Root.Scoring;
 /// repeated and unknown fields, maps and last-one-wins strings mean what they mean to any protobuf
 /// reader. A candidate with <c>features</c> is parsed by the generated <see cref="Candidate"/>
 /// parser. Bytes the generated parser refuses are refused here too.
+/// </para>
+/// <para>
+/// The other candidates' ids stay UTF-8 bytes (in a pooled buffer) until the scorer makes them
+/// strings against its feature cache (<see cref="ResolveIds"/>): an id the cache holds takes the
+/// cache's own string and its slot, which the cache read then uses instead of a second lookup, so a
+/// request of cached candidates makes no string per candidate.
 /// </para>
 /// <para>
 /// A request that is not a valid <c>ScoreRequest</c> is still a query (<see cref="Malformed"/>), so
@@ -39,16 +47,30 @@ public sealed class ScoreQuery
 
     private static readonly ScoreRequest NoHead = new();
 
+    // The longest id decoded on the stack; a longer one takes a rented buffer.
+    private const int StackIdChars = 256;
+
     private readonly ScoreRequest _head;
     private readonly string[] _ids;
     private readonly MapField<string, FeatureValue>?[]? _features;
 
-    private ScoreQuery(ScoreRequest head, string[] ids, MapField<string, FeatureValue>?[]? features, string? malformed = null)
+    // Until the ids are made strings (ResolveIds): the UTF-8 ids of the candidates read in place, one
+    // after another in a rented buffer, and per candidate where its id ends there (a candidate read by
+    // the generated parser has its string already and an empty range).
+    private byte[]? _idBytes;
+    private int[]? _idEnds;
+
+    // After ResolveIds with a cache: per candidate, the cache slot its id was found in (rented).
+    private CacheSlots? _slots;
+
+    private ScoreQuery(ScoreRequest head, string[] ids, MapField<string, FeatureValue>?[]? features, string? malformed = null, byte[]? idBytes = null, int[]? idEnds = null)
     {
         _head = head;
         _ids = ids;
         _features = features;
         Malformed = malformed;
+        _idBytes = idBytes;
+        _idEnds = idEnds;
     }
 
     /// <summary>The product surface (empty when the request names models).</summary>
@@ -73,7 +95,20 @@ public sealed class ScoreQuery
     public int Count => _ids.Length;
 
     /// <summary>Each candidate's id, in request order.</summary>
-    public IReadOnlyList<string> Ids => _ids;
+    public IReadOnlyList<string> Ids
+    {
+        get
+        {
+            ResolveIds(null);
+            return _ids;
+        }
+    }
+
+    /// <summary>
+    /// Per candidate, the feature cache slot its id was found in when the ids were made strings
+    /// (<see cref="ResolveIds"/>); null when they were not resolved against a cache.
+    /// </summary>
+    internal CacheSlots? Slots => _slots;
 
     /// <summary>
     /// Per candidate (request order), the features its client sent, or null when it sent none; null
@@ -85,7 +120,83 @@ public sealed class ScoreQuery
     public string? Malformed { get; }
 
     /// <summary>The id of candidate <paramref name="candidate"/>.</summary>
-    public string IdOf(int candidate) => _ids[candidate];
+    public string IdOf(int candidate)
+    {
+        ResolveIds(null);
+        return _ids[candidate];
+    }
+
+    /// <summary>
+    /// Makes the candidates' ids strings, once: an id the cache holds takes the cache's own string (and
+    /// its slot is kept for the cache read, <see cref="Slots"/>), any other a new one. Before this the
+    /// ids are UTF-8 bytes of the request; <see cref="Ids"/> and <see cref="IdOf"/> resolve without a
+    /// cache when it was not called.
+    /// </summary>
+    internal void ResolveIds(FeatureCache? cache)
+    {
+        if (_idBytes is not { } bytes || _idEnds is not { } ends)
+        {
+            return;
+        }
+
+        CacheSlot?[]? slots = null;
+        if (cache is not null)
+        {
+            slots = ArrayPool<CacheSlot?>.Shared.Rent(_ids.Length);
+            slots.AsSpan(0, _ids.Length).Clear();
+        }
+
+        char[]? rented = null;
+        Span<char> chars = stackalloc char[StackIdChars];
+        var start = 0;
+        for (var c = 0; c < _ids.Length; c++)
+        {
+            var end = ends[c];
+            if (_ids[c] is null)
+            {
+                var utf8 = bytes.AsSpan(start, end - start);
+                if (utf8.Length > chars.Length)
+                {
+                    if (rented is not null)
+                    {
+                        ArrayPool<char>.Shared.Return(rented);
+                    }
+
+                    chars = rented = ArrayPool<char>.Shared.Rent(utf8.Length);
+                }
+
+                var id = chars[..Utf8.GetChars(utf8, chars)];
+                var slot = cache?.Find(EntityKind.Candidate, id);
+                _ids[c] = slot?.Id ?? new string(id);
+                if (slots is not null)
+                {
+                    slots[c] = slot;
+                }
+            }
+
+            start = end;
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        _slots = slots is null ? null : new CacheSlots(cache!, slots, Rented: true);
+        (_idBytes, _idEnds) = (null, null);
+        ArrayPool<byte>.Shared.Return(bytes);
+        ArrayPool<int>.Shared.Return(ends);
+    }
+
+    /// <summary>Gives the rented slots back (the request is answered); a later cache read looks its ids up.</summary>
+    internal void ReturnSlots()
+    {
+        if (_slots is { Rented: true } slots)
+        {
+            _slots = null;
+            ArrayPool<CacheSlot?>.Shared.Return(slots.Slots);
+        }
+    }
 
     /// <summary>Whether two candidates carry the same client features (none and an empty map are the same).</summary>
     public bool SameFeatures(int candidate, int other)
@@ -165,8 +276,10 @@ public sealed class ScoreQuery
     /// <summary>The candidates <paramref name="entries"/> of this request (in that order), with its other fields.</summary>
     internal ScoreQuery Select(IReadOnlyList<int> entries)
     {
+        ResolveIds(null);
         var ids = new string[entries.Count];
         var features = _features is null ? null : new MapField<string, FeatureValue>?[entries.Count];
+        var slots = _slots is null ? null : new CacheSlot?[entries.Count];
         for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = _ids[entries[i]];
@@ -174,14 +287,20 @@ public sealed class ScoreQuery
             {
                 features[i] = _features![entries[i]];
             }
+
+            if (slots is not null)
+            {
+                slots[i] = _slots!.Slots[entries[i]];
+            }
         }
 
-        return new ScoreQuery(_head, ids, features, Malformed);
+        return new ScoreQuery(_head, ids, features, Malformed) { _slots = slots is null ? null : new CacheSlots(_slots!.Cache, slots, Rented: false) };
     }
 
     /// <summary>The generated request with the same content (tests, diagnostics).</summary>
     public ScoreRequest ToRequest()
     {
+        ResolveIds(null);
         var request = _head.Clone();
         request.Candidates.Clear();
         for (var i = 0; i < _ids.Length; i++)
@@ -200,8 +319,9 @@ public sealed class ScoreQuery
 
     private static ScoreQuery ParseCore(ReadOnlySpan<byte> message)
     {
-        // First pass: how many candidates, and how many bytes the other fields take.
+        // First pass: how many candidates (and their bytes, an upper bound on their ids'), and how many bytes the other fields take.
         var candidates = 0;
+        var candidateBytes = 0;
         var headBytes = 0;
         var reader = new WireReader(message);
         while (!reader.AtEnd)
@@ -210,7 +330,9 @@ public sealed class ScoreQuery
             var tag = reader.ReadTag();
             if (tag == CandidatesTag)
             {
-                reader.Skip(reader.ReadLength());
+                var length = reader.ReadLength();
+                reader.Skip(length);
+                candidateBytes += length;
                 candidates++;
             }
             else
@@ -220,10 +342,15 @@ public sealed class ScoreQuery
             }
         }
 
-        // Second pass: read each candidate in place; copy the other fields, in order, for the generated parser.
+        // Second pass: read each candidate in place (its id's bytes copied, made a string later); copy
+        // the other fields, in order, for the generated parser.
         var ids = new string[candidates];
+        var idBytes = ArrayPool<byte>.Shared.Rent(candidateBytes);
+        var idEnds = ArrayPool<int>.Shared.Rent(candidates);
+        var idLength = 0;
         MapField<string, FeatureValue>?[]? features = null;
         var head = headBytes == 0 ? null : ArrayPool<byte>.Shared.Rent(headBytes);
+        var parsed = false;
         try
         {
             var written = 0;
@@ -238,21 +365,23 @@ public sealed class ScoreQuery
                     var length = reader.ReadLength();
                     var entry = message.Slice(reader.Position, length);
                     reader.Skip(length);
-                    if (ReadCandidate(entry, out var id))
+                    if (ReadCandidate(entry, out var idStart, out var idCount))
                     {
-                        ids[candidate] = id;
+                        entry.Slice(idStart, idCount).CopyTo(idBytes.AsSpan(idLength));
+                        idLength += idCount;
                     }
                     else
                     {
                         // A candidate with client features: the generated parser reads it whole.
-                        var parsed = Candidate.Parser.ParseFrom(entry);
-                        ids[candidate] = parsed.Id;
-                        if (parsed.Features.Count > 0)
+                        var full = Candidate.Parser.ParseFrom(entry);
+                        ids[candidate] = full.Id;
+                        if (full.Features.Count > 0)
                         {
-                            (features ??= new MapField<string, FeatureValue>?[candidates])[candidate] = parsed.Features;
+                            (features ??= new MapField<string, FeatureValue>?[candidates])[candidate] = full.Features;
                         }
                     }
 
+                    idEnds[candidate] = idLength;
                     candidate++;
                 }
                 else
@@ -264,7 +393,8 @@ public sealed class ScoreQuery
             }
 
             var request = head is null ? new ScoreRequest() : ScoreRequest.Parser.ParseFrom(head.AsSpan(0, written));
-            return new ScoreQuery(request, ids, features);
+            parsed = true;
+            return new ScoreQuery(request, ids, features, idBytes: idBytes, idEnds: idEnds);
         }
         finally
         {
@@ -272,13 +402,19 @@ public sealed class ScoreQuery
             {
                 ArrayPool<byte>.Shared.Return(head);
             }
+
+            if (!parsed)
+            {
+                ArrayPool<byte>.Shared.Return(idBytes);
+                ArrayPool<int>.Shared.Return(idEnds);
+            }
         }
     }
 
-    /// <summary>Reads a candidate's id; false when the candidate carries features (read by the generated parser then).</summary>
-    private static bool ReadCandidate(ReadOnlySpan<byte> entry, out string id)
+    /// <summary>Finds a candidate's id (where its UTF-8 bytes lie in <paramref name="entry"/>); false when the candidate carries features (read by the generated parser then).</summary>
+    private static bool ReadCandidate(ReadOnlySpan<byte> entry, out int idStart, out int idLength)
     {
-        id = "";
+        (idStart, idLength) = (0, 0);
         var reader = new WireReader(entry);
         var simple = true;
         while (!reader.AtEnd)
@@ -286,10 +422,14 @@ public sealed class ScoreQuery
             var tag = reader.ReadTag();
             if (tag == IdTag)
             {
-                var length = reader.ReadLength();
-                // The last id wins, as in any protobuf reader; only a candidate read here keeps its string.
-                id = simple ? Utf8.GetString(entry.Slice(reader.Position, length)) : "";
-                reader.Skip(length);
+                // The last id wins, as in any protobuf reader; every one must be UTF-8, as there.
+                idLength = reader.ReadLength();
+                idStart = reader.Position;
+                reader.Skip(idLength);
+                if (!System.Text.Unicode.Utf8.IsValid(entry.Slice(idStart, idLength)))
+                {
+                    throw new MalformedException("a string is not valid UTF-8");
+                }
             }
             else
             {

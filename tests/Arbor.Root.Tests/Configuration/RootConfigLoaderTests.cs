@@ -92,6 +92,28 @@ public sealed class RootConfigLoaderTests
         Assert.DoesNotContain("compression_min_saving", RootConfigLoader.Serialize(RootConfigLoader.Parse(ValidConfig)), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"\"")]
+    [InlineData("\"  \"")]
+    public void Parse_PreloadFileBlank_IsRefusedWithItsPath(string value)
+    {
+        var json = ValidConfig.Replace("\"partitions\":", $"\"warmup\": {{ \"preload_file\": {value} }},\n  \"partitions\":", StringComparison.Ordinal);
+
+        var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(json));
+
+        Assert.Contains(error.Problems, p => p.StartsWith("$.warmup.preload_file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_PreloadFile_IsRead_AndNotWrittenWhenAbsent()
+    {
+        var json = ValidConfig.Replace("\"partitions\":", "\"warmup\": { \"preload_file\": \"hot.tsv\" },\n  \"partitions\":", StringComparison.Ordinal);
+
+        Assert.Equal("hot.tsv", RootConfigLoader.Parse(json).Warmup.PreloadFile);
+        Assert.Contains("\"preload_file\": \"hot.tsv\"", RootConfigLoader.Serialize(RootConfigLoader.Parse(json)), StringComparison.Ordinal);
+        Assert.DoesNotContain("preload_file", RootConfigLoader.Serialize(RootConfigLoader.Parse(ValidConfig)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_UnknownReferences_ReportsEachWithItsPath()
     {

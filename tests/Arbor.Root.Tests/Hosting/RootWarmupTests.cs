@@ -1,8 +1,12 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
+using Arbor.FeatureStore.Sources;
+using Arbor.Root.Cache;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Hosting;
 using Arbor.Root.Tests.Authentication;
+using Arbor.Root.Tests.Cache;
 using Arbor.Root.Tests.Tls;
 using Arbor.Rpc.Client;
 using Arbor.Rpc.Tls;
@@ -199,6 +203,60 @@ public sealed class RootWarmupTests
         Assert.Equal(0, warmup.GetProperty("requests").GetInt32());
         Assert.True(cluster.LeafA.Requests.IsEmpty);
         Assert.True(cluster.LeafB.Requests.IsEmpty);
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Preload_FillsTheSharedCacheBeforeReady_RequestsThenReadNothingFromTheStore_AndTheRootListsItsEntities()
+    {
+        // u1 and c0..c4 are in the store, c-absent is not; a comment, an empty line and a bad line are skipped.
+        string[] lines = ["# the hot set", "user\tu1", "", "candidate\tc0", "candidate\tc1", "candidate\tc2", "candidate\tc3", "candidate\tc4", "candidate\tc-absent", "item c5"];
+        const string Preloaded = """{ "enabled": true, "max_seconds": 10, "preload_file": "hot.tsv" }""";
+        await using var preloaded = await RootTestCluster.StartAsync(warmup: Preloaded, beforeStart: directory => File.WriteAllLines(Path.Combine(directory, "hot.tsv"), lines));
+        await using var control = await RootTestCluster.StartAsync(warmup: WarmupOn);
+        await Eventually.WaitUntilAsync(async () => (await ReadyzAsync(preloaded)).Status == HttpStatusCode.OK && (await ReadyzAsync(control)).Status == HttpStatusCode.OK, "both roots ready", Patience, Ct);
+        var warmup = (await StatsAsync(preloaded)).GetProperty("warmup");
+        var cached = preloaded.Services.GetRequiredService<FeatureCache>().Entities(100);
+        using var exported = await preloaded.Admin.GetAsync(new Uri("/admin/cache/entities", UriKind.Relative), Ct);
+        var exportedLines = (await exported.Content.ReadAsStringAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using var firstTwo = await preloaded.Admin.GetAsync(new Uri("/admin/cache/entities?limit=2", UriKind.Relative), Ct);
+        using var negative = await preloaded.Admin.GetAsync(new Uri("/admin/cache/entities?limit=-1", UriKind.Relative), Ct);
+
+        // The same request to both: the preloaded root reads nothing from the store, the other does.
+        using var preloadedMisses = new CounterRecorder(preloaded.Services.GetRequiredService<IMeterFactory>(), FeatureCacheMetrics.MeterName, "arbor.feature_cache.misses");
+        using var controlMisses = new CounterRecorder(control.Services.GetRequiredService<IMeterFactory>(), FeatureCacheMetrics.MeterName, "arbor.feature_cache.misses");
+        var request = RootTestCluster.Request(candidates: 5);
+        var fromPreloaded = await preloaded.ScoreAsync(request);
+        var fromControl = await control.ScoreAsync(request);
+
+        // The warm-up's own requests carried the preloaded ids: stored values beside the client values of its first candidates.
+        var warmupCalls = preloaded.LeafA.Requests.Concat(preloaded.LeafB.Requests).Where(r => r.RequestId.StartsWith(WarmupRequests.IdPrefix, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(warmupCalls);
+        Assert.Contains(warmupCalls, r => r.Columns.FirstOrDefault(c => c.Name == "c_ctr") is { } ctr && ctr.Floats.Values.Count > WarmupRequests.ClientValueCandidates);
+        Assert.Contains("preloaded 7 entities", warmup.GetProperty("outcome").GetString(), StringComparison.Ordinal);
+        Assert.Contains("end of file, 1 lines not kind<TAB>id", warmup.GetProperty("outcome").GetString(), StringComparison.Ordinal);
+        string[] inStore = ["user\tu1", "candidate\tc0", "candidate\tc1", "candidate\tc2", "candidate\tc3", "candidate\tc4"];
+        Assert.Subset(cached.Select(e => $"{(e.Kind == EntityKind.User ? "user" : "candidate")}\t{e.Id}").ToHashSet(), inStore.ToHashSet());
+        Assert.Equal(cached.Select(e => $"{(e.Kind == EntityKind.User ? "user" : "candidate")}\t{e.Id}").Order(), exportedLines.Order());
+        Assert.Equal("text/plain", exported.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(2, (await firstTwo.Content.ReadAsStringAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(HttpStatusCode.BadRequest, negative.StatusCode);
+        Assert.Equal(0, preloadedMisses.Sum);
+        Assert.True(controlMisses.Sum >= 6, $"the control root read {controlMisses.Sum} entities from the store");
+        Assert.Equal(fromControl.ToByteArray(), fromPreloaded.ToByteArray());
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Preload_FileMissing_SaysSo_AndTheRootBecomesReady()
+    {
+        await using var cluster = await RootTestCluster.StartAsync(warmup: """{ "enabled": true, "max_seconds": 10, "preload_file": "absent.tsv" }""");
+
+        await Eventually.WaitUntilAsync(async () => (await ReadyzAsync(cluster)).Status == HttpStatusCode.OK, "/readyz answers 200", Patience, Ct);
+        var outcome = (await StatsAsync(cluster)).GetProperty("warmup").GetProperty("outcome").GetString();
+
+        Assert.Contains("preloaded 0 entities", outcome, StringComparison.Ordinal);
+        Assert.Contains("file not readable: FileNotFoundException", outcome, StringComparison.Ordinal);
+        Assert.DoesNotContain(cluster.Directory, outcome, StringComparison.Ordinal);
+        Assert.Equal(0, cluster.Services.GetRequiredService<FeatureCache>().Count);
     }
 
     /// <summary>The warm-up's secret header, as the root's warm-up sends it.</summary>

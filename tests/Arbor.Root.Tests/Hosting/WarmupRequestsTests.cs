@@ -51,6 +51,30 @@ public sealed class WarmupRequestsTests
         Assert.Equal(["ctx_hour"], request.Context.Keys);
     }
 
+    [Fact]
+    public void Build_WithRealIds_RequestsTakeTurnsOverThem_NeverRepeatACandidate_AndUseEachUser()
+    {
+        string[] candidates = ["c1", "c2", "c3", "c2", "c4", "c5"];
+        string[] users = ["u1", "u2"];
+
+        var requests = WarmupRequests.Build(Table(maxCandidates: 50), Features, candidates: 3, users, candidates);
+
+        Assert.Equal(["c1", "c2", "c3"], requests[0].Candidates.Select(c => c.Id));
+        Assert.Equal(["c4", "c5", "c1"], requests[1].Candidates.Select(c => c.Id));
+        Assert.Equal(["c2", "c3", "c4"], requests[2].Candidates.Select(c => c.Id));
+        Assert.Equal(["u1", "u2", "u1"], requests.Select(r => r.UserId));
+        Assert.NotEmpty(requests[0].Candidates[0].Features);
+    }
+
+    [Fact]
+    public void Build_WithFewerRealIdsThanCandidates_SendsEachOnce()
+    {
+        var requests = WarmupRequests.Build(Table(maxCandidates: 50), Features, candidates: 50, users: [], candidateIds: ["c1", "c2"]);
+
+        Assert.All(requests, r => Assert.Equal(["c1", "c2"], r.Candidates.Select(c => c.Id).Order(StringComparer.Ordinal)));
+        Assert.All(requests, r => Assert.StartsWith(WarmupRequests.IdPrefix, r.UserId, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(new[] { 9.0, 5.0, 3.1, 3.0, 3.2, 3.05 }, true)]
     [InlineData(new[] { 9.0, 5.0, 3.1, 3.0, 3.8 }, false)]

@@ -1,5 +1,8 @@
 using System.Buffers;
 using Arbor.Contracts.V1;
+using Arbor.Features.Values;
+using Arbor.FeatureStore.Sources;
+using Arbor.Root.Cache;
 using Arbor.Root.Scoring;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
@@ -108,6 +111,95 @@ public sealed class ScoreQueryTests
         Assert.Contains(reason, query.Malformed, StringComparison.Ordinal);
         Assert.Equal(0, query.Count);
         Assert.ThrowsAny<Exception>(() => ScoreRequest.Parser.ParseFrom(bytes));
+    }
+
+    [Fact]
+    public void Parse_AnEarlierIdOfACandidateThatIsNotUtf8_IsRefused_AsByTheGeneratedParser()
+    {
+        // candidates { id: 0xFF; id: "a" }: the last id wins, but every one is decoded.
+        byte[] bytes = [0x22, 0x06, 0x0A, 0x01, 0xFF, 0x0A, 0x01, 0x61];
+
+        Assert.Contains("UTF-8", ScoreQuery.Parse(bytes).Malformed, StringComparison.Ordinal);
+        Assert.ThrowsAny<Exception>(() => ScoreRequest.Parser.ParseFrom(bytes));
+    }
+
+    [Fact]
+    public async Task ResolveIds_IdsTheCacheHolds_TakeItsStringsAndSlots_OthersNewStrings_AndTheReadUsesTheSlots()
+    {
+        using var meters = new Cache.TestMeterFactory();
+        using var metrics = new FeatureCacheMetrics(meters);
+        var store = new Cache.FakeFeatureSource();
+        foreach (var id in new[] { "c1", "c2", "é3" })
+        {
+            store.Set(EntityKind.Candidate, id, "a", TypedValue.FromInt64(id.Length));
+        }
+
+        var cache = new FeatureCache(store, new FeatureCacheOptions(), TimeProvider.System, metrics);
+        (await cache.ReadAsync(EntityKind.Candidate, ["c1", "é3"], FeatureProjection.Of("a"), TestContext.Current.CancellationToken)).ReturnRows();
+        var cached = cache.Entities(10).ToDictionary(e => e.Id, e => e.Id);
+        var request = new ScoreRequest();
+        foreach (var id in new[] { "c1", "c2", "é3", "c9" })
+        {
+            request.Candidates.Add(new Candidate { Id = id });
+        }
+
+        var query = ScoreQuery.Parse(request.ToByteArray());
+        query.ResolveIds(cache);
+
+        Assert.Equal(["c1", "c2", "é3", "c9"], query.Ids);
+        Assert.Same(cached["c1"], query.IdOf(0));
+        Assert.Same(cached["é3"], query.IdOf(2));
+        Assert.NotNull(query.Slots);
+        Assert.Same(cache, query.Slots.Cache);
+        Assert.Equal([true, false, true, false], query.Slots.Slots.Take(4).Select(s => s is not null));
+        Assert.Same(cached["c1"], query.Slots.Slots[0]!.Id);
+
+        // The read with the slots answers as the read without them; the store sees only the ids it lacks.
+        var withSlots = await cache.ReadAsync(EntityKind.Candidate, query.Ids, FeatureProjection.Of("a"), query.Slots.Slots, TestContext.Current.CancellationToken);
+        Assert.Equal([2L, 2L, 2L], new[] { 0, 1, 2 }.Select(r => withSlots[r, 0].AsInt64()));
+        Assert.False(withSlots[3, 0].HasValue);
+        Assert.Equal(["c2", "c9"], store.Reads[^1].Ids);
+        query.ReturnSlots();
+        Assert.Null(query.Slots);
+    }
+
+    [Fact]
+    public async Task CacheRead_ASlotOfAnotherIdOrOneThatLeftTheCache_IsNotUsed()
+    {
+        using var meters = new Cache.TestMeterFactory();
+        using var metrics = new FeatureCacheMetrics(meters);
+        var store = new Cache.FakeFeatureSource();
+        store.Set(EntityKind.Candidate, "c1", "a", TypedValue.FromInt64(1));
+        store.Set(EntityKind.Candidate, "c2", "a", TypedValue.FromInt64(2));
+        var cache = new FeatureCache(store, new FeatureCacheOptions(), TimeProvider.System, metrics);
+        (await cache.ReadAsync(EntityKind.Candidate, ["c1", "c2"], FeatureProjection.Of("a"), TestContext.Current.CancellationToken)).ReturnRows();
+        var c1 = cache.Find(EntityKind.Candidate, "c1")!;
+        var c2 = cache.Find(EntityKind.Candidate, "c2")!;
+        var gone = new CacheSlot(EntityKind.Candidate, c1.Id) { Evicted = true, Entity = c2.Entity };
+
+        // Swapped slots (an array the pool gave to another request) and an evicted slot holding another entity's values.
+        var swapped = await cache.ReadAsync(EntityKind.Candidate, [c1.Id, c2.Id], FeatureProjection.Of("a"), [c2, c1], TestContext.Current.CancellationToken);
+        var evicted = await cache.ReadAsync(EntityKind.Candidate, [c1.Id], FeatureProjection.Of("a"), [gone], TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, swapped[0, 0].AsInt64());
+        Assert.Equal(2, swapped[1, 0].AsInt64());
+        Assert.Equal(1, evicted[0, 0].AsInt64());
+        Assert.Single(store.Reads);
+    }
+
+    [Fact]
+    public void CacheKeyComparer_CharactersAndStrings_HashAndCompareAlike()
+    {
+        var comparer = CacheKeyComparer.Instance;
+        foreach (var id in new[] { "", "c1", "é3", new string('x', 300) })
+        {
+            var key = new CacheKey(EntityKind.Candidate, id);
+            Assert.Equal(comparer.GetHashCode(key), comparer.GetHashCode(new CacheKeyChars(EntityKind.Candidate, id)));
+            Assert.True(comparer.Equals(new CacheKeyChars(EntityKind.Candidate, id), key));
+            Assert.False(comparer.Equals(new CacheKeyChars(EntityKind.User, id), key));
+            Assert.False(comparer.Equals(new CacheKeyChars(EntityKind.Candidate, id + "!"), key));
+            Assert.Equal(key, comparer.Create(new CacheKeyChars(EntityKind.Candidate, id)));
+        }
     }
 
     [Fact]
