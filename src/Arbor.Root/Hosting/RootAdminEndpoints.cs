@@ -142,7 +142,11 @@ public static class RootAdminEndpoints
             var text = new System.Text.StringBuilder();
             foreach (var (kind, id) in cache.Entities(limit ?? DefaultEntitiesListed))
             {
-                text.Append(kind.ToName()).Append('\t').Append(id).Append('\n');
+                // A line per entity: an id with a line break cannot be one, and is left out.
+                if (id.AsSpan().IndexOfAny('\r', '\n') < 0)
+                {
+                    text.Append(kind.ToName()).Append('\t').Append(id).Append('\n');
+                }
             }
 
             return Results.Text(text.ToString(), "text/plain; charset=utf-8");

@@ -243,6 +243,14 @@ public sealed class RootWarmupTests
         Assert.Equal(0, preloadedMisses.Sum);
         Assert.True(controlMisses.Sum >= 6, $"the control root read {controlMisses.Sum} entities from the store");
         Assert.Equal(fromControl.ToByteArray(), fromPreloaded.ToByteArray());
+
+        // An id with a line break is cached like any other but cannot be a line of the file: it is left out.
+        var odd = RootTestCluster.Request(candidates: 1);
+        odd.Candidates.Add(new Contracts.V1.Candidate { Id = "line\nbreak" });
+        await preloaded.ScoreAsync(odd);
+        using var again = await preloaded.Admin.GetAsync(new Uri("/admin/cache/entities", UriKind.Relative), Ct);
+        Assert.Contains(preloaded.Services.GetRequiredService<FeatureCache>().Entities(100), e => e.Id == "line\nbreak");
+        Assert.DoesNotContain("break", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 180_000)]
