@@ -36,10 +36,10 @@ public static partial class RootBench
     /// <summary>Three windows within ±5% of their median count as stable.</summary>
     public const double StableSpread = 0.05;
 
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
-
     // The cold phase is measured in this many windows (its curve).
     private const int ColdCurveWindows = 10;
+
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(4);
     private static readonly Dictionary<string, string> QuietLogs = new(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
 

@@ -42,7 +42,7 @@ public sealed class ScoreQuery
     // The generated parsers' recursion limit: messages and groups nested deeper are refused.
     private const int RecursionLimit = 100;
 
-    // What the generated parser decodes strings with (invalid UTF-8 is refused, as there).
+    // Decodes ids already checked as UTF-8 at parse time (ReadCandidate refuses invalid bytes, as the generated parser does).
     private static readonly System.Text.UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static readonly ScoreRequest NoHead = new();
@@ -266,10 +266,6 @@ public sealed class ScoreQuery
         {
             // The generated parser's own refusal of the request's other fields or a candidate's features.
             return new ScoreQuery(NoHead, [], null, "a field is not valid protobuf");
-        }
-        catch (System.Text.DecoderFallbackException)
-        {
-            return new ScoreQuery(NoHead, [], null, "a string is not valid UTF-8");
         }
     }
 
