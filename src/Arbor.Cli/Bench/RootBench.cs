@@ -567,6 +567,11 @@ public static partial class RootBench
                     routing = routing with { Warmup = routing.Warmup with { PreloadFile = await WritePreloadFileAsync(artefacts, options.WorkDirectory, cancellationToken) } };
                 }
 
+                if (build.ConnectionsPerReplica is { } connections)
+                {
+                    routing = routing with { FanOut = routing.FanOut with { ConnectionsPerReplica = connections } };
+                }
+
                 var json = RootConfigLoader.Serialize(routing);
                 await File.WriteAllTextAsync(config, build.Assembly is null || routing.Warmup != new WarmupConfig() ? json : WithoutWarmup(json), cancellationToken);
                 var root = StartRoot(executable, build, mode, label, config, ports, adminListener: true);
@@ -715,10 +720,15 @@ public static partial class RootBench
 /// <summary>
 /// A root build to measure: the current one, or another build's <c>arbor.dll</c>, with extra
 /// environment variables; with <paramref name="Preload"/>, its config names a <c>warmup.preload_file</c>
-/// of every user and candidate of the workload (<c>--preload</c>).
+/// of every user and candidate of the workload (<c>--preload</c>); with <paramref name="ConnectionsPerReplica"/>,
+/// its config sets <c>fan_out.connections_per_replica</c> (<c>--connections</c>).
 /// </summary>
-public sealed record RootBuild(string Name, string? Assembly, IReadOnlyDictionary<string, string> Environment, bool Preload = false)
+public sealed record RootBuild(string Name, string? Assembly, IReadOnlyDictionary<string, string> Environment, bool Preload = false, int? ConnectionsPerReplica = null)
 {
+    /// <summary>The current build with <c>fan_out.connections_per_replica</c> set to <paramref name="connections"/>.</summary>
+    public static RootBuild WithConnections(int connections) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"conn{connections}"), null, new Dictionary<string, string>(), ConnectionsPerReplica: connections);
+
     /// <summary>The current build, its cache filled with the workload's entities before it is ready.</summary>
     public static RootBuild Preloaded { get; } = new("preload", null, new Dictionary<string, string>(), Preload: true);
 

@@ -37,6 +37,7 @@ public static class RootBenchCommandLine
         var compare = new Option<string[]>("--compare") { Description = "Also measure another build: NAME=PATH/arbor.dll (its roots run beside the current build's, interleaved).", AllowMultipleArgumentsPerToken = false };
         var variant = new Option<string[]>("--variant") { Description = "Also measure the current build with environment variables: NAME=KEY:VALUE,KEY:VALUE." };
         var preload = new Option<bool>("--preload") { Description = "Also measure the current build with a warmup.preload_file of every user and candidate of the workload (its cache filled before it is ready)." };
+        var connections = new Option<string?>("--connections") { Description = "Also measure the current build with fan_out.connections_per_replica set to each of these comma-separated values, e.g. 1,4." };
         var json = new Option<string?>("--json") { Description = "Write the report to this JSON file." };
         var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles and the feature store are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "bench-root") };
         var seed = new Option<int>("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => 7 };
@@ -44,7 +45,7 @@ public static class RootBenchCommandLine
         var cachedEntities = new Option<string?>("--cached-entities") { Description = "Instead of CPU: a root's memory at rest after a forced collection with these many entities cached, e.g. 1000,10000,100000 (the store gets copies of the sample candidates)." };
         var command = new Command("root", "Root CPU per candidate at steady state (warmed until stable, net of idle), cold start and saturation, against null or real leaves.")
         {
-            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, json, workDir, seed, models, cachedEntities,
+            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, connections, json, workDir, seed, models, cachedEntities,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -73,6 +74,11 @@ public static class RootBenchCommandLine
                 if (result.GetValue(preload))
                 {
                     builds.Add(RootBuild.Preloaded);
+                }
+
+                foreach (var perReplica in ParseConnections(result.GetValue(connections)))
+                {
+                    builds.Add(RootBuild.WithConnections(perReplica));
                 }
 
                 if (result.GetValue(concurrency) < 1 || result.GetValue(rounds) < 1 || result.GetValue(perRound) < 1 || result.GetValue(cold) < 1 || result.GetValue(window) <= 0)
@@ -155,6 +161,20 @@ public static class RootBenchCommandLine
         }
 
         return [.. levels.Distinct().Order()];
+    }
+
+    /// <summary>The <c>--connections</c> values: comma-separated connection counts a root's config may set.</summary>
+    private static List<int> ParseConnections(string? text)
+    {
+        var counts = new List<int>();
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            counts.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= Rpc.Client.RpcChannelOptions.MaxConnections
+                ? count
+                : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--connections takes comma-separated counts from 1 to {Rpc.Client.RpcChannelOptions.MaxConnections}, not '{part}'")));
+        }
+
+        return [.. counts.Distinct()];
     }
 
     private static (string Name, string Value) Split(string spec, string option)

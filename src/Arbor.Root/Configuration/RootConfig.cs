@@ -127,6 +127,21 @@ public sealed record FanOutConfig
     /// together). Shadow verification always sends per-model calls. Reloaded with the file.
     /// </summary>
     public string PartitionCalls { get; init; } = Arbor.Root.FanOut.PartitionCallModes.Auto;
+
+    /// <summary>
+    /// HTTP/2 connections the root keeps to each leaf replica, taken by its calls in turn (1 to 16).
+    /// One connection carries every call of a request in one byte stream, which the leaf reads and
+    /// decodes on one loop; on several, a request's calls are received side by side. Null (the
+    /// default): <see cref="DefaultConnectionsPerReplica"/>. Read at start-up.
+    /// </summary>
+    public int? ConnectionsPerReplica { get; init; }
+
+    /// <summary>The connections per replica when <see cref="ConnectionsPerReplica"/> is not set.</summary>
+    public const int DefaultConnectionsPerReplica = 2;
+
+    /// <summary><see cref="ConnectionsPerReplica"/>, or its default.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Connections => ConnectionsPerReplica ?? DefaultConnectionsPerReplica;
 }
 
 /// <summary>How the root finds leaf replicas behind DNS names and checks ejected ones.</summary>

@@ -271,6 +271,11 @@ public static class RootConfigLoader
             problems.Add("$.fan_out.max_leaf_attempts: must be from 1 to 10");
         }
 
+        if (config.FanOut.ConnectionsPerReplica is < 1 or > Arbor.Rpc.Client.RpcChannelOptions.MaxConnections)
+        {
+            problems.Add($"$.fan_out.connections_per_replica: must be from 1 to {Arbor.Rpc.Client.RpcChannelOptions.MaxConnections}");
+        }
+
         if (config.FanOut.ConnectTimeoutMs is < 1)
         {
             problems.Add("$.fan_out.connect_timeout_ms: must be at least 1");

@@ -197,6 +197,7 @@ public static class RootHost
                 MaxReceiveMessageSize = config.Limits.MaxMessageBytes,
                 MaxSendMessageSize = config.Limits.MaxMessageBytes,
                 ConnectTimeout = LeafConnectTimeout.For(config),
+                Connections = config.FanOut.Connections,
                 SslOptions = leafTls is null ? null : TlsClientOptions.Create(leafTls, address, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TlsClientOptions).FullName!)),
             }),
             new LeafClientPoolOptions { HealthProbeInterval = TimeSpan.FromMilliseconds(config.Discovery.HealthProbeIntervalMs) },

@@ -48,37 +48,15 @@ public sealed class RpcChannel : IDisposable
         _options = options ?? new RpcChannelOptions();
         Counters = _options.ByteCounters ?? ByteCounters.Client(address.Authority);
         var counters = Counters;
-        var handler = new SocketsHttpHandler
+        if (_options.Connections is < 1 or > RpcChannelOptions.MaxConnections)
         {
-            EnableMultipleHttp2Connections = true,
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = _options.ConnectTimeout,
-            InitialHttp2StreamWindowSize = 1024 * 1024,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            KeepAlivePingDelay = _options.KeepAlivePingDelay,
-            KeepAlivePingTimeout = _options.KeepAlivePingTimeout,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-                    return new CountingStream(new NetworkStream(socket, ownsSocket: true), counters.OpenConnection(socket.RemoteEndPoint?.ToString()));
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        if (_options.SslOptions is { } ssl)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.Connections, $"Connections must be 1 to {RpcChannelOptions.MaxConnections}.");
+        }
+
+        var connections = new HttpMessageHandler[_options.Connections];
+        for (var i = 0; i < connections.Length; i++)
         {
-            handler.SslOptions = ssl;
+            connections[i] = NewConnection(_options, counters);
         }
 
         var codecs = _options.Compression.Codecs.Keys.ToArray();
@@ -88,7 +66,7 @@ public sealed class RpcChannel : IDisposable
         // An HttpClient (rather than the handler) keeps grpc-dotnet's load-balancing handler out of the
         // call path: a channel here has one target, replicas are chosen by the caller (ReplicaSet),
         // and the balancer's per-call picker locks cost throughput under concurrency.
-        var client = new HttpClient(new CallHandler(handler, this), disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        var client = new HttpClient(new CallHandler(connections.Length == 1 ? connections[0] : new ConnectionSpread(connections), this), disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpClient = client,
@@ -108,6 +86,45 @@ public sealed class RpcChannel : IDisposable
     public RpcChannel(string address, RpcChannelOptions? options = null)
         : this(new Uri(address, UriKind.Absolute), options)
     {
+    }
+
+    /// <summary>The socket handler behind one of the channel's connections (it opens another when the peer's stream limit is reached).</summary>
+    private static SocketsHttpHandler NewConnection(RpcChannelOptions options, ByteCounters counters)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = options.ConnectTimeout,
+            InitialHttp2StreamWindowSize = 1024 * 1024,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            KeepAlivePingDelay = options.KeepAlivePingDelay,
+            KeepAlivePingTimeout = options.KeepAlivePingTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+                    return new CountingStream(new NetworkStream(socket, ownsSocket: true), counters.OpenConnection(socket.RemoteEndPoint?.ToString()));
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        if (options.SslOptions is { } ssl)
+        {
+            handler.SslOptions = ssl;
+        }
+
+        return handler;
     }
 
     /// <summary>The target address.</summary>

@@ -31,6 +31,17 @@ public sealed class RpcChannelOptions
     /// <summary>TLS settings for <c>https</c> addresses (e.g. a certificate validation callback).</summary>
     public SslClientAuthenticationOptions? SslOptions { get; set; }
 
+    /// <summary>
+    /// HTTP/2 connections to the target that calls take in turn (1 to <see cref="MaxConnections"/>).
+    /// Every call of one connection shares its byte stream and the loops that write and read it at
+    /// each end; large concurrent requests on several connections are decoded by the peer in
+    /// parallel. Default 1.
+    /// </summary>
+    public int Connections { get; set; } = 1;
+
+    /// <summary>The most connections a channel opens to its target.</summary>
+    public const int MaxConnections = 16;
+
     /// <summary>Time allowed to establish a connection. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

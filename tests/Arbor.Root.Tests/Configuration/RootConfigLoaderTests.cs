@@ -167,6 +167,27 @@ public sealed class RootConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_ConnectionsPerReplica_DefaultsAndBounds()
+    {
+        string With(string fanOut) => ValidConfig.Replace(
+            "\"schema\": \"arbor.root/v1\",",
+            $"\"schema\": \"arbor.root/v1\", \"fan_out\": {fanOut},",
+            StringComparison.Ordinal);
+
+        var absent = RootConfigLoader.Parse(With("{}")).FanOut;
+        Assert.Null(absent.ConnectionsPerReplica);
+        Assert.Equal(FanOutConfig.DefaultConnectionsPerReplica, absent.Connections);
+        // Not set, not written: a config written by this build reads in builds without the field.
+        Assert.DoesNotContain("connections_per_replica", RootConfigLoader.Serialize(RootConfigLoader.Parse(With("{}"))), StringComparison.Ordinal);
+        Assert.Equal(4, RootConfigLoader.Parse(With("{ \"connections_per_replica\": 4 }")).FanOut.Connections);
+        foreach (var bad in new[] { 0, 17 })
+        {
+            var error = Assert.Throws<RootConfigException>(() => RootConfigLoader.Parse(With($"{{ \"connections_per_replica\": {bad} }}")));
+            Assert.Contains("$.fan_out.connections_per_replica: must be from 1 to 16", error.Problems);
+        }
+    }
+
+    [Fact]
     public void Parse_ConnectTimeout_MustBePositiveAndBelowTheLeafTimeout()
     {
         string With(string fanOut) => ValidConfig.Replace(

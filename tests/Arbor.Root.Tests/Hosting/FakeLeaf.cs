@@ -23,14 +23,18 @@ internal sealed class FakeLeaf : IAsyncDisposable
     private TaskCompletionSource? _hold;
     private TaskCompletionSource? _holdUnbatched;
 
-    private FakeLeaf(WebApplication app, IReadOnlyDictionary<string, string[]> uses, string address)
+    private FakeLeaf(WebApplication app, IReadOnlyDictionary<string, string[]> uses, string address, Arbor.Rpc.Accounting.ByteCounters counters)
     {
         _app = app;
         _uses = uses;
         Address = address;
+        Counters = counters;
     }
 
     public string Address { get; }
+
+    /// <summary>The leaf's socket byte counters (its connections).</summary>
+    public Arbor.Rpc.Accounting.ByteCounters Counters { get; }
 
     public int Port => new Uri(Address).Port;
 
@@ -93,7 +97,7 @@ internal sealed class FakeLeaf : IAsyncDisposable
         var holder = new Holder();
         builder.Services.AddSingleton(holder);
         var app = builder.Build();
-        var leaf = new FakeLeaf(app, uses, $"{(tls is null ? "http" : "https")}://127.0.0.1:{port}");
+        var leaf = new FakeLeaf(app, uses, $"{(tls is null ? "http" : "https")}://127.0.0.1:{port}", counters);
         holder.Leaf = leaf;
         app.Use((context, next) =>
         {

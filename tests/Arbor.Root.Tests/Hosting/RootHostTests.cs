@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Root.Configuration;
 using Arbor.Root.Diagnostics;
 using Arbor.Root.Store;
 using Arbor.Testing;
@@ -31,6 +32,27 @@ public sealed class RootHostTests
             Assert.Equal(30f + (i / 10f) + i, a.Candidates[i].Scores[0]);
             Assert.Equal(10f + Math.Clamp(i * 40f, 0, 100) + 13f, b.Candidates[i].Scores[0]);
         }
+    }
+
+    [Theory]
+    [InlineData(null, FanOutConfig.DefaultConnectionsPerReplica)]
+    [InlineData(1, 1)]
+    [InlineData(3, 3)]
+    public async Task Score_LeafCalls_TakeTheConfiguredConnectionsPerReplica(int? configured, int expected)
+    {
+        await using var cluster = await RootTestCluster.StartAsync(editConfig: configured is { } n
+            ? config => config.Replace("\"fan_out\": {", $"\"fan_out\": {{ \"connections_per_replica\": {n},", StringComparison.Ordinal)
+            : null);
+
+        for (var i = 0; i < 2 * expected; i++)
+        {
+            var response = await cluster.ScoreAsync(RootTestCluster.Request());
+            Assert.All(response.Results, r => Assert.Equal(0, r.Status.Code));
+        }
+
+        // Each leaf saw each of the root's connections to it opened once, and no more.
+        Assert.Equal(expected, cluster.LeafA.Counters.Snapshot().ConnectionsOpened);
+        Assert.Equal(expected, cluster.LeafB.Counters.Snapshot().ConnectionsOpened);
     }
 
     [Fact]
