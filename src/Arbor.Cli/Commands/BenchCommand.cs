@@ -49,16 +49,17 @@ public static class BenchCommand
         var duration = new Option<double>("--duration") { Description = "Measured seconds.", DefaultValueFactory = _ => 5 };
         var warmup = new Option<double>("--warmup") { Description = "Unmeasured warm-up seconds.", DefaultValueFactory = _ => 1 };
         var encoding = new Option<string>("--encoding") { Description = "Request compression: identity, gzip, lz4 or zstd.", DefaultValueFactory = _ => "identity" };
+        var connections = new Option<int>("--connections") { Description = "HTTP/2 connections the client's calls take in turn (fan_out.connections_per_replica).", DefaultValueFactory = _ => 1 };
         var command = new Command("rpc", "Unary call throughput and latency of Arbor's client against Arbor's server on loopback.")
         {
-            size, concurrency, duration, warmup, encoding,
+            size, concurrency, duration, warmup, encoding, connections,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var settings = new LoadSettings(result.GetValue(size), result.GetValue(concurrency), result.GetValue(duration), result.GetValue(warmup), result.GetValue(encoding)!);
-            if (settings.Size < 16 || settings.Concurrency < 1 || settings.Duration <= 0 || settings.Warmup < 0)
+            var settings = new LoadSettings(result.GetValue(size), result.GetValue(concurrency), result.GetValue(duration), result.GetValue(warmup), result.GetValue(encoding)!, result.GetValue(connections));
+            if (settings.Size < 16 || settings.Concurrency < 1 || settings.Duration <= 0 || settings.Warmup < 0 || settings.Connections is < 1 or > RpcChannelOptions.MaxConnections)
             {
-                Console.Error.WriteLine("bench rpc: --size must be >= 16, --concurrency >= 1, --duration > 0, --warmup >= 0.");
+                Console.Error.WriteLine($"bench rpc: --size must be >= 16, --concurrency >= 1, --duration > 0, --warmup >= 0, --connections from 1 to {RpcChannelOptions.MaxConnections}.");
                 return 2;
             }
 
@@ -73,16 +74,18 @@ public static class BenchCommand
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddArborGrpc();
-        builder.Services.AddSingleton<BenchLeafService>();
+        // The root bench's null leaf: it reads the request's header fields and skips its columns, so
+        // that the bench measures the RPC path alone, not a decoding of the columns.
+        builder.Services.AddSingleton(new Bench.NullLeaf.NullLeafService(new Dictionary<string, string>(StringComparer.Ordinal) { [BenchModel] = "7" }));
         var serverCounters = new ByteCounters("bench-server");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenRpc(new IPEndPoint(IPAddress.Loopback, 0), counters: serverCounters));
         await using var app = builder.Build();
-        app.MapGrpcService<BenchLeafService>();
+        app.MapGrpcService<Bench.NullLeaf.NullLeafService>();
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
 
         var clientCounters = new ByteCounters("bench-client");
-        using var channel = new RpcChannel(address, new RpcChannelOptions { ByteCounters = clientCounters });
+        using var channel = new RpcChannel(address, new RpcChannelOptions { ByteCounters = clientCounters, Connections = settings.Connections });
         var request = RequestOfSize(settings.Size);
         var payload = new BytesPayload(request.ToByteArray());
         var options = new RpcCallOptions { Encoding = settings.Encoding, Timeout = TimeSpan.FromSeconds(30) };
@@ -107,7 +110,7 @@ public static class BenchCommand
         var calls = latencies.Length;
         Array.Sort(latencies);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"rpc loopback: request {request.CalculateSize():N0} B ({request.RowCount} rows), response {probe.CalculateSize():N0} B, concurrency {settings.Concurrency}, encoding {settings.Encoding}, {elapsed.TotalSeconds:0.0} s"));
+        Console.WriteLine(string.Create(inv, $"rpc loopback: request {request.CalculateSize():N0} B ({request.RowCount} rows), response {probe.CalculateSize():N0} B, concurrency {settings.Concurrency}, connections {settings.Connections}, encoding {settings.Encoding}, {elapsed.TotalSeconds:0.0} s"));
         Console.WriteLine(string.Create(inv, $"calls: {calls:N0} ok, {errors:N0} failed; {calls / elapsed.TotalSeconds:N0} calls/s"));
         if (calls > 0)
         {
@@ -170,7 +173,7 @@ public static class BenchCommand
     private static LeafScoreRequest Request(int rows)
     {
         var random = new Random(20260501);
-        var request = new LeafScoreRequest { Model = "homefeed_ctr", RowCount = (uint)rows, RequestId = "bench" };
+        var request = new LeafScoreRequest { Model = BenchModel, RowCount = (uint)rows, RequestId = "bench" };
         for (var f = 0; f < 8; f++)
         {
             var values = new FloatColumn();
@@ -198,23 +201,10 @@ public static class BenchCommand
         return request;
     }
 
+    private const string BenchModel = "homefeed_ctr";
+
     private static readonly Method<BytesPayload, LeafScoreResponse> ScoreMethod =
         PayloadMarshaller.UnaryMethod<BytesPayload, LeafScoreResponse>("arbor.v1.Leaf", "Score", LeafScoreResponse.Parser);
 
-    /// <summary>A leaf that answers every row with one score, so the bench measures the RPC path alone.</summary>
-    private sealed class BenchLeafService : Contracts.V1.Leaf.LeafBase
-    {
-        public override Task<LeafScoreResponse> Score(LeafScoreRequest request, ServerCallContext context)
-        {
-            var response = new LeafScoreResponse { Model = request.Model, Version = "7", RowCount = request.RowCount, Outputs = { "p_click" } };
-            for (var i = 0; i < request.RowCount; i++)
-            {
-                response.Scores.Add(0.5f);
-            }
-
-            return Task.FromResult(response);
-        }
-    }
-
-    private sealed record LoadSettings(int Size, int Concurrency, double Duration, double Warmup, string Encoding);
+    private sealed record LoadSettings(int Size, int Concurrency, double Duration, double Warmup, string Encoding, int Connections);
 }
