@@ -21,6 +21,15 @@ public class CandidateColumnsBenchmarks
     private const int Rows = 300;
 
     private FeatureFrame _all = null!;
+    private FeatureFrame[] _coldFrames = null!;
+    private int _nextCold;
+
+    /// <summary>
+    /// Cold: each call reads 300 other rows of 19,200 (64 frames in turn), as a root reads candidates
+    /// spread over a cache far larger than the processor's caches; warm: the same 300 rows every call.
+    /// </summary>
+    [Params(false, true)]
+    public bool Cold { get; set; }
     private FeatureFrame _scalars = null!;
     private int[] _vectorColumns = null!;
 
@@ -36,10 +45,10 @@ public class CandidateColumnsBenchmarks
         var preprocessor = new FeaturePreprocessor(new FeatureRegistry(FeatureRegistry.SchemaV1, definitions));
         var names = definitions.Select(d => d.Name).OrderBy(_ => random.Next()).ToArray();
         var slots = Enumerable.Range(0, names.Length).OrderBy(_ => random.Next()).ToArray();
-        var rows = new TypedValue[]?[Rows];
-        for (var row = 0; row < Rows; row++)
+        var population = new TypedValue[]?[Cold ? 64 * Rows : Rows];
+        for (var row = 0; row < population.Length; row++)
         {
-            var values = rows[row] = new TypedValue[names.Length];
+            var values = population[row] = new TypedValue[names.Length];
             for (var c = 0; c < names.Length; c++)
             {
                 if (random.Next(10) == 0)
@@ -59,6 +68,13 @@ public class CandidateColumnsBenchmarks
         }
 
         var ids = Enumerable.Range(0, Rows).Select(r => $"c{r}").ToArray();
+        var order = Enumerable.Range(0, population.Length).OrderBy(_ => random.Next()).ToArray();
+        _coldFrames = [.. Enumerable.Range(0, population.Length / Rows).Select(f => new FeatureFrame(
+            [.. names.Select(n => PlannedColumn.Of(n, preprocessor))],
+            Rows,
+            new FeatureTable(ids, names, [.. order.Skip(f * Rows).Take(Rows).Select(r => population[r])], slots),
+            new ClientColumn?[names.Length]))];
+        var rows = population[..Rows];
         _all = new FeatureFrame([.. names.Select(n => PlannedColumn.Of(n, preprocessor))], Rows, new FeatureTable(ids, names, rows, slots), new ClientColumn?[names.Length]);
 
         // The same rows seen through their scalar columns only, and the other columns' indexes.
@@ -112,10 +128,11 @@ public class CandidateColumnsBenchmarks
     [Benchmark]
     public int AllRowByRow()
     {
+        var frame = Cold ? _coldFrames[_nextCold++ % _coldFrames.Length] : _all;
         using var batch = new FeatureBatch(Rows);
-        var built = new BatchColumn?[_all.Names.Count];
-        var isBuilt = new bool[_all.Names.Count];
-        RowColumns.TryBuild(batch, _all, built, isBuilt);
+        var built = new BatchColumn?[frame.Names.Count];
+        var isBuilt = new bool[frame.Names.Count];
+        RowColumns.TryBuild(batch, frame, built, isBuilt);
         foreach (var column in built)
         {
             batch.Add(column!);
