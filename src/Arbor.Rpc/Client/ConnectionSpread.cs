@@ -20,9 +20,6 @@ internal sealed class ConnectionSpread : HttpMessageHandler
         _connections = [.. handlers.Select(h => new HttpMessageInvoker(h, disposeHandler: true))];
     }
 
-    /// <summary>How many connections the requests are spread over.</summary>
-    public int Count => _connections.Length;
-
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         Next().SendAsync(request, cancellationToken);
 
