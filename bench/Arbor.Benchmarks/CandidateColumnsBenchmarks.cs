@@ -23,6 +23,8 @@ public class CandidateColumnsBenchmarks
     private FeatureFrame _all = null!;
     private FeatureFrame[] _coldFrames = null!;
     private int _nextCold;
+    private FeatureFrame _scalars = null!;
+    private int[] _vectorColumns = null!;
 
     /// <summary>
     /// Cold: each call reads 300 other rows of 19,200 (64 frames in turn), as a root reads candidates
@@ -30,8 +32,6 @@ public class CandidateColumnsBenchmarks
     /// </summary>
     [Params(false, true)]
     public bool Cold { get; set; }
-    private FeatureFrame _scalars = null!;
-    private int[] _vectorColumns = null!;
 
     [GlobalSetup]
     public void Setup()

@@ -46,13 +46,14 @@ public sealed class RpcChannel : IDisposable
 
         Address = address;
         _options = options ?? new RpcChannelOptions();
-        Counters = _options.ByteCounters ?? ByteCounters.Client(address.Authority);
-        var counters = Counters;
+        // Before anything is made: counters of a target are published once made.
         if (_options.Connections is < 1 or > RpcChannelOptions.MaxConnections)
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.Connections, $"Connections must be 1 to {RpcChannelOptions.MaxConnections}.");
         }
 
+        Counters = _options.ByteCounters ?? ByteCounters.Client(address.Authority);
+        var counters = Counters;
         var connections = new HttpMessageHandler[_options.Connections];
         for (var i = 0; i < connections.Length; i++)
         {
