@@ -160,13 +160,13 @@ public static partial class RootBench
             Summarise(results[root], rounds[root]);
         }
 
-        // 5. Latency at low load: one root at a time, one caller, enough requests that the root's
-        // window of timed leaf calls holds this phase's calls only.
+        // 5. Latency at low load: one caller, enough requests that each root's window of timed leaf
+        // calls holds this phase's calls only; interleaved as the rounds are.
         if (options.LatencyRequests > 0)
         {
+            await MeasureLatencyAsync(roots, workload, options, results, shuffle, cancellationToken);
             foreach (var root in roots)
             {
-                await MeasureLatencyAsync(root, workload, options, results[root], cancellationToken);
                 var r = results[root];
                 progress.Step(string.Create(CultureInfo.InvariantCulture, $"latency {root.Label}: p50 {r.LatencyP50Ms:F2} ms, leaf's own p50 {r.LeafTimeP50Ms:F3} ms, root-added p50 {r.RootAddedP50Ms:F2} ms, call overhead p50 {r.CallOverheadP50Ms:F2} ms{(r.LatencyWindowMixed ? " (window mixed with earlier calls)" : "")}"));
             }
@@ -298,6 +298,9 @@ public static partial class RootBench
         }
     }
 
+    /// <summary>Slices of the latency phase: each goes to every root in turn before the next.</summary>
+    private const int LatencySlices = 10;
+
     private sealed record Window(
         int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs,
         long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null)
@@ -366,37 +369,58 @@ public static partial class RootBench
     }
 
     /// <summary>
-    /// One caller, <see cref="RootBenchOptions.LatencyRequests"/> requests: the client's latency
-    /// percentiles, and from the root's <c>/admin/stats</c> the p50 of its leaf calls' overhead (the
-    /// root's view minus the leaf's own time) and of the leaves' own time over the most recent timed
-    /// calls. Root-added latency is the client's p50 minus the leaves' own p50.
+    /// One caller, <see cref="RootBenchOptions.LatencyRequests"/> requests to every root: the client's
+    /// latency percentiles, and from the root's <c>/admin/stats</c> the p50 of its leaf calls'
+    /// overhead (the root's view minus the leaf's own time) and of the leaves' own time over the most
+    /// recent timed calls. Root-added latency is the client's p50 minus the leaves' own p50. The
+    /// requests go in <see cref="LatencySlices"/> slices, each to every root in shuffled order, so that
+    /// no root has the machine's quieter or busier minutes to itself.
     /// </summary>
-    private static async Task MeasureLatencyAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, RootBenchResult result, CancellationToken cancellationToken)
+    private static async Task MeasureLatencyAsync(IReadOnlyList<RootUnderTest> roots, ScoreWorkload workload, RootBenchOptions options, Dictionary<RootUnderTest, RootBenchResult> results, Random shuffle, CancellationToken cancellationToken)
     {
         var requests = Enumerable.Range(0, options.LatencyRequests).Select(_ => workload.Next()).ToList();
-        var window = await RunWindowAsync(root, requests, concurrency: 1, cancellationToken);
-        var latencies = new LatencySamples();
-        foreach (var ms in window.LatenciesMs)
+        var slice = Math.Max(1, (requests.Count + LatencySlices - 1) / LatencySlices);
+        var windows = roots.ToDictionary(r => r, _ => new List<Window>());
+        for (var start = 0; start < requests.Count; start += slice)
         {
-            latencies.Add(ms);
+            var part = requests.GetRange(start, Math.Min(slice, requests.Count - start));
+            var order = roots.ToArray();
+            shuffle.Shuffle(order);
+            foreach (var root in order)
+            {
+                windows[root].Add(await RunWindowAsync(root, part, concurrency: 1, cancellationToken));
+            }
         }
 
-        result.LatencyRequests = window.Requests;
-        // The cold phase sends one request at a time too, and is measured the same way (gross CPU).
-        result.OneCallerCpuUsPerCandidate = window.CpuUsPerCandidate;
-        result.ColdVsOneCaller = result.ColdCpuUsPerCandidate / Math.Max(window.CpuUsPerCandidate, 1e-9);
-        result.LatencyP50Ms = latencies.Percentile(50);
-        result.LatencyP99Ms = latencies.Percentile(99);
-        result.Errors += window.Errors;
-        if (window.Timed is { } timed)
+        foreach (var root in roots)
         {
-            result.CallOverheadP50Ms = timed.OverheadP50;
-            result.CallOverheadP99Ms = timed.OverheadP99;
-            result.LeafTimeP50Ms = timed.LeafTimeP50;
-            result.RootAddedP50Ms = result.LatencyP50Ms - timed.LeafTimeP50;
-            // The root keeps its most recent timed calls: fewer than that in this phase means the
-            // percentiles include calls of the loaded phases before it.
-            result.LatencyWindowMixed = window.TimedCallsDuring < timed.Window;
+            var parts = windows[root];
+            var result = results[root];
+            var latencies = new LatencySamples();
+            foreach (var ms in parts.SelectMany(w => w.LatenciesMs))
+            {
+                latencies.Add(ms);
+            }
+
+            var cpu = parts.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Cpu);
+            var oneCaller = cpu.TotalMicroseconds / Math.Max(parts.Sum(w => w.Candidates), 1);
+            result.LatencyRequests = parts.Sum(w => w.Requests);
+            // The cold phase sends one request at a time too, and is measured the same way (gross CPU).
+            result.OneCallerCpuUsPerCandidate = oneCaller;
+            result.ColdVsOneCaller = result.ColdCpuUsPerCandidate / Math.Max(oneCaller, 1e-9);
+            result.LatencyP50Ms = latencies.Percentile(50);
+            result.LatencyP99Ms = latencies.Percentile(99);
+            result.Errors += parts.Sum(w => w.Errors);
+            if (parts[^1].Timed is { } timed)
+            {
+                result.CallOverheadP50Ms = timed.OverheadP50;
+                result.CallOverheadP99Ms = timed.OverheadP99;
+                result.LeafTimeP50Ms = timed.LeafTimeP50;
+                result.RootAddedP50Ms = result.LatencyP50Ms - timed.LeafTimeP50;
+                // The root keeps its most recent timed calls: fewer than that in this phase means the
+                // percentiles include calls of the loaded phases before it.
+                result.LatencyWindowMixed = parts.Sum(w => w.TimedCallsDuring ?? 0) < timed.Window;
+            }
         }
     }
 
@@ -489,9 +513,11 @@ public static partial class RootBench
         }
 
         var path = warmup.TryGetProperty("path", out var p) ? $", over {p.GetString()}" : "";
+        var cost = warmup.TryGetProperty("cpu_us_per_candidate", out var c) ? string.Join(" ", c.EnumerateArray().Select(v => v.GetDouble().ToString("F0", CultureInfo.InvariantCulture))) : "";
+        var jit = warmup.TryGetProperty("jit_compiled_methods", out var j) ? string.Join(" ", j.EnumerateArray().Select(v => v.GetInt64().ToString(CultureInfo.InvariantCulture))) : "";
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{warmup.GetProperty("outcome").GetString()}: {warmup.GetProperty("requests").GetInt32()} requests ({warmup.GetProperty("failed").GetInt32()} failed) in {warmup.GetProperty("seconds").GetDouble():F1} s{path}");
+            $"{warmup.GetProperty("outcome").GetString()}: {warmup.GetProperty("requests").GetInt32()} requests ({warmup.GetProperty("failed").GetInt32()} failed) in {warmup.GetProperty("seconds").GetDouble():F1} s{path}; µs/candidate by window: {cost}; methods compiled by window: {jit}");
     }
 
     /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>
