@@ -173,11 +173,29 @@ public static partial class RootBench
         }
 
         // 6. Saturation: one root at a time, more callers than the root has cores.
+        // Interleaved as the rounds are: slices of the phase, each to every root in shuffled order.
         if (options.SaturateTime > TimeSpan.Zero)
         {
+            var slices = roots.ToDictionary(r => r, _ => new List<Window>());
+            for (var slice = 0; slice < SaturationSlices; slice++)
+            {
+                // Generated before any clock starts, so the driver's own work does not count; the same for every root.
+                var pool = Enumerable.Range(0, 64).Select(_ => workload.Next()).ToArray();
+                var order = roots.ToArray();
+                shuffle.Shuffle(order);
+                foreach (var root in order)
+                {
+                    slices[root].Add(await RunSaturatedAsync(root, pool, options.SaturateConcurrency, options.SaturateTime / SaturationSlices, cancellationToken));
+                }
+            }
+
             foreach (var root in roots)
             {
-                var window = await RunSaturatedAsync(root, workload, options, cancellationToken);
+                var parts = slices[root];
+                var window = new Window(
+                    parts.Sum(w => w.Requests), parts.Sum(w => w.Candidates), parts.Sum(w => w.Errors),
+                    parts.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Cpu), parts.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Elapsed),
+                    null, null, null, [], []);
                 var cores = window.Cpu.TotalSeconds / window.Elapsed.TotalSeconds;
                 results[root].SaturatedCandidatesPerS = window.Candidates / window.Elapsed.TotalSeconds;
                 results[root].SaturatedRootCores = cores;
@@ -297,6 +315,9 @@ public static partial class RootBench
             }
         }
     }
+
+    /// <summary>Slices of the saturation phase: each goes to every root in turn before the next.</summary>
+    private const int SaturationSlices = 5;
 
     /// <summary>Slices of the latency phase: each goes to every root in turn before the next.</summary>
     private const int LatencySlices = 10;
@@ -439,18 +460,17 @@ public static partial class RootBench
                 leaf.GetProperty("p50").GetDouble())
             : null;
 
-    private static async Task<Window> RunSaturatedAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, CancellationToken cancellationToken)
+    /// <summary><paramref name="callers"/> callers, closed loop over <paramref name="pool"/>, for <paramref name="duration"/>: candidates/s and root CPU.</summary>
+    private static async Task<Window> RunSaturatedAsync(RootUnderTest root, ScoreRequest[] pool, int callers, TimeSpan duration, CancellationToken cancellationToken)
     {
-        // Requests are generated before the clock starts, so the driver's own work does not count.
-        var pool = Enumerable.Range(0, 64).Select(_ => workload.Next()).ToArray();
         var cpuBefore = root.Root.Process.CpuTime;
         var clock = Stopwatch.GetTimestamp();
         long candidates = 0;
         var errors = 0;
         var sent = -1;
-        var callers = Enumerable.Range(0, options.SaturateConcurrency).Select(async _ =>
+        var running = Enumerable.Range(0, callers).Select(async _ =>
         {
-            while (Stopwatch.GetElapsedTime(clock) < options.SaturateTime)
+            while (Stopwatch.GetElapsedTime(clock) < duration)
             {
                 var request = pool[(Interlocked.Increment(ref sent) & int.MaxValue) % pool.Length];
                 var (response, _) = await CallAsync(root, request, cancellationToken);
@@ -464,7 +484,7 @@ public static partial class RootBench
                 }
             }
         });
-        await Task.WhenAll(callers);
+        await Task.WhenAll(running);
         return new Window(sent + 1, candidates, errors, root.Root.Process.CpuTime - cpuBefore, Stopwatch.GetElapsedTime(clock), null, null, null, [], []);
     }
 

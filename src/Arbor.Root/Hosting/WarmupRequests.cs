@@ -9,7 +9,8 @@ namespace Arbor.Root.Hosting;
 
 /// <summary>
 /// The warm-up's synthetic requests, built from the loaded routing and registry: one per surface
-/// and one per routed model (named explicitly), each with <c>candidates</c> candidates. The first
+/// and one per routed model (named explicitly), each with <c>candidates</c> candidates, sent once
+/// each and then the surfaces' in turn (<see cref="Pick"/>). The first
 /// <see cref="ClientValueCandidates"/> candidates carry a client value of each candidate feature and
 /// every request a value of each context feature, of the feature's raw type (what its transforms
 /// take), so that every feature type is parsed, checked, preprocessed and encoded; the other
