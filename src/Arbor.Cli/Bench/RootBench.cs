@@ -160,24 +160,42 @@ public static partial class RootBench
             Summarise(results[root], rounds[root]);
         }
 
-        // 5. Latency at low load: one root at a time, one caller, enough requests that the root's
-        // window of timed leaf calls holds this phase's calls only.
+        // 5. Latency at low load: one caller, enough requests that each root's window of timed leaf
+        // calls holds this phase's calls only; interleaved as the rounds are.
         if (options.LatencyRequests > 0)
         {
+            await MeasureLatencyAsync(roots, workload, options, results, shuffle, cancellationToken);
             foreach (var root in roots)
             {
-                await MeasureLatencyAsync(root, workload, options, results[root], cancellationToken);
                 var r = results[root];
                 progress.Step(string.Create(CultureInfo.InvariantCulture, $"latency {root.Label}: p50 {r.LatencyP50Ms:F2} ms, leaf's own p50 {r.LeafTimeP50Ms:F3} ms, root-added p50 {r.RootAddedP50Ms:F2} ms, call overhead p50 {r.CallOverheadP50Ms:F2} ms{(r.LatencyWindowMixed ? " (window mixed with earlier calls)" : "")}"));
             }
         }
 
         // 6. Saturation: one root at a time, more callers than the root has cores.
+        // Interleaved as the rounds are: slices of the phase, each to every root in shuffled order.
         if (options.SaturateTime > TimeSpan.Zero)
         {
+            var slices = roots.ToDictionary(r => r, _ => new List<Window>());
+            for (var slice = 0; slice < SaturationSlices; slice++)
+            {
+                // Generated before any clock starts, so the driver's own work does not count; the same for every root.
+                var pool = Enumerable.Range(0, 64).Select(_ => workload.Next()).ToArray();
+                var order = roots.ToArray();
+                shuffle.Shuffle(order);
+                foreach (var root in order)
+                {
+                    slices[root].Add(await RunSaturatedAsync(root, pool, options.SaturateConcurrency, options.SaturateTime / SaturationSlices, cancellationToken));
+                }
+            }
+
             foreach (var root in roots)
             {
-                var window = await RunSaturatedAsync(root, workload, options, cancellationToken);
+                var parts = slices[root];
+                var window = new Window(
+                    parts.Sum(w => w.Requests), parts.Sum(w => w.Candidates), parts.Sum(w => w.Errors),
+                    parts.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Cpu), parts.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Elapsed),
+                    null, null, null, [], []);
                 var cores = window.Cpu.TotalSeconds / window.Elapsed.TotalSeconds;
                 results[root].SaturatedCandidatesPerS = window.Candidates / window.Elapsed.TotalSeconds;
                 results[root].SaturatedRootCores = cores;
@@ -298,6 +316,12 @@ public static partial class RootBench
         }
     }
 
+    /// <summary>Slices of the saturation phase: each goes to every root in turn before the next.</summary>
+    private const int SaturationSlices = 5;
+
+    /// <summary>Slices of the latency phase: each goes to every root in turn before the next.</summary>
+    private const int LatencySlices = 10;
+
     private sealed record Window(
         int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs,
         long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null)
@@ -366,37 +390,58 @@ public static partial class RootBench
     }
 
     /// <summary>
-    /// One caller, <see cref="RootBenchOptions.LatencyRequests"/> requests: the client's latency
-    /// percentiles, and from the root's <c>/admin/stats</c> the p50 of its leaf calls' overhead (the
-    /// root's view minus the leaf's own time) and of the leaves' own time over the most recent timed
-    /// calls. Root-added latency is the client's p50 minus the leaves' own p50.
+    /// One caller, <see cref="RootBenchOptions.LatencyRequests"/> requests to every root: the client's
+    /// latency percentiles, and from the root's <c>/admin/stats</c> the p50 of its leaf calls'
+    /// overhead (the root's view minus the leaf's own time) and of the leaves' own time over the most
+    /// recent timed calls. Root-added latency is the client's p50 minus the leaves' own p50. The
+    /// requests go in <see cref="LatencySlices"/> slices, each to every root in shuffled order, so that
+    /// no root has the machine's quieter or busier minutes to itself.
     /// </summary>
-    private static async Task MeasureLatencyAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, RootBenchResult result, CancellationToken cancellationToken)
+    private static async Task MeasureLatencyAsync(IReadOnlyList<RootUnderTest> roots, ScoreWorkload workload, RootBenchOptions options, Dictionary<RootUnderTest, RootBenchResult> results, Random shuffle, CancellationToken cancellationToken)
     {
         var requests = Enumerable.Range(0, options.LatencyRequests).Select(_ => workload.Next()).ToList();
-        var window = await RunWindowAsync(root, requests, concurrency: 1, cancellationToken);
-        var latencies = new LatencySamples();
-        foreach (var ms in window.LatenciesMs)
+        var slice = Math.Max(1, (requests.Count + LatencySlices - 1) / LatencySlices);
+        var windows = roots.ToDictionary(r => r, _ => new List<Window>());
+        for (var start = 0; start < requests.Count; start += slice)
         {
-            latencies.Add(ms);
+            var part = requests.GetRange(start, Math.Min(slice, requests.Count - start));
+            var order = roots.ToArray();
+            shuffle.Shuffle(order);
+            foreach (var root in order)
+            {
+                windows[root].Add(await RunWindowAsync(root, part, concurrency: 1, cancellationToken));
+            }
         }
 
-        result.LatencyRequests = window.Requests;
-        // The cold phase sends one request at a time too, and is measured the same way (gross CPU).
-        result.OneCallerCpuUsPerCandidate = window.CpuUsPerCandidate;
-        result.ColdVsOneCaller = result.ColdCpuUsPerCandidate / Math.Max(window.CpuUsPerCandidate, 1e-9);
-        result.LatencyP50Ms = latencies.Percentile(50);
-        result.LatencyP99Ms = latencies.Percentile(99);
-        result.Errors += window.Errors;
-        if (window.Timed is { } timed)
+        foreach (var root in roots)
         {
-            result.CallOverheadP50Ms = timed.OverheadP50;
-            result.CallOverheadP99Ms = timed.OverheadP99;
-            result.LeafTimeP50Ms = timed.LeafTimeP50;
-            result.RootAddedP50Ms = result.LatencyP50Ms - timed.LeafTimeP50;
-            // The root keeps its most recent timed calls: fewer than that in this phase means the
-            // percentiles include calls of the loaded phases before it.
-            result.LatencyWindowMixed = window.TimedCallsDuring < timed.Window;
+            var parts = windows[root];
+            var result = results[root];
+            var latencies = new LatencySamples();
+            foreach (var ms in parts.SelectMany(w => w.LatenciesMs))
+            {
+                latencies.Add(ms);
+            }
+
+            var cpu = parts.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Cpu);
+            var oneCaller = cpu.TotalMicroseconds / Math.Max(parts.Sum(w => w.Candidates), 1);
+            result.LatencyRequests = parts.Sum(w => w.Requests);
+            // The cold phase sends one request at a time too, and is measured the same way (gross CPU).
+            result.OneCallerCpuUsPerCandidate = oneCaller;
+            result.ColdVsOneCaller = result.ColdCpuUsPerCandidate / Math.Max(oneCaller, 1e-9);
+            result.LatencyP50Ms = latencies.Percentile(50);
+            result.LatencyP99Ms = latencies.Percentile(99);
+            result.Errors += parts.Sum(w => w.Errors);
+            if (parts[^1].Timed is { } timed)
+            {
+                result.CallOverheadP50Ms = timed.OverheadP50;
+                result.CallOverheadP99Ms = timed.OverheadP99;
+                result.LeafTimeP50Ms = timed.LeafTimeP50;
+                result.RootAddedP50Ms = result.LatencyP50Ms - timed.LeafTimeP50;
+                // The root keeps its most recent timed calls: fewer than that in this phase means the
+                // percentiles include calls of the loaded phases before it.
+                result.LatencyWindowMixed = parts.Sum(w => w.TimedCallsDuring ?? 0) < timed.Window;
+            }
         }
     }
 
@@ -415,18 +460,17 @@ public static partial class RootBench
                 leaf.GetProperty("p50").GetDouble())
             : null;
 
-    private static async Task<Window> RunSaturatedAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, CancellationToken cancellationToken)
+    /// <summary><paramref name="callers"/> callers, closed loop over <paramref name="pool"/>, for <paramref name="duration"/>: candidates/s and root CPU.</summary>
+    private static async Task<Window> RunSaturatedAsync(RootUnderTest root, ScoreRequest[] pool, int callers, TimeSpan duration, CancellationToken cancellationToken)
     {
-        // Requests are generated before the clock starts, so the driver's own work does not count.
-        var pool = Enumerable.Range(0, 64).Select(_ => workload.Next()).ToArray();
         var cpuBefore = root.Root.Process.CpuTime;
         var clock = Stopwatch.GetTimestamp();
         long candidates = 0;
         var errors = 0;
         var sent = -1;
-        var callers = Enumerable.Range(0, options.SaturateConcurrency).Select(async _ =>
+        var running = Enumerable.Range(0, callers).Select(async _ =>
         {
-            while (Stopwatch.GetElapsedTime(clock) < options.SaturateTime)
+            while (Stopwatch.GetElapsedTime(clock) < duration)
             {
                 var request = pool[(Interlocked.Increment(ref sent) & int.MaxValue) % pool.Length];
                 var (response, _) = await CallAsync(root, request, cancellationToken);
@@ -440,7 +484,7 @@ public static partial class RootBench
                 }
             }
         });
-        await Task.WhenAll(callers);
+        await Task.WhenAll(running);
         return new Window(sent + 1, candidates, errors, root.Root.Process.CpuTime - cpuBefore, Stopwatch.GetElapsedTime(clock), null, null, null, [], []);
     }
 
@@ -489,9 +533,11 @@ public static partial class RootBench
         }
 
         var path = warmup.TryGetProperty("path", out var p) ? $", over {p.GetString()}" : "";
+        var cost = warmup.TryGetProperty("cpu_us_per_candidate", out var c) ? string.Join(" ", c.EnumerateArray().Select(v => v.GetDouble().ToString("F0", CultureInfo.InvariantCulture))) : "";
+        var jit = warmup.TryGetProperty("jit_compiled_methods", out var j) ? string.Join(" ", j.EnumerateArray().Select(v => v.GetInt64().ToString(CultureInfo.InvariantCulture))) : "";
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{warmup.GetProperty("outcome").GetString()}: {warmup.GetProperty("requests").GetInt32()} requests ({warmup.GetProperty("failed").GetInt32()} failed) in {warmup.GetProperty("seconds").GetDouble():F1} s{path}");
+            $"{warmup.GetProperty("outcome").GetString()}: {warmup.GetProperty("requests").GetInt32()} requests ({warmup.GetProperty("failed").GetInt32()} failed) in {warmup.GetProperty("seconds").GetDouble():F1} s{path}; µs/candidate by window: {cost}; methods compiled by window: {jit}");
     }
 
     /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>

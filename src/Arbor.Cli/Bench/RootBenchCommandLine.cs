@@ -37,6 +37,7 @@ public static class RootBenchCommandLine
         var compare = new Option<string[]>("--compare") { Description = "Also measure another build: NAME=PATH/arbor.dll (its roots run beside the current build's, interleaved).", AllowMultipleArgumentsPerToken = false };
         var variant = new Option<string[]>("--variant") { Description = "Also measure the current build with environment variables: NAME=KEY:VALUE,KEY:VALUE." };
         var preload = new Option<bool>("--preload") { Description = "Also measure the current build with a warmup.preload_file of every user and candidate of the workload (its cache filled before it is ready)." };
+        var preloadEvery = new Option<bool>("--preload-every-build") { Description = "Every build's roots (the current build's and each --compare's) read a warmup.preload_file of every user and candidate of the workload; no root without it." };
         var connections = new Option<string?>("--connections") { Description = "Also measure the current build with fan_out.connections_per_replica set to each of these comma-separated values, e.g. 1,4." };
         var json = new Option<string?>("--json") { Description = "Write the report to this JSON file." };
         var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles and the feature store are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "bench-root") };
@@ -45,7 +46,7 @@ public static class RootBenchCommandLine
         var cachedEntities = new Option<string?>("--cached-entities") { Description = "Instead of CPU: a root's memory at rest after a forced collection with these many entities cached, e.g. 1000,10000,100000 (the store gets copies of the sample candidates)." };
         var command = new Command("root", "Root CPU per candidate at steady state (warmed until stable, net of idle), cold start and saturation, against null or real leaves.")
         {
-            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, connections, json, workDir, seed, models, cachedEntities,
+            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, preloadEvery, connections, json, workDir, seed, models, cachedEntities,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -79,6 +80,11 @@ public static class RootBenchCommandLine
                 foreach (var perReplica in ParseConnections(result.GetValue(connections)))
                 {
                     builds.Add(RootBuild.WithConnections(perReplica));
+                }
+
+                if (result.GetValue(preloadEvery))
+                {
+                    builds = [.. builds.Select(b => b with { Preload = true })];
                 }
 
                 if (result.GetValue(concurrency) < 1 || result.GetValue(rounds) < 1 || result.GetValue(perRound) < 1 || result.GetValue(cold) < 1 || result.GetValue(window) <= 0)

@@ -2,8 +2,8 @@ namespace Arbor.Root.Configuration;
 
 /// <summary>
 /// The root's start-up warm-up (<see cref="Hosting.RootWarmup"/>): once the feature store and the
-/// leaves are ready, synthetic requests go through the scoring path until their CPU cost per
-/// candidate is flat (the JIT has compiled the hot methods again at tier 1), or until
+/// leaves are ready, synthetic requests go through the scoring path until the JIT is quiet (it has
+/// compiled the hot methods again at tier 1 and compiles nothing more), or until
 /// <see cref="MaxSeconds"/> or <see cref="MaxRequests"/>; the root is not ready before. Read at start-up only.
 /// </summary>
 public sealed record WarmupConfig
@@ -11,7 +11,7 @@ public sealed record WarmupConfig
     /// <summary>Whether a fresh root warms up before it says it is ready.</summary>
     public bool Enabled { get; init; } = true;
 
-    /// <summary>The longest the warm-up runs once the dependencies are ready (it then ends, saying it was not flat).</summary>
+    /// <summary>The longest the warm-up runs once the dependencies are ready (it then ends, saying the JIT was not quiet).</summary>
     public double MaxSeconds { get; init; } = 30;
 
     /// <summary>The most synthetic requests the warm-up sends.</summary>

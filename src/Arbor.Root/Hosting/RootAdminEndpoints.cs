@@ -168,5 +168,6 @@ public static class RootAdminEndpoints
         flat = warmup.Flat,
         last_cpu_us_per_candidate = warmup.LastCostUsPerCandidate,
         cpu_us_per_candidate = warmup.CostCurve,
+        jit_compiled_methods = warmup.CompiledCurve ?? [],
     };
 }

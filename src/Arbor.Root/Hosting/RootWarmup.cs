@@ -26,13 +26,17 @@ namespace Arbor.Root.Hosting;
 /// (<see cref="WarmupGate"/>) and are scored by <see cref="WarmupScorer"/>: nothing they do counts
 /// as traffic. When the listener cannot be reached (a probe of its gRPC health service fails), the
 /// requests go to the warm-up's scorer in the process instead, through protobuf as on the wire, and
-/// the result says so. It measures the process CPU per candidate (the loopback client's share
-/// included) over windows of requests. The JIT compiles hot methods again at tier 1 on a background
-/// thread once they have been called often enough, so a fixed number of requests is wrong: it stops
-/// when the last <see cref="FlatWindows"/> windows cost within <see cref="FlatSpread"/> of each
-/// other, or at <c>max_seconds</c> or <c>max_requests</c>, or after <see cref="MaxFailures"/> failed
-/// requests (a request fails when any of its models does: a path that fails cannot be measured,
-/// and the warm-up never spins on failures).
+/// the result says so. Over windows of requests it counts the methods the JIT compiled and measures
+/// the process CPU per candidate (the loopback client's share included). The JIT compiles hot methods
+/// again (instrumented, then at tier 1) on a background thread once they have been called often
+/// enough, for many seconds on a busy machine, so neither a fixed number of requests nor a flat cost
+/// says the code is final (a plateau of tier-0 cost is flat too): it stops when the JIT is quiet,
+/// the last <see cref="QuietWindows"/> windows having compiled at most <see cref="QuietMethods"/>
+/// methods each, or at <c>max_seconds</c> or <c>max_requests</c>, or after
+/// <see cref="MaxFailures"/> failed requests (a request fails when any of its models does: a path
+/// that fails cannot be measured, and the warm-up never spins on failures). Whether the cost was
+/// flat then (the last <see cref="FlatWindows"/> windows within <see cref="FlatSpread"/> of each
+/// other) is reported beside it.
 /// </summary>
 public sealed partial class RootWarmup : BackgroundService
 {
@@ -41,6 +45,16 @@ public sealed partial class RootWarmup : BackgroundService
 
     /// <summary>Largest ratio of the dearest to the cheapest of the last windows that is still flat.</summary>
     public const double FlatSpread = 1.15;
+
+    /// <summary>Consecutive windows in which the JIT must have been quiet.</summary>
+    public const int QuietWindows = 3;
+
+    /// <summary>
+    /// Most methods a quiet window may compile: a few compilations of code off the request path
+    /// (timers, probes) do not hold the warm-up, a tier-1 wave of the scoring path (tens to
+    /// hundreds of methods a window) does.
+    /// </summary>
+    public const int QuietMethods = 5;
 
     /// <summary>Failed requests after which the warm-up ends.</summary>
     public const int MaxFailures = 5;
@@ -209,35 +223,39 @@ public sealed partial class RootWarmup : BackgroundService
     private async Task<WarmupResult> WarmAsync(WarmupScorer scorer, PreloadResult? preloaded, CancellationToken cancellationToken)
     {
         // After a preload, the hot entities' ids: the synthetic requests then carry stored values (read into the warm-up's own cache).
-        var requests = WarmupRequests.Build(_routing.Current, _features, _config.Candidates, preloaded?.Users, preloaded?.Candidates);
+        var routing = _routing.Current;
+        var requests = WarmupRequests.Build(routing, _features, _config.Candidates, preloaded?.Users, preloaded?.Candidates);
+        var surfaces = routing.Config.Surfaces.Count;
         var (channel, path) = await ConnectAsync(cancellationToken);
         using var owned = channel;
         var client = channel is null ? null : new Contracts.V1.Root.RootClient(channel.Invoker);
         var secret = new Metadata { { WarmupGate.Header, _gate.HeaderValue } };
         var started = _time.GetTimestamp();
         var curve = new List<double>();
+        var compiled = new List<long>();
         int sent = 0, failed = 0;
         string? lastFailure = null;
         var windowStarted = started;
         var windowCpu = Environment.CpuUsage.TotalTime;
+        var windowMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
         int windowRequests = 0, windowCandidates = 0;
         var response = new ArrayBufferWriter<byte>();
         WarmupResult Now(WarmupState state, string outcome, bool flat) =>
-            new(state, outcome, sent, failed, _time.GetElapsedTime(started).TotalSeconds, curve.ToArray(), flat, path);
+            new(state, outcome, sent, failed, _time.GetElapsedTime(started).TotalSeconds, curve.ToArray(), flat, path, compiled.ToArray());
 
         while (requests.Count > 0)
         {
             if (sent >= _config.MaxRequests)
             {
-                return Now(WarmupState.Done, $"stopped at max_requests ({sent}) before the cost was flat", false);
+                return Now(WarmupState.Done, $"stopped at max_requests ({sent}) before the JIT was quiet", IsFlat(curve));
             }
 
             if (_time.GetElapsedTime(started).TotalSeconds >= _config.MaxSeconds)
             {
-                return Now(WarmupState.Done, $"stopped at max_seconds ({_config.MaxSeconds:F0} s) before the cost was flat", false);
+                return Now(WarmupState.Done, $"stopped at max_seconds ({_config.MaxSeconds:F0} s) before the JIT was quiet", IsFlat(curve));
             }
 
-            var request = requests[sent % requests.Count];
+            var request = WarmupRequests.Pick(requests, surfaces, sent);
             sent++;
             try
             {
@@ -274,11 +292,14 @@ public sealed partial class RootWarmup : BackgroundService
             if (windowRequests >= WindowRequests && _time.GetElapsedTime(windowStarted) >= WindowTime)
             {
                 var cpu = Environment.CpuUsage.TotalTime;
+                var methods = System.Runtime.JitInfo.GetCompiledMethodCount();
                 curve.Add((cpu - windowCpu).TotalMicroseconds / windowCandidates);
-                (windowCpu, windowStarted, windowRequests, windowCandidates) = (cpu, _time.GetTimestamp(), 0, 0);
-                if (IsFlat(curve))
+                compiled.Add(methods - windowMethods);
+                (windowCpu, windowMethods, windowStarted, windowRequests, windowCandidates) = (cpu, methods, _time.GetTimestamp(), 0, 0);
+                if (IsJitQuiet(compiled))
                 {
-                    return Now(WarmupState.Done, $"flat after {sent} requests", true);
+                    var flat = IsFlat(curve);
+                    return Now(WarmupState.Done, $"JIT quiet after {sent} requests, cost {(flat ? "flat" : "not flat")}", flat);
                 }
 
                 _current = Now(WarmupState.Warming, "warming", false);
@@ -286,6 +307,25 @@ public sealed partial class RootWarmup : BackgroundService
         }
 
         return Now(WarmupState.Done, "nothing to warm: no routed model", false);
+    }
+
+    /// <summary>Whether the last <see cref="QuietWindows"/> windows each compiled at most <see cref="QuietMethods"/> methods.</summary>
+    public static bool IsJitQuiet(IReadOnlyList<long> compiled)
+    {
+        if (compiled.Count < QuietWindows)
+        {
+            return false;
+        }
+
+        for (var i = compiled.Count - QuietWindows; i < compiled.Count; i++)
+        {
+            if (compiled[i] > QuietMethods)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether the last <see cref="FlatWindows"/> windows cost within <see cref="FlatSpread"/> of each other.</summary>

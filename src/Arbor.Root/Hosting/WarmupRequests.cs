@@ -9,7 +9,8 @@ namespace Arbor.Root.Hosting;
 
 /// <summary>
 /// The warm-up's synthetic requests, built from the loaded routing and registry: one per surface
-/// and one per routed model (named explicitly), each with <c>candidates</c> candidates. The first
+/// and one per routed model (named explicitly), each with <c>candidates</c> candidates, sent once
+/// each and then the surfaces' in turn (<see cref="Pick"/>). The first
 /// <see cref="ClientValueCandidates"/> candidates carry a client value of each candidate feature and
 /// every request a value of each context feature, of the feature's raw type (what its transforms
 /// take), so that every feature type is parsed, checked, preprocessed and encoded; the other
@@ -49,6 +50,22 @@ public static class WarmupRequests
         }
 
         return requests;
+    }
+
+    /// <summary>
+    /// The warm-up's request number <paramref name="sent"/> (from 0) of <paramref name="requests"/>
+    /// (as <see cref="Build"/> orders them: the <paramref name="surfaces"/> surfaces' first): each
+    /// request once, so that every surface and model is compiled, then the surfaces' requests in turn,
+    /// as most traffic is routed. The runtime builds its tier-1 code from the profile of the calls it
+    /// sees while warming, so the warm-up's mix should look like traffic's, not like a list of models
+    /// called one at a time. Without surfaces, every request in turn.
+    /// </summary>
+    public static ScoreRequest Pick(IReadOnlyList<ScoreRequest> requests, int surfaces, int sent)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sent);
+        return sent < requests.Count || surfaces <= 0
+            ? requests[sent % requests.Count]
+            : requests[(sent - requests.Count) % Math.Min(surfaces, requests.Count)];
     }
 
     /// <summary>The ids of request <c>r</c>: real ones in turn when given, else synthetic.</summary>

@@ -29,7 +29,8 @@ public enum WarmupState
 /// How its requests reached the scorer: <see cref="GrpcPath"/> (through the root's own gRPC
 /// listener, as a client's do) or <see cref="InProcessPath"/> followed by why; empty before it sends.
 /// </param>
-public sealed record WarmupResult(WarmupState State, string Outcome, int Requests, int Failed, double Seconds, IReadOnlyList<double> CostCurve, bool Flat, string Path = "")
+/// <param name="CompiledCurve">Methods the JIT compiled during each window, in order (the same windows as <paramref name="CostCurve"/>).</param>
+public sealed record WarmupResult(WarmupState State, string Outcome, int Requests, int Failed, double Seconds, IReadOnlyList<double> CostCurve, bool Flat, string Path = "", IReadOnlyList<long>? CompiledCurve = null)
 {
     /// <summary>The path of requests sent through the root's own gRPC listener.</summary>
     public const string GrpcPath = "grpc";

@@ -82,6 +82,26 @@ public sealed class WarmupRequestsTests
     public void IsFlat_TheLastWindowsAgree(double[] curve, bool flat) =>
         Assert.Equal(flat, RootWarmup.IsFlat(curve));
 
+    [Fact]
+    public void Pick_EachRequestOnce_ThenTheSurfacesInTurn()
+    {
+        var requests = new[] { "s1", "s2", "m1", "m2", "m3" }.Select(id => new ScoreRequest { RequestId = id }).ToArray();
+
+        var sent = Enumerable.Range(0, 11).Select(i => WarmupRequests.Pick(requests, surfaces: 2, i).RequestId);
+        var withoutSurfaces = Enumerable.Range(0, 7).Select(i => WarmupRequests.Pick(requests, surfaces: 0, i).RequestId);
+
+        Assert.Equal(["s1", "s2", "m1", "m2", "m3", "s1", "s2", "s1", "s2", "s1", "s2"], sent);
+        Assert.Equal(["s1", "s2", "m1", "m2", "m3", "s1", "s2"], withoutSurfaces);
+    }
+
+    [Theory]
+    [InlineData(new long[] { 1500, 300, 120, 4, 0, 5 }, true)]
+    [InlineData(new long[] { 1500, 300, 0, 0, 0, 6 }, false)]
+    [InlineData(new long[] { 1500, 0, 0, 200, 1, 0 }, false)]
+    [InlineData(new long[] { 0, 0 }, false)]
+    public void IsJitQuiet_TheLastWindowsCompiledAtMostAFewMethods(long[] compiled, bool quiet) =>
+        Assert.Equal(quiet, RootWarmup.IsJitQuiet(compiled));
+
     [Theory]
     [InlineData("""{ "max_seconds": 0 }""", "$.warmup.max_seconds")]
     [InlineData("""{ "max_requests": 0 }""", "$.warmup.max_requests")]
