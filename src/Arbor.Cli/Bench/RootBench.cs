@@ -172,8 +172,8 @@ public static partial class RootBench
             }
         }
 
-        // 6. Saturation: one root at a time, more callers than the root has cores.
-        // Interleaved as the rounds are: slices of the phase, each to every root in shuffled order.
+        // 6. Saturation: more callers than the root has cores, interleaved as the rounds are: slices
+        // of the phase, each to every root in shuffled order.
         if (options.SaturateTime > TimeSpan.Zero)
         {
             var slices = roots.ToDictionary(r => r, _ => new List<Window>());
