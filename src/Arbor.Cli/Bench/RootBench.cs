@@ -289,7 +289,8 @@ public static partial class RootBench
 
         if (rounds.All(w => w.AllocatedBytes is not null))
         {
-            result.AllocatedBytesPerRequest = Median(rounds.Select(w => (double)w.AllocatedBytes!.Value / Math.Max(w.Requests, 1)));
+            result.AllocatedBytesPerRequestByRound = [.. rounds.Select(w => (double)w.AllocatedBytes!.Value / Math.Max(w.Requests, 1))];
+            result.AllocatedBytesPerRequest = Median(result.AllocatedBytesPerRequestByRound);
             result.Gen0PerKRequests = 1000.0 * rounds.Sum(w => w.Gen0!.Value) / Math.Max(result.SteadyRequests, 1);
             result.Gen2PerKRequests = 1000.0 * rounds.Sum(w => w.Gen2!.Value) / Math.Max(result.SteadyRequests, 1);
         }
@@ -936,7 +937,11 @@ public sealed class RootBenchResult
     /// <summary>Leaf calls the root made per request it counted, over the steady rounds (its <c>/admin/stats</c>).</summary>
     public double? LeafCallsPerRequest { get; set; }
 
+    /// <summary>The median over the steady rounds of <see cref="AllocatedBytesPerRequestByRound"/>.</summary>
     public double? AllocatedBytesPerRequest { get; set; }
+
+    /// <summary>Bytes the root allocated per request in each steady round, in order.</summary>
+    public double[]? AllocatedBytesPerRequestByRound { get; set; }
 
     public double? Gen0PerKRequests { get; set; }
 
