@@ -5,14 +5,9 @@ using System.Text.Json.Nodes;
 using Arbor.Cli.Cluster;
 using Arbor.Contracts.V1;
 using Arbor.Rpc.Client;
-using Arbor.Rpc.Server;
 using Arbor.Testing;
 using Grpc.Core;
 using Grpc.Health.V1;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Arbor.FunctionalTests.Cluster;
 
