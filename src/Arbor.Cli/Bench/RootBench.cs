@@ -560,8 +560,9 @@ public static partial class RootBench
     }
 
     /// <summary>One null or real leaf per partition, ready; their gRPC addresses by partition.</summary>
+    /// <param name="build">With <see cref="RootBenchOptions.LeavesPerBuild"/>: the build whose null leaves these are (its assembly and environment); null: the current build's, shared by every root.</param>
     private static async Task<Dictionary<string, Uri>> StartLeavesAsync(
-        Processes cluster, SampleArtefacts artefacts, RootBenchOptions options, ArborExecutable executable, PortAllocator ports, HttpClient probe, BenchProgress progress, CancellationToken cancellationToken)
+        Processes cluster, SampleArtefacts artefacts, RootBenchOptions options, ArborExecutable executable, PortAllocator ports, HttpClient probe, BenchProgress progress, CancellationToken cancellationToken, RootBuild? build = null)
     {
         Directory.CreateDirectory(options.WorkDirectory);
         var leafByPartition = new Dictionary<string, Uri>(StringComparer.Ordinal);
@@ -573,9 +574,16 @@ public static partial class RootBench
             ManagedProcess process;
             if (options.NullLeaves)
             {
-                process = ManagedProcess.Start($"null-leaf/{partition}", executable.FileName, executable.With(
-                    ["bench", "null-leaf", "--manifest", Path.Combine(artefacts.Repository, Signatures.Bundles.PartitionManifest.FileName), "--partition", partition, "--grpc", $"127.0.0.1:{grpc}", "--http", $"127.0.0.1:{http}"]),
-                    environment: QuietLogs);
+                string[] arguments = ["bench", "null-leaf", "--manifest", Path.Combine(artefacts.Repository, Signatures.Bundles.PartitionManifest.FileName), "--partition", partition, "--grpc", $"127.0.0.1:{grpc}", "--http", $"127.0.0.1:{http}"];
+                var environment = new Dictionary<string, string>(QuietLogs, StringComparer.Ordinal);
+                foreach (var (key, value) in build?.Environment ?? new Dictionary<string, string>())
+                {
+                    environment[key] = value;
+                }
+
+                process = build?.Assembly is { } assembly
+                    ? ManagedProcess.Start($"null-leaf/{partition}@{build.Name}", "dotnet", [assembly, .. arguments], environment: environment)
+                    : ManagedProcess.Start(build is null ? $"null-leaf/{partition}" : $"null-leaf/{partition}@{build.Name}", executable.FileName, executable.With(arguments), environment: environment);
             }
             else
             {
@@ -589,7 +597,7 @@ public static partial class RootBench
             ready.Add((process, new Uri($"http://127.0.0.1:{http}/readyz")));
         }
 
-        progress.Step($"starting {cluster.Leaves.Count} {(options.NullLeaves ? "null " : "")}leaves");
+        progress.Step($"starting {leafByPartition.Count} {(options.NullLeaves ? "null " : "")}leaves{(build is null ? "" : $" of build {build.Name}")}");
         await Task.WhenAll(ready.Select(l => l.Process.WaitUntilReadyAsync(probe, l.Url, ReadyTimeout, cancellationToken)));
         return leafByPartition;
     }
@@ -600,10 +608,11 @@ public static partial class RootBench
         var executable = ArborExecutable.Current();
         var ports = new PortAllocator();
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var leafByPartition = await StartLeavesAsync(cluster, artefacts, options, executable, ports, probe, progress, cancellationToken);
+        var sharedLeaves = options.LeavesPerBuild ? null : await StartLeavesAsync(cluster, artefacts, options, executable, ports, probe, progress, cancellationToken);
         var roots = new List<RootUnderTest>();
         foreach (var build in options.Builds)
         {
+            var leafByPartition = sharedLeaves ?? await StartLeavesAsync(cluster, artefacts, options, executable, ports, probe, progress, cancellationToken, build);
             foreach (var mode in options.Modes)
             {
                 var label = options.Builds.Count == 1 ? mode.Name : $"{mode.Name}@{build.Name}";
@@ -807,6 +816,13 @@ public sealed record RootBenchOptions
     public required IReadOnlyList<BenchMode> Modes { get; init; }
 
     public IReadOnlyList<RootBuild> Builds { get; init; } = [RootBuild.Current];
+
+    /// <summary>
+    /// Whether each build's roots call null leaves of their own build (its assembly and environment),
+    /// so that builds are compared with their whole RPC stack, server side included. False: every
+    /// root calls the same leaves, of the current build.
+    /// </summary>
+    public bool LeavesPerBuild { get; init; }
 
     public bool NullLeaves { get; init; } = true;
 

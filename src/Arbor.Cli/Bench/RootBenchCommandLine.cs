@@ -37,6 +37,7 @@ public static class RootBenchCommandLine
         var compare = new Option<string[]>("--compare") { Description = "Also measure another build: NAME=PATH/arbor.dll (its roots run beside the current build's, interleaved).", AllowMultipleArgumentsPerToken = false };
         var variant = new Option<string[]>("--variant") { Description = "Also measure the current build with environment variables: NAME=KEY:VALUE,KEY:VALUE." };
         var preload = new Option<bool>("--preload") { Description = "Also measure the current build with a warmup.preload_file of every user and candidate of the workload (its cache filled before it is ready)." };
+        var leavesPerBuild = new Option<bool>("--leaves-per-build") { Description = "Each build's roots call null leaves of their own build (with its --variant environment), so that builds are compared with their whole RPC stack; otherwise all roots share the current build's leaves." };
         var preloadEvery = new Option<bool>("--preload-every-build") { Description = "Every build's roots (the current build's and each --compare's) read a warmup.preload_file of every user and candidate of the workload; no root without it." };
         var connections = new Option<string?>("--connections") { Description = "Also measure the current build with fan_out.connections_per_replica set to each of these comma-separated values, e.g. 1,4." };
         var json = new Option<string?>("--json") { Description = "Write the report to this JSON file." };
@@ -46,7 +47,7 @@ public static class RootBenchCommandLine
         var cachedEntities = new Option<string?>("--cached-entities") { Description = "Instead of CPU: a root's memory at rest after a forced collection with these many entities cached, e.g. 1000,10000,100000 (the store gets copies of the sample candidates)." };
         var command = new Command("root", "Root CPU per candidate at steady state (warmed until stable, net of idle), cold start and saturation, against null or real leaves.")
         {
-            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, preloadEvery, connections, json, workDir, seed, models, cachedEntities,
+            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, preloadEvery, leavesPerBuild, connections, json, workDir, seed, models, cachedEntities,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -92,6 +93,11 @@ public static class RootBenchCommandLine
                     throw new ArgumentException("--concurrency, --rounds, --requests-per-round, --cold-requests and --window-seconds must be positive");
                 }
 
+                if (result.GetValue(leavesPerBuild) && result.GetValue(realLeaves))
+                {
+                    throw new ArgumentException("--leaves-per-build starts null leaves; it does not go with --real-leaves");
+                }
+
                 if (result.GetValue(models) is < 1)
                 {
                     throw new ArgumentException("--models must be positive");
@@ -106,6 +112,7 @@ public static class RootBenchCommandLine
                     Modes = BenchMode.ParseList(result.GetValue(modes)),
                     Builds = builds,
                     NullLeaves = !result.GetValue(realLeaves),
+                    LeavesPerBuild = result.GetValue(leavesPerBuild),
                     Concurrency = result.GetValue(concurrency),
                     Rounds = result.GetValue(rounds),
                     RequestsPerRound = result.GetValue(perRound),

@@ -50,17 +50,33 @@ public static class BenchCommand
         var warmup = new Option<double>("--warmup") { Description = "Unmeasured warm-up seconds.", DefaultValueFactory = _ => 1 };
         var encoding = new Option<string>("--encoding") { Description = "Request compression: identity, gzip, lz4 or zstd.", DefaultValueFactory = _ => "identity" };
         var connections = new Option<int>("--connections") { Description = "HTTP/2 connections the client's calls take in turn (fan_out.connections_per_replica).", DefaultValueFactory = _ => 1 };
+        var receiveBlock = new Option<int>("--receive-block") { Description = "Bytes per block of the server's receive memory (RpcServerOptions.ReceiveBlockSize); 0: Kestrel's own 4 KiB blocks.", DefaultValueFactory = _ => new RpcServerOptions().ReceiveBlockSize };
+        var transport = new Option<string>("--transport") { Description = "grpc: Arbor's client and server (grpc-dotnet, Kestrel, HTTP/2). raw: the same messages over plain TCP sockets, a connection per caller, each message behind a 4-byte length: the floor under the gRPC stack.", DefaultValueFactory = _ => "grpc" };
+        transport.AcceptOnlyFromAmong("grpc", "raw");
         var command = new Command("rpc", "Unary call throughput and latency of Arbor's client against Arbor's server on loopback.")
         {
-            size, concurrency, duration, warmup, encoding, connections,
+            size, concurrency, duration, warmup, encoding, connections, transport, receiveBlock,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var settings = new LoadSettings(result.GetValue(size), result.GetValue(concurrency), result.GetValue(duration), result.GetValue(warmup), result.GetValue(encoding)!, result.GetValue(connections));
-            if (settings.Size < 16 || settings.Concurrency < 1 || settings.Duration <= 0 || settings.Warmup < 0 || settings.Connections is < 1 or > RpcChannelOptions.MaxConnections)
+            var settings = new LoadSettings(result.GetValue(size), result.GetValue(concurrency), result.GetValue(duration), result.GetValue(warmup), result.GetValue(encoding)!, result.GetValue(connections), result.GetValue(receiveBlock));
+            if (settings.Size < 16 || settings.Concurrency < 1 || settings.Duration <= 0 || settings.Warmup < 0 || settings.Connections is < 1 or > RpcChannelOptions.MaxConnections
+                || settings.ReceiveBlock is not 0 and (< RpcServerOptions.MinReceiveBlockSize or > RpcServerOptions.MaxReceiveBlockSize))
             {
-                Console.Error.WriteLine($"bench rpc: --size must be >= 16, --concurrency >= 1, --duration > 0, --warmup >= 0, --connections from 1 to {RpcChannelOptions.MaxConnections}.");
+                Console.Error.WriteLine($"bench rpc: --size must be >= 16, --concurrency >= 1, --duration > 0, --warmup >= 0, --connections from 1 to {RpcChannelOptions.MaxConnections}, --receive-block 0 or from {RpcServerOptions.MinReceiveBlockSize} to {RpcServerOptions.MaxReceiveBlockSize}.");
                 return 2;
+            }
+
+            if (result.GetValue(transport) == "raw")
+            {
+                if (settings.Encoding != "identity" || result.GetResult(connections) is { Implicit: false } || result.GetResult(receiveBlock) is { Implicit: false })
+                {
+                    Console.Error.WriteLine("bench rpc: --transport raw sends identity messages on a connection per caller; it takes no --encoding, --connections or --receive-block.");
+                    return 2;
+                }
+
+                await RunRawAsync(settings, cancellationToken);
+                return 0;
             }
 
             await RunAsync(settings, cancellationToken);
@@ -73,7 +89,7 @@ public static class BenchCommand
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddArborGrpc();
+        builder.Services.AddArborGrpc(o => o.ReceiveBlockSize = settings.ReceiveBlock);
         // The root bench's null leaf: it reads the request's header fields and skips its columns, so
         // that the bench measures the RPC path alone, not a decoding of the columns.
         builder.Services.AddSingleton(new Bench.NullLeaf.NullLeafService(new Dictionary<string, string>(StringComparer.Ordinal) { [BenchModel] = "7" }));
@@ -110,13 +126,42 @@ public static class BenchCommand
         var calls = latencies.Length;
         Array.Sort(latencies);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"rpc loopback: request {request.CalculateSize():N0} B ({request.RowCount} rows), response {probe.CalculateSize():N0} B, concurrency {settings.Concurrency}, connections {settings.Connections}, encoding {settings.Encoding}, {elapsed.TotalSeconds:0.0} s"));
+        Console.WriteLine(string.Create(inv, $"rpc loopback: request {request.CalculateSize():N0} B ({request.RowCount} rows), response {probe.CalculateSize():N0} B, concurrency {settings.Concurrency}, connections {settings.Connections}, encoding {settings.Encoding}, receive block {(settings.ReceiveBlock == 0 ? "Kestrel's 4 KiB" : settings.ReceiveBlock.ToString("N0", inv) + " B")}, {elapsed.TotalSeconds:0.0} s"));
         Console.WriteLine(string.Create(inv, $"calls: {calls:N0} ok, {errors:N0} failed; {calls / elapsed.TotalSeconds:N0} calls/s"));
         if (calls > 0)
         {
             Console.WriteLine(string.Create(inv, $"latency ms: p50 {Percentile(latencies, 0.50):0.000}  p90 {Percentile(latencies, 0.90):0.000}  p99 {Percentile(latencies, 0.99):0.000}  max {latencies[^1]:0.000}"));
             Console.WriteLine(string.Create(inv, $"wire bytes per call (after HTTP/2 framing): sent {wire.BytesSent / (double)calls:N0}, received {wire.BytesReceived / (double)calls:N0}; connections {clientCounters.Snapshot().ConnectionsOpened}"));
             Console.WriteLine(string.Create(inv, $"allocated per call (client + server, whole process): {allocated / (double)calls:N0} B; gen0 collections {gen0}"));
+            Console.WriteLine(string.Create(inv, $"process CPU per call (client + server): {cpu.TotalMicroseconds / calls:0.0} µs"));
+        }
+    }
+
+    private static async Task RunRawAsync(LoadSettings settings, CancellationToken cancellationToken)
+    {
+        await using var floor = Bench.RawSocketFloor.Start();
+        var request = RequestOfSize(settings.Size);
+        var message = request.ToByteArray();
+        if (settings.Warmup > 0)
+        {
+            await floor.RunAsync(message, settings.Concurrency, TimeSpan.FromSeconds(settings.Warmup), cancellationToken);
+        }
+
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        var (latencies, elapsed) = await floor.RunAsync(message, settings.Concurrency, TimeSpan.FromSeconds(settings.Duration), cancellationToken);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+
+        var calls = latencies.Length;
+        Array.Sort(latencies);
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"raw tcp loopback: request {message.Length:N0} B ({request.RowCount} rows) behind a 4-byte length, concurrency {settings.Concurrency}, a connection per caller, {elapsed.TotalSeconds:0.0} s"));
+        Console.WriteLine(string.Create(inv, $"calls: {calls:N0} ok; {calls / elapsed.TotalSeconds:N0} calls/s"));
+        if (calls > 0)
+        {
+            Console.WriteLine(string.Create(inv, $"latency ms: p50 {Percentile(latencies, 0.50):0.000}  p90 {Percentile(latencies, 0.90):0.000}  p99 {Percentile(latencies, 0.99):0.000}  max {latencies[^1]:0.000}"));
+            Console.WriteLine(string.Create(inv, $"allocated per call (client + server, whole process): {allocated / (double)calls:N0} B"));
             Console.WriteLine(string.Create(inv, $"process CPU per call (client + server): {cpu.TotalMicroseconds / calls:0.0} µs"));
         }
     }
@@ -206,5 +251,5 @@ public static class BenchCommand
     private static readonly Method<BytesPayload, LeafScoreResponse> ScoreMethod =
         PayloadMarshaller.UnaryMethod<BytesPayload, LeafScoreResponse>("arbor.v1.Leaf", "Score", LeafScoreResponse.Parser);
 
-    private sealed record LoadSettings(int Size, int Concurrency, double Duration, double Warmup, string Encoding, int Connections);
+    private sealed record LoadSettings(int Size, int Concurrency, double Duration, double Warmup, string Encoding, int Connections, int ReceiveBlock);
 }

@@ -29,6 +29,20 @@ public sealed class RpcServerOptions
     /// <summary>Whether the server answers grpc.reflection (service listing and descriptors, as grpcurl uses). Default on.</summary>
     public bool EnableReflection { get; set; } = true;
 
+    /// <summary>Smallest <see cref="ReceiveBlockSize"/> other than 0: Kestrel's own block size.</summary>
+    public const int MinReceiveBlockSize = 4096;
+
+    /// <summary>Largest <see cref="ReceiveBlockSize"/>.</summary>
+    public const int MaxReceiveBlockSize = 1024 * 1024;
+
+    /// <summary>
+    /// Bytes per block of the memory Kestrel reads each socket into (<see cref="LargeBlockMemoryPool"/>),
+    /// so at most this many bytes per receive call. Default 64 KiB: a few-hundred-KB leaf request
+    /// arrives in a few reads instead of one per 4 KiB (docs/benchmarks.md, "The gRPC stack's
+    /// floor"). 0 leaves Kestrel's own pool (4 KiB blocks).
+    /// </summary>
+    public int ReceiveBlockSize { get; set; } = 64 * 1024;
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {
@@ -36,6 +50,11 @@ public sealed class RpcServerOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxSendMessageSize);
         ArgumentOutOfRangeException.ThrowIfNegative(CompressionThreshold);
         ArgumentNullException.ThrowIfNull(Compression);
+        if (ReceiveBlockSize != 0 && ReceiveBlockSize is < MinReceiveBlockSize or > MaxReceiveBlockSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBlockSize), ReceiveBlockSize, $"0 (Kestrel's own pool) or from {MinReceiveBlockSize} to {MaxReceiveBlockSize} bytes.");
+        }
+
         if (ResponseEncoding is not null && !Compression.Supports(ResponseEncoding))
         {
             throw new ArgumentException($"Response encoding '{ResponseEncoding}' is not in the server's compression registry ({Compression.AcceptEncoding}).");

@@ -1,5 +1,6 @@
 using Arbor.Rpc.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +20,8 @@ public static class RpcServiceCollectionExtensions
     /// decompression limits, <see cref="StatusInterceptor"/> (one place mapping outcomes to
     /// statuses, response compression), UNIMPLEMENTED for unknown services and methods
     /// (<see cref="UnimplementedCallFallback"/>), the health service fed by the ASP.NET Core health
-    /// checks tagged <see cref="ReadinessTag"/>, and server reflection. Returns the health-checks
+    /// checks tagged <see cref="ReadinessTag"/>, server reflection, and Kestrel's memory in blocks of
+    /// <see cref="RpcServerOptions.ReceiveBlockSize"/> (<see cref="LargeBlockMemoryPool"/>). Returns the health-checks
     /// builder so the caller can add its readiness checks.
     /// </summary>
     public static IHealthChecksBuilder AddArborGrpc(this IServiceCollection services, Action<RpcServerOptions>? configure = null)
@@ -29,6 +31,11 @@ public static class RpcServiceCollectionExtensions
         configure?.Invoke(options);
         options.Validate();
         services.AddSingleton(options);
+        if (options.ReceiveBlockSize > 0)
+        {
+            services.Replace(ServiceDescriptor.Singleton<IMemoryPoolFactory<byte>>(new LargeBlockMemoryPool.Factory(options.ReceiveBlockSize)));
+        }
+
         services.AddSingleton<StatusInterceptor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, UnimplementedCallFallback>());
         services.AddGrpc(grpc =>

@@ -66,6 +66,9 @@ public sealed class RpcTestServer : IAsyncDisposable
         set => _ready = value;
     }
 
+    /// <summary>The server's services (dependency injection).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The requests seen when the server was started with <c>captureRequests</c>, in arrival order.</summary>
     public IReadOnlyList<CapturedRequest> Requests => [.. _requests];
 
