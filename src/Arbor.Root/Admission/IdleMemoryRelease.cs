@@ -7,8 +7,8 @@ namespace Arbor.Root.Admission;
 /// Gives memory back after a burst. The GC keeps the heap a burst grew (in a run at 5× the
 /// sustainable load the root stayed at its peak resident set for the minute after), so once the root
 /// has served traffic and then seen no request finish and none in flight for the configured idle
-/// time, it runs one aggressive, compacting full collection, which returns the free heap to the
-/// operating system. Once per idle period; never while requests are in flight.
+/// time, it runs one aggressive, compacting full collection (after the host drops what it keeps for
+/// reuse, such as Kestrel's free receive blocks), which returns the free heap to the operating system. Once per idle period; never while requests are in flight.
 /// </summary>
 public sealed partial class IdleMemoryRelease(
     Func<long> finishedRequests, Func<int> inFlight, TimeSpan idle, TimeProvider time, ILogger<IdleMemoryRelease> logger, Action? release = null)
@@ -63,7 +63,8 @@ public sealed partial class IdleMemoryRelease(
         }
     }
 
-    private static void ReleaseHeap() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    /// <summary>The release: an aggressive, compacting full collection.</summary>
+    public static void ReleaseHeap() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     [LoggerMessage(EventId = 2501, Level = LogLevel.Information, Message = "Idle for {IdleSeconds} s after serving: released memory, working set {BeforeMb} MB -> {AfterMb} MB")]
     private static partial void LogReleased(ILogger logger, double idleSeconds, long beforeMb, long afterMb);

@@ -28,6 +28,7 @@ using Arbor.Trimming.Admin;
 using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -216,12 +217,18 @@ public static class RootHost
         {
             var metrics = sp.GetRequiredService<RootMetrics>();
             var admission = sp.GetRequiredService<AdmissionControl>();
+            var blocks = sp.GetService<IMemoryPoolFactory<byte>>() as LargeBlockMemoryPool.Factory;
             return new IdleMemoryRelease(
                 () => metrics.RequestCount,
                 () => admission.InFlight,
                 TimeSpan.FromSeconds(config.Admission.ReleaseMemoryAfterIdleSeconds),
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<IdleMemoryRelease>>());
+                sp.GetRequiredService<ILogger<IdleMemoryRelease>>(),
+                () =>
+                {
+                    blocks?.ReleaseFree();
+                    IdleMemoryRelease.ReleaseHeap();
+                });
         });
         services.AddHostedService(sp => sp.GetRequiredService<IdleMemoryRelease>());
         services.AddSingleton<ClientFeatureViews>();

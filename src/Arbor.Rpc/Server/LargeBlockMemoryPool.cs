@@ -11,7 +11,8 @@ namespace Arbor.Rpc.Server;
 /// receive calls, pipe flushes and wake-ups of the HTTP/2 reader; with 64 KiB blocks, 3. Blocks are
 /// pinned arrays (the pinned object heap, as Kestrel's own), each with its owner object, and are
 /// kept for reuse up to <see cref="MaxRetained"/> per pool; more in use at once are allocated and
-/// left to the collector when returned.
+/// left to the collector when returned. <see cref="Factory.ReleaseFree"/> drops the free ones (the
+/// root does when idle after a burst).
 /// </summary>
 public sealed class LargeBlockMemoryPool : MemoryPool<byte>
 {
@@ -76,12 +77,21 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
         Interlocked.Decrement(ref retained);
     }
 
+    /// <summary>Drops the free blocks, for the collector to take; blocks in use come back as usual.</summary>
+    public void ReleaseFree()
+    {
+        while (free.TryPop(out _))
+        {
+            Interlocked.Decrement(ref retained);
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
-            free.Clear();
-            Volatile.Write(ref retained, 0);
+            ReleaseFree();
+            factory?.Forget(this);
         }
     }
 
@@ -109,6 +119,7 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
     /// </summary>
     public sealed class Factory(int blockSize) : IMemoryPoolFactory<byte>
     {
+        private readonly ConcurrentDictionary<LargeBlockMemoryPool, byte> live = new(ReferenceEqualityComparer.Instance);
         private long pools;
         private long allocated;
 
@@ -118,15 +129,37 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
         /// <summary>Pools made so far.</summary>
         public long PoolsCreated => Interlocked.Read(ref pools);
 
+        /// <summary>Pools made and not yet disposed.</summary>
+        public int PoolsLive => live.Count;
+
         /// <summary>Blocks the pools made so far have allocated.</summary>
         public long BlocksAllocated => Interlocked.Read(ref allocated);
+
+        /// <summary>Free blocks the live pools hold now.</summary>
+        public int BlocksRetained => live.Keys.Sum(p => p.BlocksRetained);
 
         public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
         {
             Interlocked.Increment(ref pools);
-            return new LargeBlockMemoryPool(blockSize, this);
+            var pool = new LargeBlockMemoryPool(blockSize, this);
+            live.TryAdd(pool, 0);
+            return pool;
+        }
+
+        /// <summary>
+        /// Drops every live pool's free blocks (<see cref="LargeBlockMemoryPool.ReleaseFree"/>): what a
+        /// server does when idle after a burst, before a full collection gives the memory back.
+        /// </summary>
+        public void ReleaseFree()
+        {
+            foreach (var pool in live.Keys)
+            {
+                pool.ReleaseFree();
+            }
         }
 
         internal void Allocated() => Interlocked.Increment(ref allocated);
+
+        internal void Forget(LargeBlockMemoryPool pool) => live.TryRemove(pool, out _);
     }
 }

@@ -57,6 +57,32 @@ public sealed class LargeBlockMemoryPoolTests
     }
 
     [Fact]
+    public void Factory_ReleaseFree_DropsTheLivePoolsFreeBlocks_AndForgetsDisposedPools()
+    {
+        var factory = new LargeBlockMemoryPool.Factory(4096);
+        var first = factory.Create();
+        var second = factory.Create();
+        Enumerable.Range(0, 3).Select(_ => first.Rent()).ToList().ForEach(l => l.Dispose());
+        var held = second.Rent();
+        second.Rent().Dispose();
+
+        var retainedBefore = factory.BlocksRetained;
+        factory.ReleaseFree();
+        var retainedAfter = factory.BlocksRetained;
+        using var again = first.Rent();
+        held.Dispose();
+        second.Dispose();
+
+        Assert.Equal(4, retainedBefore);
+        Assert.Equal(0, retainedAfter);
+        Assert.Equal(6, factory.BlocksAllocated); // 3 + 2, and one more after the release
+        Assert.Equal(1, factory.PoolsLive);
+        Assert.Equal(2, factory.PoolsCreated);
+        first.Dispose();
+        Assert.Equal(0, factory.PoolsLive);
+    }
+
+    [Fact]
     public void Rent_LargerThanABlock_OrAfterDispose_Throws()
     {
         var pool = new LargeBlockMemoryPool(4096);
