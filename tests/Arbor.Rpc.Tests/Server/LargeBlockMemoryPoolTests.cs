@@ -30,6 +30,31 @@ public sealed class LargeBlockMemoryPoolTests
     }
 
     [Fact]
+    public void Rent_BeyondMaxLargeLent_LendsSmallBlocks_UntilLargeOnesComeBack()
+    {
+        using var pool = new LargeBlockMemoryPool(64 * 1024);
+        var large = Enumerable.Range(0, LargeBlockMemoryPool.MaxLargeLent).Select(_ => pool.Rent()).ToList();
+
+        var small = pool.Rent();
+        var stillLarge = pool.Rent(LargeBlockMemoryPool.SmallBlockSize + 1);
+        var lentAtPeak = pool.LargeBlocksLent;
+        large[0].Dispose();
+        stillLarge.Dispose();
+        var largeAgain = pool.Rent();
+
+        Assert.All(large.Skip(1), l => Assert.Equal(64 * 1024, l.Memory.Length));
+        Assert.Equal(LargeBlockMemoryPool.SmallBlockSize, small.Memory.Length);
+        Assert.Equal(64 * 1024, stillLarge.Memory.Length);
+        Assert.Equal(LargeBlockMemoryPool.MaxLargeLent + 1, lentAtPeak);
+        Assert.Equal(64 * 1024, largeAgain.Memory.Length);
+        small.Dispose();
+        largeAgain.Dispose();
+        large.Skip(1).ToList().ForEach(l => l.Dispose());
+        Assert.Equal(0, pool.LargeBlocksLent);
+        Assert.Equal(LargeBlockMemoryPool.MaxRetained + 1, pool.BlocksRetained); // 128 large kept, 1 small
+    }
+
+    [Fact]
     public void Dispose_Twice_ReturnsTheBlockOnce()
     {
         using var pool = new LargeBlockMemoryPool(8 * 1024);
