@@ -8,7 +8,8 @@ namespace Arbor.Root.Admission;
 /// sustainable load the root stayed at its peak resident set for the minute after), so once the root
 /// has served traffic and then seen no request finish and none in flight for the configured idle
 /// time, it runs one aggressive, compacting full collection (after the host drops what it keeps for
-/// reuse, such as Kestrel's free receive blocks), which returns the free heap to the operating system. Once per idle period; never while requests are in flight.
+/// reuse, such as Kestrel's free receive blocks), which returns the free heap to the operating
+/// system. Once per idle period; never while requests are in flight.
 /// </summary>
 public sealed partial class IdleMemoryRelease(
     Func<long> finishedRequests, Func<int> inFlight, TimeSpan idle, TimeProvider time, ILogger<IdleMemoryRelease> logger, Action? release = null)
