@@ -574,22 +574,17 @@ public static partial class RootBench
             ManagedProcess process;
             if (options.NullLeaves)
             {
-                string[] arguments = ["bench", "null-leaf", "--manifest", Path.Combine(artefacts.Repository, Signatures.Bundles.PartitionManifest.FileName), "--partition", partition, "--grpc", $"127.0.0.1:{grpc}", "--http", $"127.0.0.1:{http}"];
-                var environment = new Dictionary<string, string>(QuietLogs, StringComparer.Ordinal);
-                foreach (var (key, value) in build?.Environment ?? new Dictionary<string, string>())
-                {
-                    environment[key] = value;
-                }
-
-                process = build?.Assembly is { } assembly
-                    ? ManagedProcess.Start($"null-leaf/{partition}@{build.Name}", "dotnet", [assembly, .. arguments], environment: environment)
-                    : ManagedProcess.Start(build is null ? $"null-leaf/{partition}" : $"null-leaf/{partition}@{build.Name}", executable.FileName, executable.With(arguments), environment: environment);
+                process = StartOfBuild(
+                    build is null ? $"null-leaf/{partition}" : $"null-leaf/{partition}@{build.Name}",
+                    executable,
+                    build,
+                    ["bench", "null-leaf", "--manifest", Path.Combine(artefacts.Repository, Signatures.Bundles.PartitionManifest.FileName), "--partition", partition, "--grpc", $"127.0.0.1:{grpc}", "--http", $"127.0.0.1:{http}"]);
             }
             else
             {
                 var config = Path.Combine(options.WorkDirectory, $"leaf-{partition}.json");
                 await File.WriteAllTextAsync(config, ServingCluster.LeafConfigJson(artefacts, partition, "127.0.0.1", grpc, http), cancellationToken);
-                process = ManagedProcess.Start($"leaf/{partition}", executable.FileName, executable.With(["leaf", "--config", config]), environment: QuietLogs);
+                process = StartOfBuild($"leaf/{partition}", executable, null, ["leaf", "--config", config]);
             }
 
             cluster.Leaves.Add(process);
@@ -698,33 +693,31 @@ public static partial class RootBench
         var grpc = $"127.0.0.1:{ports.Next()}";
         var http = $"127.0.0.1:{ports.Next()}";
         var admin = adminListener ? $"127.0.0.1:{ports.Next()}" : http;
-        var environment = new Dictionary<string, string>(QuietLogs, StringComparer.Ordinal);
-        foreach (var (key, value) in build.Environment)
-        {
-            environment[key] = value;
-        }
-
-        var arguments = new List<string>();
-        string program;
-        if (build.Assembly is { } assembly)
-        {
-            program = "dotnet";
-            arguments.Add(assembly);
-        }
-        else
-        {
-            program = executable.FileName;
-            arguments.AddRange(executable.LeadingArguments);
-        }
-
-        arguments.AddRange(["root", "--config", config, "--grpc", grpc, "--http", http]);
+        List<string> arguments = ["root", "--config", config, "--grpc", grpc, "--http", http];
         if (adminListener)
         {
             arguments.AddRange(["--admin", admin]);
         }
 
-        var process = ManagedProcess.Start($"root/{label}", program, arguments, environment: environment);
+        var process = StartOfBuild($"root/{label}", executable, build, arguments);
         return new RootProcess(mode, process, new Uri($"http://{grpc}"), new Uri($"http://{http}"), new Uri($"http://{admin}"), config);
+    }
+
+    /// <summary>
+    /// Starts an <c>arbor</c> command of <paramref name="build"/> (its assembly under <c>dotnet</c>, or
+    /// this executable; quiet logs and the build's environment), or of this build when null.
+    /// </summary>
+    private static ManagedProcess StartOfBuild(string name, ArborExecutable executable, RootBuild? build, IEnumerable<string> arguments)
+    {
+        var environment = new Dictionary<string, string>(QuietLogs, StringComparer.Ordinal);
+        foreach (var (key, value) in build?.Environment ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return build?.Assembly is { } assembly
+            ? ManagedProcess.Start(name, "dotnet", [assembly, .. arguments], environment: environment)
+            : ManagedProcess.Start(name, executable.FileName, executable.With(arguments), environment: environment);
     }
 
     /// <summary>The report as a table.</summary>

@@ -138,16 +138,18 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
 
         public void Return(Block block, bool keep)
         {
-            if (keep && Interlocked.Increment(ref retained) <= MaxRetained)
+            if (!keep)
+            {
+                return;
+            }
+
+            if (Interlocked.Increment(ref retained) <= MaxRetained)
             {
                 free.Push(block);
                 return;
             }
 
-            if (keep)
-            {
-                Interlocked.Decrement(ref retained);
-            }
+            Interlocked.Decrement(ref retained);
         }
 
         public void ReleaseFree()
