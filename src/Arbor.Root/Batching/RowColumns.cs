@@ -128,6 +128,14 @@ internal static class RowColumns
                         SetMissing(batch, ref column, row, rows);
                         continue;
                     }
+
+                    if (found == FloatRow.Slot.None && column.Missing.Kind == FeatureType.Float)
+                    {
+                        // No cached value: the column's missing value (a registered default) stands in.
+                        column.Floats.Array![column.Floats.Offset + row] = column.Missing.AsFloat();
+                        column.Present++;
+                        continue;
+                    }
                 }
 
                 var value = ValueAt(ref column, values, row);
