@@ -13,7 +13,7 @@ namespace Arbor.Benchmarks;
 /// shape (60 floats, 12 int64s, 10 float vectors of 16–64 values, 6 int64 lists of 0–12 ids; a
 /// tenth of the values missing, rows' slots in their own order): every column one at a time
 /// (<see cref="ColumnBuilder"/>), the scalars row by row and vectors and lists one at a time, and
-/// every kind row by row (<see cref="RowColumns"/>).
+/// every kind row by row (<see cref="RowColumns"/>), with and without the rows' floats packed.
 /// </summary>
 [MemoryDiagnoser]
 public class CandidateColumnsBenchmarks
@@ -32,6 +32,10 @@ public class CandidateColumnsBenchmarks
     /// </summary>
     [Params(false, true)]
     public bool Cold { get; set; }
+
+    /// <summary>Whether the rows come with their floats packed (<see cref="FloatRow"/>), as the root's cache gives them.</summary>
+    [Params(false, true)]
+    public bool PackedFloats { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -67,15 +71,16 @@ public class CandidateColumnsBenchmarks
             }
         }
 
+        var packed = population.Select(r => PackedFloats && r is not null ? FloatRow.Pack(r) : null).ToArray();
         var ids = Enumerable.Range(0, Rows).Select(r => $"c{r}").ToArray();
         var order = Enumerable.Range(0, population.Length).OrderBy(_ => random.Next()).ToArray();
         _coldFrames = [.. Enumerable.Range(0, population.Length / Rows).Select(f => new FeatureFrame(
             [.. names.Select(n => PlannedColumn.Of(n, preprocessor))],
             Rows,
-            new FeatureTable(ids, names, [.. order.Skip(f * Rows).Take(Rows).Select(r => population[r])], slots),
+            new FeatureTable(ids, names, [.. order.Skip(f * Rows).Take(Rows).Select(r => population[r])], slots, pooledRows: false, [.. order.Skip(f * Rows).Take(Rows).Select(r => packed[r])]),
             new ClientColumn?[names.Length]))];
         var rows = population[..Rows];
-        _all = new FeatureFrame([.. names.Select(n => PlannedColumn.Of(n, preprocessor))], Rows, new FeatureTable(ids, names, rows, slots), new ClientColumn?[names.Length]);
+        _all = new FeatureFrame([.. names.Select(n => PlannedColumn.Of(n, preprocessor))], Rows, new FeatureTable(ids, names, rows, slots, pooledRows: false, packed[..Rows]), new ClientColumn?[names.Length]);
 
         // The same rows seen through their scalar columns only, and the other columns' indexes.
         var scalar = Enumerable.Range(0, names.Length).Where(c => names[c][0] is 'f' or 'i').ToArray();

@@ -14,7 +14,8 @@ namespace Arbor.Cli.Bench;
 /// process (one per fan-out mode, and per build or environment variant when comparing), all behind
 /// the same leaves. Phases, per root:
 /// <list type="number">
-/// <item>cold start: the first <c>--cold-requests</c> requests of the fresh root, one at a time;</item>
+/// <item>cold start: the first <c>--cold-requests</c> requests of the fresh root, one at a time, the
+/// same requests for every root, in windows taken by every root in turn;</item>
 /// <item>warm-up until stable: closed-loop windows of at least <c>--window-seconds</c> until three
 /// consecutive windows' CPU per candidate lie within <see cref="StableSpread"/> of their median
 /// (detected, not a fixed count; the report says when a root never settled);</item>
@@ -73,24 +74,33 @@ public static partial class RootBench
             progress.Step($"start-up warm-up {root.Label}: {results[root].StartupWarmup ?? "not reported"}");
         }
 
+        // The same requests for every root, in windows (tenths, so that the curve shows where the cost
+        // falls: store reads that fill the cache, compilation); window k of every root before window
+        // k + 1 of any, the roots' order turning each window, so that no build's cold requests
+        // always come first or last while the others' background compilation runs on.
+        var coldRequests = Enumerable.Range(0, options.ColdRequests).Select(_ => workload.Next()).ToList();
+        var step = Math.Max(1, (coldRequests.Count + ColdCurveWindows - 1) / ColdCurveWindows);
+        var cold = roots.ToDictionary(r => r, _ => (Cpu: TimeSpan.Zero, Candidates: 0L, Curve: new List<double>()));
+        for (var (start, turn) = (0, 0); start < coldRequests.Count; start += step, turn++)
+        {
+            var window = coldRequests.GetRange(start, Math.Min(step, coldRequests.Count - start));
+            for (var i = 0; i < roots.Count; i++)
+            {
+                var root = roots[(i + turn) % roots.Count];
+                var measured = await RunWindowAsync(root, window, concurrency: 1, cancellationToken);
+                var (cpu, candidates, curve) = cold[root];
+                curve.Add(measured.CpuUsPerCandidate);
+                cold[root] = (cpu + measured.Cpu, candidates + measured.Candidates, curve);
+            }
+        }
+
         foreach (var root in roots)
         {
-            // In tenths, so that the curve shows where the cost falls (store reads that fill the cache, compilation).
-            var requests = Enumerable.Range(0, options.ColdRequests).Select(_ => workload.Next()).ToList();
-            var step = Math.Max(1, (requests.Count + ColdCurveWindows - 1) / ColdCurveWindows);
-            var (cpu, candidates) = (TimeSpan.Zero, 0L);
-            var curve = new List<double>();
-            for (var start = 0; start < requests.Count; start += step)
-            {
-                var window = await RunWindowAsync(root, requests.GetRange(start, Math.Min(step, requests.Count - start)), concurrency: 1, cancellationToken);
-                (cpu, candidates) = (cpu + window.Cpu, candidates + window.Candidates);
-                curve.Add(window.CpuUsPerCandidate);
-            }
-
+            var (cpu, candidates, curve) = cold[root];
             results[root].ColdCpuUsPerCandidate = cpu.TotalMicroseconds / Math.Max(candidates, 1);
-            results[root].ColdRequests = requests.Count;
+            results[root].ColdRequests = coldRequests.Count;
             results[root].ColdCurve = [.. curve];
-            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {requests.Count} requests {results[root].ColdCpuUsPerCandidate:F1} µs/candidate; by {step} requests {string.Join(", ", curve.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))}"));
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {coldRequests.Count} requests {results[root].ColdCpuUsPerCandidate:F1} µs/candidate; by {step} requests {string.Join(", ", curve.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))}"));
         }
 
         // 2. Warm-up until each root's CPU per candidate is stable.

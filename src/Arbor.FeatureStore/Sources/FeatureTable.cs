@@ -18,6 +18,7 @@ public sealed class FeatureTable
     private readonly bool _pooledRows;
     private readonly int _rowCount;
     private TypedValue[]?[] _rows;
+    private float[]?[]? _floatRows;
 
     /// <param name="ids">The row ids.</param>
     /// <param name="features">The column names.</param>
@@ -32,14 +33,15 @@ public sealed class FeatureTable
     /// <param name="features">The column names.</param>
     /// <param name="rows">Per row its value array (at least one per id, the rest ignored).</param>
     /// <param name="slots">Per column the index of its value in a row array.</param>
-    /// <param name="pooledRows">Whether <paramref name="rows"/> was rented from the shared array pool: <see cref="ReturnRows"/> gives it back.</param>
-    internal FeatureTable(IReadOnlyList<string> ids, IReadOnlyList<string> features, TypedValue[]?[] rows, int[] slots, bool pooledRows)
+    /// <param name="pooledRows">Whether <paramref name="rows"/> (and <paramref name="floatRows"/>) were rented from the shared array pool: <see cref="ReturnRows"/> gives them back.</param>
+    /// <param name="floatRows">Per row, the <see cref="FloatRow"/> of its value array (null where it has none), or null for none at all.</param>
+    internal FeatureTable(IReadOnlyList<string> ids, IReadOnlyList<string> features, TypedValue[]?[] rows, int[] slots, bool pooledRows, float[]?[]? floatRows = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(slots);
-        if ((pooledRows ? rows.Length < ids.Count : rows.Length != ids.Count) || slots.Length != features.Count)
+        if ((pooledRows ? rows.Length < ids.Count : rows.Length != ids.Count) || slots.Length != features.Count || floatRows?.Length < ids.Count)
         {
             throw new ArgumentException("A feature table needs one row per id and one slot per feature.");
         }
@@ -47,6 +49,7 @@ public sealed class FeatureTable
         Ids = ids;
         Features = features;
         _rows = rows;
+        _floatRows = floatRows;
         _slots = slots;
         _pooledRows = pooledRows;
         _rowCount = ids.Count;
@@ -62,6 +65,12 @@ public sealed class FeatureTable
 
     /// <summary>The value array of row <paramref name="row"/> (index it with <see cref="SlotOf"/>), or null when the row has no values.</summary>
     public TypedValue[]? RowValues(int row) => _rows[row];
+
+    /// <summary>
+    /// The <see cref="FloatRow"/> of row <paramref name="row"/>'s value array: the same floats, packed.
+    /// Null when the table has none for the row; the value array then has them all.
+    /// </summary>
+    public float[]? FloatRowValues(int row) => _floatRows?[row];
 
     /// <summary>The index in a row's value array of column <paramref name="column"/>'s value (none when past its end).</summary>
     public int SlotOf(int column) => _slots[column];
@@ -90,6 +99,11 @@ public sealed class FeatureTable
             var rows = _rows;
             _rows = [];
             ArrayPool<TypedValue[]?>.Shared.Return(rows, clearArray: true);
+            if (_floatRows is { } floatRows)
+            {
+                _floatRows = null;
+                ArrayPool<float[]?>.Shared.Return(floatRows, clearArray: true);
+            }
         }
     }
 

@@ -66,10 +66,19 @@ public sealed class FloatBatchColumn : BatchColumn
             return;
         }
 
-        foreach (var row in rows.Indices)
+        // Rows come in runs (a column's present rows, a model's candidates): each run is one copy.
+        var indices = rows.Indices;
+        for (var i = 0; i < indices.Length;)
         {
-            BinaryPrimitives.WriteSingleLittleEndian(destination[offset..], _values[row]);
-            offset += sizeof(float);
+            var end = i + 1;
+            while (end < indices.Length && indices[end] == indices[end - 1] + 1)
+            {
+                end++;
+            }
+
+            ProtoWire.WriteFloats(destination[offset..], Values.Slice(indices[i], end - i));
+            offset += (end - i) * sizeof(float);
+            i = end;
         }
     }
 }

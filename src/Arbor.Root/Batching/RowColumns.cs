@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Arbor.Features.Batches;
 using Arbor.Features.Values;
 using Arbor.FeatureStore.Sources;
@@ -14,6 +15,12 @@ namespace Arbor.Root.Batching;
 /// arrays), in one pass over the rows, and a second over the rows for the int64 lists' values (their
 /// total length sizes their buffer). String and bytes columns stay with <see cref="ColumnBuilder"/>.
 /// </summary>
+/// <remarks>
+/// Float columns read a cached row's floats from its packed <see cref="FloatRow"/> (4 bytes a value,
+/// in slot order) where the table has one, and fall back to the value array for anything else.
+/// Reading cached rows waits on memory: the packed floats and the ascending slot order are what
+/// keep that wait short.
+/// </remarks>
 internal static class RowColumns
 {
     /// <summary>
@@ -62,15 +69,24 @@ internal static class RowColumns
     {
         var columns = frame.Names.Count;
         var rows = frame.RowCount;
+        // The columns in the order of their slots, so that each row's values are read in ascending
+        // memory order (the processor then fetches the lines ahead).
+        Span<long> order = state.Length <= 256 ? stackalloc long[state.Length] : new long[state.Length];
         var at = 0;
-        var lists = false;
         for (var c = 0; c < columns; c++)
         {
-            if (!isBuilt[c])
+            if (isBuilt[c])
             {
-                continue;
+                order[at++] = ((long)(table?.SlotOf(c) ?? -1) << 32) | (uint)c;
             }
+        }
 
+        order.Sort();
+        at = 0;
+        var lists = false;
+        foreach (var key in order)
+        {
+            var c = (int)(key & uint.MaxValue);
             var planned = frame.Planned(c);
             var kind = planned.OutputKind;
             lists |= kind == FeatureType.Int64List;
@@ -91,9 +107,37 @@ internal static class RowColumns
         for (var row = 0; row < rows; row++)
         {
             var values = table?.RowValues(row);
+            var floats = table?.FloatRowValues(row);
             for (var i = 0; i < state.Length; i++)
             {
                 ref var column = ref state[i];
+                if (column.Kind == FeatureType.Float && floats is not null && column.Client is null)
+                {
+                    // The cached float, or its absence, from the packed row; a value of another kind
+                    // (the client's error to report) is read from the value array.
+                    var found = FloatRow.Read(floats, column.Slot, out var packed);
+                    if (found == FloatRow.Slot.Float)
+                    {
+                        column.Floats.Array![column.Floats.Offset + row] = packed;
+                        column.Present++;
+                        continue;
+                    }
+
+                    if (found == FloatRow.Slot.None && !column.Missing.HasValue)
+                    {
+                        SetMissing(batch, ref column, row, rows);
+                        continue;
+                    }
+
+                    if (found == FloatRow.Slot.None && column.Missing.Kind == FeatureType.Float)
+                    {
+                        // No cached value: the column's missing value (a registered default) stands in.
+                        column.Floats.Array![column.Floats.Offset + row] = column.Missing.AsFloat();
+                        column.Present++;
+                        continue;
+                    }
+                }
+
                 var value = ValueAt(ref column, values, row);
                 if (!value.HasValue)
                 {
@@ -164,6 +208,7 @@ internal static class RowColumns
     /// The row's value of the column: the client's, else the cached one, else the column's missing
     /// value. <see cref="FeatureFrame"/>'s indexer and <see cref="FrameColumn"/> read the same way.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TypedValue ValueAt(ref State column, TypedValue[]? values, int row)
     {
         if (column.Client is { } client && client.IsSent(row))

@@ -1,4 +1,5 @@
 using Arbor.Features.Values;
+using Arbor.FeatureStore.Sources;
 
 
 namespace Arbor.Root.Cache;
@@ -22,10 +23,11 @@ internal sealed class CachedEntity
     public CachedEntity(TypedValue[] values, ulong[] fetched, long fetchedAt, FetchGeneration[] older, string id)
     {
         Values = values;
+        Floats = FloatRow.Pack(values);
         Fetched = fetched;
         FetchedAt = fetchedAt;
         Older = older;
-        var size = EntryOverheadBytes + (id.Length * sizeof(char)) + (values.Length * 24) + (fetched.Length * sizeof(ulong));
+        var size = EntryOverheadBytes + (id.Length * sizeof(char)) + (values.Length * 24) + FloatRow.SizeBytes(Floats) + (fetched.Length * sizeof(ulong));
         foreach (var generation in older)
         {
             size += 48 + (generation.Mask.Length * sizeof(ulong));
@@ -41,6 +43,9 @@ internal sealed class CachedEntity
 
     /// <summary>Values by catalog slot, of <see cref="Fetched"/> and of every <see cref="Older"/> generation.</summary>
     public TypedValue[] Values { get; }
+
+    /// <summary>The floats of <see cref="Values"/>, packed (<see cref="FloatRow"/>): what requests read float columns from; null when it has none.</summary>
+    public float[]? Floats { get; }
 
     /// <summary>The features of the latest fetch generation: the ones that may be served fresh.</summary>
     public ulong[] Fetched { get; }

@@ -118,8 +118,9 @@ public sealed class FeatureCache : IFeatureSource
         var projection = _catalog.Resolve(entity, features);
         var now = _time.GetTimestamp();
         // Rented: the request gives it back once its columns are built (FeatureTable.ReturnRows).
-        var rows = ArrayPool<TypedValue[]?>.Shared.Rent(ids.Count);
-        rows.AsSpan(0, ids.Count).Clear();
+        var rows = new CacheRows(ArrayPool<TypedValue[]?>.Shared.Rent(ids.Count), ArrayPool<float[]?>.Shared.Rent(ids.Count));
+        rows.Values.AsSpan(0, ids.Count).Clear();
+        rows.Floats.AsSpan(0, ids.Count).Clear();
         List<int>? misses = null;
         for (var i = 0; i < ids.Count; i++)
         {
@@ -136,7 +137,7 @@ public sealed class FeatureCache : IFeatureSource
                 && IsFresh(cached, now)
                 && FeatureMask.Covers(cached.Fetched, projection.Mask))
             {
-                rows[i] = cached.Values;
+                rows.Set(i, cached);
                 if (slot.Referenced == 0)
                 {
                     slot.Referenced = 1;
@@ -149,14 +150,14 @@ public sealed class FeatureCache : IFeatureSource
         }
 
         _metrics.Hits(entity, ids.Count - (misses?.Count ?? 0));
-        var table = new FeatureTable(ids, projection.Names, rows, projection.Slots, pooledRows: true);
+        var table = new FeatureTable(ids, projection.Names, rows.Values, projection.Slots, pooledRows: true, rows.Floats);
         return misses is null
             ? ValueTask.FromResult(table)
             : new ValueTask<FeatureTable>(FillMissesAsync(entity, ids, projection, rows, misses, table, cancellationToken));
     }
 
     private async Task<FeatureTable> FillMissesAsync(
-        EntityKind kind, IReadOnlyList<string> ids, ResolvedProjection projection, TypedValue[]?[] rows, List<int> misses, FeatureTable table, CancellationToken cancellationToken)
+        EntityKind kind, IReadOnlyList<string> ids, ResolvedProjection projection, CacheRows rows, List<int> misses, FeatureTable table, CancellationToken cancellationToken)
     {
         var rowsById = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         foreach (var row in misses)
@@ -184,7 +185,7 @@ public sealed class FeatureCache : IFeatureSource
 
     /// <summary>Fills the rows of <paramref name="rowsById"/>; returns those a joined read did not cover.</summary>
     private async Task<Dictionary<string, List<int>>> ServeAsync(
-        EntityKind kind, Dictionary<string, List<int>> rowsById, ResolvedProjection projection, TypedValue[]?[] rows, bool mayJoin, CancellationToken cancellationToken)
+        EntityKind kind, Dictionary<string, List<int>> rowsById, ResolvedProjection projection, CacheRows rows, bool mayJoin, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var failedAt = Interlocked.Read(ref _failedAt);
@@ -250,7 +251,7 @@ public sealed class FeatureCache : IFeatureSource
 
                 foreach (var id in ids)
                 {
-                    if (rows[rowsById[id][0]] is not null)
+                    if (rows.Values[rowsById[id][0]] is not null)
                     {
                         continue; // served stale while the read was slow
                     }
@@ -281,7 +282,7 @@ public sealed class FeatureCache : IFeatureSource
                 failure ??= ex;
                 foreach (var id in ids)
                 {
-                    if (rows[rowsById[id][0]] is null)
+                    if (rows.Values[rowsById[id][0]] is null)
                     {
                         failed.Add(id);
                     }
@@ -315,7 +316,7 @@ public sealed class FeatureCache : IFeatureSource
         long started,
         Dictionary<string, List<int>> rowsById,
         ResolvedProjection projection,
-        TypedValue[]?[] rows,
+        CacheRows rows,
         CancellationToken cancellationToken)
     {
         if (servable is null || read.Result.IsCompleted || !ids.Exists(servable.Contains))
@@ -365,7 +366,7 @@ public sealed class FeatureCache : IFeatureSource
     }
 
     private void ServeStaleOrThrow(
-        EntityKind kind, List<string> failed, Dictionary<string, List<int>> rowsById, ResolvedProjection projection, TypedValue[]?[] rows, Exception failure)
+        EntityKind kind, List<string> failed, Dictionary<string, List<int>> rowsById, ResolvedProjection projection, CacheRows rows, Exception failure)
     {
         var now = _time.GetTimestamp();
         var stale = 0;
@@ -618,7 +619,7 @@ public sealed class FeatureCache : IFeatureSource
 
     // An entry merged after its older part expired may lack features this request needs.
     private static void FillIfCovered(
-        TypedValue[]?[] rows, Dictionary<string, List<int>> rowsById, string id, CachedEntity entity, ResolvedProjection projection, Dictionary<string, List<int>> uncovered)
+        CacheRows rows, Dictionary<string, List<int>> rowsById, string id, CachedEntity entity, ResolvedProjection projection, Dictionary<string, List<int>> uncovered)
     {
         if (FeatureMask.Covers(entity.Fetched, projection.Mask))
         {
@@ -630,11 +631,11 @@ public sealed class FeatureCache : IFeatureSource
         }
     }
 
-    private static void Fill(TypedValue[]?[] rows, List<int> positions, CachedEntity entity)
+    private static void Fill(CacheRows rows, List<int> positions, CachedEntity entity)
     {
         foreach (var row in positions)
         {
-            rows[row] = entity.Values;
+            rows.Set(row, entity);
         }
     }
 

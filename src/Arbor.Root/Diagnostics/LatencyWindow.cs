@@ -4,7 +4,7 @@ namespace Arbor.Root.Diagnostics;
 /// Recent request latencies for percentiles on the admin endpoint and in canary analysis: the
 /// samples of the last <see cref="Span"/> (default one minute), at most the capacity most recent of
 /// them. A burst long past no longer counts once its minute is over. Writers never block; a
-/// percentile read sorts a copy of the ring in a per-thread scratch buffer.
+/// percentile read selects from a copy of the ring in a per-thread scratch buffer.
 /// </summary>
 public sealed class LatencyWindow
 {
@@ -71,12 +71,72 @@ public sealed class LatencyWindow
             return;
         }
 
+        // Each percentile is one selection (linear on average), not a sort of the whole window.
         var recent = scratch.AsSpan(0, count);
-        recent.Sort();
         for (var i = 0; i < percentiles.Length; i++)
         {
             var rank = (int)Math.Ceiling(percentiles[i] / 100.0 * count) - 1;
-            results[i] = recent[Math.Clamp(rank, 0, count - 1)];
+            results[i] = Select(recent, Math.Clamp(rank, 0, count - 1));
         }
+    }
+
+    /// <summary>
+    /// The value that would be at <paramref name="rank"/> if <paramref name="values"/> were sorted
+    /// (reordering them): quickselect with a median-of-three pivot, sorting what is left once it has
+    /// partitioned more often than a sort would need, so the worst case stays n log n.
+    /// </summary>
+    internal static double Select(Span<double> values, int rank)
+    {
+        var budget = 2 * (64 - ulong.LeadingZeroCount((ulong)values.Length));
+        while (values.Length > 16 && budget-- > 0)
+        {
+            var middle = values.Length / 2;
+            var last = values.Length - 1;
+            // The median of the first, middle and last values goes to the end as the pivot.
+            if (values[middle] < values[0])
+            {
+                (values[middle], values[0]) = (values[0], values[middle]);
+            }
+
+            if (values[last] < values[0])
+            {
+                (values[last], values[0]) = (values[0], values[last]);
+            }
+
+            if (values[middle] < values[last])
+            {
+                (values[middle], values[last]) = (values[last], values[middle]);
+            }
+
+            var pivot = values[last];
+            var store = 0;
+            for (var i = 0; i < last; i++)
+            {
+                if (values[i] < pivot)
+                {
+                    (values[i], values[store]) = (values[store], values[i]);
+                    store++;
+                }
+            }
+
+            (values[store], values[last]) = (values[last], values[store]);
+            if (rank == store)
+            {
+                return values[store];
+            }
+
+            if (rank < store)
+            {
+                values = values[..store];
+            }
+            else
+            {
+                values = values[(store + 1)..];
+                rank -= store + 1;
+            }
+        }
+
+        values.Sort();
+        return values[rank];
     }
 }

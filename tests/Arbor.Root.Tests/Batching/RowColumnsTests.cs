@@ -30,13 +30,15 @@ public sealed class RowColumnsTests
 
     private static readonly string[] Names = ["f_plain", "v_emb", "l_ids", "f_filled", "i_plain", "v_wide", "f_empty", "i_filled", "l_short", "s_name"];
 
-    [Fact]
-    public void TryBuild_RandomFrames_BuildsTheColumnsTheOneAtATimeBuilderBuilds()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TryBuild_RandomFrames_BuildsTheColumnsTheOneAtATimeBuilderBuilds(bool packedFloats)
     {
         var random = new Random(20261204);
         for (var round = 0; round < 200; round++)
         {
-            var frame = RandomFrame(random, rows: random.Next(0, 70), wrongKind: false);
+            var frame = RandomFrame(random, rows: random.Next(0, 70), wrongKind: false, packedFloats);
             using var together = new FeatureBatch(frame.RowCount);
             var built = new BatchColumn?[Names.Length];
             var isBuilt = new bool[Names.Length];
@@ -65,10 +67,12 @@ public sealed class RowColumnsTests
         }
     }
 
-    [Fact]
-    public void TryBuild_AValueOfAnotherType_IsLeftToTheOneAtATimeBuilder()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TryBuild_AValueOfAnotherType_IsLeftToTheOneAtATimeBuilder(bool packedFloats)
     {
-        var frame = RandomFrame(new Random(3), rows: 20, wrongKind: true);
+        var frame = RandomFrame(new Random(3), rows: 20, wrongKind: true, packedFloats);
         using var batch = new FeatureBatch(frame.RowCount);
 
         Assert.False(RowColumns.TryBuild(batch, frame, new BatchColumn?[Names.Length], new bool[Names.Length]));
@@ -133,9 +137,10 @@ public sealed class RowColumnsTests
     /// <summary>
     /// A frame as the loader builds one: rows read from the cache (some with no values at all, some
     /// shorter than the slots), values of every registered kind, client values over some rows (an
-    /// empty one too), and the registry's missing values.
+    /// empty one too), and the registry's missing values. With <paramref name="packedFloats"/>, most
+    /// rows come with their floats packed, as the cache gives them, and some without.
     /// </summary>
-    private static FeatureFrame RandomFrame(Random random, int rows, bool wrongKind)
+    private static FeatureFrame RandomFrame(Random random, int rows, bool wrongKind, bool packedFloats = false)
     {
         var planned = Names.Select(n => PlannedColumn.Of(n, Preprocessor)).ToArray();
         // Slots out of column order, as a cache entry holds its features.
@@ -180,7 +185,10 @@ public sealed class RowColumnsTests
             }
         }
 
-        var table = new FeatureTable([.. Enumerable.Range(0, rows).Select(r => $"c{r}")], Names, values, slots);
+        var ids = Enumerable.Range(0, rows).Select(r => $"c{r}").ToArray();
+        var table = packedFloats
+            ? new FeatureTable(ids, Names, values, slots, pooledRows: false, [.. values.Select(v => v is not null && random.Next(5) != 0 ? FloatRow.Pack(v) : null)])
+            : new FeatureTable(ids, Names, values, slots);
         return new FeatureFrame(planned, rows, table, client);
     }
 

@@ -104,6 +104,43 @@ public sealed class FeatureCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_EveryRowsPackedFloats_AgreeWithItsValues_OnAMissAHitAndAfterTheEntryGrew()
+    {
+        var cache = CreateCache();
+        var miss = await cache.ReadAsync(EntityKind.Candidate, ["c1", "unknown", "c3", "c1"], FeatureProjection.Of("b"), Ct);
+        var hit = await cache.ReadAsync(EntityKind.Candidate, ["c3", "c1"], FeatureProjection.Of("b"), Ct);
+        var grown = await cache.ReadAsync(EntityKind.Candidate, ["c1", "c4"], FeatureProjection.Of("a", "b", "c"), Ct);
+
+        foreach (var table in new[] { miss, hit, grown })
+        {
+            for (var row = 0; row < table.RowCount; row++)
+            {
+                var values = table.RowValues(row);
+                var floats = table.FloatRowValues(row);
+                Assert.Equal(values is not null && values.Any(v => v.Kind == FeatureType.Float), floats is not null);
+                for (var column = 0; column < table.ColumnCount && floats is not null; column++)
+                {
+                    var value = table[row, column];
+                    var found = FloatRow.Read(floats, table.SlotOf(column), out var packed);
+                    Assert.Equal(value.Kind == FeatureType.Float, found == FloatRow.Slot.Float);
+                    if (value.Kind == FeatureType.Float)
+                    {
+                        Assert.Equal(value.AsFloat(), packed);
+                    }
+                    else if (value.HasValue)
+                    {
+                        Assert.Equal(FloatRow.Slot.Other, found);
+                    }
+                }
+            }
+        }
+
+        Assert.Equal(FloatRow.Slot.Float, FloatRow.Read(grown.FloatRowValues(0)!, grown.SlotOf(1), out var c1b));
+        Assert.Equal(0.5f, c1b);
+        Assert.Null(miss.FloatRowValues(1));
+    }
+
+    [Fact]
     public async Task Read_MoreFeaturesOfACachedEntity_FetchesOnlyTheMissingFeatures()
     {
         var cache = CreateCache();

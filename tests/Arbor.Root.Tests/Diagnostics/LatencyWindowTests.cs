@@ -75,4 +75,33 @@ public sealed class LatencyWindowTests
         Assert.True(allocated < 1024, $"20 reads allocated {allocated} bytes");
         Assert.Equal([48, 87, 96], results.ToArray());
     }
+
+    [Fact]
+    public void Select_AnyRankOfAnyValues_IsWhatASortPutsThere()
+    {
+        var random = new Random(20261205);
+        for (var round = 0; round < 400; round++)
+        {
+            // Few distinct values in some rounds (equal latencies), sorted or reversed input in others.
+            var length = random.Next(1, round % 7 == 0 ? 3000 : 200);
+            var distinct = round % 3 == 0 ? 1 + random.Next(4) : 1_000_000;
+            var values = Enumerable.Range(0, length).Select(_ => (double)random.Next(distinct) / 7).ToArray();
+            if (round % 5 == 1)
+            {
+                Array.Sort(values);
+            }
+            else if (round % 5 == 2)
+            {
+                Array.Sort(values);
+                Array.Reverse(values);
+            }
+
+            var sorted = values.Order().ToArray();
+            var rank = random.Next(length);
+
+            Assert.Equal(sorted[rank], LatencyWindow.Select(values.ToArray(), rank));
+            Assert.Equal(sorted[0], LatencyWindow.Select(values.ToArray(), 0));
+            Assert.Equal(sorted[^1], LatencyWindow.Select(values.ToArray(), length - 1));
+        }
+    }
 }
