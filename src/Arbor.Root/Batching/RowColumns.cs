@@ -71,7 +71,8 @@ internal static class RowColumns
         var rows = frame.RowCount;
         // The columns in the order of their slots, so that each row's values are read in ascending
         // memory order (the processor then fetches the lines ahead).
-        Span<long> order = state.Length <= 256 ? stackalloc long[state.Length] : new long[state.Length];
+        var rented = state.Length <= 256 ? null : ArrayPool<long>.Shared.Rent(state.Length);
+        var order = rented is null ? stackalloc long[state.Length] : rented.AsSpan(0, state.Length);
         var at = 0;
         for (var c = 0; c < columns; c++)
         {
@@ -102,6 +103,11 @@ internal static class RowColumns
                 Lengths = kind == FeatureType.Int64List ? batch.Rent<int>(rows) : default,
                 Dim = -1,
             };
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<long>.Shared.Return(rented);
         }
 
         for (var row = 0; row < rows; row++)
