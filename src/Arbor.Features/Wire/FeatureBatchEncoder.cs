@@ -199,28 +199,9 @@ public static class FeatureBatchEncoder
     private static RowSet PresentRows(BatchColumn column, in RowSet rows, int[] scratch)
     {
         var count = 0;
-        if (rows.All)
+        for (var i = 0; i < rows.Count; i++)
         {
-            // A byte of the bitmap at a time: eight present rows at once where none is missing.
-            var bitmap = column.Missing;
-            for (var row = 0; row < rows.Count; row += 8)
-            {
-                var bits = (row >> 3) < bitmap.Length ? bitmap[row >> 3] : 0;
-                var limit = Math.Min(8, rows.Count - row);
-                for (var k = 0; k < limit; k++)
-                {
-                    if ((bits & (1 << k)) == 0)
-                    {
-                        scratch[count++] = row + k;
-                    }
-                }
-            }
-
-            return RowSet.Subset(scratch.AsSpan(0, count));
-        }
-
-        foreach (var row in rows.Indices)
-        {
+            var row = rows.All ? i : rows.Indices[i];
             if (!column.IsMissing(row))
             {
                 scratch[count++] = row;

@@ -95,7 +95,7 @@ internal static class RowColumns
             {
                 Column = c,
                 Kind = kind,
-                Slot = table?.SlotOf(c) ?? -1,
+                Slot = (int)(key >> 32),
                 Client = frame.ClientOf(c),
                 Missing = planned.Missing,
                 Floats = kind == FeatureType.Float ? batch.Rent<float>(rows) : default,
