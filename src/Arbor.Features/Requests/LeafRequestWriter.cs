@@ -21,7 +21,7 @@ public static class LeafRequestWriter
         ArgumentNullException.ThrowIfNull(batch);
         var size = HeaderSize(header, batch.RowCount);
         var columns = batch.Columns;
-        var positions = allowlist is null ? default : allowlist.PositionsIn(batch);
+        var positions = allowlist is null ? default : batch.PositionsOf(allowlist);
         for (var c = 0; c < columns.Length; c++)
         {
             if (allowlist is null || positions[c] >= 0)
@@ -91,7 +91,7 @@ public static class LeafRequestWriter
         int written = 0, removed = 0;
         long bytesWritten = headerSize, bytesRemoved = 0, valueBytes = 0;
         var columns = batch.Columns;
-        var positions = allowlist is null ? default : allowlist.PositionsIn(batch);
+        var positions = allowlist is null ? default : batch.PositionsOf(allowlist);
         for (var c = 0; c < columns.Length; c++)
         {
             ref readonly var column = ref columns[c];
@@ -196,7 +196,7 @@ public static class LeafRequestWriter
     private static void MarkPresent(ColumnAllowlist allowlist, EncodedBatch batch, Span<bool> present)
     {
         present.Clear();
-        foreach (var position in allowlist.PositionsIn(batch))
+        foreach (var position in batch.PositionsOf(allowlist))
         {
             if (position >= 0)
             {

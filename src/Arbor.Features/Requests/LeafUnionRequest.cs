@@ -67,7 +67,7 @@ public sealed class LeafUnionRequest
         for (var m = 0; m < _models.Length; m++)
         {
             var allowlist = _models[m].Decision.Allowlist;
-            var positions = allowlist is null ? default : allowlist.PositionsIn(batch);
+            var positions = allowlist is null ? default : batch.PositionsOf(allowlist);
             for (var c = 0; c < columns.Length; c++)
             {
                 _uses[(m * columns.Length) + c] = allowlist is null || positions[c] >= 0;

@@ -9,12 +9,8 @@ namespace Arbor.Features.Selection;
 /// </summary>
 public sealed class ColumnAllowlist
 {
-    // The column layouts PositionsIn was asked about most recently, newest first.
-    private const int RecentLayouts = 4;
-
     private readonly FrozenDictionary<string, int> _index;
     private readonly string[] _features;
-    private ColumnPositions[] _recent = [];
 
     /// <param name="features">The feature names; duplicates are ignored. Must not be empty.</param>
     public ColumnAllowlist(IEnumerable<string> features)
@@ -56,64 +52,15 @@ public sealed class ColumnAllowlist
     public bool Contains(string feature) => _index.ContainsKey(feature);
 
     /// <summary>
-    /// Per column of <paramref name="batch"/> (in <see cref="EncodedBatch.Columns"/> order), its
-    /// position in <see cref="Features"/>, or -1 when the model does not consume it.
+    /// Writes, per column of <paramref name="columns"/>, its position in <see cref="Features"/> to
+    /// <paramref name="positions"/>, or -1 when the model does not consume it. The hot path reads
+    /// them through <see cref="EncodedBatch.PositionsOf"/>, once per request and allowlist.
     /// </summary>
-    /// <remarks>
-    /// A request's batch has the same columns, by the same name strings, as the requests before it
-    /// for the same models, while each leaf request is measured and written several times: the
-    /// positions of the last few column layouts are kept, and a batch whose names equal one of them
-    /// (a reference comparison when they are the same strings) takes its positions without hashing a
-    /// name. Safe from several threads: the kept layouts are an immutable array swapped whole.
-    /// </remarks>
-    internal ReadOnlySpan<int> PositionsIn(EncodedBatch batch)
+    internal void Positions(ReadOnlySpan<EncodedColumn> columns, Span<int> positions)
     {
-        var columns = batch.Columns;
-        var recent = Volatile.Read(ref _recent);
-        foreach (var layout in recent)
-        {
-            if (layout.Matches(columns))
-            {
-                return layout.Positions;
-            }
-        }
-
-        var names = new string[columns.Length];
-        var positions = new int[columns.Length];
         for (var c = 0; c < columns.Length; c++)
         {
-            names[c] = columns[c].Name;
-            positions[c] = _index.TryGetValue(names[c], out var position) ? position : -1;
-        }
-
-        var kept = new ColumnPositions[Math.Min(recent.Length + 1, RecentLayouts)];
-        kept[0] = new ColumnPositions(names, positions);
-        recent.AsSpan(0, kept.Length - 1).CopyTo(kept.AsSpan(1));
-        Volatile.Write(ref _recent, kept);
-        return positions;
-    }
-
-    /// <summary>One column layout (the columns' names in order) and its positions in the allowlist.</summary>
-    private sealed class ColumnPositions(string[] names, int[] positions)
-    {
-        public int[] Positions { get; } = positions;
-
-        public bool Matches(ReadOnlySpan<EncodedColumn> columns)
-        {
-            if (columns.Length != names.Length)
-            {
-                return false;
-            }
-
-            for (var c = 0; c < names.Length; c++)
-            {
-                if (!string.Equals(names[c], columns[c].Name, StringComparison.Ordinal))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            positions[c] = _index.TryGetValue(columns[c].Name, out var position) ? position : -1;
         }
     }
 }

@@ -40,27 +40,31 @@ public sealed class ColumnAllowlistTests
     }
 
     [Fact]
-    public void PositionsIn_BatchesOfManyLayoutsInTurn_AreEachColumnsPositionInTheFeatures()
+    public void PositionsOf_ManyAllowlistsAskedFromSeveralThreads_AreEachColumnsPositionInTheirFeatures()
     {
         var random = new Random(20261205);
-        var names = Enumerable.Range(0, 40).Select(i => $"f{i}").ToArray();
-        var allowlist = new ColumnAllowlist(names.Where((_, i) => i % 3 != 0));
-
-        // Six layouts (more than the allowlist keeps), asked for in random turns; every other batch
-        // names its columns with fresh strings of the same text, and one layout differs from another
-        // by its last column only.
-        var layouts = Enumerable.Range(0, 5)
-            .Select(_ => names.OrderBy(_ => random.Next()).Take(random.Next(1, names.Length)).ToArray())
-            .ToList();
-        layouts.Add([.. layouts[0][..^1], layouts[0][^1] == "f1" ? "f2" : "f1"]);
-        for (var round = 0; round < 200; round++)
+        var names = Enumerable.Range(0, 60).Select(i => $"f{i}").ToArray();
+        for (var round = 0; round < 50; round++)
         {
-            var layout = layouts[random.Next(layouts.Count)];
-            var fresh = round % 2 == 0;
-            using var batch = Encode(layout.Select(n => fresh ? new string(n.AsSpan()) : n));
+            // Allowlists naming random features, some the batch lacks; each asked about many times
+            // over, from four threads at once.
+            var allowlists = Enumerable.Range(0, 6)
+                .Select(_ => new ColumnAllowlist(names.OrderBy(_ => random.Next()).Take(random.Next(1, names.Length)).Append("absent")))
+                .ToArray();
+            var layout = names.OrderBy(_ => random.Next()).Take(random.Next(1, names.Length)).ToArray();
+            var expected = allowlists
+                .Select(a => layout.Select(n => a.Features.ToList().IndexOf(n)).ToArray())
+                .ToArray();
+            using var batch = Encode(layout);
 
-            var expected = layout.Select(n => allowlist.Features.ToList().IndexOf(n)).ToArray();
-            Assert.Equal(expected, allowlist.PositionsIn(batch).ToArray());
+            var seen = new int[4 * 30][];
+            Parallel.For(0, seen.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+                seen[i] = batch.PositionsOf(allowlists[i % allowlists.Length]).ToArray());
+
+            for (var i = 0; i < seen.Length; i++)
+            {
+                Assert.Equal(expected[i % allowlists.Length], seen[i]);
+            }
         }
     }
 
