@@ -19,6 +19,8 @@ namespace Arbor.Benchmarks;
 /// Root CPU of building leaf requests for a realistic batch: 500 candidates, 400 per-row features
 /// (320 floats, 40 64-d float vectors, 40 id lists of ~20 ids) plus 10 user features, and models
 /// whose allowlists name 30% of them. Trim + encode must cost no more than the untrimmed encode.
+/// With <see cref="MissingPercent"/> above 0, that share of each float column's rows (chosen at
+/// random) has no value: those columns go out with a missing bitmap and their present rows only.
 /// </summary>
 [MemoryDiagnoser]
 public class TrimEncodeBenchmarks
@@ -37,6 +39,10 @@ public class TrimEncodeBenchmarks
     private ServiceProvider _services = null!;
     private string _bundleDirectory = null!;
 
+    /// <summary>The share of each float column's rows, in percent, that has no value.</summary>
+    [Params(0, 10)]
+    public int MissingPercent { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -51,7 +57,17 @@ public class TrimEncodeBenchmarks
                 values[r] = random.NextSingle();
             }
 
-            _batch.Add(new FloatBatchColumn(Name(names, $"pin_float_{f}"), values));
+            byte[]? missing = null;
+            for (var r = 0; r < Candidates; r++)
+            {
+                if (random.Next(100) < MissingPercent)
+                {
+                    missing ??= MissingBitmap.Create(Candidates);
+                    MissingBitmap.Set(missing, r);
+                }
+            }
+
+            _batch.Add(new FloatBatchColumn(Name(names, $"pin_float_{f}"), values, missing));
         }
 
         for (var f = 0; f < 40; f++)

@@ -20,11 +20,13 @@ public static class LeafRequestWriter
     {
         ArgumentNullException.ThrowIfNull(batch);
         var size = HeaderSize(header, batch.RowCount);
-        foreach (ref readonly var column in batch.Columns)
+        var columns = batch.Columns;
+        var positions = allowlist is null ? default : batch.PositionsOf(allowlist);
+        for (var c = 0; c < columns.Length; c++)
         {
-            if (allowlist is null || allowlist.Contains(column.Name))
+            if (allowlist is null || positions[c] >= 0)
             {
-                size += column.Length;
+                size += columns[c].Length;
             }
         }
 
@@ -88,9 +90,12 @@ public static class LeafRequestWriter
 
         int written = 0, removed = 0;
         long bytesWritten = headerSize, bytesRemoved = 0, valueBytes = 0;
-        foreach (ref readonly var column in batch.Columns)
+        var columns = batch.Columns;
+        var positions = allowlist is null ? default : batch.PositionsOf(allowlist);
+        for (var c = 0; c < columns.Length; c++)
         {
-            if (allowlist is not null && !allowlist.Contains(column.Name))
+            ref readonly var column = ref columns[c];
+            if (allowlist is not null && positions[c] < 0)
             {
                 removed++;
                 bytesRemoved += column.Length;
@@ -191,11 +196,11 @@ public static class LeafRequestWriter
     private static void MarkPresent(ColumnAllowlist allowlist, EncodedBatch batch, Span<bool> present)
     {
         present.Clear();
-        foreach (ref readonly var column in batch.Columns)
+        foreach (var position in batch.PositionsOf(allowlist))
         {
-            if (allowlist.TryGetIndex(column.Name, out var index))
+            if (position >= 0)
             {
-                present[index] = true;
+                present[position] = true;
             }
         }
     }

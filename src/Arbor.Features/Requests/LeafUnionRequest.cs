@@ -64,17 +64,22 @@ public sealed class LeafUnionRequest
         var shared = 0;
         long columnBytes = 0;
         long valueBytes = 0;
+        for (var m = 0; m < _models.Length; m++)
+        {
+            var allowlist = _models[m].Decision.Allowlist;
+            var positions = allowlist is null ? default : batch.PositionsOf(allowlist);
+            for (var c = 0; c < columns.Length; c++)
+            {
+                _uses[(m * columns.Length) + c] = allowlist is null || positions[c] >= 0;
+            }
+        }
+
         for (var c = 0; c < columns.Length; c++)
         {
             var used = false;
-            for (var m = 0; m < _models.Length; m++)
+            for (var m = 0; m < _models.Length && !used; m++)
             {
-                var allowlist = _models[m].Decision.Allowlist;
-                if (allowlist is null || allowlist.Contains(columns[c].Name))
-                {
-                    _uses[(m * columns.Length) + c] = true;
-                    used = true;
-                }
+                used = _uses[(m * columns.Length) + c];
             }
 
             _unionIndex[c] = !used ? -1 : columns[c].IsShared ? shared++ : perRow++;

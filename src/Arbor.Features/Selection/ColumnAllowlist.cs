@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Arbor.Features.Wire;
 
 namespace Arbor.Features.Selection;
 
@@ -50,6 +51,16 @@ public sealed class ColumnAllowlist
     /// <summary>Whether the model version consumes <paramref name="feature"/>.</summary>
     public bool Contains(string feature) => _index.ContainsKey(feature);
 
-    /// <summary>The position of <paramref name="feature"/> in <see cref="Features"/>.</summary>
-    public bool TryGetIndex(string feature, out int index) => _index.TryGetValue(feature, out index);
+    /// <summary>
+    /// Writes, per column of <paramref name="columns"/>, its position in <see cref="Features"/> to
+    /// <paramref name="positions"/>, or -1 when the model does not consume it. The hot path reads
+    /// them through <see cref="EncodedBatch.PositionsOf"/>, once per request and allowlist.
+    /// </summary>
+    internal void Positions(ReadOnlySpan<EncodedColumn> columns, Span<int> positions)
+    {
+        for (var c = 0; c < columns.Length; c++)
+        {
+            positions[c] = _index.TryGetValue(columns[c].Name, out var position) ? position : -1;
+        }
+    }
 }

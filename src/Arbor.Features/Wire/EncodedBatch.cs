@@ -1,4 +1,5 @@
 using System.Buffers;
+using Arbor.Features.Selection;
 
 namespace Arbor.Features.Wire;
 
@@ -15,6 +16,11 @@ public sealed class EncodedBatch : IDisposable
 {
     private byte[]? _buffer;
     private EncodedColumn[]? _columns;
+
+    // Per allowlist asked about (PositionsOf), its positions of the columns (rented), newest last;
+    // an immutable array swapped whole under the lock, so that readers need none.
+    private (ColumnAllowlist Allowlist, int[] Positions)[] _positions = [];
+    private readonly Lock _positionsLock = new();
 
     internal EncodedBatch(int rowCount, byte[] buffer, int length, EncodedColumn[] columns, int columnCount)
     {
@@ -40,6 +46,44 @@ public sealed class EncodedBatch : IDisposable
     /// <summary>The whole field bytes of one column (see <see cref="Columns"/>).</summary>
     public ReadOnlySpan<byte> GetBytes(in EncodedColumn column) =>
         (_buffer ?? throw Disposed()).AsSpan(column.Offset, column.Length);
+
+    /// <summary>
+    /// Per column (in <see cref="Columns"/> order), its position in <paramref name="allowlist"/>'s
+    /// features, or -1 when the allowlist does not name it.
+    /// </summary>
+    /// <remarks>
+    /// Each leaf request is measured and written several times (its size, then its columns and its
+    /// <c>trimmed_for</c> field), and the models of a request that share a version share its
+    /// allowlist: the positions are found once per allowlist and batch, not once per column, pass and
+    /// call.
+    /// </remarks>
+    internal ReadOnlySpan<int> PositionsOf(ColumnAllowlist allowlist)
+    {
+        foreach (var (known, positions) in Volatile.Read(ref _positions))
+        {
+            if (ReferenceEquals(known, allowlist))
+            {
+                return positions.AsSpan(0, ColumnCount);
+            }
+        }
+
+        lock (_positionsLock)
+        {
+            var found = _positions;
+            foreach (var (known, positions) in found)
+            {
+                if (ReferenceEquals(known, allowlist))
+                {
+                    return positions.AsSpan(0, ColumnCount);
+                }
+            }
+
+            var added = ArrayPool<int>.Shared.Rent(ColumnCount);
+            allowlist.Positions(Columns, added);
+            Volatile.Write(ref _positions, [.. found, (allowlist, added)]);
+            return added.AsSpan(0, ColumnCount);
+        }
+    }
 
     /// <summary>Finds a column by feature name (linear; for tests and diagnostics, not the hot path).</summary>
     public bool TryFind(string name, out EncodedColumn column)
@@ -68,6 +112,16 @@ public sealed class EncodedBatch : IDisposable
         if (Interlocked.Exchange(ref _columns, null) is { } columns)
         {
             ArrayPool<EncodedColumn>.Shared.Return(columns, clearArray: true);
+        }
+
+        lock (_positionsLock)
+        {
+            foreach (var (_, positions) in _positions)
+            {
+                ArrayPool<int>.Shared.Return(positions);
+            }
+
+            _positions = [];
         }
     }
 

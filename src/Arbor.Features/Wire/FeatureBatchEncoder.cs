@@ -198,10 +198,15 @@ public static class FeatureBatchEncoder
     /// <summary>The rows of <paramref name="rows"/> that have a value, as batch row indices in <paramref name="scratch"/>.</summary>
     private static RowSet PresentRows(BatchColumn column, in RowSet rows, int[] scratch)
     {
+        if (rows.All)
+        {
+            return RowSet.Subset(scratch.AsSpan(0, MissingBitmap.PresentRows(column.Missing, rows.Count, scratch)));
+        }
+
         var count = 0;
         for (var i = 0; i < rows.Count; i++)
         {
-            var row = rows.All ? i : rows.Indices[i];
+            var row = rows.Indices[i];
             if (!column.IsMissing(row))
             {
                 scratch[count++] = row;

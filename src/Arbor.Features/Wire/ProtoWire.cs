@@ -78,16 +78,47 @@ internal static class ProtoWire
         return size;
     }
 
+    /// <summary>
+    /// Writes the values as packed varints; returns the bytes written. A value below 2⁵⁶ with eight
+    /// bytes of room is written as one eight-byte store, its 7-bit groups spread apart and the
+    /// continuation bits set: the bytes past its varint are the next values' to overwrite, so
+    /// <paramref name="destination"/> must be what the values fill (as a measured column's is).
+    /// </summary>
     public static int WriteVarints(Span<byte> destination, ReadOnlySpan<long> values)
     {
         var offset = 0;
-        foreach (var value in values)
+        foreach (var signed in values)
         {
-            offset += WriteVarint(destination[offset..], (ulong)value);
+            var value = (ulong)signed;
+            if (value < 0x80)
+            {
+                destination[offset++] = (byte)value;
+            }
+            else if (value < 1UL << 56 && destination.Length - offset >= sizeof(ulong))
+            {
+                var size = VarintSize(value);
+                BinaryPrimitives.WriteUInt64LittleEndian(destination[offset..], Spread(value) | (0x8080808080808080UL & ((1UL << ((size - 1) * 8)) - 1)));
+                offset += size;
+            }
+            else
+            {
+                offset += WriteVarint(destination[offset..], value);
+            }
         }
 
         return offset;
     }
+
+    /// <summary>Bits 7k to 7k+6 of <paramref name="value"/> (below 2⁵⁶) moved to the low 7 bits of byte k.</summary>
+    private static ulong Spread(ulong value) =>
+        (value & 0x7F)
+        | ((value << 1) & 0x7F00)
+        | ((value << 2) & 0x7F_0000)
+        | ((value << 3) & 0x7F00_0000)
+        | ((value << 4) & 0x7F_0000_0000)
+        | ((value << 5) & 0x7F00_0000_0000)
+        | ((value << 6) & 0x7F_0000_0000_0000)
+        | ((value << 7) & 0x7F00_0000_0000_0000);
 
     /// <summary>Copies floats as little-endian IEEE 754 (the packed float layout).</summary>
     public static void WriteFloats(Span<byte> destination, ReadOnlySpan<float> values)
