@@ -552,7 +552,7 @@ public static partial class RootBench
     }
 
     /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>
-    /// <param name="ReadySeconds">From the start of all the roots to this one's first ready <c>/readyz</c>.</param>
+    /// <param name="ReadySeconds">From the start of all the roots (with <see cref="RootBenchOptions.StartInTurn"/>, of this one) to its first ready <c>/readyz</c>.</param>
     private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root, double ReadySeconds = 0);
 
     /// <summary>The bench's child processes, stopped roots first.</summary>
@@ -615,6 +615,7 @@ public static partial class RootBench
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var sharedLeaves = options.LeavesPerBuild ? null : await StartLeavesAsync(cluster, artefacts, options, executable, ports, probe, progress, cancellationToken);
         var roots = new List<RootUnderTest>();
+        var readySeconds = new List<double>();
         foreach (var build in options.Builds)
         {
             var leafByPartition = sharedLeaves ?? await StartLeavesAsync(cluster, artefacts, options, executable, ports, probe, progress, cancellationToken, build);
@@ -638,14 +639,32 @@ public static partial class RootBench
                 var root = StartRoot(executable, build, mode, label, config, ports, adminListener: true);
                 cluster.Roots.Add(root);
                 roots.Add(new RootUnderTest(label, build.Name, mode, root));
+                readySeconds.Add(0);
+                if (options.StartInTurn)
+                {
+                    progress.Step($"starting root {label}");
+                    await WaitReadyAsync(roots.Count - 1, Stopwatch.StartNew());
+                }
             }
         }
 
-        progress.Step($"starting {roots.Count} roots ({string.Join(", ", roots.Select(r => r.Label))})");
-        // Every root is waited for at once, so that each one's time to ready is its own.
-        var started = Stopwatch.StartNew();
-        var readySeconds = new double[roots.Count];
-        async Task WaitReadyAsync(int i)
+        if (!options.StartInTurn)
+        {
+            progress.Step($"starting {roots.Count} roots ({string.Join(", ", roots.Select(r => r.Label))})");
+
+            // Every root is waited for at once, so that each one's time to ready is its own.
+            var started = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, roots.Count).Select(i => WaitReadyAsync(i, started)));
+        }
+
+        for (var i = 0; i < roots.Count; i++)
+        {
+            roots[i] = roots[i] with { ReadySeconds = readySeconds[i] };
+        }
+
+        return roots;
+
+        async Task WaitReadyAsync(int i, Stopwatch started)
         {
             var root = roots[i];
             try
@@ -668,14 +687,6 @@ public static partial class RootBench
 
             readySeconds[i] = started.Elapsed.TotalSeconds;
         }
-
-        await Task.WhenAll(Enumerable.Range(0, roots.Count).Select(WaitReadyAsync));
-        for (var i = 0; i < roots.Count; i++)
-        {
-            roots[i] = roots[i] with { ReadySeconds = readySeconds[i] };
-        }
-
-        return roots;
     }
 
     /// <summary>Every user and candidate of the workload's feature file, as <c>warmup.preload_file</c> reads them.</summary>
@@ -826,6 +837,13 @@ public sealed record RootBenchOptions
     /// root calls the same leaves, of the current build.
     /// </summary>
     public bool LeavesPerBuild { get; init; }
+
+    /// <summary>
+    /// True: each root is started once the one before it is ready, so that its start-up warm-up has
+    /// the machine to itself; its ready time is then from its own start. False: every root starts
+    /// at once (on a small machine their warm-ups then share its cores and may end at their cap).
+    /// </summary>
+    public bool StartInTurn { get; init; }
 
     public bool NullLeaves { get; init; } = true;
 

@@ -39,6 +39,7 @@ public static class RootBenchCommandLine
         var preload = new Option<bool>("--preload") { Description = "Also measure the current build with a warmup.preload_file of every user and candidate of the workload (its cache filled before it is ready)." };
         var leavesPerBuild = new Option<bool>("--leaves-per-build") { Description = "Each build's roots call null leaves of their own build (with its --variant environment), so that builds are compared with their whole RPC stack; otherwise all roots share the current build's leaves." };
         var preloadEvery = new Option<bool>("--preload-every-build") { Description = "Every build's roots (the current build's and each --compare's) read a warmup.preload_file of every user and candidate of the workload; no root without it." };
+        var startInTurn = new Option<bool>("--start-in-turn") { Description = "Start each root once the one before it is ready, so that its start-up warm-up has the machine to itself (as a root on cores of its own would); otherwise all roots start together." };
         var connections = new Option<string?>("--connections") { Description = "Also measure the current build with fan_out.connections_per_replica set to each of these comma-separated values, e.g. 1,4." };
         var json = new Option<string?>("--json") { Description = "Write the report to this JSON file." };
         var workDir = new Option<string>("--work-dir") { Description = "Where configs, bundles and the feature store are written.", DefaultValueFactory = _ => Path.Combine(".arbor", "bench-root") };
@@ -47,7 +48,7 @@ public static class RootBenchCommandLine
         var cachedEntities = new Option<string?>("--cached-entities") { Description = "Instead of CPU: a root's memory at rest after a forced collection with these many entities cached, e.g. 1000,10000,100000 (the store gets copies of the sample candidates)." };
         var command = new Command("root", "Root CPU per candidate at steady state (warmed until stable, net of idle), cold start and saturation, against null or real leaves.")
         {
-            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, preloadEvery, leavesPerBuild, connections, json, workDir, seed, models, cachedEntities,
+            scenario, candidates, modes, realLeaves, concurrency, rounds, perRound, window, maxWarmup, cold, saturate, latency, saturateCallers, compare, variant, preload, preloadEvery, leavesPerBuild, startInTurn, connections, json, workDir, seed, models, cachedEntities,
         };
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -113,6 +114,7 @@ public static class RootBenchCommandLine
                     Builds = builds,
                     NullLeaves = !result.GetValue(realLeaves),
                     LeavesPerBuild = result.GetValue(leavesPerBuild),
+                    StartInTurn = result.GetValue(startInTurn),
                     Concurrency = result.GetValue(concurrency),
                     Rounds = result.GetValue(rounds),
                     RequestsPerRound = result.GetValue(perRound),
