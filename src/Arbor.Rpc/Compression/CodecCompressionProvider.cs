@@ -8,7 +8,7 @@ namespace Arbor.Rpc.Compression;
 /// Presents an <see cref="ICompressionCodec"/> to grpc-dotnet as an <see cref="ICompressionProvider"/>.
 /// grpc-dotnet hands a whole message to the compression stream and copies a whole message out of
 /// the decompression stream, so both streams work on the complete message: the compression stream
-/// collects the writes and compresses them once when disposed; the decompression stream reads its
+/// compresses the message once, from the caller's write; the decompression stream reads its
 /// input once and decompresses it in one call, which checks the size limit before inflating
 /// (grpc-dotnet itself applies its receive limit only to the compressed frame).
 /// </summary>
@@ -25,48 +25,128 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
 
     public Stream CreateDecompressionStream(Stream stream) => new DecompressingStream(codec, stream, maxDecompressedSize);
 
-    /// <summary>Collects a message; compresses it into the destination when disposed.</summary>
-    private sealed class CompressingStream : BufferWriterStream
+    /// <summary>
+    /// Compresses a message into the destination when disposed. grpc-dotnet writes the whole
+    /// message in one call: that write is compressed at once, from the caller's bytes, so the message
+    /// is not copied first. Should a second write follow, the compressed bytes are inflated back and
+    /// the writes collected, to be compressed together.
+    /// </summary>
+    private sealed class CompressingStream(ICompressionCodec codec, Stream destination, CompressionYield? yield) : Stream
     {
-        private readonly ICompressionCodec _codec;
-        private readonly Stream _destination;
-        private readonly CompressionYield? _yield;
-        private readonly PooledBuffer _message;
+        // The message's writes so far, when there were several; null while there was at most one.
+        private PooledBuffer? _message;
+
+        // The one write so far, compressed, and its length.
+        private PooledBuffer? _compressed;
+        private int _compressedFrom;
         private bool _disposed;
 
-        public CompressingStream(ICompressionCodec codec, Stream destination, CompressionYield? yield)
-            : this(codec, destination, yield, new PooledBuffer())
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => !_disposed;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_message is null && _compressed is null)
+            {
+                _compressed = Compress(buffer);
+                _compressedFrom = buffer.Length;
+                return;
+            }
+
+            if (_compressed is { } compressed)
+            {
+                _compressed = null;
+                using (compressed)
+                {
+                    _message = Inflate(compressed, _compressedFrom);
+                }
+            }
+
+            _message!.Write(buffer);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void WriteByte(byte value) => Write([value]);
+
+        public override void Flush()
         {
         }
 
-        private CompressingStream(ICompressionCodec codec, Stream destination, CompressionYield? yield, PooledBuffer message)
-            : base(message)
-        {
-            _codec = codec;
-            _destination = destination;
-            _yield = yield;
-            _message = message;
-        }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
             if (disposing && !_disposed)
             {
                 _disposed = true;
-                using var compressed = new PooledBuffer();
+                var (message, compressed, from) = (_message, _compressed, _compressedFrom);
+                (_message, _compressed) = (null, null);
                 try
                 {
-                    _codec.Compress(_message.WrittenSpan, compressed);
-                    _destination.Write(compressed.WrittenSpan);
-                    _yield?.Observe(_message.WrittenCount, compressed.WrittenCount);
+                    if (compressed is null)
+                    {
+                        from = message?.WrittenCount ?? 0;
+                        compressed = Compress(message is null ? [] : message.WrittenSpan);
+                    }
+
+                    destination.Write(compressed.WrittenSpan);
+                    yield?.Observe(from, compressed.WrittenCount);
                 }
                 finally
                 {
-                    _message.Dispose();
+                    message?.Dispose();
+                    compressed?.Dispose();
                 }
             }
 
             base.Dispose(disposing);
+        }
+
+        private PooledBuffer Compress(ReadOnlySpan<byte> message)
+        {
+            var compressed = new PooledBuffer();
+            try
+            {
+                codec.Compress(message, compressed);
+                return compressed;
+            }
+            catch
+            {
+                compressed.Dispose();
+                throw;
+            }
+        }
+
+        private PooledBuffer Inflate(PooledBuffer compressed, int length)
+        {
+            var message = new PooledBuffer();
+            try
+            {
+                codec.Decompress(compressed.WrittenMemory, message, length);
+                return message;
+            }
+            catch
+            {
+                message.Dispose();
+                throw;
+            }
         }
     }
 
