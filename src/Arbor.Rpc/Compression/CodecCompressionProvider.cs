@@ -31,7 +31,7 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
     /// is not copied first. Should a second write follow, the compressed bytes are inflated back and
     /// the writes collected, to be compressed together.
     /// </summary>
-    private sealed class CompressingStream(ICompressionCodec codec, Stream destination, CompressionYield? yield) : Stream
+    private sealed class CompressingStream(ICompressionCodec codec, Stream destination, CompressionYield? yield) : WriteOnlyStream
     {
         // The message's writes so far, when there were several; null while there was at most one.
         private PooledBuffer? _message;
@@ -41,19 +41,7 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
         private int _compressedFrom;
         private bool _disposed;
 
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
         public override bool CanWrite => !_disposed;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
@@ -76,20 +64,6 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
 
             _message!.Write(buffer);
         }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void WriteByte(byte value) => Write([value]);
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -33,12 +33,14 @@ public sealed class DeadlineTests
     {
         await using var server = await RpcTestServer.StartAsync();
         using var channel = new RpcChannel(server.Address);
-        var deadline = DateTimeOffset.UtcNow.AddMilliseconds(400);
+        // As for the timeout above: long enough for a loaded machine to reach the handler.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(2);
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             channel.UnaryAsync(LeafMethods.Score, new LeafScoreRequest { Model = "wait" }, new RpcCallOptions { Deadline = deadline }, Ct));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.True(await server.Leaf.WaitCancelled.WaitAsync(TimeSpan.FromSeconds(30), Ct));
         Assert.NotNull(server.Leaf.LastDeadline);
         // grpc-timeout carries a relative time: the server's deadline is the client's, give or take the trip.
         Assert.InRange(server.Leaf.LastDeadline.Value, deadline.UtcDateTime.AddSeconds(-5), deadline.UtcDateTime.AddSeconds(5));
