@@ -39,6 +39,7 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
         // The one write so far, compressed, and its length.
         private PooledBuffer? _compressed;
         private int _compressedFrom;
+        private bool _failed;
         private bool _disposed;
 
         public override bool CanWrite => !_disposed;
@@ -46,23 +47,34 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
         public override void Write(ReadOnlySpan<byte> buffer)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_failed)
+            {
+                throw new InvalidOperationException("An earlier write to this compression stream failed.");
+            }
+
+            // Until this write is taken: a write that throws leaves nothing to write out, so
+            // disposing the stream then writes nothing.
+            _failed = true;
             if (_message is null && _compressed is null)
             {
                 _compressed = Compress(buffer);
                 _compressedFrom = buffer.Length;
-                return;
             }
-
-            if (_compressed is { } compressed)
+            else
             {
-                _compressed = null;
-                using (compressed)
+                if (_compressed is { } compressed)
                 {
-                    _message = Inflate(compressed, _compressedFrom);
+                    _compressed = null;
+                    using (compressed)
+                    {
+                        _message = Inflate(compressed, _compressedFrom);
+                    }
                 }
+
+                _message!.Write(buffer);
             }
 
-            _message!.Write(buffer);
+            _failed = false;
         }
 
         protected override void Dispose(bool disposing)
@@ -74,14 +86,17 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
                 (_message, _compressed) = (null, null);
                 try
                 {
-                    if (compressed is null)
+                    if (!_failed)
                     {
-                        from = message?.WrittenCount ?? 0;
-                        compressed = Compress(message is null ? [] : message.WrittenSpan);
-                    }
+                        if (compressed is null)
+                        {
+                            from = message?.WrittenCount ?? 0;
+                            compressed = Compress(message is null ? [] : message.WrittenSpan);
+                        }
 
-                    destination.Write(compressed.WrittenSpan);
-                    yield?.Observe(from, compressed.WrittenCount);
+                        destination.Write(compressed.WrittenSpan);
+                        yield?.Observe(from, compressed.WrittenCount);
+                    }
                 }
                 finally
                 {

@@ -77,6 +77,22 @@ public sealed class CompressionStreamTests
         }
     }
 
+    [Fact]
+    public void AWriteThatFails_LeavesTheDestinationAsItWas()
+    {
+        var output = new MemoryStream();
+        output.Write([1, 2, 3]);
+        var yield = new CompressionYield();
+        var stream = new CodecCompressionProvider(new FailingCodec(), 1 << 20, yield).CreateCompressionStream(output, CompressionLevel.Fastest);
+
+        Assert.Throws<InvalidDataException>(() => stream.Write(new byte[100]));
+        Assert.Throws<InvalidOperationException>(() => stream.Write(new byte[10]));
+        stream.Dispose();
+
+        Assert.Equal([1, 2, 3], output.ToArray());
+        Assert.True(double.IsNaN(yield.Ratio));
+    }
+
     /// <summary>
     /// A destination holding <paramref name="prefix"/>: a fresh growable memory stream, one with
     /// spare capacity, one whose buffer is not exposed, or a stream that is not a memory stream.
@@ -104,6 +120,22 @@ public sealed class CompressionStreamTests
             output.Flush();
             return output is BufferedStream buffered ? ((MemoryStream)buffered.UnderlyingStream).ToArray() : ((MemoryStream)output).ToArray();
         }
+    }
+
+    /// <summary>A codec whose compression always fails, as a codec refusing an input would.</summary>
+    private sealed class FailingCodec : ICompressionCodec
+    {
+        public string EncodingName => "failing";
+
+        public int Compress(ReadOnlySpan<byte> source, IBufferWriter<byte> destination)
+        {
+            destination.GetSpan(source.Length)[0] = 7;
+            destination.Advance(1);
+            throw new InvalidDataException("refused");
+        }
+
+        public int Decompress(ReadOnlyMemory<byte> source, IBufferWriter<byte> destination, int maxDecompressedLength) =>
+            throw new NotSupportedException();
     }
 
     private static ICompressionCodec Codec(string encoding) =>
