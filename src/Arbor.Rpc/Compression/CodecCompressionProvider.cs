@@ -67,7 +67,7 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
                     _compressed = null;
                     using (compressed)
                     {
-                        _message = Inflate(compressed, _compressedFrom);
+                        _message = Decompressed(codec, compressed.WrittenMemory, _compressedFrom);
                     }
                 }
 
@@ -119,21 +119,6 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
             catch
             {
                 compressed.Dispose();
-                throw;
-            }
-        }
-
-        private PooledBuffer Inflate(PooledBuffer compressed, int length)
-        {
-            var message = new PooledBuffer();
-            try
-            {
-                codec.Decompress(compressed.WrittenMemory, message, length);
-                return message;
-            }
-            catch
-            {
-                message.Dispose();
                 throw;
             }
         }
@@ -208,18 +193,26 @@ internal sealed class CodecCompressionProvider(ICompressionCodec codec, int maxD
 
             using var compressed = new PooledBuffer();
             source.CopyTo(new BufferWriterStream(compressed));
-            var inflated = new PooledBuffer();
-            try
-            {
-                codec.Decompress(compressed.WrittenMemory, inflated, maxDecompressedSize);
-            }
-            catch
-            {
-                inflated.Dispose();
-                throw;
-            }
+            return _inflated = Decompressed(codec, compressed.WrittenMemory, maxDecompressedSize);
+        }
+    }
 
-            return _inflated = inflated;
+    /// <summary>
+    /// <paramref name="compressed"/> decompressed into a new pooled buffer, refused past
+    /// <paramref name="maxLength"/> bytes; the buffer goes back to the pool when decompression fails.
+    /// </summary>
+    private static PooledBuffer Decompressed(ICompressionCodec codec, ReadOnlyMemory<byte> compressed, int maxLength)
+    {
+        var inflated = new PooledBuffer();
+        try
+        {
+            codec.Decompress(compressed, inflated, maxLength);
+            return inflated;
+        }
+        catch
+        {
+            inflated.Dispose();
+            throw;
         }
     }
 
