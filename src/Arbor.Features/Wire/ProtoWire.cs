@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Arbor.Features.Wire;
 
@@ -107,6 +108,59 @@ internal static class ProtoWire
         }
 
         return offset;
+    }
+
+    /// <summary>
+    /// How many varints end in <paramref name="bytes"/>: its bytes below 0x80 (a varint's last byte
+    /// has no continuation bit). Reads 16 bytes at a time.
+    /// </summary>
+    public static int CountVarintEnds(ReadOnlySpan<byte> bytes)
+    {
+        var continued = 0;
+        var i = 0;
+        ref var start = ref MemoryMarshal.GetReference(bytes);
+        for (; i + Vector128<byte>.Count <= bytes.Length; i += Vector128<byte>.Count)
+        {
+            continued += BitOperations.PopCount(Vector128.LoadUnsafe(ref start, (nuint)i).ExtractMostSignificantBits());
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            continued += bytes[i] >> 7;
+        }
+
+        return bytes.Length - continued;
+    }
+
+    /// <summary>Reads packed varints into <paramref name="destination"/>, which they must fill exactly (as int64s, two's complement).</summary>
+    public static void ReadVarints(ReadOnlySpan<byte> source, Span<long> destination)
+    {
+        var at = 0;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            ulong value = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                if (at >= source.Length || shift > 63)
+                {
+                    throw new FormatException("Malformed packed varints.");
+                }
+
+                var b = source[at++];
+                value |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    break;
+                }
+            }
+
+            destination[i] = (long)value;
+        }
+
+        if (at != source.Length)
+        {
+            throw new FormatException("Packed varints left over.");
+        }
     }
 
     /// <summary>Bits 7k to 7k+6 of <paramref name="value"/> (below 2⁵⁶) moved to the low 7 bits of byte k.</summary>
