@@ -73,34 +73,21 @@ public sealed class Int64ListBatchColumn : BatchColumn
     }
 
     /// <summary>
-    /// Makes this object a column whose values are packed varints: <paramref name="varintOffsets"/>
-    /// (<paramref name="rowCount"/> + 1 elements) says where each row's bytes start in
-    /// <paramref name="varints"/>, the last where they end. Checks that each row's bytes are exactly
-    /// its length's varints: as many bytes below 0x80 (a varint's last byte), the last of them one.
-    /// <paramref name="offsets"/> as in the other <c>Reset</c>.
+    /// Makes this object a column whose values are packed varints, as <see cref="Int64ListColumnWriter"/>
+    /// wrote them: <paramref name="varintOffsets"/> (<paramref name="rowCount"/> + 1 elements) says
+    /// where each row's bytes start in <paramref name="varints"/>, the last where they end. The
+    /// writer encoded each row's list itself, so the bytes are not read again here, only the offsets
+    /// checked. <paramref name="offsets"/> as in the other <c>Reset</c>.
     /// </summary>
     internal void ResetVarints(string name, ArraySegment<int> lengths, int rowCount, ArraySegment<byte> varints, ArraySegment<int> varintOffsets, int valueCount, ArraySegment<byte> missing, ArraySegment<int> offsets)
     {
         ArgumentNullException.ThrowIfNull(varints.Array, nameof(varints));
         ArgumentNullException.ThrowIfNull(varintOffsets.Array, nameof(varintOffsets));
-        ArgumentNullException.ThrowIfNull(lengths.Array, nameof(lengths));
         ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, lengths.Count);
         ArgumentOutOfRangeException.ThrowIfLessThan(varintOffsets.Count, rowCount + 1);
         if (varintOffsets[0] != 0 || varintOffsets[rowCount] > varints.Count)
         {
             throw new ArgumentException($"Column '{name}': the varint offsets do not lie within the varints.", nameof(varintOffsets));
-        }
-
-        for (var row = 0; row < rowCount; row++)
-        {
-            var (start, end) = (varintOffsets[row], varintOffsets[row + 1]);
-            if (end < start || end > varints.Count
-                || ProtoWire.CountVarintEnds(varints.AsSpan(start, end - start)) != lengths[row]
-                || (end > start && varints[end - 1] >= 0x80))
-            {
-                throw new ArgumentException($"Column '{name}': row {row}'s bytes are not {lengths[row]} varints.", nameof(varints));
-            }
         }
 
         Initialize(name, rowCount, missing);

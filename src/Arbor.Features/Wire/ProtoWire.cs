@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Arbor.Features.Wire;
 
@@ -108,28 +107,6 @@ internal static class ProtoWire
         }
 
         return offset;
-    }
-
-    /// <summary>
-    /// How many varints end in <paramref name="bytes"/>: its bytes below 0x80 (a varint's last byte
-    /// has no continuation bit). Reads 16 bytes at a time.
-    /// </summary>
-    public static int CountVarintEnds(ReadOnlySpan<byte> bytes)
-    {
-        var continued = 0;
-        var i = 0;
-        ref var start = ref MemoryMarshal.GetReference(bytes);
-        for (; i + Vector128<byte>.Count <= bytes.Length; i += Vector128<byte>.Count)
-        {
-            continued += BitOperations.PopCount(Vector128.LoadUnsafe(ref start, (nuint)i).ExtractMostSignificantBits());
-        }
-
-        for (; i < bytes.Length; i++)
-        {
-            continued += bytes[i] >> 7;
-        }
-
-        return bytes.Length - continued;
     }
 
     /// <summary>Reads packed varints into <paramref name="destination"/>, which they must fill exactly (as int64s, two's complement).</summary>

@@ -39,21 +39,6 @@ public sealed class ProtoWireTests
     }
 
     [Fact]
-    public void CountVarintEnds_IsTheBytesBelow0x80_AtEveryLengthAndAlignment()
-    {
-        var random = new Random(20261206);
-        var buffer = new byte[200];
-        for (var round = 0; round < 2_000; round++)
-        {
-            random.NextBytes(buffer);
-            var start = random.Next(0, 20);
-            var bytes = buffer.AsSpan(start, random.Next(0, buffer.Length - start));
-
-            Assert.Equal(bytes.ToArray().Count(b => b < 0x80), ProtoWire.CountVarintEnds(bytes));
-        }
-    }
-
-    [Fact]
     public void ReadVarints_ReadsWhatWriteVarintsWrote_AndRefusesBrokenOnes()
     {
         var random = new Random(20261207);
