@@ -14,8 +14,9 @@ public struct Int64ListColumnWriter
     // A varint takes at most 10 bytes (a negative int64).
     private const int MaxVarintBytes = 10;
 
-    // The first buffer's bytes per row (a list of about ten ids); it doubles when a row needs more.
-    private const int FirstBytesPerRow = 32;
+    // The first buffer's bytes per row: a list of about twenty ids below 2^21, as a reference
+    // candidate's, fits without the buffer doubling.
+    private const int FirstBytesPerRow = 64;
 
     private readonly FeatureBatch _batch;
     private readonly ArraySegment<int> _lengths;
