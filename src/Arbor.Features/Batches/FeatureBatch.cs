@@ -156,6 +156,24 @@ public sealed class FeatureBatch : IDisposable
     }
 
     /// <summary>
+    /// An int64-list column whose values are packed varints (<see cref="Int64ListColumnWriter"/>),
+    /// made like <see cref="CreateInt64List"/>.
+    /// </summary>
+    internal Int64ListBatchColumn CreateInt64ListVarints(string name, ArraySegment<int> lengths, int rowCount, ArraySegment<byte> varints, ArraySegment<int> varintOffsets, int valueCount, ArraySegment<byte> missing)
+    {
+        var storage = Storage();
+        var offsets = Rent<int>(checked(rowCount + 1));
+        if (storage.TakeSpare(FeatureType.Int64List) is not Int64ListBatchColumn column)
+        {
+            column = new Int64ListBatchColumn(name, [], []);
+        }
+
+        column.ResetVarints(name, lengths, rowCount, varints, varintOffsets, valueCount, missing, offsets);
+        column.Owner = storage;
+        return column;
+    }
+
+    /// <summary>
     /// <paramref name="length"/> elements for a column's values (old contents: overwrite every element
     /// used), valid until the batch is disposed. Small requests are cut one after another from 64 KB
     /// slabs taken from the shared array pool, so that a request's many columns cost a few pooled

@@ -109,6 +109,37 @@ internal static class ProtoWire
         return offset;
     }
 
+    /// <summary>Reads packed varints into <paramref name="destination"/>, which they must fill exactly (as int64s, two's complement).</summary>
+    public static void ReadVarints(ReadOnlySpan<byte> source, Span<long> destination)
+    {
+        var at = 0;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            ulong value = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                if (at >= source.Length || shift > 63)
+                {
+                    throw new FormatException("Malformed packed varints.");
+                }
+
+                var b = source[at++];
+                value |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    break;
+                }
+            }
+
+            destination[i] = (long)value;
+        }
+
+        if (at != source.Length)
+        {
+            throw new FormatException("Packed varints left over.");
+        }
+    }
+
     /// <summary>Bits 7k to 7k+6 of <paramref name="value"/> (below 2⁵⁶) moved to the low 7 bits of byte k.</summary>
     private static ulong Spread(ulong value) =>
         (value & 0x7F)

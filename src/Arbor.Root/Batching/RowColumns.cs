@@ -12,8 +12,8 @@ namespace Arbor.Root.Batching;
 /// by row: each row's values are read in slot order and written straight into their columns'
 /// buffers with their missing bits. The same columns as <see cref="ColumnBuilder"/> builds one at a
 /// time (which reads every value three or four times, column by column, across the rows' separate
-/// arrays), in one pass over the rows, and a second over the rows for the int64 lists' values (their
-/// total length sizes their buffer). String and bytes columns stay with <see cref="ColumnBuilder"/>.
+/// arrays), in one pass over the rows: the int64 lists are encoded as the wire's varints as they are
+/// read (<see cref="Int64ListColumnWriter"/>). String and bytes columns stay with <see cref="ColumnBuilder"/>.
 /// </summary>
 /// <remarks>
 /// Float columns read a cached row's floats from its packed <see cref="FloatRow"/> (4 bytes a value,
@@ -84,13 +84,11 @@ internal static class RowColumns
 
         order.Sort();
         at = 0;
-        var lists = false;
         foreach (var key in order)
         {
             var c = (int)(key & uint.MaxValue);
             var planned = frame.Planned(c);
             var kind = planned.OutputKind;
-            lists |= kind == FeatureType.Int64List;
             state[at++] = new State
             {
                 Column = c,
@@ -100,7 +98,7 @@ internal static class RowColumns
                 Missing = planned.Missing,
                 Floats = kind == FeatureType.Float ? batch.Rent<float>(rows) : default,
                 Longs = kind == FeatureType.Int64 ? batch.Rent<long>(rows) : default,
-                Lengths = kind == FeatureType.Int64List ? batch.Rent<int>(rows) : default,
+                Lists = kind == FeatureType.Int64List ? new Int64ListColumnWriter(batch) : default,
                 Dim = -1,
             };
         }
@@ -182,17 +180,10 @@ internal static class RowColumns
                         vector.CopyTo(column.Floats.AsSpan(row * column.Dim, column.Dim));
                         break;
                     default:
-                        var length = value.AsInt64List().Length;
-                        column.Lengths.Array![column.Lengths.Offset + row] = length;
-                        column.Total += length;
+                        column.Lists.Add(value.AsInt64List());
                         break;
                 }
             }
-        }
-
-        if (lists)
-        {
-            CopyLists(batch, table, state, rows);
         }
 
         foreach (ref var column in state)
@@ -203,7 +194,7 @@ internal static class RowColumns
                 FeatureType.Float => batch.CreateFloat(name, column.Floats, rows, column.MissingBits),
                 FeatureType.Int64 => batch.CreateInt64(name, column.Longs, rows, column.MissingBits),
                 FeatureType.FloatVector => batch.CreateFloatVector(name, column.Dim, column.Floats, rows, column.MissingBits),
-                _ => batch.CreateInt64List(name, column.Lengths, rows, column.Longs, column.Total, column.MissingBits),
+                _ => column.Lists.Create(name, column.MissingBits),
             };
         }
 
@@ -252,41 +243,8 @@ internal static class RowColumns
 
                 break;
             default:
-                column.Lengths.Array![column.Lengths.Offset + row] = 0;
+                column.Lists.AddEmpty();
                 break;
-        }
-    }
-
-    /// <summary>The second pass: the int64 lists' values, now that their total lengths are known.</summary>
-    private static void CopyLists(FeatureBatch batch, FeatureTable? table, Span<State> state, int rows)
-    {
-        foreach (ref var column in state)
-        {
-            if (column.Kind == FeatureType.Int64List && column.Present > 0)
-            {
-                column.Longs = batch.Rent<long>(column.Total);
-            }
-        }
-
-        for (var row = 0; row < rows; row++)
-        {
-            var values = table?.RowValues(row);
-            for (var i = 0; i < state.Length; i++)
-            {
-                ref var column = ref state[i];
-                if (column.Kind != FeatureType.Int64List || column.Present == 0)
-                {
-                    continue;
-                }
-
-                var value = ValueAt(ref column, values, row);
-                if (value.HasValue)
-                {
-                    var list = value.AsInt64List();
-                    list.CopyTo(column.Longs.AsSpan(column.Written, list.Length));
-                    column.Written += list.Length;
-                }
-            }
         }
     }
 
@@ -299,11 +257,9 @@ internal static class RowColumns
         public TypedValue Missing;
         public ArraySegment<float> Floats;
         public ArraySegment<long> Longs;
-        public ArraySegment<int> Lengths;
+        public Int64ListColumnWriter Lists;
         public ArraySegment<byte> MissingBits;
         public int Dim;
-        public int Total;
-        public int Written;
         public int Present;
     }
 }

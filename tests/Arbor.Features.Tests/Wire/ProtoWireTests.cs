@@ -37,4 +37,33 @@ public sealed class ProtoWireTests
             Assert.Equal(expected.ToArray(), destination);
         }
     }
+
+    [Fact]
+    public void ReadVarints_ReadsWhatWriteVarintsWrote_AndRefusesBrokenOnes()
+    {
+        var random = new Random(20261207);
+        for (var round = 0; round < 1_000; round++)
+        {
+            var values = new long[random.Next(0, 12)];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = random.NextInt64() >> random.Next(0, 64) ^ (random.Next(2) == 0 ? 0 : -1L);
+            }
+
+            var bytes = new byte[values.Length * 10];
+            var written = ProtoWire.WriteVarints(bytes, values);
+            var read = new long[values.Length];
+
+            ProtoWire.ReadVarints(bytes.AsSpan(0, written), read);
+
+            Assert.Equal(values, read);
+            if (written > 0)
+            {
+                // One byte short ends inside a varint; one value too many finds no bytes for it.
+                Assert.Throws<FormatException>(() => ProtoWire.ReadVarints(bytes.AsSpan(0, written - 1), new long[values.Length]));
+                Assert.Throws<FormatException>(() => ProtoWire.ReadVarints(bytes.AsSpan(0, written), new long[values.Length + 1]));
+                Assert.Throws<FormatException>(() => ProtoWire.ReadVarints(bytes.AsSpan(0, written), new long[values.Length - 1]));
+            }
+        }
+    }
 }
