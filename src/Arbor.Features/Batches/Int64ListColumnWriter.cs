@@ -41,6 +41,7 @@ public struct Int64ListColumnWriter
     /// <summary>The next row's list.</summary>
     public void Add(ReadOnlySpan<long> list)
     {
+        CheckRoomForARow();
         var room = checked(list.Length * MaxVarintBytes);
         if (_bytes.Count - _used < room)
         {
@@ -52,7 +53,11 @@ public struct Int64ListColumnWriter
     }
 
     /// <summary>The next row's empty list (also a missing row's placeholder).</summary>
-    public void AddEmpty() => EndRow(0);
+    public void AddEmpty()
+    {
+        CheckRoomForARow();
+        EndRow(0);
+    }
 
     /// <summary>The column, once every row was added; it lies on the batch's buffers.</summary>
     public readonly Int64ListBatchColumn Create(string name, ArraySegment<byte> missing = default)
@@ -65,13 +70,16 @@ public struct Int64ListColumnWriter
         return _batch.CreateInt64ListVarints(name, _lengths, _rows, _bytes, _ends, _values, missing);
     }
 
-    private void EndRow(int length)
+    private readonly void CheckRoomForARow()
     {
         if (_batch is null || _rows >= _batch.RowCount)
         {
             throw new InvalidOperationException("Every row of the column was already added.");
         }
+    }
 
+    private void EndRow(int length)
+    {
         _lengths[_rows] = length;
         _values = checked(_values + length);
         _ends[++_rows] = _used;

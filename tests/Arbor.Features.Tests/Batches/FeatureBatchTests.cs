@@ -1,4 +1,5 @@
 using Arbor.Features.Batches;
+using Arbor.Features.Tests.Support;
 using Arbor.Features.Wire;
 
 namespace Arbor.Features.Tests.Batches;
@@ -30,7 +31,7 @@ public sealed class FeatureBatchTests
             .Add(new FloatVectorBatchColumn("v", 2, vectors))
             .Add(new Int64ListBatchColumn("l", lengths, lists, missing));
 
-        AssertEncodeAlike(exact, pooled);
+        EncodedBatches.AssertEncodeAlike(exact, pooled);
     }
 
     [Fact]
@@ -100,11 +101,11 @@ public sealed class FeatureBatchTests
         Assert.False(f.HasMissing);
         Assert.Equal([10L, 11], l.Row(0).ToArray());
         Assert.True(l.Row(2).IsEmpty);
-        AssertEncodeAlike(exact, second);
+        EncodedBatches.AssertEncodeAlike(exact, second);
         int[] subset = [2, 0];
         using var fromSecond = FeatureBatchEncoder.EncodeRows(second, subset);
         using var fromExact = FeatureBatchEncoder.EncodeRows(exact, subset);
-        AssertSameColumns(fromExact, fromSecond);
+        EncodedBatches.AssertSameColumns(fromExact, fromSecond);
     }
 
     [Fact]
@@ -203,22 +204,6 @@ public sealed class FeatureBatchTests
         Assert.True(column.IsMissing(9));
         Assert.False(column.IsMissing(8));
         Assert.True(column.HasMissing);
-    }
-
-    private static void AssertEncodeAlike(FeatureBatch expected, FeatureBatch actual)
-    {
-        using var fromExpected = FeatureBatchEncoder.Encode(expected);
-        using var fromActual = FeatureBatchEncoder.Encode(actual);
-        AssertSameColumns(fromExpected, fromActual);
-    }
-
-    private static void AssertSameColumns(EncodedBatch expected, EncodedBatch actual)
-    {
-        Assert.Equal(expected.ColumnCount, actual.ColumnCount);
-        for (var c = 0; c < expected.ColumnCount; c++)
-        {
-            Assert.Equal(expected.GetBytes(expected.Columns[c]).ToArray(), actual.GetBytes(actual.Columns[c]).ToArray());
-        }
     }
 
     /// <summary>Copies <paramref name="values"/> to the start of a (pooled, possibly longer) buffer and fills the rest with garbage.</summary>

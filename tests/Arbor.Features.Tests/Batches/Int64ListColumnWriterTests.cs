@@ -1,5 +1,5 @@
 using Arbor.Features.Batches;
-using Arbor.Features.Wire;
+using Arbor.Features.Tests.Support;
 
 namespace Arbor.Features.Tests.Batches;
 
@@ -49,7 +49,7 @@ public sealed class Int64ListColumnWriterTests
             var column = writer.Create("ids", marked ? new ArraySegment<byte>(missing) : default);
             asVarints.Add(column);
 
-            AssertEncodeAlike(asInt64s, asVarints);
+            EncodedBatches.AssertEncodeAlike(asInt64s, asVarints);
             Assert.Equal(lists.SelectMany(l => l), column.Values.ToArray());
             for (var row = 0; row < rows; row++)
             {
@@ -120,7 +120,7 @@ public sealed class Int64ListColumnWriterTests
         Assert.Equal([9L], reused.Row(1).ToArray());
         second.Add(reused);
         using var expected = new FeatureBatch(2).Add(new Int64ListBatchColumn("b", [1, 1], [8, 9]));
-        AssertEncodeAlike(expected, second);
+        EncodedBatches.AssertEncodeAlike(expected, second);
     }
 
     private static long Value(Random random) => random.Next(8) switch
@@ -129,15 +129,4 @@ public sealed class Int64ListColumnWriterTests
         1 => random.NextInt64(),
         _ => random.NextInt64(0, 1L << random.Next(1, 35)),
     };
-
-    private static void AssertEncodeAlike(FeatureBatch expected, FeatureBatch actual)
-    {
-        using var fromExpected = FeatureBatchEncoder.Encode(expected);
-        using var fromActual = FeatureBatchEncoder.Encode(actual);
-        Assert.Equal(fromExpected.ColumnCount, fromActual.ColumnCount);
-        for (var c = 0; c < fromExpected.ColumnCount; c++)
-        {
-            Assert.Equal(fromExpected.GetBytes(fromExpected.Columns[c]).ToArray(), fromActual.GetBytes(fromActual.Columns[c]).ToArray());
-        }
-    }
 }
