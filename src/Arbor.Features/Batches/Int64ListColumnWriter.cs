@@ -19,6 +19,7 @@ public struct Int64ListColumnWriter
     private const int FirstBytesPerRow = 64;
 
     private readonly FeatureBatch _batch;
+    private readonly int _rowCount;
     private readonly ArraySegment<int> _lengths;
     private readonly ArraySegment<int> _ends;
     private ArraySegment<byte> _bytes;
@@ -28,10 +29,18 @@ public struct Int64ListColumnWriter
 
     /// <summary>Starts a column of <paramref name="batch"/>'s row count on its buffers.</summary>
     public Int64ListColumnWriter(FeatureBatch batch)
+        : this(batch, (batch ?? throw new ArgumentNullException(nameof(batch))).RowCount)
+    {
+    }
+
+    /// <summary>Starts a column of <paramref name="rowCount"/> rows on <paramref name="batch"/>'s buffers (one for a shared column).</summary>
+    public Int64ListColumnWriter(FeatureBatch batch, int rowCount)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var rows = batch.RowCount;
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        var rows = rowCount;
         _batch = batch;
+        _rowCount = rowCount;
         _lengths = batch.Rent<int>(rows);
         _ends = batch.Rent<int>(checked(rows + 1));
         _ends[0] = 0;
@@ -62,9 +71,9 @@ public struct Int64ListColumnWriter
     /// <summary>The column, once every row was added; it lies on the batch's buffers.</summary>
     public readonly Int64ListBatchColumn Create(string name, ArraySegment<byte> missing = default)
     {
-        if (_batch is null || _rows != _batch.RowCount)
+        if (_batch is null || _rows != _rowCount)
         {
-            throw new InvalidOperationException($"Column '{name}': {_rows} rows were added, {_batch?.RowCount ?? 0} expected.");
+            throw new InvalidOperationException($"Column '{name}': {_rows} rows were added, {_rowCount} expected.");
         }
 
         return _batch.CreateInt64ListVarints(name, _lengths, _rows, _bytes, _ends, _values, missing);
@@ -72,7 +81,7 @@ public struct Int64ListColumnWriter
 
     private readonly void CheckRoomForARow()
     {
-        if (_batch is null || _rows >= _batch.RowCount)
+        if (_batch is null || _rows >= _rowCount)
         {
             throw new InvalidOperationException("Every row of the column was already added.");
         }

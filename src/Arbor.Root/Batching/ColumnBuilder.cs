@@ -146,30 +146,21 @@ internal static class ColumnBuilder
     private static Int64ListBatchColumn BuildInt64List<TValues>(FeatureBatch batch, string name, TValues values, ArraySegment<byte> missing)
         where TValues : struct, IColumnValues
     {
-        var lengths = batch.Rent<int>(values.RowCount);
-        var lengthSpan = lengths.AsSpan();
-        var total = 0;
-        for (var row = 0; row < lengthSpan.Length; row++)
-        {
-            var value = values[row];
-            lengthSpan[row] = value.HasValue ? value.AsInt64List().Length : 0;
-            total += lengthSpan[row];
-        }
-
-        var column = batch.Rent<long>(total);
-        var offset = 0;
+        var writer = new Int64ListColumnWriter(batch, values.RowCount);
         for (var row = 0; row < values.RowCount; row++)
         {
             var value = values[row];
             if (value.HasValue)
             {
-                var list = value.AsInt64List();
-                list.CopyTo(column.AsSpan(offset));
-                offset += list.Length;
+                writer.Add(value.AsInt64List());
+            }
+            else
+            {
+                writer.AddEmpty();
             }
         }
 
-        return batch.CreateInt64List(name, lengths, values.RowCount, column, total, missing);
+        return writer.Create(name, missing);
     }
 
     private static StringBatchColumn BuildString<TValues>(string name, TValues values, ArraySegment<byte> missing)

@@ -93,6 +93,21 @@ public sealed class Int64ListColumnWriterTests
     }
 
     [Fact]
+    public void ASharedColumn_OfOneRow_OnABatchOfMany()
+    {
+        using var expected = new FeatureBatch(3);
+        expected.AddShared(new Int64ListBatchColumn("user_ids", [3], [4, 300, -1]));
+        using var actual = new FeatureBatch(3);
+        var writer = new Int64ListColumnWriter(actual, rowCount: 1);
+        writer.Add([4, 300, -1]);
+
+        actual.AddShared(writer.Create("user_ids"));
+
+        EncodedBatches.AssertEncodeAlike(expected, actual);
+        Assert.Throws<InvalidOperationException>(() => writer.AddEmpty());
+    }
+
+    [Fact]
     public void AColumnObjectReused_ForgetsTheFormItHad()
     {
         var pool = new BatchStoragePool(1);
