@@ -88,7 +88,7 @@ public static partial class RootBench
         // always come first or last while the others' background compilation runs on.
         var coldRequests = Enumerable.Range(0, options.ColdRequests).Select(_ => workload.Next()).ToList();
         var step = Math.Max(1, (coldRequests.Count + ColdCurveWindows - 1) / ColdCurveWindows);
-        var cold = roots.ToDictionary(r => r, _ => (Cpu: TimeSpan.Zero, Candidates: 0L, Curve: new List<double>()));
+        var cold = roots.ToDictionary(r => r, _ => (Cpu: TimeSpan.Zero, Candidates: 0L, Curve: new List<double>(), JitMs: (double?)0));
         for (var (start, turn) = (0, 0); start < coldRequests.Count; start += step, turn++)
         {
             var window = coldRequests.GetRange(start, Math.Min(step, coldRequests.Count - start));
@@ -96,19 +96,21 @@ public static partial class RootBench
             {
                 var root = roots[(i + turn) % roots.Count];
                 var measured = await RunWindowAsync(root, window, concurrency: 1, cancellationToken);
-                var (cpu, candidates, curve) = cold[root];
+                var (cpu, candidates, curve, jit) = cold[root];
                 curve.Add(measured.CpuUsPerCandidate);
-                cold[root] = (cpu + measured.Cpu, candidates + measured.Candidates, curve);
+                cold[root] = (cpu + measured.Cpu, candidates + measured.Candidates, curve, jit + measured.JitMs);
             }
         }
 
         foreach (var root in roots)
         {
-            var (cpu, candidates, curve) = cold[root];
+            var (cpu, candidates, curve, jit) = cold[root];
             results[root].ColdCpuUsPerCandidate = cpu.TotalMicroseconds / Math.Max(candidates, 1);
+            results[root].ColdJitUsPerCandidate = jit * 1000 / Math.Max(candidates, 1);
             results[root].ColdRequests = coldRequests.Count;
             results[root].ColdCurve = [.. curve];
-            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {coldRequests.Count} requests {results[root].ColdCpuUsPerCandidate:F1} µs/candidate; by {step} requests {string.Join(", ", curve.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))}"));
+            var compiling = results[root].ColdJitUsPerCandidate is { } jitUs ? string.Create(CultureInfo.InvariantCulture, $" (compiling {jitUs:F1})") : "";
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {coldRequests.Count} requests {results[root].ColdCpuUsPerCandidate:F1} µs/candidate{compiling}; by {step} requests {string.Join(", ", curve.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))}"));
         }
 
         // 2. Warm-up until each root's CPU per candidate is stable.
@@ -298,6 +300,7 @@ public static partial class RootBench
         result.P50Ms = latencies.Percentile(50);
         result.P99Ms = latencies.Percentile(99);
         result.SteadyRequests = rounds.Sum(w => w.Requests);
+        result.SteadyJitUsPerCandidate = rounds.All(w => w.JitMs is not null) ? rounds.Sum(w => w.JitMs!.Value) * 1000 / candidates : null;
         result.Errors += rounds.Sum(w => w.Errors);
         if (rounds.All(w => w.LeafCalls is not null && w.RootRequests is > 0))
         {
@@ -343,7 +346,7 @@ public static partial class RootBench
 
     private sealed record Window(
         int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs,
-        long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null)
+        long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null, double? JitMs = null)
     {
         public double CpuUsPerCandidate => Cpu.TotalMicroseconds / Math.Max(Candidates, 1);
     }
@@ -393,7 +396,8 @@ public static partial class RootBench
         return new Window(
             requests.Count, candidates, errors, cpu, elapsed,
             after.AllocatedBytes - before.AllocatedBytes, after.Gen0 - before.Gen0, after.Gen2 - before.Gen2, responses, latencies,
-            after.LeafCalls - before.LeafCalls, after.Requests - before.Requests, after.Timed, after.Timed?.Calls - before.Timed?.Calls);
+            after.LeafCalls - before.LeafCalls, after.Requests - before.Requests, after.Timed, after.Timed?.Calls - before.Timed?.Calls,
+            after.JitMs - before.JitMs);
     }
 
     /// <summary>Windows of whole batches of requests until at least <c>--window-seconds</c> have passed.</summary>
@@ -531,7 +535,7 @@ public static partial class RootBench
 
     /// <summary>The counters of a root's <c>/admin/stats</c> the bench uses beyond CPU (absent in builds that do not report them).</summary>
     private sealed record RootCounters(
-        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes, TimedCalls? Timed, double? CpuSeconds);
+        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes, TimedCalls? Timed, double? CpuSeconds, double? JitMs);
 
     /// <summary>How <see cref="RootBenchResult.CpuSource"/> reads a root that reports its own CPU.</summary>
     public const string OwnCpuSource = "the root's own cpu_seconds (µs)";
@@ -570,10 +574,11 @@ public static partial class RootBench
     {
         using var json = await ReadStatsAsync(root, cancellationToken);
         long? Read(string name) => json.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;
+        double? ReadDouble(string name) => json.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
         return new RootCounters(
             Read("allocated_bytes"), Read("gc_gen0_collections"), Read("gc_gen2_collections"), Read("working_set_bytes"), Read("cache_entries"), Read("cache_bytes"),
             Read("requests"), Read("trimmed_calls") + Read("untrimmed_calls"), Read("gc_heap_bytes"), ReadTimedCalls(json.RootElement),
-            json.RootElement.TryGetProperty("cpu_seconds", out var cpu) && cpu.ValueKind == JsonValueKind.Number ? cpu.GetDouble() : null);
+            ReadDouble("cpu_seconds"), ReadDouble("jit_time_ms"));
     }
 
     /// <summary>The root's <c>/admin/stats</c>, read once per reading.</summary>
@@ -821,6 +826,12 @@ public static partial class RootBench
         text.AppendLine(string.Create(inv, $"root CPU, scenario {report.Scenario} ({report.CandidatesPerRequest} candidates/request, {models}), {report.Leaves} leaves, {report.Concurrency} callers, {report.Rounds} rounds × {report.RequestsPerRound} requests, {report.ProcessorCount} cores, load average {report.LoadAverageStart} → {report.LoadAverageEnd}"));
         text.AppendLine("CPU of the cold, steady and latency windows: " + string.Join("; ", report.Roots.Select(r =>
             string.Create(inv, $"{r.Root} {r.CpuSource ?? ProcCpuSource}{(r.StatsReadCpuUs is { } read ? $", less {read:F0} µs per window (one /admin/stats reading)" : "")}"))));
+        if (report.Roots.Any(r => r.ColdJitUsPerCandidate is not null))
+        {
+            text.AppendLine("of which compiling methods (the root's JIT time, every thread), µs/cand: " + string.Join("; ", report.Roots.Select(r =>
+                string.Create(inv, $"{r.Root} cold {r.ColdJitUsPerCandidate?.ToString("F1", inv) ?? "-"}, steady {r.SteadyJitUsPerCandidate?.ToString("F2", inv) ?? "-"}"))));
+        }
+
         var latencyTable = "";
         text.AppendLine("| root | ready s | cold µs/cand (first N) | cold/steady | warm-up requests | steady µs/cand | net of idle µs/cand (rounds median, min–max) | idle share | leaf calls/request | alloc KB/request | gen2 per 1k req | p50 ms | p99 ms | sat cand/s | sat cand/s per core | parity |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -1012,6 +1023,16 @@ public sealed class RootBenchResult
     public double? StatsReadCpuUs { get; set; }
 
     public double ColdCpuUsPerCandidate { get; set; }
+
+    /// <summary>
+    /// Of <see cref="ColdCpuUsPerCandidate"/>, the runtime's time compiling methods (its
+    /// <c>jit_time_ms</c>, every thread, background tier-1 compilation included), per candidate; null
+    /// when the build does not report it.
+    /// </summary>
+    public double? ColdJitUsPerCandidate { get; set; }
+
+    /// <summary>The same over the steady rounds.</summary>
+    public double? SteadyJitUsPerCandidate { get; set; }
 
     public int ColdRequests { get; set; }
 

@@ -65,6 +65,9 @@ public sealed class RootBenchTests
             Assert.True(r.StatsReadCpuUs > 0, $"{r.Root}: a stats reading costs {r.StatsReadCpuUs} µs");
             var ticks = r.OneCallerCpuUsPerCandidate!.Value * r.LatencyRequests * report.CandidatesPerRequest / 10_000;
             Assert.True(Math.Abs(ticks - Math.Round(ticks)) > 1e-6, $"{r.Root}: the phase's CPU is {ticks} whole ticks");
+            // The root reports its compilation time, so the cold and steady phases say theirs.
+            Assert.True(r.ColdJitUsPerCandidate >= 0, $"{r.Root}: cold compiling {r.ColdJitUsPerCandidate}");
+            Assert.True(r.SteadyJitUsPerCandidate >= 0, $"{r.Root}: steady compiling {r.SteadyJitUsPerCandidate}");
         });
         Assert.Contains("root-added p50 ms", RootBench.Format(report), StringComparison.Ordinal);
     }
