@@ -28,9 +28,13 @@ namespace Arbor.Cli.Bench;
 /// <item>saturation (with <c>--saturate-seconds</c>): one root at a time, more callers, for the
 /// root's maximum candidates/s and candidates/s per core of root CPU.</item>
 /// </list>
-/// CPU is the kernel's user+system time of the root process (<c>/proc</c>), so every build is
-/// measured the same way; allocation and GC counts come from the root's <c>/admin/stats</c> where
-/// the build reports them.
+/// CPU is the kernel's user+system time of the root process. The windows of requests (cold,
+/// rounds, latency) read it where the root reports it, its own <c>cpu_seconds</c> in
+/// <c>/admin/stats</c> (the kernel's figure for the process, to the microsecond), less what one
+/// reading of <c>/admin/stats</c> costs the root (measured before the cold phase); the longer
+/// phases (warm-up windows, idle, saturation), and a build that does not report it, read
+/// <c>/proc</c>, which gives it in 10 ms ticks. Allocation and GC counts come from the root's
+/// <c>/admin/stats</c> where the build reports them.
 /// </summary>
 public static partial class RootBench
 {
@@ -72,6 +76,10 @@ public static partial class RootBench
         {
             results[root].StartupWarmup = await ReadStartupWarmupAsync(root.Root, cancellationToken);
             progress.Step($"start-up warm-up {root.Label}: {results[root].StartupWarmup ?? "not reported"}");
+            root.StatsReadCpu = await MeasureStatsReadCpuAsync(root.Root, cancellationToken);
+            results[root].StatsReadCpuUs = root.StatsReadCpu?.TotalMicroseconds;
+            results[root].CpuSource = root.StatsReadCpu is null ? ProcCpuSource : OwnCpuSource;
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"CPU of {root.Label}: {results[root].CpuSource}{(root.StatsReadCpu is { } read ? $", one reading costs it {read.TotalMicroseconds:F0} µs" : "")}"));
         }
 
         // The same requests for every root, in windows (tenths, so that the curve shows where the cost
@@ -80,7 +88,7 @@ public static partial class RootBench
         // always come first or last while the others' background compilation runs on.
         var coldRequests = Enumerable.Range(0, options.ColdRequests).Select(_ => workload.Next()).ToList();
         var step = Math.Max(1, (coldRequests.Count + ColdCurveWindows - 1) / ColdCurveWindows);
-        var cold = roots.ToDictionary(r => r, _ => (Cpu: TimeSpan.Zero, Candidates: 0L, Curve: new List<double>()));
+        var cold = roots.ToDictionary(r => r, _ => (Cpu: TimeSpan.Zero, Candidates: 0L, Curve: new List<double>(), JitMs: (double?)0));
         for (var (start, turn) = (0, 0); start < coldRequests.Count; start += step, turn++)
         {
             var window = coldRequests.GetRange(start, Math.Min(step, coldRequests.Count - start));
@@ -88,19 +96,21 @@ public static partial class RootBench
             {
                 var root = roots[(i + turn) % roots.Count];
                 var measured = await RunWindowAsync(root, window, concurrency: 1, cancellationToken);
-                var (cpu, candidates, curve) = cold[root];
+                var (cpu, candidates, curve, jit) = cold[root];
                 curve.Add(measured.CpuUsPerCandidate);
-                cold[root] = (cpu + measured.Cpu, candidates + measured.Candidates, curve);
+                cold[root] = (cpu + measured.Cpu, candidates + measured.Candidates, curve, jit + measured.JitMs);
             }
         }
 
         foreach (var root in roots)
         {
-            var (cpu, candidates, curve) = cold[root];
+            var (cpu, candidates, curve, jit) = cold[root];
             results[root].ColdCpuUsPerCandidate = cpu.TotalMicroseconds / Math.Max(candidates, 1);
+            results[root].ColdJitUsPerCandidate = jit * 1000 / Math.Max(candidates, 1);
             results[root].ColdRequests = coldRequests.Count;
             results[root].ColdCurve = [.. curve];
-            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {coldRequests.Count} requests {results[root].ColdCpuUsPerCandidate:F1} µs/candidate; by {step} requests {string.Join(", ", curve.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))}"));
+            var compiling = results[root].ColdJitUsPerCandidate is { } jitUs ? string.Create(CultureInfo.InvariantCulture, $" (compiling {jitUs:F1})") : "";
+            progress.Step(string.Create(CultureInfo.InvariantCulture, $"cold {root.Label}: first {coldRequests.Count} requests {results[root].ColdCpuUsPerCandidate:F1} µs/candidate{compiling}; by {step} requests {string.Join(", ", curve.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))}"));
         }
 
         // 2. Warm-up until each root's CPU per candidate is stable.
@@ -256,16 +266,16 @@ public static partial class RootBench
         return last[0] >= median * (1 - StableSpread) && last[2] <= median * (1 + StableSpread) ? median : null;
     }
 
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     private static void Summarise(RootBenchResult result, List<Window> rounds)
     {
-        double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-
-        // Totals over the rounds (the kernel counts CPU in 10 ms ticks: a total is exact to that, a
-        // short round is not); the rounds' own figures show the spread.
+        // Totals over the rounds, and the rounds' own figures for the spread (read from /proc, in
+        // 10 ms ticks, a short round's figure is rough; from the root's own cpu_seconds it is not).
         var idle = result.IdleCpuUsPerSecond;
         var cpu = rounds.Sum(w => w.Cpu.TotalMicroseconds);
         var elapsed = rounds.Sum(w => w.Elapsed.TotalSeconds);
@@ -290,6 +300,7 @@ public static partial class RootBench
         result.P50Ms = latencies.Percentile(50);
         result.P99Ms = latencies.Percentile(99);
         result.SteadyRequests = rounds.Sum(w => w.Requests);
+        result.SteadyJitUsPerCandidate = rounds.All(w => w.JitMs is not null) ? rounds.Sum(w => w.JitMs!.Value) * 1000 / candidates : null;
         result.Errors += rounds.Sum(w => w.Errors);
         if (rounds.All(w => w.LeafCalls is not null && w.RootRequests is > 0))
         {
@@ -335,7 +346,7 @@ public static partial class RootBench
 
     private sealed record Window(
         int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs,
-        long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null)
+        long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null, double? JitMs = null)
     {
         public double CpuUsPerCandidate => Cpu.TotalMicroseconds / Math.Max(Candidates, 1);
     }
@@ -375,10 +386,18 @@ public static partial class RootBench
         var elapsed = Stopwatch.GetElapsedTime(clock);
         var cpu = root.Root.Process.CpuTime - cpuBefore;
         var after = await ReadCountersAsync(root.Root, cancellationToken);
+        if (root.StatsReadCpu is { } read && before.CpuSeconds is { } from && after.CpuSeconds is { } to)
+        {
+            // From the first reading to the second: the requests, and one reading's worth of the two
+            // readings' own handling (the end of the first, the start of the second).
+            cpu = TimeSpan.FromSeconds(Math.Max(0, to - from - read.TotalSeconds));
+        }
+
         return new Window(
             requests.Count, candidates, errors, cpu, elapsed,
             after.AllocatedBytes - before.AllocatedBytes, after.Gen0 - before.Gen0, after.Gen2 - before.Gen2, responses, latencies,
-            after.LeafCalls - before.LeafCalls, after.Requests - before.Requests, after.Timed, after.Timed?.Calls - before.Timed?.Calls);
+            after.LeafCalls - before.LeafCalls, after.Requests - before.Requests, after.Timed, after.Timed?.Calls - before.Timed?.Calls,
+            after.JitMs - before.JitMs);
     }
 
     /// <summary>Windows of whole batches of requests until at least <c>--window-seconds</c> have passed.</summary>
@@ -516,15 +535,50 @@ public static partial class RootBench
 
     /// <summary>The counters of a root's <c>/admin/stats</c> the bench uses beyond CPU (absent in builds that do not report them).</summary>
     private sealed record RootCounters(
-        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes, TimedCalls? Timed);
+        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes, TimedCalls? Timed, double? CpuSeconds, double? JitMs);
+
+    /// <summary>How <see cref="RootBenchResult.CpuSource"/> reads a root that reports its own CPU.</summary>
+    public const string OwnCpuSource = "the root's own cpu_seconds (µs)";
+
+    /// <summary>How <see cref="RootBenchResult.CpuSource"/> reads a root that does not.</summary>
+    public const string ProcCpuSource = "/proc (10 ms ticks)";
+
+    // Readings of /admin/stats in a row for MeasureStatsReadCpuAsync; the first few only warm the endpoint.
+    private const int StatsReadings = 16;
+    private const int StatsWarmReadings = 4;
+
+    /// <summary>
+    /// What one reading of <c>/admin/stats</c> costs the root: the median CPU between consecutive
+    /// readings of its <c>cpu_seconds</c> with nothing else sent to it (each span holds the end of one
+    /// reading's handling and the start of the next's: one reading). Null when the root does not
+    /// report its CPU.
+    /// </summary>
+    private static async Task<TimeSpan?> MeasureStatsReadCpuAsync(RootProcess root, CancellationToken cancellationToken)
+    {
+        var readings = new List<double>(StatsReadings);
+        for (var i = 0; i < StatsReadings; i++)
+        {
+            if ((await ReadCountersAsync(root, cancellationToken)).CpuSeconds is not { } seconds)
+            {
+                return null;
+            }
+
+            readings.Add(seconds);
+        }
+
+        var spans = readings.Skip(StatsWarmReadings).Zip(readings.Skip(StatsWarmReadings + 1), (a, b) => b - a).ToList();
+        return TimeSpan.FromSeconds(Math.Max(0, Median(spans)));
+    }
 
     private static async Task<RootCounters> ReadCountersAsync(RootProcess root, CancellationToken cancellationToken)
     {
         using var json = await ReadStatsAsync(root, cancellationToken);
         long? Read(string name) => json.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;
+        double? ReadDouble(string name) => json.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
         return new RootCounters(
             Read("allocated_bytes"), Read("gc_gen0_collections"), Read("gc_gen2_collections"), Read("working_set_bytes"), Read("cache_entries"), Read("cache_bytes"),
-            Read("requests"), Read("trimmed_calls") + Read("untrimmed_calls"), Read("gc_heap_bytes"), ReadTimedCalls(json.RootElement));
+            Read("requests"), Read("trimmed_calls") + Read("untrimmed_calls"), Read("gc_heap_bytes"), ReadTimedCalls(json.RootElement),
+            ReadDouble("cpu_seconds"), ReadDouble("jit_time_ms"));
     }
 
     /// <summary>The root's <c>/admin/stats</c>, read once per reading.</summary>
@@ -553,7 +607,24 @@ public static partial class RootBench
 
     /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>
     /// <param name="ReadySeconds">From the start of all the roots (with <see cref="RootBenchOptions.StartInTurn"/>, of this one) to its first ready <c>/readyz</c>.</param>
-    private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root, double ReadySeconds = 0);
+    private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root, double ReadySeconds = 0)
+    {
+        // Set once measured; a reference of its own, so that the root's equality (it keys the
+        // results) does not change with it.
+        private readonly StatsRead _statsRead = new();
+
+        /// <summary>What one reading of the root's <c>/admin/stats</c> costs it; null: its windows read <c>/proc</c>.</summary>
+        public TimeSpan? StatsReadCpu
+        {
+            get => _statsRead.Cpu;
+            set => _statsRead.Cpu = value;
+        }
+
+        private sealed class StatsRead
+        {
+            public TimeSpan? Cpu { get; set; }
+        }
+    }
 
     /// <summary>The bench's child processes, stopped roots first.</summary>
     private sealed class Processes : IAsyncDisposable
@@ -753,6 +824,14 @@ public static partial class RootBench
 
         var models = report.Models is { } named ? $"{named.Count} models/request ({string.Join(", ", named)})" : "surface routing";
         text.AppendLine(string.Create(inv, $"root CPU, scenario {report.Scenario} ({report.CandidatesPerRequest} candidates/request, {models}), {report.Leaves} leaves, {report.Concurrency} callers, {report.Rounds} rounds × {report.RequestsPerRound} requests, {report.ProcessorCount} cores, load average {report.LoadAverageStart} → {report.LoadAverageEnd}"));
+        text.AppendLine("CPU of the cold, steady and latency windows: " + string.Join("; ", report.Roots.Select(r =>
+            string.Create(inv, $"{r.Root} {r.CpuSource ?? ProcCpuSource}{(r.StatsReadCpuUs is { } read ? $", less {read:F0} µs per window (one /admin/stats reading)" : "")}"))));
+        if (report.Roots.Any(r => r.ColdJitUsPerCandidate is not null))
+        {
+            text.AppendLine("of which compiling methods (the root's JIT time, every thread), µs/cand: " + string.Join("; ", report.Roots.Select(r =>
+                string.Create(inv, $"{r.Root} cold {r.ColdJitUsPerCandidate?.ToString("F1", inv) ?? "-"}, steady {r.SteadyJitUsPerCandidate?.ToString("F2", inv) ?? "-"}"))));
+        }
+
         var latencyTable = "";
         text.AppendLine("| root | ready s | cold µs/cand (first N) | cold/steady | warm-up requests | steady µs/cand | net of idle µs/cand (rounds median, min–max) | idle share | leaf calls/request | alloc KB/request | gen2 per 1k req | p50 ms | p99 ms | sat cand/s | sat cand/s per core | parity |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -934,7 +1013,26 @@ public sealed class RootBenchResult
     /// <summary>How the root's own start-up warm-up ended (outcome, requests, seconds, path), or null when its build reports none.</summary>
     public string? StartupWarmup { get; set; }
 
+    /// <summary>
+    /// Where the CPU of the windows of requests (cold, rounds, latency) comes from:
+    /// <see cref="RootBench.OwnCpuSource"/> or <see cref="RootBench.ProcCpuSource"/>.
+    /// </summary>
+    public string? CpuSource { get; set; }
+
+    /// <summary>What one reading of <c>/admin/stats</c> costs the root (taken off each window it reads), in µs; null when it does not report its CPU.</summary>
+    public double? StatsReadCpuUs { get; set; }
+
     public double ColdCpuUsPerCandidate { get; set; }
+
+    /// <summary>
+    /// Of <see cref="ColdCpuUsPerCandidate"/>, the runtime's time compiling methods (its
+    /// <c>jit_time_ms</c>, every thread, background tier-1 compilation included), per candidate; null
+    /// when the build does not report it.
+    /// </summary>
+    public double? ColdJitUsPerCandidate { get; set; }
+
+    /// <summary>The same over the steady rounds.</summary>
+    public double? SteadyJitUsPerCandidate { get; set; }
 
     public int ColdRequests { get; set; }
 

@@ -111,6 +111,8 @@ public static class RootAdminEndpoints
                 client_bytes_received = server.BytesReceived,
                 client_bytes_sent = server.BytesSent,
                 cpu_seconds = process.TotalProcessorTime.TotalSeconds,
+                jit_methods_compiled = System.Runtime.JitInfo.GetCompiledMethodCount(),
+                jit_time_ms = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
                 allocated_bytes = GC.GetTotalAllocatedBytes(precise: false),
                 gc_gen0_collections = GC.CollectionCount(0),
                 gc_gen1_collections = GC.CollectionCount(1),

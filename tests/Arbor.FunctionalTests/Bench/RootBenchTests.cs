@@ -7,7 +7,8 @@ namespace Arbor.FunctionalTests.Bench;
 /// <summary>
 /// <c>arbor bench root</c>'s scaling options end to end on loopback (null leaves): <c>--models N</c>
 /// makes the root call N leaves per request by its own count, and <c>--cached-entities</c> leaves
-/// exactly that many entities in the root's cache before each memory reading.
+/// exactly that many entities in the root's cache before each memory reading; the latency phase
+/// reports what the root adds, and reads the root's CPU from the root itself.
 /// </summary>
 [Collection(ProcessClusterCollection.Name)]
 public sealed class RootBenchTests
@@ -58,6 +59,15 @@ public sealed class RootBenchTests
             // The cold phase is compared with this phase's one-caller cost as well.
             Assert.True(r.OneCallerCpuUsPerCandidate > 0, $"{r.Root}: one-caller CPU {r.OneCallerCpuUsPerCandidate}");
             Assert.Equal(r.ColdCpuUsPerCandidate / r.OneCallerCpuUsPerCandidate, r.ColdVsOneCaller);
+            // Its windows read the root's own CPU, to the microsecond, less what each reading of
+            // /admin/stats costs it: /proc would give whole 10 ms ticks.
+            Assert.Equal(RootBench.OwnCpuSource, r.CpuSource);
+            Assert.True(r.StatsReadCpuUs > 0, $"{r.Root}: a stats reading costs {r.StatsReadCpuUs} µs");
+            var ticks = r.OneCallerCpuUsPerCandidate!.Value * r.LatencyRequests * report.CandidatesPerRequest / 10_000;
+            Assert.True(Math.Abs(ticks - Math.Round(ticks)) > 1e-6, $"{r.Root}: the phase's CPU is {ticks} whole ticks");
+            // The root reports its compilation time, so the cold and steady phases say theirs.
+            Assert.True(r.ColdJitUsPerCandidate >= 0, $"{r.Root}: cold compiling {r.ColdJitUsPerCandidate}");
+            Assert.True(r.SteadyJitUsPerCandidate >= 0, $"{r.Root}: steady compiling {r.SteadyJitUsPerCandidate}");
         });
         Assert.Contains("root-added p50 ms", RootBench.Format(report), StringComparison.Ordinal);
     }

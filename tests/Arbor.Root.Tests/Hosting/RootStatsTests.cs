@@ -59,4 +59,28 @@ public sealed class RootStatsTests
         Assert.Equal(Math.Max(0, seen - 1.5), json.GetProperty("leaf_call_overhead_ms").GetProperty("p50").GetDouble(), 9);
         Assert.True(seen > 0, $"the root saw the call take {seen} ms");
     }
+
+    [Fact]
+    public async Task ProcessCpuAndCompilation_AreTheRuntimesOwnFigures_AtTheTimeOfTheReading()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        await cluster.ScoreAsync(RootTestCluster.Request());
+
+        // The root runs in this process: its figures lie between this process's own before and after the reading.
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime.TotalSeconds;
+        var methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
+        using var stats = JsonDocument.Parse(await cluster.Admin.GetStringAsync(new Uri("/admin/stats", UriKind.Relative), Ct));
+        process.Refresh();
+        var cpuAfter = process.TotalProcessorTime.TotalSeconds;
+        var methodsAfter = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitAfter = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
+
+        var json = stats.RootElement;
+        Assert.InRange(json.GetProperty("cpu_seconds").GetDouble(), cpuBefore, cpuAfter);
+        Assert.InRange(json.GetProperty("jit_methods_compiled").GetInt64(), methodsBefore, methodsAfter);
+        Assert.InRange(json.GetProperty("jit_time_ms").GetDouble(), jitBefore, jitAfter);
+        Assert.True(methodsBefore > 0 && jitBefore > 0, $"{methodsBefore} methods compiled in {jitBefore} ms");
+    }
 }
