@@ -38,13 +38,12 @@ public struct Int64ListColumnWriter
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
-        var rows = rowCount;
         _batch = batch;
         _rowCount = rowCount;
-        _lengths = batch.Rent<int>(rows);
-        _ends = batch.Rent<int>(checked(rows + 1));
+        _lengths = batch.Rent<int>(rowCount);
+        _ends = batch.Rent<int>(checked(rowCount + 1));
         _ends[0] = 0;
-        _bytes = batch.Rent<byte>(checked(rows * FirstBytesPerRow));
+        _bytes = batch.Rent<byte>(checked(rowCount * FirstBytesPerRow));
     }
 
     /// <summary>The next row's list.</summary>
