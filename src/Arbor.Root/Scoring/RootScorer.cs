@@ -12,6 +12,7 @@ using Arbor.Root.FanOut;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Trimming;
+using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,8 +31,8 @@ namespace Arbor.Root.Scoring;
 /// </summary>
 /// <remarks>
 /// The start-up warm-up (<see cref="Hosting.RootWarmup"/>) runs its own instance with
-/// <paramref name="warmUp"/> set: its requests are not traffic, so their trims are not counted in
-/// the trimmer's statistics (its other counts go to the warm-up's own <paramref name="metrics"/>).
+/// <paramref name="trims"/> set: its requests are not traffic, so their trims are counted there,
+/// not in the trimmer's statistics (its other counts go to the warm-up's own <paramref name="metrics"/>).
 /// </remarks>
 public sealed class RootScorer(
     RoutingState routing,
@@ -45,7 +46,7 @@ public sealed class RootScorer(
     ClientFeatureViews? clientViews = null,
     ILogger<RootScorer>? logger = null,
     ShadowVerifier? shadow = null,
-    bool warmUp = false)
+    TrimmerMetrics? trims = null)
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
@@ -334,9 +335,13 @@ public sealed class RootScorer(
             return new ModelAnswer(route.Model, result.FailedVersion ?? route.Version ?? "", (int)result.Code, message, result.Trimmed, route.Partition);
         }
 
-        if (!warmUp)
+        if (trims is null)
         {
             trimmer.RecordTrim(call.Decision, result.Written);
+        }
+        else
+        {
+            trims.RecordTrim(call.Decision.Model, result.Written);
         }
 
         var outputs = response.Outputs.Count;
