@@ -106,6 +106,7 @@ public static class RootAdminEndpoints
                 leaf_value_bytes = metrics.LeafValueBytes,
                 leaf_bytes_received = received,
                 leaves,
+                stages = Stages(metrics),
                 client_bytes_received = server.BytesReceived,
                 client_bytes_sent = server.BytesSent,
                 // The kernel's figures for this process, read cheaply: a Process object would list every thread (~1 ms).
@@ -156,6 +157,19 @@ public static class RootAdminEndpoints
 
     /// <summary>Entities <c>/admin/cache/entities</c> lists when the request does not say (<c>?limit=</c>).</summary>
     public const int DefaultEntitiesListed = 100_000;
+
+    /// <summary>Per stage of a request (<see cref="RequestStage"/>): the requests that went through it since start and their time in it.</summary>
+    private static Dictionary<string, object> Stages(RootMetrics metrics)
+    {
+        var stages = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var stage in Enum.GetValues<RequestStage>())
+        {
+            var (count, total) = metrics.StageTotals(stage);
+            stages[RootMetrics.StageNames[(int)stage]] = new { requests = count, total_ms = total.TotalMilliseconds };
+        }
+
+        return stages;
+    }
 
     /// <summary>The warm-up's result: its requests are counted here, not in the traffic figures above.</summary>
     private static object WarmupStats(WarmupResult warmup) => new

@@ -87,7 +87,9 @@ public sealed class RootScorer(
                 return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
             }
 
+            var queued = Stopwatch.GetTimestamp();
             using var turn = await admission.EnterAsync(requestDeadline, cancellationToken);
+            metrics.RecordStage(RequestStage.Queue, Stopwatch.GetElapsedTime(queued));
             return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -118,6 +120,7 @@ public sealed class RootScorer(
 
     private async Task<ScoreAnswer> ScoreCoreAsync(ScoreQuery request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var config = table.Config;
         // The ids become strings here: those the cache holds take its own (and their slots, for the read below).
         assembler.ResolveIds(request);
@@ -152,6 +155,8 @@ public sealed class RootScorer(
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             // A bad client value or an unavailable store ends the request here (RootOutcomes says how).
             var batch = await assembler.AssembleAsync(scored, plan, expiry.Token, candidates.Entries);
+            var encoding = Stopwatch.GetTimestamp();
+            metrics.RecordStage(RequestStage.Features, Stopwatch.GetElapsedTime(started, encoding));
 
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";
@@ -163,7 +168,10 @@ public sealed class RootScorer(
                     ? UntrimmedBatch.Same(encoded)
                     : new UntrimmedBatch(_ => assembler.AssembleAsync(scored, planner.All, expiry.Token, candidates.Entries));
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
+            var calling = Stopwatch.GetTimestamp();
+            metrics.RecordStage(RequestStage.Encode, Stopwatch.GetElapsedTime(encoding, calling));
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed, PartitionCallModes.Parse(config.FanOut.PartitionCalls));
+            metrics.RecordStage(RequestStage.Leaves, Stopwatch.GetElapsedTime(calling));
 
             var models = new ModelAnswer[calls.Length];
             for (var i = 0; i < calls.Length; i++)
