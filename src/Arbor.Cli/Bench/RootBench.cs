@@ -346,7 +346,8 @@ public static partial class RootBench
 
     private sealed record Window(
         int Requests, long Candidates, int Errors, TimeSpan Cpu, TimeSpan Elapsed, long? AllocatedBytes, long? Gen0, long? Gen2, ScoreResponse?[] Responses, List<double> LatenciesMs,
-        long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null, double? JitMs = null)
+        long? LeafCalls = null, long? RootRequests = null, TimedCalls? Timed = null, long? TimedCallsDuring = null, double? JitMs = null,
+        IReadOnlyDictionary<string, (long Requests, double TotalMs)>? Stages = null)
     {
         public double CpuUsPerCandidate => Cpu.TotalMicroseconds / Math.Max(Candidates, 1);
     }
@@ -397,8 +398,15 @@ public static partial class RootBench
             requests.Count, candidates, errors, cpu, elapsed,
             after.AllocatedBytes - before.AllocatedBytes, after.Gen0 - before.Gen0, after.Gen2 - before.Gen2, responses, latencies,
             after.LeafCalls - before.LeafCalls, after.Requests - before.Requests, after.Timed, after.Timed?.Calls - before.Timed?.Calls,
-            after.JitMs - before.JitMs);
+            after.JitMs - before.JitMs, StagesBetween(before.Stages, after.Stages));
     }
+
+    /// <summary>Each stage's requests and time between two readings; null when either lacks them.</summary>
+    private static Dictionary<string, (long Requests, double TotalMs)>? StagesBetween(
+        IReadOnlyDictionary<string, (long Requests, double TotalMs)>? before, IReadOnlyDictionary<string, (long Requests, double TotalMs)>? after) =>
+        before is null || after is null
+            ? null
+            : after.ToDictionary(s => s.Key, s => before.TryGetValue(s.Key, out var b) ? (s.Value.Requests - b.Requests, s.Value.TotalMs - b.TotalMs) : s.Value, StringComparer.Ordinal);
 
     /// <summary>Windows of whole batches of requests until at least <c>--window-seconds</c> have passed.</summary>
     private static async Task<Window> RunTimedWindowAsync(RootUnderTest root, ScoreWorkload workload, RootBenchOptions options, CancellationToken cancellationToken)
@@ -460,8 +468,18 @@ public static partial class RootBench
             result.OneCallerCpuUsPerCandidate = oneCaller;
             result.ColdVsOneCaller = result.ColdCpuUsPerCandidate / Math.Max(oneCaller, 1e-9);
             result.LatencyP50Ms = latencies.Percentile(50);
+            result.LatencyMeanMs = parts.SelectMany(w => w.LatenciesMs).DefaultIfEmpty().Average();
             result.LatencyP99Ms = latencies.Percentile(99);
             result.Errors += parts.Sum(w => w.Errors);
+            if (parts.All(w => w.Stages is not null))
+            {
+                // Each stage's mean over the phase's requests, in the root's order of stages.
+                result.StageMeanMs = parts[0].Stages!.Keys.ToDictionary(
+                    stage => stage,
+                    stage => parts.Sum(w => w.Stages![stage].TotalMs) / Math.Max(1, parts.Sum(w => w.Stages![stage].Requests)),
+                    StringComparer.Ordinal);
+            }
+
             if (parts[^1].Timed is { } timed)
             {
                 result.CallOverheadP50Ms = timed.OverheadP50;
@@ -535,7 +553,8 @@ public static partial class RootBench
 
     /// <summary>The counters of a root's <c>/admin/stats</c> the bench uses beyond CPU (absent in builds that do not report them).</summary>
     private sealed record RootCounters(
-        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes, TimedCalls? Timed, double? CpuSeconds, double? JitMs);
+        long? AllocatedBytes, long? Gen0, long? Gen2, long? WorkingSetBytes, long? CacheEntries, long? CacheBytes, long? Requests, long? LeafCalls, long? GcHeapBytes, TimedCalls? Timed, double? CpuSeconds, double? JitMs,
+        IReadOnlyDictionary<string, (long Requests, double TotalMs)>? Stages);
 
     /// <summary>How <see cref="RootBenchResult.CpuSource"/> reads a root that reports its own CPU.</summary>
     public const string OwnCpuSource = "the root's own cpu_seconds (µs)";
@@ -578,7 +597,24 @@ public static partial class RootBench
         return new RootCounters(
             Read("allocated_bytes"), Read("gc_gen0_collections"), Read("gc_gen2_collections"), Read("working_set_bytes"), Read("cache_entries"), Read("cache_bytes"),
             Read("requests"), Read("trimmed_calls") + Read("untrimmed_calls"), Read("gc_heap_bytes"), ReadTimedCalls(json.RootElement),
-            ReadDouble("cpu_seconds"), ReadDouble("jit_time_ms"));
+            ReadDouble("cpu_seconds"), ReadDouble("jit_time_ms"), ReadStages(json.RootElement));
+    }
+
+    /// <summary>Each stage's requests and total time since start (<c>stages</c>, in the root's order); null from builds that do not report them.</summary>
+    private static Dictionary<string, (long Requests, double TotalMs)>? ReadStages(JsonElement stats)
+    {
+        if (!stats.TryGetProperty("stages", out var stages) || stages.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var read = new Dictionary<string, (long, double)>(StringComparer.Ordinal);
+        foreach (var stage in stages.EnumerateObject())
+        {
+            read[stage.Name] = (stage.Value.GetProperty("requests").GetInt64(), stage.Value.GetProperty("total_ms").GetDouble());
+        }
+
+        return read;
     }
 
     /// <summary>The root's <c>/admin/stats</c>, read once per reading.</summary>
@@ -847,6 +883,17 @@ public static partial class RootBench
                     $"| {r.Root} | {r.LatencyP50Ms:F2} | {r.LatencyP99Ms:F2} | {r.LeafTimeP50Ms:F3} | {r.RootAddedP50Ms:F2} | {r.CallOverheadP50Ms:F2}{(r.LatencyWindowMixed ? " (mixed)" : "")} | {r.CallOverheadP99Ms:F2} | {r.OneCallerCpuUsPerCandidate:F1} | {r.ColdVsOneCaller:F1}× |"));
             }
 
+            if (report.Roots.FirstOrDefault(r => r.StageMeanMs is not null)?.StageMeanMs is { } stageNames)
+            {
+                latency.AppendLine("where one caller's requests spent their time at the root, mean ms per request (its stages; the rest of the client's time is the call to the root and the answer's writing):");
+                latency.AppendLine($"| root | {string.Join(" | ", stageNames.Keys)} | stages together |");
+                latency.AppendLine($"|---|{string.Concat(stageNames.Keys.Select(_ => "---:|"))}---:|");
+                foreach (var r in report.Roots.Where(r => r.StageMeanMs is not null))
+                {
+                    latency.AppendLine(string.Create(inv, $"| {r.Root} | {string.Join(" | ", stageNames.Keys.Select(k => r.StageMeanMs!.TryGetValue(k, out var ms) ? ms.ToString("F2", inv) : "-"))} | {r.StageMeanMs!.Values.Sum():F2} |"));
+                }
+            }
+
             latencyTable = latency.ToString();
         }
 
@@ -1096,6 +1143,9 @@ public sealed class RootBenchResult
 
     public double? LatencyP99Ms { get; set; }
 
+    /// <summary>The client's mean time per request in the latency phase.</summary>
+    public double? LatencyMeanMs { get; set; }
+
     /// <summary>The leaves' own time (their answers' <c>leaf_time_us</c>), p50 over the root's most recent timed calls.</summary>
     public double? LeafTimeP50Ms { get; set; }
 
@@ -1106,6 +1156,9 @@ public sealed class RootBenchResult
     public double? CallOverheadP50Ms { get; set; }
 
     public double? CallOverheadP99Ms { get; set; }
+
+    /// <summary>Where the latency phase's requests spent their time at the root: each stage's mean (ms per request), from its <c>/admin/stats</c> <c>stages</c>.</summary>
+    public IReadOnlyDictionary<string, double>? StageMeanMs { get; set; }
 
     /// <summary>The latency phase made fewer timed calls than the root's window holds, so its figures include earlier calls.</summary>
     public bool LatencyWindowMixed { get; set; }

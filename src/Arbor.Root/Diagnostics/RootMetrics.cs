@@ -24,6 +24,9 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _requests;
     private readonly Counter<long> _candidates;
     private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _stageDuration;
+    private readonly long[] _stageCounts = new long[StageNames.Length];
+    private readonly long[] _stageTicks = new long[StageNames.Length];
     private readonly Counter<long> _leafCalls;
     private readonly Counter<long> _leafRequestBytes;
     private readonly Counter<long> _leafValueBytes;
@@ -66,6 +69,9 @@ public sealed class RootMetrics : IDisposable
             "Model results in score responses by model, version, gRPC status and class: a model that failed inside a successful response is a server error of that model.");
         _candidates = _meter.CreateCounter<long>("arbor.root.candidates", "{candidate}", "Candidates scored.");
         _duration = _meter.CreateHistogram<double>("arbor.root.request.duration", "ms", "Score request latency at the root.");
+        _stageDuration = _meter.CreateHistogram<double>(
+            "arbor.root.request.stage.duration", "ms",
+            "Time of score requests at the root by stage: queue (waiting for admission), features (routing, trim decisions, the features' fetch and columns), encode (the columns, once), leaves (the fan-out, until every leaf call ended).");
         _leafCalls = _meter.CreateCounter<long>("arbor.root.leaf.calls", "{call}", "Leaf calls by model and status.");
         _leafRequestBytes = _meter.CreateCounter<long>("arbor.root.leaf.request_bytes", "By", "Serialized leaf request bytes (before compression) by model.");
         _leafValueBytes = _meter.CreateCounter<long>(
@@ -112,6 +118,21 @@ public sealed class RootMetrics : IDisposable
 
     /// <summary>Latencies of the successful requests of the last minute.</summary>
     public LatencyWindow Latencies { get; }
+
+    /// <summary>The label of each <see cref="RequestStage"/>, by its value.</summary>
+    public static readonly string[] StageNames = ["queue", "features", "encode", "leaves"];
+
+    /// <summary>Counts one request's time in <paramref name="stage"/>. Allocates nothing.</summary>
+    public void RecordStage(RequestStage stage, TimeSpan elapsed)
+    {
+        Interlocked.Increment(ref _stageCounts[(int)stage]);
+        Interlocked.Add(ref _stageTicks[(int)stage], elapsed.Ticks);
+        _stageDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("stage", StageNames[(int)stage]));
+    }
+
+    /// <summary>Requests that went through <paramref name="stage"/> since start, and their time in it.</summary>
+    public (long Count, TimeSpan Total) StageTotals(RequestStage stage) =>
+        (Interlocked.Read(ref _stageCounts[(int)stage]), TimeSpan.FromTicks(Interlocked.Read(ref _stageTicks[(int)stage])));
 
     /// <summary>Candidates of successful requests since start.</summary>
     public long CandidateCount => Interlocked.Read(ref _candidateCount);

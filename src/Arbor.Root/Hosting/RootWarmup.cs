@@ -59,6 +59,12 @@ public sealed partial class RootWarmup : BackgroundService
     /// <summary>Failed requests after which the warm-up ends.</summary>
     public const int MaxFailures = 5;
 
+    /// <summary>
+    /// The deadline of each warm-up call: clients' calls carry one (the server then runs its deadline
+    /// path), and this one is long enough for the first, uncompiled requests on a busy machine.
+    /// </summary>
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>How long the probe of the gRPC listener may take.</summary>
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
@@ -260,14 +266,15 @@ public sealed partial class RootWarmup : BackgroundService
             try
             {
                 ScoreResponse answer;
+                var deadline = _time.GetUtcNow() + CallTimeout;
                 if (client is not null)
                 {
-                    answer = await client.ScoreAsync(request, secret, cancellationToken: cancellationToken);
+                    answer = await client.ScoreAsync(request, secret, deadline.UtcDateTime, cancellationToken);
                 }
                 else
                 {
                     // As on the wire: the server parses the request and writes its answer, the client parses that.
-                    var written = await scorer.Scorer.AnswerAsync(Scoring.ScoreQuery.Parse(request.ToByteArray()), deadline: null, cancellationToken);
+                    var written = await scorer.Scorer.AnswerAsync(Scoring.ScoreQuery.Parse(request.ToByteArray()), deadline, cancellationToken);
                     response.ResetWrittenCount();
                     written.WriteTo(response);
                     answer = ScoreResponse.Parser.ParseFrom(response.WrittenSpan);

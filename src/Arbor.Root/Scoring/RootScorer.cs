@@ -12,6 +12,7 @@ using Arbor.Root.FanOut;
 using Arbor.Root.Preprocessing;
 using Arbor.Root.Routing;
 using Arbor.Trimming;
+using Arbor.Trimming.Diagnostics;
 using Arbor.Trimming.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,8 +31,8 @@ namespace Arbor.Root.Scoring;
 /// </summary>
 /// <remarks>
 /// The start-up warm-up (<see cref="Hosting.RootWarmup"/>) runs its own instance with
-/// <paramref name="warmUp"/> set: its requests are not traffic, so their trims are not counted in
-/// the trimmer's statistics (its other counts go to the warm-up's own <paramref name="metrics"/>).
+/// <paramref name="trims"/> set: its requests are not traffic, so their trims are counted there,
+/// not in the trimmer's statistics (its other counts go to the warm-up's own <paramref name="metrics"/>).
 /// </remarks>
 public sealed class RootScorer(
     RoutingState routing,
@@ -45,7 +46,7 @@ public sealed class RootScorer(
     ClientFeatureViews? clientViews = null,
     ILogger<RootScorer>? logger = null,
     ShadowVerifier? shadow = null,
-    bool warmUp = false)
+    TrimmerMetrics? trims = null)
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
@@ -86,7 +87,9 @@ public sealed class RootScorer(
                 return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
             }
 
+            var queued = Stopwatch.GetTimestamp();
             using var turn = await admission.EnterAsync(requestDeadline, cancellationToken);
+            metrics.RecordStage(RequestStage.Queue, Stopwatch.GetElapsedTime(queued));
             return await ScoreCoreAsync(request, table, requestDeadline, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -117,6 +120,7 @@ public sealed class RootScorer(
 
     private async Task<ScoreAnswer> ScoreCoreAsync(ScoreQuery request, RoutingTable table, DateTimeOffset requestDeadline, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var config = table.Config;
         // The ids become strings here: those the cache holds take its own (and their slots, for the read below).
         assembler.ResolveIds(request);
@@ -151,6 +155,8 @@ public sealed class RootScorer(
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             // A bad client value or an unavailable store ends the request here (RootOutcomes says how).
             var batch = await assembler.AssembleAsync(scored, plan, expiry.Token, candidates.Entries);
+            var encoding = Stopwatch.GetTimestamp();
+            metrics.RecordStage(RequestStage.Features, Stopwatch.GetElapsedTime(started, encoding));
 
             ThrowIfExpired(expiry.Token, cancellationToken, requestDeadline, stage);
             stage = "calling the leaves";
@@ -162,7 +168,10 @@ public sealed class RootScorer(
                     ? UntrimmedBatch.Same(encoded)
                     : new UntrimmedBatch(_ => assembler.AssembleAsync(scored, planner.All, expiry.Token, candidates.Entries));
             // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
+            var calling = Stopwatch.GetTimestamp();
+            metrics.RecordStage(RequestStage.Encode, Stopwatch.GetElapsedTime(encoding, calling));
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed, PartitionCallModes.Parse(config.FanOut.PartitionCalls));
+            metrics.RecordStage(RequestStage.Leaves, Stopwatch.GetElapsedTime(calling));
 
             var models = new ModelAnswer[calls.Length];
             for (var i = 0; i < calls.Length; i++)
@@ -334,9 +343,13 @@ public sealed class RootScorer(
             return new ModelAnswer(route.Model, result.FailedVersion ?? route.Version ?? "", (int)result.Code, message, result.Trimmed, route.Partition);
         }
 
-        if (!warmUp)
+        if (trims is null)
         {
             trimmer.RecordTrim(call.Decision, result.Written);
+        }
+        else
+        {
+            trims.RecordTrim(call.Decision.Model, result.Written);
         }
 
         var outputs = response.Outputs.Count;

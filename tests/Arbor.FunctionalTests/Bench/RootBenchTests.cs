@@ -68,8 +68,15 @@ public sealed class RootBenchTests
             // The root reports its compilation time, so the cold and steady phases say theirs.
             Assert.True(r.ColdJitUsPerCandidate >= 0, $"{r.Root}: cold compiling {r.ColdJitUsPerCandidate}");
             Assert.True(r.SteadyJitUsPerCandidate >= 0, $"{r.Root}: steady compiling {r.SteadyJitUsPerCandidate}");
+            // Where the phase's requests spent their time at the root, stage by stage: together no
+            // more than the client waited on average (each stage is a part of its request's time).
+            var stages = Assert.IsType<IReadOnlyDictionary<string, double>>(r.StageMeanMs, exactMatch: false);
+            Assert.Equal(Arbor.Root.Diagnostics.RootMetrics.StageNames, stages.Keys);
+            Assert.All(stages, s => Assert.True(s.Value > 0, $"{r.Root}: stage {s.Key} {s.Value} ms"));
+            Assert.True(stages.Values.Sum() <= r.LatencyMeanMs, $"{r.Root}: the stages add up to {stages.Values.Sum()} ms, the client waited {r.LatencyMeanMs} ms");
         });
         Assert.Contains("root-added p50 ms", RootBench.Format(report), StringComparison.Ordinal);
+        Assert.Contains("| root | queue | features | encode | leaves | stages together |", RootBench.Format(report), StringComparison.Ordinal);
     }
 
     private const int FanOutMetricsWindow = Arbor.Root.FanOut.FanOutMetrics.TimedCallWindow;

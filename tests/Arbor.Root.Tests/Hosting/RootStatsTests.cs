@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Arbor.Testing;
 using Grpc.Core;
 
 namespace Arbor.Root.Tests.Hosting;
@@ -37,6 +39,44 @@ public sealed class RootStatsTests
         Assert.True(models.GetProperty(ok).GetProperty("p99_ms").GetDouble() > 0);
         Assert.Equal((1, 1), (models.GetProperty(failed.Model).GetProperty("results").GetInt64(), models.GetProperty(failed.Model).GetProperty("errors").GetInt64()));
         Assert.Equal(0, models.GetProperty(failed.Model).GetProperty("p99_ms").GetDouble());
+    }
+
+    [Fact]
+    public async Task Stages_EachRequestIsTimedByStage_AsEachStageEnds_TheLeavesStageHoldsALeafsHold()
+    {
+        await using var cluster = await RootTestCluster.StartAsync();
+        await cluster.ScoreAsync(RootTestCluster.Request());
+        var first = await StagesAsync(cluster);
+
+        // The second request's call to leaf B is held: the request is past its other stages, not yet past the leaves.
+        cluster.LeafB.Hold();
+        var client = Stopwatch.StartNew();
+        var pending = cluster.ScoreAsync(RootTestCluster.Request());
+        await Eventually.WaitUntilAsync(() => cluster.LeafB.Requests.Count == 2, "the second call reaches leaf B", TimeSpan.FromSeconds(30), Ct);
+        var held = Stopwatch.StartNew();
+        var midway = await StagesAsync(cluster);
+        cluster.LeafB.Release();
+        held.Stop();
+        var answered = await pending;
+        client.Stop();
+        var after = await StagesAsync(cluster);
+
+        Assert.All(answered.Results, r => Assert.Equal(0, r.Status.Code));
+        Assert.Equal(["queue", "features", "encode", "leaves"], first.Keys);
+        Assert.All(first.Values, s => Assert.Equal(1, s.Requests));
+        Assert.Equal([2, 2, 2, 1], midway.Values.Select(s => s.Requests));
+        Assert.All(after.Values, s => Assert.Equal(2, s.Requests));
+        var second = after.ToDictionary(s => s.Key, s => s.Value.TotalMs - first[s.Key].TotalMs);
+        Assert.True(second["leaves"] >= held.Elapsed.TotalMilliseconds, $"the leaves stage took {second["leaves"]} ms; leaf B held the call {held.Elapsed.TotalMilliseconds} ms");
+        Assert.True(second.Values.Sum() <= client.Elapsed.TotalMilliseconds, $"the stages add up to {second.Values.Sum()} ms; the client waited {client.Elapsed.TotalMilliseconds} ms");
+        Assert.All(second.Values, ms => Assert.True(ms >= 0));
+    }
+
+    private static async Task<Dictionary<string, (long Requests, double TotalMs)>> StagesAsync(RootTestCluster cluster)
+    {
+        using var stats = JsonDocument.Parse(await cluster.Admin.GetStringAsync(new Uri("/admin/stats", UriKind.Relative), Ct));
+        return stats.RootElement.GetProperty("stages").EnumerateObject()
+            .ToDictionary(s => s.Name, s => (s.Value.GetProperty("requests").GetInt64(), s.Value.GetProperty("total_ms").GetDouble()));
     }
 
     [Fact]

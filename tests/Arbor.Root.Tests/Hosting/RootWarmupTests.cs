@@ -83,6 +83,55 @@ public sealed class RootWarmupTests
     }
 
     [Fact]
+    public async Task Warmup_TakesTrafficsWholePath_AdmissionTrimCountsAndTrafficHistory_OnInstrumentsOfItsOwn()
+    {
+        // Every measurement of the instruments a request goes through, by whose they are: the warm-up's
+        // meters (their own name) or the root's (its meter factory's scope, known once it has started).
+        var measured = new System.Collections.Concurrent.ConcurrentQueue<(string Meter, object? Scope, string Instrument, long Value)>();
+        string[] followed = ["arbor.root.admission.in_flight", "arbor.trimmer.bytes_sent", "arbor.root.requests"];
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (followed.Contains(instrument.Name))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => measured.Enqueue((instrument.Meter.Name, instrument.Meter.Scope, instrument.Name, value)));
+        listener.Start();
+
+        await using var cluster = await RootTestCluster.StartAsync(warmup: WarmupOn);
+        await Eventually.WaitUntilAsync(async () => (await ReadyzAsync(cluster)).Status == HttpStatusCode.OK, "/readyz answers 200", Patience, Ct);
+        var warmup = (await StatsAsync(cluster)).GetProperty("warmup");
+        var rootScope = cluster.Services.GetRequiredService<IMeterFactory>();
+        var traffic = cluster.Services.GetRequiredService<Arbor.Telemetry.Status.TrafficHistory>();
+        var warm = measured.Where(m => m.Meter == WarmupScorer.MeterName).ToArray();
+        var root = measured.Where(m => ReferenceEquals(m.Scope, rootScope)).ToArray();
+        var historyAfterWarmup = traffic.Snapshot();
+
+        // One request of traffic goes through the same instruments of the root.
+        await cluster.ScoreAsync(RootTestCluster.Request());
+        var rootAfter = measured.Where(m => ReferenceEquals(m.Scope, rootScope)).ToArray();
+
+        var requests = warmup.GetProperty("requests").GetInt32();
+        Assert.True(requests > 0);
+        Assert.Equal(0, warmup.GetProperty("failed").GetInt32());
+        // Each warm-up request took a turn of the warm-up's own admission and gave it back.
+        Assert.Equal(requests, warm.Count(m => m.Instrument == "arbor.root.admission.in_flight" && m.Value == 1));
+        Assert.Equal(0, warm.Where(m => m.Instrument == "arbor.root.admission.in_flight").Sum(m => m.Value));
+        // Its trims were counted, on its own instruments, as were its requests.
+        Assert.Contains(warm, m => m.Instrument == "arbor.trimmer.bytes_sent" && m.Value > 0);
+        Assert.Equal(requests, warm.Count(m => m.Instrument == "arbor.root.requests"));
+        // None of it on the root's instruments, nor in the status page's history.
+        Assert.Empty(root);
+        Assert.Empty(historyAfterWarmup);
+        Assert.Equal(1, rootAfter.Count(m => m.Instrument == "arbor.root.admission.in_flight" && m.Value == 1));
+        Assert.Contains(rootAfter, m => m.Instrument == "arbor.trimmer.bytes_sent" && m.Value > 0);
+        Assert.Equal(1, rootAfter.Count(m => m.Instrument == "arbor.root.requests"));
+        Assert.NotEmpty(traffic.Snapshot());
+    }
+
+    [Fact]
     public async Task WarmupSecret_WrongWhileWarming_OrRightAfterwards_GetsNoSpecialTreatment_WithApiKeysOn()
     {
         await using var cluster = await RootTestCluster.StartAsync(
