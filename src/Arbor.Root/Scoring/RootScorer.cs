@@ -167,9 +167,9 @@ public sealed class RootScorer(
                 : ReferenceEquals(plan, planner.All)
                     ? UntrimmedBatch.Same(encoded)
                     : new UntrimmedBatch(_ => assembler.AssembleAsync(scored, planner.All, expiry.Token, candidates.Entries));
-            // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var calling = Stopwatch.GetTimestamp();
             metrics.RecordStage(RequestStage.Encode, Stopwatch.GetElapsedTime(encoding, calling));
+            // Leaf calls end at their own, earlier deadline (a slow leaf is that model's DEADLINE_EXCEEDED).
             var results = await fanOut.CallAllAsync(calls, encoded, request.RequestId, callDeadline, cancellationToken, untrimmed, PartitionCallModes.Parse(config.FanOut.PartitionCalls));
             metrics.RecordStage(RequestStage.Leaves, Stopwatch.GetElapsedTime(calling));
 
