@@ -67,8 +67,15 @@ public static partial class RootBench
         }
 
         var workload = ScoreWorkload.FromFeatureFile(Path.Combine(artefacts.Repository, "features.jsonl"), options.Scenario, options.Seed, models);
-        var roots = await StartAsync(cluster, artefacts, options, progress, cancellationToken);
-        progress.Step($"{roots.Count} roots ready after {clock.Elapsed.TotalSeconds:F0} s ({(options.NullLeaves ? "null leaves: valid scores without inference" : "real leaves")}, {options.Scenario.CandidatesPerRequest} candidates per request, {(models.Count == 0 ? $"surface '{options.Scenario.Surface}'" : $"models {string.Join(", ", models.Select(m => $"{m.Name}@{m.Version}"))}")})");
+        var fresh = await StartAsync(cluster, artefacts, options, progress, cancellationToken);
+        progress.Step($"{fresh.Count} roots ready after {clock.Elapsed.TotalSeconds:F0} s ({(options.NullLeaves ? "null leaves: valid scores without inference" : "real leaves")}, {options.Scenario.CandidatesPerRequest} candidates per request, {(models.Count == 0 ? $"surface '{options.Scenario.Surface}'" : $"models {string.Join(", ", models.Select(m => $"{m.Name}@{m.Version}"))}")})");
+
+        // What one reading of its /admin/stats costs each root, taken off each window of requests.
+        var roots = new List<RootUnderTest>(fresh.Count);
+        foreach (var root in fresh)
+        {
+            roots.Add(root with { StatsReadCpu = await MeasureStatsReadCpuAsync(root.Root, cancellationToken) });
+        }
 
         // 1. Cold start: the first requests of each fresh root, one at a time.
         var results = roots.ToDictionary(r => r, r => new RootBenchResult { Root = r.Label, Mode = r.Mode.Name, Build = r.Build, ReadySeconds = r.ReadySeconds });
@@ -76,7 +83,6 @@ public static partial class RootBench
         {
             results[root].StartupWarmup = await ReadStartupWarmupAsync(root.Root, cancellationToken);
             progress.Step($"start-up warm-up {root.Label}: {results[root].StartupWarmup ?? "not reported"}");
-            root.StatsReadCpu = await MeasureStatsReadCpuAsync(root.Root, cancellationToken);
             results[root].StatsReadCpuUs = root.StatsReadCpu?.TotalMicroseconds;
             results[root].CpuSource = root.StatsReadCpu is null ? ProcCpuSource : OwnCpuSource;
             progress.Step(string.Create(CultureInfo.InvariantCulture, $"CPU of {root.Label}: {results[root].CpuSource}{(root.StatsReadCpu is { } read ? $", one reading costs it {read.TotalMicroseconds:F0} µs" : "")}"));
@@ -643,24 +649,8 @@ public static partial class RootBench
 
     /// <summary>A root process under test: a fan-out mode served by one build with one environment.</summary>
     /// <param name="ReadySeconds">From the start of all the roots (with <see cref="RootBenchOptions.StartInTurn"/>, of this one) to its first ready <c>/readyz</c>.</param>
-    private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root, double ReadySeconds = 0)
-    {
-        // Set once measured; a reference of its own, so that the root's equality (it keys the
-        // results) does not change with it.
-        private readonly StatsRead _statsRead = new();
-
-        /// <summary>What one reading of the root's <c>/admin/stats</c> costs it; null: its windows read <c>/proc</c>.</summary>
-        public TimeSpan? StatsReadCpu
-        {
-            get => _statsRead.Cpu;
-            set => _statsRead.Cpu = value;
-        }
-
-        private sealed class StatsRead
-        {
-            public TimeSpan? Cpu { get; set; }
-        }
-    }
+    /// <param name="StatsReadCpu">What one reading of the root's <c>/admin/stats</c> costs it; null: its windows read <c>/proc</c>.</param>
+    private sealed record RootUnderTest(string Label, string Build, BenchMode Mode, RootProcess Root, double ReadySeconds = 0, TimeSpan? StatsReadCpu = null);
 
     /// <summary>The bench's child processes, stopped roots first.</summary>
     private sealed class Processes : IAsyncDisposable
