@@ -16,8 +16,8 @@ using Microsoft.Extensions.Logging;
 namespace Arbor.Cli.Bench;
 
 /// <summary>
-/// <c>arbor bench null-leaf</c>: a leaf partition that answers every <c>arbor.v1.Leaf/Score</c> call
-/// with valid scores (one output, one score per row, the model's latest version from the partition
+/// <c>arbor bench null-leaf</c>: a leaf partition that answers every <c>arbor.v1.Leaf/Score</c> and
+/// <c>ScoreUnion</c> call with valid scores (one output, one score per row, the model's latest version from the partition
 /// manifest) without decoding the columns or running a model, so a root measured against it is the
 /// only process doing real work: the bench's saturation mode uses it to find the root's own limit.
 /// </summary>
@@ -83,6 +83,9 @@ public static class NullLeaf
     /// <summary>What the null leaf reads of a score request.</summary>
     public sealed record ScoreHeader(string Model, string Version, uint RowCount, string RequestId);
 
+    /// <summary>What the null leaf reads of a union score request: each model's name and version, in request order, and the row count.</summary>
+    public sealed record UnionHeader(IReadOnlyList<(string Model, string Version)> Models, uint RowCount);
+
     /// <summary>Reads fields 1 (model), 2 (version), 3 (row_count) and 6 (request_id) of a <c>LeafScoreRequest</c>, skipping the rest.</summary>
     public static ScoreHeader ScanRequest(ReadOnlySequence<byte> payload)
     {
@@ -128,6 +131,59 @@ public static class NullLeaf
         }
 
         return new ScoreHeader(model, version, rows, requestId);
+    }
+
+    /// <summary>Reads fields 3 (row_count) and 9 (models: each one's fields 1, model, and 2, version) of a <c>LeafUnionScoreRequest</c>, skipping the rest.</summary>
+    public static UnionHeader ScanUnionRequest(ReadOnlySequence<byte> payload)
+    {
+        var reader = new SequenceReader<byte>(payload);
+        var models = new List<(string, string)>();
+        uint rows = 0;
+        while (!reader.End)
+        {
+            var tag = ReadVarint(ref reader);
+            var field = tag >> 3;
+            switch ((int)(tag & 7))
+            {
+                case 0:
+                    var value = ReadVarint(ref reader);
+                    if (field == 3)
+                    {
+                        rows = (uint)value;
+                    }
+
+                    break;
+                case 1:
+                    Skip(ref reader, 8);
+                    break;
+                case 2:
+                    var length = (long)ReadVarint(ref reader);
+                    if (field == 9)
+                    {
+                        if (reader.Remaining < length)
+                        {
+                            throw new InvalidDataException("the request ends inside a model");
+                        }
+
+                        var entry = ScanRequest(reader.UnreadSequence.Slice(0, length));
+                        reader.Advance(length);
+                        models.Add((entry.Model, entry.Version));
+                    }
+                    else
+                    {
+                        Skip(ref reader, length);
+                    }
+
+                    break;
+                case 5:
+                    Skip(ref reader, 4);
+                    break;
+                default:
+                    throw new InvalidDataException($"unsupported wire type in field {field}");
+            }
+        }
+
+        return new UnionHeader(models, rows);
     }
 
     private static ulong ReadVarint(ref SequenceReader<byte> reader)
@@ -188,6 +244,22 @@ public static class NullLeaf
     internal static readonly Method<ScoreHeader, LeafScoreResponse> ScoreMethod =
         new(MethodType.Unary, "arbor.v1.Leaf", "Score", HeaderMarshaller, ResponseMarshaller);
 
+    private static readonly Marshaller<UnionHeader> UnionHeaderMarshaller = new(
+        static (_, _) => throw new NotSupportedException("the null leaf only receives score requests"),
+        static context => ScanUnionRequest(context.PayloadAsReadOnlySequence()));
+
+    private static readonly Marshaller<LeafUnionScoreResponse> UnionResponseMarshaller = new(
+        static (response, context) =>
+        {
+            context.SetPayloadLength(response.CalculateSize());
+            Google.Protobuf.MessageExtensions.WriteTo(response, context.GetBufferWriter());
+            context.Complete();
+        },
+        static context => LeafUnionScoreResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+
+    internal static readonly Method<UnionHeader, LeafUnionScoreResponse> ScoreUnionMethod =
+        new(MethodType.Unary, "arbor.v1.Leaf", "ScoreUnion", UnionHeaderMarshaller, UnionResponseMarshaller);
+
     /// <summary>
     /// The service behind <c>arbor.v1.Leaf/Score</c>, bound the way generated code binds it (grpc-dotnet
     /// finds the handler as a virtual method declared on the bound type, hence not sealed).
@@ -195,29 +267,57 @@ public static class NullLeaf
     [BindServiceMethod(typeof(NullLeafService), nameof(BindService))]
     public class NullLeafService(IReadOnlyDictionary<string, string> latest)
     {
-        public static void BindService(ServiceBinderBase binder, NullLeafService? service) =>
+        public static void BindService(ServiceBinderBase binder, NullLeafService? service)
+        {
             binder.AddMethod(ScoreMethod, service is null ? null : service.Score);
+            binder.AddMethod(ScoreUnionMethod, service is null ? null : service.ScoreUnion);
+        }
 
         public virtual Task<LeafScoreResponse> Score(ScoreHeader request, ServerCallContext context)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (!latest.TryGetValue(request.Model, out var newest))
+            var response = Scores(request.Model, request.Version, request.RowCount)
+                ?? throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, NotServed(request.Model)));
+            response.LeafTimeUs = Arbor.Leaf.Service.LeafGrpcService.MicrosecondsSince(started);
+            return Task.FromResult(response);
+        }
+
+        /// <summary>Each model of the union call scored as its own Score call would be; a model the partition does not serve fails alone (NOT_FOUND).</summary>
+        public virtual Task<LeafUnionScoreResponse> ScoreUnion(UnionHeader request, ServerCallContext context)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var response = new LeafUnionScoreResponse();
+            foreach (var (model, version) in request.Models)
             {
-                throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"model '{request.Model}' is not served by this partition"));
+                response.Results.Add(Scores(model, version, request.RowCount) is { } scored
+                    ? new LeafUnionResult { Response = scored }
+                    : new LeafUnionResult { Status = new Arbor.Contracts.V1.Status { Code = (int)StatusCode.NotFound, Message = NotServed(model) } });
+            }
+
+            response.LeafTimeUs = Arbor.Leaf.Service.LeafGrpcService.MicrosecondsSince(started);
+            return Task.FromResult(response);
+        }
+
+        private LeafScoreResponse? Scores(string model, string version, uint rows)
+        {
+            if (!latest.TryGetValue(model, out var newest))
+            {
+                return null;
             }
 
             var response = new LeafScoreResponse
             {
-                Model = request.Model,
-                Version = request.Version.Length > 0 ? request.Version : newest,
-                RowCount = request.RowCount,
+                Model = model,
+                Version = version.Length > 0 ? version : newest,
+                RowCount = rows,
                 Outputs = { Output },
             };
-            var scores = new float[request.RowCount];
+            var scores = new float[rows];
             Array.Fill(scores, 0.5f);
             response.Scores.AddRange(scores);
-            response.LeafTimeUs = Arbor.Leaf.Service.LeafGrpcService.MicrosecondsSince(started);
-            return Task.FromResult(response);
+            return response;
         }
+
+        private static string NotServed(string model) => $"model '{model}' is not served by this partition";
     }
 }

@@ -27,6 +27,7 @@ namespace Arbor.Root.FanOut;
 public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = null, FanOutMetrics? fanOutMetrics = null, FeatureTrimmer? trimmer = null)
 {
     private readonly FanOutMetrics _calls = fanOutMetrics ?? new FanOutMetrics();
+    private readonly ScoreUnionSupport _unionSupport = new(clients.Time);
 
     /// <summary>
     /// <c>arbor.v1.Leaf/Score</c> with a request marshaller that writes the trimmed request straight
@@ -142,7 +143,9 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
     /// One ScoreUnion call for the models of <paramref name="union"/>, retried on another replica as a
     /// Score call is. Each model's result is its own: a trim gap is resent untrimmed and a model the
     /// replica has no version of (UNAVAILABLE) goes to another replica, each as a Score call of its
-    /// own; a leaf that has no ScoreUnion (UNIMPLEMENTED) gets per-model calls.
+    /// own; a leaf that has no ScoreUnion (UNIMPLEMENTED) gets per-model calls, and no union calls for
+    /// a while (<see cref="ScoreUnionSupport"/>): while every replica of the partition refuses them,
+    /// the models go straight to per-model calls.
     /// </summary>
     private async Task CallUnionAsync(IReadOnlyList<LeafCall> calls, UnionCall union, EncodedBatch batch, string? requestId, DateTimeOffset deadline, UntrimmedBatch? untrimmed, LeafCallResult[] results, CancellationToken cancellationToken)
     {
@@ -162,7 +165,15 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             CompressionThreshold = head.CompressionThreshold,
             MinCompressionSaving = head.MinCompressionSaving,
         };
-        List<RpcChannel>? tried = null;
+        // Replicas that refused ScoreUnion recently are not asked again (each would be a refused call).
+        var refused = _unionSupport.RefusedAmong(replicas);
+        if (refused is not null && refused.Count >= replicas.Count)
+        {
+            await CallEachAsync(calls, union, batch, requestId, deadline, untrimmed, results, cancellationToken);
+            return;
+        }
+
+        var tried = refused;
         var attempt = 0;
         LeafUnionScoreResponse response;
         RpcChannel answered;
@@ -173,7 +184,12 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             using var lease = replicas.TryPick(tried);
             if (lease is null)
             {
-                if (tried is null)
+                if (attempt == 1 && refused is not null)
+                {
+                    // The replicas that take union calls left the routing since the check above.
+                    await CallEachAsync(calls, union, batch, requestId, deadline, untrimmed, results, cancellationToken);
+                }
+                else if (attempt == 1)
                 {
                     FailAll(calls, union, results, StatusCode.Unavailable, $"partition '{partition}' has no replicas", null);
                 }
@@ -182,7 +198,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 return;
             }
 
-            if (tried is not null)
+            if (attempt > 1)
             {
                 foreach (var member in union.Members)
                 {
@@ -224,7 +240,9 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 RootTracing.End(activity, status.StatusCode.ToString());
                 if (status.StatusCode == StatusCode.Unimplemented && !gone)
                 {
-                    // A leaf from before ScoreUnion: its models are called one by one.
+                    // A leaf from before ScoreUnion: its models are called one by one, and so are
+                    // those of the next requests while it is remembered as refusing.
+                    _unionSupport.Refused(lease.Endpoint);
                     await CallEachAsync(calls, union, batch, requestId, deadline, untrimmed, results, cancellationToken);
                     return;
                 }

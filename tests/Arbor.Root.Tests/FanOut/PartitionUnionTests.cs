@@ -102,6 +102,24 @@ public sealed class PartitionUnionTests
     }
 
     [Fact]
+    public async Task Score_LeafWithoutScoreUnion_IsAskedOnce_LaterRequestsGoStraightToPerModelCalls()
+    {
+        await using var union = await StartAsync("union");
+        union.LeafA.WithoutUnion = true;
+
+        const int Requests = 6;
+        for (var i = 0; i < Requests; i++)
+        {
+            var response = await union.ScoreAsync(RootTestCluster.Request());
+            Assert.All(response.Results, r => Assert.True(r.Status.Code == 0, r.Status.Message));
+        }
+
+        // One refused union call; every request's two models went as Score calls.
+        Assert.Equal(1, union.LeafA.UnionRefusals);
+        Assert.Equal(2 * Requests, union.LeafA.Requests.Count);
+    }
+
+    [Fact]
     public async Task Score_Auto_SendsTheUnionCallWhenItIsSmaller()
     {
         await using var auto = await StartAsync("auto");

@@ -22,6 +22,7 @@ internal sealed class FakeLeaf : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string[]> _uses;
     private TaskCompletionSource? _hold;
     private TaskCompletionSource? _holdUnbatched;
+    private int _unionRefusals;
 
     private FakeLeaf(WebApplication app, IReadOnlyDictionary<string, string[]> uses, string address, Arbor.Rpc.Accounting.ByteCounters counters)
     {
@@ -52,6 +53,9 @@ internal sealed class FakeLeaf : IAsyncDisposable
 
     /// <summary>When set, ScoreUnion is answered UNIMPLEMENTED (a leaf from before it).</summary>
     public bool WithoutUnion { get; set; }
+
+    /// <summary>How many ScoreUnion calls were answered UNIMPLEMENTED (<see cref="WithoutUnion"/>).</summary>
+    public int UnionRefusals => Volatile.Read(ref _unionRefusals);
 
     /// <summary>Makes every later call wait until released or cancelled (a slow leaf).</summary>
     public void Hold() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -211,6 +215,7 @@ internal sealed class FakeLeaf : IAsyncDisposable
     {
         if (WithoutUnion)
         {
+            Interlocked.Increment(ref _unionRefusals);
             throw new RpcException(new Grpc.Core.Status(StatusCode.Unimplemented, "Service is unimplemented."));
         }
 

@@ -1,0 +1,58 @@
+using System.Runtime.CompilerServices;
+using Arbor.Root.Routing;
+using Arbor.Rpc.Client;
+
+namespace Arbor.Root.FanOut;
+
+/// <summary>
+/// The leaf replicas that answered a ScoreUnion call UNIMPLEMENTED (leaves from before ScoreUnion,
+/// as while a partition rolls to a new release): for <see cref="RecheckAfter"/> their models get
+/// per-model Score calls with no union call first. Without this every request would first send
+/// such a replica the whole union request only to be refused, and a server that refuses a call
+/// without reading its body resets the stream: Kestrel counts those resets against the connection
+/// and, at a few hundred calls a second, refuses further calls on it with ENHANCE_YOUR_CALM. After
+/// the interval one union call finds out whether the replica has been upgraded.
+/// </summary>
+/// <remarks>
+/// Keyed by the replica's channel, weakly: a replica that leaves the routing takes its entry with it.
+/// Reads take no lock, and cost one flag's read while no replica has ever refused.
+/// </remarks>
+internal sealed class ScoreUnionSupport(TimeProvider time)
+{
+    /// <summary>How long a replica that refused ScoreUnion gets per-model calls before it is asked again.</summary>
+    public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(30);
+
+    private readonly ConditionalWeakTable<RpcChannel, StrongBox<long>> _refusedAt = new();
+    private volatile bool _anyRefused;
+
+    /// <summary>Records that <paramref name="replica"/> answered ScoreUnion UNIMPLEMENTED now.</summary>
+    public void Refused(RpcChannel replica)
+    {
+        _refusedAt.AddOrUpdate(replica, new StrongBox<long>(time.GetTimestamp()));
+        _anyRefused = true;
+    }
+
+    /// <summary>Whether <paramref name="replica"/> refused ScoreUnion less than <see cref="RecheckAfter"/> ago.</summary>
+    public bool HasRefused(RpcChannel replica) =>
+        _refusedAt.TryGetValue(replica, out var at) && time.GetElapsedTime(at.Value) < RecheckAfter;
+
+    /// <summary>The replicas of <paramref name="replicas"/> that refused ScoreUnion recently; null when none did.</summary>
+    public List<RpcChannel>? RefusedAmong(ReplicaSet<RpcChannel> replicas)
+    {
+        if (!_anyRefused)
+        {
+            return null;
+        }
+
+        List<RpcChannel>? refused = null;
+        foreach (var replica in replicas.Endpoints)
+        {
+            if (HasRefused(replica))
+            {
+                (refused ??= []).Add(replica);
+            }
+        }
+
+        return refused;
+    }
+}
