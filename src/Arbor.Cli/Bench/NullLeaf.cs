@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Net;
 using System.Text;
 using Arbor.Contracts.V1;
+using Arbor.Rpc.Marshalling;
 using Arbor.Rpc.Server;
 using Arbor.Signatures.Bundles;
 using Grpc.Core;
@@ -89,44 +90,25 @@ public static class NullLeaf
     /// <summary>Reads fields 1 (model), 2 (version), 3 (row_count) and 6 (request_id) of a <c>LeafScoreRequest</c>, skipping the rest.</summary>
     public static ScoreHeader ScanRequest(ReadOnlySequence<byte> payload)
     {
-        var reader = new SequenceReader<byte>(payload);
+        var fields = new FieldReader(payload);
         string model = "", version = "", requestId = "";
         uint rows = 0;
-        while (!reader.End)
+        while (fields.Next(out var field, out var value, out var bytes))
         {
-            var tag = ReadVarint(ref reader);
-            var field = tag >> 3;
-            switch ((int)(tag & 7))
+            switch (field)
             {
-                case 0:
-                    var value = ReadVarint(ref reader);
-                    if (field == 3)
-                    {
-                        rows = (uint)value;
-                    }
-
+                case 1 when !bytes.IsEmpty:
+                    model = Encoding.UTF8.GetString(bytes);
                     break;
-                case 1:
-                    Skip(ref reader, 8);
+                case 2 when !bytes.IsEmpty:
+                    version = Encoding.UTF8.GetString(bytes);
                     break;
-                case 2:
-                    var length = (long)ReadVarint(ref reader);
-                    if (field is 1 or 2 or 6)
-                    {
-                        var text = ReadString(ref reader, length);
-                        _ = field switch { 1 => model = text, 2 => version = text, _ => requestId = text };
-                    }
-                    else
-                    {
-                        Skip(ref reader, length);
-                    }
-
+                case 3:
+                    rows = (uint)value;
                     break;
-                case 5:
-                    Skip(ref reader, 4);
+                case 6 when !bytes.IsEmpty:
+                    requestId = Encoding.UTF8.GetString(bytes);
                     break;
-                default:
-                    throw new InvalidDataException($"unsupported wire type in field {field}");
             }
         }
 
@@ -136,129 +118,114 @@ public static class NullLeaf
     /// <summary>Reads fields 3 (row_count) and 9 (models: each one's fields 1, model, and 2, version) of a <c>LeafUnionScoreRequest</c>, skipping the rest.</summary>
     public static UnionHeader ScanUnionRequest(ReadOnlySequence<byte> payload)
     {
-        var reader = new SequenceReader<byte>(payload);
+        var fields = new FieldReader(payload);
         var models = new List<(string, string)>();
         uint rows = 0;
-        while (!reader.End)
+        while (fields.Next(out var field, out var value, out var bytes))
         {
-            var tag = ReadVarint(ref reader);
-            var field = tag >> 3;
-            switch ((int)(tag & 7))
+            if (field == 3)
             {
-                case 0:
-                    var value = ReadVarint(ref reader);
-                    if (field == 3)
-                    {
-                        rows = (uint)value;
-                    }
-
-                    break;
-                case 1:
-                    Skip(ref reader, 8);
-                    break;
-                case 2:
-                    var length = (long)ReadVarint(ref reader);
-                    if (field == 9)
-                    {
-                        if (reader.Remaining < length)
-                        {
-                            throw new InvalidDataException("the request ends inside a model");
-                        }
-
-                        var entry = ScanRequest(reader.UnreadSequence.Slice(0, length));
-                        reader.Advance(length);
-                        models.Add((entry.Model, entry.Version));
-                    }
-                    else
-                    {
-                        Skip(ref reader, length);
-                    }
-
-                    break;
-                case 5:
-                    Skip(ref reader, 4);
-                    break;
-                default:
-                    throw new InvalidDataException($"unsupported wire type in field {field}");
+                rows = (uint)value;
+            }
+            else if (field == 9)
+            {
+                var entry = ScanRequest(bytes);
+                models.Add((entry.Model, entry.Version));
             }
         }
 
         return new UnionHeader(models, rows);
     }
 
-    private static ulong ReadVarint(ref SequenceReader<byte> reader)
+    /// <summary>
+    /// The top-level fields of a protobuf message, one at a time: a varint field's value, a
+    /// length-delimited field's bytes (without copying them); fixed-width fields come with neither.
+    /// </summary>
+    private ref struct FieldReader(ReadOnlySequence<byte> payload)
     {
-        ulong result = 0;
-        for (var shift = 0; shift < 64; shift += 7)
+        private SequenceReader<byte> _reader = new(payload);
+
+        public bool Next(out ulong field, out ulong value, out ReadOnlySequence<byte> bytes)
         {
-            if (!reader.TryRead(out var b))
+            value = 0;
+            bytes = ReadOnlySequence<byte>.Empty;
+            if (_reader.End)
             {
-                throw new InvalidDataException("the request ends inside a number");
+                field = 0;
+                return false;
             }
 
-            result |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
+            var tag = ReadVarint();
+            field = tag >> 3;
+            switch ((int)(tag & 7))
             {
-                return result;
+                case 0:
+                    value = ReadVarint();
+                    break;
+                case 1:
+                    Skip(8);
+                    break;
+                case 2:
+                    var length = (long)ReadVarint();
+                    if (_reader.Remaining < length)
+                    {
+                        throw new InvalidDataException($"the request ends inside field {field}");
+                    }
+
+                    bytes = _reader.UnreadSequence.Slice(0, length);
+                    _reader.Advance(length);
+                    break;
+                case 5:
+                    Skip(4);
+                    break;
+                default:
+                    throw new InvalidDataException($"unsupported wire type in field {field}");
             }
+
+            return true;
         }
 
-        throw new InvalidDataException("a number longer than 10 bytes");
-    }
-
-    private static void Skip(ref SequenceReader<byte> reader, long count)
-    {
-        if (reader.Remaining < count)
+        private ulong ReadVarint()
         {
-            throw new InvalidDataException("the request ends inside a field");
+            ulong result = 0;
+            for (var shift = 0; shift < 64; shift += 7)
+            {
+                if (!_reader.TryRead(out var b))
+                {
+                    throw new InvalidDataException("the request ends inside a number");
+                }
+
+                result |= (ulong)(b & 0x7F) << shift;
+                if ((b & 0x80) == 0)
+                {
+                    return result;
+                }
+            }
+
+            throw new InvalidDataException("a number longer than 10 bytes");
         }
 
-        reader.Advance(count);
-    }
-
-    private static string ReadString(ref SequenceReader<byte> reader, long length)
-    {
-        if (reader.Remaining < length)
+        private void Skip(long count)
         {
-            throw new InvalidDataException("the request ends inside a string");
+            if (_reader.Remaining < count)
+            {
+                throw new InvalidDataException("the request ends inside a field");
+            }
+
+            _reader.Advance(count);
         }
-
-        var slice = reader.UnreadSequence.Slice(0, length);
-        reader.Advance(length);
-        return Encoding.UTF8.GetString(slice);
     }
-
-    private static readonly Marshaller<ScoreHeader> HeaderMarshaller = new(
-        static (_, _) => throw new NotSupportedException("the null leaf only receives score requests"),
-        static context => ScanRequest(context.PayloadAsReadOnlySequence()));
-
-    private static readonly Marshaller<LeafScoreResponse> ResponseMarshaller = new(
-        static (response, context) =>
-        {
-            context.SetPayloadLength(response.CalculateSize());
-            Google.Protobuf.MessageExtensions.WriteTo(response, context.GetBufferWriter());
-            context.Complete();
-        },
-        static context => LeafScoreResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
 
     internal static readonly Method<ScoreHeader, LeafScoreResponse> ScoreMethod =
-        new(MethodType.Unary, "arbor.v1.Leaf", "Score", HeaderMarshaller, ResponseMarshaller);
-
-    private static readonly Marshaller<UnionHeader> UnionHeaderMarshaller = new(
-        static (_, _) => throw new NotSupportedException("the null leaf only receives score requests"),
-        static context => ScanUnionRequest(context.PayloadAsReadOnlySequence()));
-
-    private static readonly Marshaller<LeafUnionScoreResponse> UnionResponseMarshaller = new(
-        static (response, context) =>
-        {
-            context.SetPayloadLength(response.CalculateSize());
-            Google.Protobuf.MessageExtensions.WriteTo(response, context.GetBufferWriter());
-            context.Complete();
-        },
-        static context => LeafUnionScoreResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+        new(MethodType.Unary, "arbor.v1.Leaf", "Score", Scanning(ScanRequest), ProtobufMarshaller.Create(LeafScoreResponse.Parser));
 
     internal static readonly Method<UnionHeader, LeafUnionScoreResponse> ScoreUnionMethod =
-        new(MethodType.Unary, "arbor.v1.Leaf", "ScoreUnion", UnionHeaderMarshaller, UnionResponseMarshaller);
+        new(MethodType.Unary, "arbor.v1.Leaf", "ScoreUnion", Scanning(ScanUnionRequest), ProtobufMarshaller.Create(LeafUnionScoreResponse.Parser));
+
+    /// <summary>A request marshaller that scans the request's bytes for what the null leaf reads.</summary>
+    private static Marshaller<T> Scanning<T>(Func<ReadOnlySequence<byte>, T> scan) => new(
+        static (_, _) => throw new NotSupportedException("the null leaf only receives score requests"),
+        context => scan(context.PayloadAsReadOnlySequence()));
 
     /// <summary>
     /// The service behind <c>arbor.v1.Leaf/Score</c>, bound the way generated code binds it (grpc-dotnet
