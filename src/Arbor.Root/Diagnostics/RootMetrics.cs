@@ -33,6 +33,7 @@ public sealed class RootMetrics : IDisposable
     private readonly Counter<long> _versionMismatches;
     private readonly Counter<long> _leafRetries;
     private readonly Counter<long> _leafEjections;
+    private readonly Counter<long> _unionRefusals;
     private readonly Counter<long> _clientViewRefused;
     private readonly Counter<long> _modelResults;
     private readonly Counter<long> _clientValues;
@@ -86,6 +87,9 @@ public sealed class RootMetrics : IDisposable
             "arbor.root.leaf.retries", "{call}", "Leaf calls sent again to another replica because theirs refused the connection or went away, by model.");
         _leafEjections = _meter.CreateCounter<long>(
             "arbor.root.leaf.ejections", "{ejection}", "Leaf replicas taken out of traffic after failed calls in a row, by partition.");
+        _unionRefusals = _meter.CreateCounter<long>(
+            "arbor.root.leaf.union_refusals", "{call}",
+            "ScoreUnion calls a leaf replica answered UNIMPLEMENTED (a leaf from before union calls), by partition; the replica then gets per-model calls for 30 s before it is asked again.");
         _clientViewRefused = _meter.CreateCounter<long>(
             "arbor.root.client_features.stale", "{request}", "Requests refused because their client trimmed them to a client feature view that is no longer current.");
         _clientValues = _meter.CreateCounter<long>(
@@ -260,6 +264,8 @@ public sealed class RootMetrics : IDisposable
         Interlocked.Increment(ref _leafEjectionCount);
         _leafEjections.Add(1, new KeyValuePair<string, object?>("partition", partition));
     }
+
+    public void RecordUnionRefused(string partition) => _unionRefusals.Add(1, new KeyValuePair<string, object?>("partition", partition));
 
     public void Dispose() => _meter.Dispose();
 

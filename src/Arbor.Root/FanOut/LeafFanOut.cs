@@ -243,6 +243,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                     // A leaf from before ScoreUnion: its models are called one by one, and so are
                     // those of the next requests while it is remembered as refusing.
                     _unionSupport.Refused(lease.Endpoint);
+                    metrics?.RecordUnionRefused(partition);
                     await CallEachAsync(calls, union, batch, requestId, deadline, untrimmed, results, cancellationToken);
                     return;
                 }

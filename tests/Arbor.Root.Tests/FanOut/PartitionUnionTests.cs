@@ -106,6 +106,8 @@ public sealed class PartitionUnionTests
     {
         await using var union = await StartAsync("union");
         union.LeafA.WithoutUnion = true;
+        var meters = union.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var refusals = new MetricCollector<long>(meters, RootMetrics.MeterName, "arbor.root.leaf.union_refusals");
 
         const int Requests = 6;
         for (var i = 0; i < Requests; i++)
@@ -114,8 +116,10 @@ public sealed class PartitionUnionTests
             Assert.All(response.Results, r => Assert.True(r.Status.Code == 0, r.Status.Message));
         }
 
-        // One refused union call; every request's two models went as Score calls.
+        // One refused union call, counted for its partition; every request's two models went as Score calls.
         Assert.Equal(1, union.LeafA.UnionRefusals);
+        var refusal = Assert.Single(refusals.GetMeasurementSnapshot());
+        Assert.Equal((1L, "pa"), (refusal.Value, (string?)refusal.Tags["partition"]));
         Assert.Equal(2 * Requests, union.LeafA.Requests.Count);
     }
 
