@@ -144,8 +144,9 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
     /// Score call is. Each model's result is its own: a trim gap is resent untrimmed and a model the
     /// replica has no version of (UNAVAILABLE) goes to another replica, each as a Score call of its
     /// own; a leaf that has no ScoreUnion (UNIMPLEMENTED) gets per-model calls, and no union calls for
-    /// a while (<see cref="ScoreUnionSupport"/>): while every replica of the partition refuses them,
-    /// the models go straight to per-model calls.
+    /// a while (<see cref="ScoreUnionSupport"/>): a union call that picks such a replica goes as
+    /// per-model calls instead, each picking its own replica, so the partition's load stays spread
+    /// over all its replicas while some are older.
     /// </summary>
     private async Task CallUnionAsync(IReadOnlyList<LeafCall> calls, UnionCall union, EncodedBatch batch, string? requestId, DateTimeOffset deadline, UntrimmedBatch? untrimmed, LeafCallResult[] results, CancellationToken cancellationToken)
     {
@@ -165,15 +166,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             CompressionThreshold = head.CompressionThreshold,
             MinCompressionSaving = head.MinCompressionSaving,
         };
-        // Replicas that refused ScoreUnion recently are not asked again (each would be a refused call).
-        var refused = _unionSupport.RefusedAmong(replicas);
-        if (refused is not null && refused.Count >= replicas.Count)
-        {
-            await CallEachAsync(calls, union, batch, requestId, deadline, untrimmed, results, cancellationToken);
-            return;
-        }
-
-        var tried = refused;
+        List<RpcChannel>? tried = null;
         var attempt = 0;
         LeafUnionScoreResponse response;
         RpcChannel answered;
@@ -184,12 +177,7 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
             using var lease = replicas.TryPick(tried);
             if (lease is null)
             {
-                if (attempt == 1 && refused is not null)
-                {
-                    // The replicas that take union calls left the routing since the check above.
-                    await CallEachAsync(calls, union, batch, requestId, deadline, untrimmed, results, cancellationToken);
-                }
-                else if (attempt == 1)
+                if (attempt == 1)
                 {
                     FailAll(calls, union, results, StatusCode.Unavailable, $"partition '{partition}' has no replicas", null);
                 }
@@ -204,6 +192,15 @@ public sealed class LeafFanOut(LeafClientPool clients, RootMetrics? metrics = nu
                 {
                     metrics?.RecordLeafRetry(calls[member].Route.Model);
                 }
+            }
+
+            if (_unionSupport.HasRefused(lease.Endpoint))
+            {
+                // A replica that refused ScoreUnion recently is not asked again: the models go as
+                // Score calls, each to the replica it picks.
+                lease.Unused();
+                await CallEachAsync(calls, union, batch, requestId, deadline, untrimmed, results, cancellationToken);
+                return;
             }
 
             started = Stopwatch.GetTimestamp();

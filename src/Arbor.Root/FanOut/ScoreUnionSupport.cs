@@ -1,17 +1,17 @@
 using System.Runtime.CompilerServices;
-using Arbor.Root.Routing;
 using Arbor.Rpc.Client;
 
 namespace Arbor.Root.FanOut;
 
 /// <summary>
 /// The leaf replicas that answered a ScoreUnion call UNIMPLEMENTED (leaves from before ScoreUnion,
-/// as while a partition rolls to a new release): for <see cref="RecheckAfter"/> their models get
-/// per-model Score calls with no union call first. Without this every request would first send
-/// such a replica the whole union request only to be refused, and a server that refuses a call
-/// without reading its body resets the stream: Kestrel counts those resets against the connection
-/// and, at a few hundred calls a second, refuses further calls on it with ENHANCE_YOUR_CALM. After
-/// the interval one union call finds out whether the replica has been upgraded.
+/// as while a partition rolls to a new release): for <see cref="RecheckAfter"/> a union call that
+/// picks one of them is sent as per-model Score calls instead. Without this every such call would
+/// first send the replica the whole union request only to be refused, and a server that refuses a
+/// call without reading its body resets the stream: Kestrel counts those resets against the
+/// connection and, at a few hundred calls a second, refuses further calls on it with
+/// ENHANCE_YOUR_CALM. After the interval one union call finds out whether the replica has been
+/// upgraded.
 /// </summary>
 /// <remarks>
 /// Keyed by the replica's channel, weakly: a replica that leaves the routing takes its entry with it.
@@ -34,25 +34,5 @@ internal sealed class ScoreUnionSupport(TimeProvider time)
 
     /// <summary>Whether <paramref name="replica"/> refused ScoreUnion less than <see cref="RecheckAfter"/> ago.</summary>
     public bool HasRefused(RpcChannel replica) =>
-        _refusedAt.TryGetValue(replica, out var at) && time.GetElapsedTime(at.Value) < RecheckAfter;
-
-    /// <summary>The replicas of <paramref name="replicas"/> that refused ScoreUnion recently; null when none did.</summary>
-    public List<RpcChannel>? RefusedAmong(ReplicaSet<RpcChannel> replicas)
-    {
-        if (!_anyRefused)
-        {
-            return null;
-        }
-
-        List<RpcChannel>? refused = null;
-        foreach (var replica in replicas.Endpoints)
-        {
-            if (HasRefused(replica))
-            {
-                (refused ??= []).Add(replica);
-            }
-        }
-
-        return refused;
-    }
+        _anyRefused && _refusedAt.TryGetValue(replica, out var at) && time.GetElapsedTime(at.Value) < RecheckAfter;
 }

@@ -323,6 +323,17 @@ public sealed class ReplicaSet<T>
             }
         }
 
+        /// <summary>Gives the replica back unused (the caller sent it nothing after all): neither a call nor an outcome is counted.</summary>
+        public void Unused()
+        {
+            if (!_done)
+            {
+                _done = true;
+                Interlocked.Decrement(ref _replica.InFlight);
+                Interlocked.Decrement(ref _replica.Calls);
+            }
+        }
+
         /// <summary>Ends the lease without an outcome (e.g. the caller gave up): no penalty.</summary>
         public void Dispose()
         {

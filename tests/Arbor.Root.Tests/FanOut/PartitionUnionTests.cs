@@ -124,6 +124,30 @@ public sealed class PartitionUnionTests
     }
 
     [Fact]
+    public async Task Score_OneOfTwoReplicasWithoutScoreUnion_ItStillTakesItsShareAsPerModelCalls_TheOtherTheUnionCalls()
+    {
+        // Leaf A (without ScoreUnion, as an older release) and leaf B are both replicas of pa.
+        await using var union = await StartAsync("union", leafBIsAReplicaOfPa: true);
+        union.LeafA.WithoutUnion = true;
+
+        const int Requests = 40;
+        for (var i = 0; i < Requests; i++)
+        {
+            var response = await union.ScoreAsync(RootTestCluster.Request());
+            Assert.All(response.Results, r => Assert.True(r.Status.Code == 0, r.Status.Message));
+        }
+
+        // A refused one union call. The union calls that picked it later went as Score calls, each
+        // to the replica it picked, so A kept taking its share of models (not just some of the two
+        // of the request it refused); B answered the rest, union calls among them. Every model was
+        // scored once per request.
+        Assert.Equal(1, union.LeafA.UnionRefusals);
+        Assert.True(union.LeafA.Requests.Count > 2, $"A scored {union.LeafA.Requests.Count} models");
+        Assert.NotEmpty(union.LeafB.UnionRequests);
+        Assert.Equal(2 * Requests, union.LeafA.Requests.Count + union.LeafB.Requests.Count);
+    }
+
+    [Fact]
     public async Task Score_Auto_SendsTheUnionCallWhenItIsSmaller()
     {
         await using var auto = await StartAsync("auto");

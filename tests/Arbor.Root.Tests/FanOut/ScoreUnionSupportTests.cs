@@ -1,5 +1,4 @@
 using Arbor.Root.FanOut;
-using Arbor.Root.Routing;
 using Arbor.Rpc.Client;
 using Arbor.Testing;
 
@@ -43,26 +42,5 @@ public sealed class ScoreUnionSupportTests
         time.Advance(ScoreUnionSupport.RecheckAfter - TimeSpan.FromSeconds(1));
 
         Assert.True(support.HasRefused(old));
-    }
-
-    [Fact]
-    public void RefusedAmong_OnlyTheReplicasThatRefused_NullWhenNone()
-    {
-        var time = new ManualTimeProvider();
-        var support = new ScoreUnionSupport(time);
-        using var a = new RpcChannel("http://127.0.0.1:1");
-        using var b = new RpcChannel("http://127.0.0.1:2");
-        using var c = new RpcChannel("http://127.0.0.1:3");
-        var replicas = new ReplicaSet<RpcChannel>([a, b, c], time);
-
-        Assert.Null(support.RefusedAmong(replicas));
-
-        support.Refused(b);
-        support.Refused(c);
-        time.Advance(TimeSpan.FromSeconds(1));
-        support.Refused(a);
-        time.Advance(ScoreUnionSupport.RecheckAfter - TimeSpan.FromSeconds(1));
-
-        Assert.Equal([a], support.RefusedAmong(replicas));
     }
 }

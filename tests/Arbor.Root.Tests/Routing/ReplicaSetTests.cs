@@ -102,6 +102,32 @@ public sealed class ReplicaSetTests
     }
 
     [Fact]
+    public void Lease_Unused_CountsNeitherACallNorAnOutcome_AndEndsTheLease()
+    {
+        var set = new ReplicaSet<string>(["a"], _time);
+        using (var used = set.Pick())
+        {
+            used.Complete(success: true);
+        }
+
+        var lease = set.Pick();
+        Assert.Equal(1, set.States().Single().InFlight);
+        lease.Unused();
+        lease.Complete(success: false);
+        lease.Dispose();
+
+        var state = set.States().Single();
+        Assert.Equal((1L, 0), (state.Calls, state.InFlight));
+        // The lease ended unused: the failure reported after it counts for nothing.
+        for (var i = 0; i < ReplicaSet<string>.FailuresToEject - 1; i++)
+        {
+            set.Pick().Complete(success: false);
+        }
+
+        Assert.False(set.States().Single().Ejected);
+    }
+
+    [Fact]
     public void States_CountCallsAndEjections_OnEjectedCalledOncePerEjection()
     {
         var ejected = new List<string>();
