@@ -18,9 +18,10 @@ namespace Arbor.Cli.Bench;
 
 /// <summary>
 /// <c>arbor bench null-leaf</c>: a leaf partition that answers every <c>arbor.v1.Leaf/Score</c> and
-/// <c>ScoreUnion</c> call with valid scores (one output, one score per row, the model's latest version from the partition
-/// manifest) without decoding the columns or running a model, so a root measured against it is the
-/// only process doing real work: the bench's saturation mode uses it to find the root's own limit.
+/// <c>ScoreUnion</c> call with valid scores (one output, one score per row, the model's latest
+/// version from the partition manifest) without decoding the columns or running a model, so a root
+/// measured against it is the only process doing real work: the bench's saturation mode uses it to
+/// find the root's own limit.
 /// </summary>
 /// <remarks>
 /// The request is scanned, not parsed: only the model, version and row count are read; the columns

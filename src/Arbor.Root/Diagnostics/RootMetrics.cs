@@ -89,7 +89,7 @@ public sealed class RootMetrics : IDisposable
             "arbor.root.leaf.ejections", "{ejection}", "Leaf replicas taken out of traffic after failed calls in a row, by partition.");
         _unionRefusals = _meter.CreateCounter<long>(
             "arbor.root.leaf.union_refusals", "{call}",
-            "ScoreUnion calls a leaf replica answered UNIMPLEMENTED (a leaf from before union calls), by partition; the replica then gets per-model calls for 30 s before it is asked again.");
+            "ScoreUnion calls a leaf replica answered UNIMPLEMENTED (a leaf from before union calls), by partition; for 30 s a union call that picks that replica then goes as per-model calls, before it is asked again.");
         _clientViewRefused = _meter.CreateCounter<long>(
             "arbor.root.client_features.stale", "{request}", "Requests refused because their client trimmed them to a client feature view that is no longer current.");
         _clientValues = _meter.CreateCounter<long>(

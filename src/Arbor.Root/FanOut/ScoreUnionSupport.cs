@@ -19,7 +19,7 @@ namespace Arbor.Root.FanOut;
 /// </remarks>
 internal sealed class ScoreUnionSupport(TimeProvider time)
 {
-    /// <summary>How long a replica that refused ScoreUnion gets per-model calls before it is asked again.</summary>
+    /// <summary>How long a replica that refused ScoreUnion is sent per-model calls instead before it is asked again.</summary>
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(30);
 
     private readonly ConditionalWeakTable<RpcChannel, StrongBox<long>> _refusedAt = new();
